@@ -1,0 +1,5 @@
+//! The real-time engine: allocation-free and lock-free in `process()`.
+
+pub mod design;
+pub mod designer;
+pub mod engine;

@@ -1,0 +1,199 @@
+//! Loadline: hear what a headphone output does to a pair of headphones.
+//!
+//! `physics` is the framework-free model, `dsp` the real-time engine built from it, and this
+//! file the thin plugin glue (nice-plug: CLAP and VST3).
+
+pub mod analysis;
+pub mod dsp;
+pub mod params;
+pub mod physics;
+
+use dsp::design::DesignMode;
+use dsp::designer::{DesignRequest, Designer, design_for};
+use dsp::engine::Engine;
+use nice_plug::prelude::*;
+use params::LoadlineParams;
+use physics::headphones::{self, HeadphoneModel};
+use std::num::NonZeroU32;
+use std::sync::Arc;
+
+/// Longest an offline render waits for a new design before playing on with the old one.
+const OFFLINE_DESIGN_WAIT: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// The plugin instance.
+pub struct Loadline {
+    params: Arc<LoadlineParams>,
+    headphones: Vec<HeadphoneModel>,
+    engine: Option<Engine>,
+    designer: Option<Designer>,
+    sample_rate_hz: f64,
+    offline: bool,
+    /// The request whose design is playing or on its way.
+    last_request: Option<DesignRequest>,
+    /// A request that did not fit in the ring yet.
+    unsent: Option<DesignRequest>,
+    latency_samples: u32,
+}
+
+impl Default for Loadline {
+    fn default() -> Self {
+        Loadline {
+            params: Arc::new(LoadlineParams::default()),
+            headphones: headphones::builtin(),
+            engine: None,
+            designer: None,
+            sample_rate_hz: 48_000.0,
+            offline: false,
+            last_request: None,
+            unsent: None,
+            latency_samples: 0,
+        }
+    }
+}
+
+impl Loadline {
+    /// The design request that the current parameter values call for.
+    fn current_request(&self) -> DesignRequest {
+        let p = &self.params;
+        DesignRequest {
+            sample_rate_hz: self.sample_rate_hz,
+            r_out_ohm: p.r_out_ohm.value() as f64,
+            coupling_cap_f: p.cap_on.value().then(|| p.cap_uf.value() as f64 * 1e-6),
+            headphone: p.headphone.value() as usize,
+            mode: DesignMode::from(p.mode.value()),
+            level_match: p.level_match.value(),
+        }
+    }
+}
+
+impl Plugin for Loadline {
+    const NAME: &'static str = "Loadline";
+    const VENDOR: &'static str = "Loadline";
+    const URL: &'static str = "https://example.invalid/loadline";
+    const EMAIL: &'static str = "support@example.invalid";
+    const VERSION: &'static str = env!("CARGO_PKG_VERSION");
+
+    const AUDIO_IO_LAYOUTS: &'static [AudioIOLayout] = &[
+        AudioIOLayout {
+            main_input_channels: NonZeroU32::new(2),
+            main_output_channels: NonZeroU32::new(2),
+            ..AudioIOLayout::const_default()
+        },
+        AudioIOLayout {
+            main_input_channels: NonZeroU32::new(1),
+            main_output_channels: NonZeroU32::new(1),
+            ..AudioIOLayout::const_default()
+        },
+    ];
+
+    const SAMPLE_ACCURATE_AUTOMATION: bool = false;
+    type Editor = ();
+    type SysExMessage = ();
+    type BackgroundTask = ();
+
+    fn params(&self) -> Arc<dyn Params> {
+        self.params.clone()
+    }
+
+    fn activate(
+        &mut self,
+        audio_io_layout: &AudioIOLayout,
+        buffer_config: &BufferConfig,
+        context: &mut impl ActivateContext<Self>,
+    ) -> bool {
+        self.sample_rate_hz = buffer_config.sample_rate as f64;
+        self.offline = buffer_config.process_mode == ProcessMode::Offline;
+        let channels = audio_io_layout
+            .main_output_channels
+            .map_or(2, |c| c.get() as usize);
+        let req = self.current_request();
+        let design = design_for(&req, &self.headphones);
+        self.latency_samples = design.latency_samples as u32;
+        context.set_latency_samples(self.latency_samples);
+        let mut engine = Engine::new(channels.min(dsp::engine::MAX_CHANNELS), design);
+        engine.set_bypass(self.params.bypass.value());
+        engine.reset();
+        self.engine = Some(engine);
+        self.last_request = Some(req);
+        self.unsent = None;
+        if self.designer.is_none() {
+            self.designer = Some(Designer::spawn(self.headphones.clone()));
+        }
+        true
+    }
+
+    fn reset(&mut self) {
+        if let Some(e) = self.engine.as_mut() {
+            e.reset();
+        }
+    }
+
+    fn process(
+        &mut self,
+        buffer: &mut Buffer,
+        _aux: &mut AuxiliaryBuffers,
+        context: &mut impl ProcessContext<Self>,
+    ) -> ProcessStatus {
+        let req = self.current_request();
+        let (Some(engine), Some(designer)) = (self.engine.as_mut(), self.designer.as_mut()) else {
+            return ProcessStatus::Error("process() before activate()");
+        };
+        if self.last_request != Some(req) {
+            self.last_request = Some(req);
+            self.unsent = Some(req);
+        }
+        if let Some(r) = self.unsent
+            && designer.request(r)
+        {
+            self.unsent = None;
+            if self.offline {
+                // An offline render must hear the new settings from this block on; it is not
+                // real time, so waiting for the designer is allowed (bounded all the same).
+                let start = std::time::Instant::now();
+                while start.elapsed() < OFFLINE_DESIGN_WAIT {
+                    if let Some((done, d)) = designer.poll() {
+                        engine.install(d);
+                        if done == r {
+                            break;
+                        }
+                    }
+                    std::thread::sleep(std::time::Duration::from_micros(200));
+                }
+            }
+        }
+        if let Some((_, d)) = designer.poll() {
+            engine.install(d);
+        }
+        let latency = engine.current_design().latency_samples as u32;
+        if latency != self.latency_samples {
+            self.latency_samples = latency;
+            context.set_latency_samples(latency);
+        }
+        engine.set_bypass(self.params.bypass.value());
+        engine.process(buffer.as_slice());
+        ProcessStatus::Normal
+    }
+}
+
+impl ClapPlugin for Loadline {
+    const CLAP_ID: &'static str = "com.loadline.loadline";
+    const CLAP_DESCRIPTION: Option<&'static str> =
+        Some("Hear what a headphone output does to your headphones");
+    const CLAP_MANUAL_URL: Option<&'static str> = None;
+    const CLAP_SUPPORT_URL: Option<&'static str> = None;
+    const CLAP_FEATURES: &'static [ClapFeature] = &[
+        ClapFeature::AudioEffect,
+        ClapFeature::Stereo,
+        ClapFeature::Mono,
+        ClapFeature::Utility,
+    ];
+}
+
+impl Vst3Plugin for Loadline {
+    const VST3_CLASS_ID: [u8; 16] = *b"LoadlineHpAmp01.";
+    const VST3_SUBCATEGORIES: &'static [Vst3SubCategory] =
+        &[Vst3SubCategory::Fx, Vst3SubCategory::Tools];
+}
+
+nice_export_clap!(Loadline);
+nice_export_vst3!(Loadline);

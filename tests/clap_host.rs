@@ -1,0 +1,257 @@
+//! Loads the bundled `Loadline.clap` in a real CLAP host (clack-host) and checks it like a DAW
+//! would use it: parameters, activation at two rates, parameter events, audio against physics,
+//! latency, mono and stereo, silence, click-free changes, state.
+
+mod common;
+
+use common::clap_host::LoadedPlugin;
+use loadline::analysis::{delay_factor, peak_index, response_at_bins, worst_deviation};
+use loadline::physics::headphones::builtin;
+use loadline::physics::impedance::log_spaced;
+use loadline::physics::source::TheveninSource;
+
+const STEREO: usize = 2;
+
+fn impulse(len: usize, at: usize, channels: usize) -> Vec<Vec<f32>> {
+    let mut x = vec![vec![0.0f32; len]; channels];
+    for c in x.iter_mut() {
+        c[at] = 1.0;
+    }
+    x
+}
+
+#[test]
+fn lists_parameters_with_units_and_parses_text() {
+    let mut p = LoadedPlugin::load();
+    let names: Vec<&str> = p.params.keys().map(String::as_str).collect();
+    for want in [
+        "Output impedance",
+        "Coupling capacitor",
+        "Coupling capacitor value",
+        "Headphone",
+        "Mode",
+        "Level match",
+        "Bypass",
+    ] {
+        assert!(names.contains(&want), "missing {want}: {names:?}");
+    }
+    // nice-plug hands continuous parameters to CLAP normalised, enums as indices.
+    let z = p.params["Output impedance"].clone();
+    assert_eq!((z.min, z.max), (0.0, 1.0));
+    assert_eq!(p.value_to_text("Output impedance", z.default), "10.0 Ω");
+    let v = p.text_to_value("Output impedance", "47 ohm").unwrap();
+    assert_eq!(p.value_to_text("Output impedance", v), "47.0 Ω");
+    let v2 = p.text_to_value("Output impedance", "47Ω").unwrap();
+    assert!((v - v2).abs() < 1e-9);
+    assert!(p.text_to_value("Output impedance", "loud").is_none());
+    let c = p
+        .text_to_value("Coupling capacitor value", "100uF")
+        .unwrap();
+    assert_eq!(p.value_to_text("Coupling capacitor value", c), "100 µF");
+    assert_eq!(
+        p.value_to_text("Headphone", 1.0),
+        "38 ohm closed dynamic (M50x-like)"
+    );
+    assert_eq!(p.params["Headphone"].max, (builtin().len() - 1) as f64);
+}
+
+/// The rendered impulse response against `T(jω)·e^{-jωD}` from physics.
+fn check_response(
+    rate: f64,
+    mode: f64,
+    z_out: f64,
+    hp: usize,
+    expect_latency: u32,
+    max_db: f64,
+    max_deg: f64,
+) {
+    let mut p = LoadedPlugin::load();
+    p.set_offline(true);
+    let ids = (p.id("Output impedance"), p.id("Headphone"), p.id("Mode"));
+    let z_value = p
+        .text_to_value("Output impedance", &format!("{z_out} ohm"))
+        .unwrap();
+    let mut proc = p.activate(rate, 512, STEREO);
+    let len = (1.5 * rate) as usize;
+    let at = 64;
+    let y = proc.render(
+        &impulse(len, at, STEREO),
+        512,
+        &[(ids.0, z_value), (ids.1, hp as f64), (ids.2, mode)],
+    );
+    drop(proc);
+    assert_eq!(p.latency(), expect_latency);
+    eprintln!("ir {:?}", &y[0][at..at + 16]);
+    assert_eq!(
+        peak_index(&y[0]),
+        at + expect_latency as usize,
+        "impulse peak must land at the reported latency"
+    );
+    let model = &builtin()[hp];
+    let src = TheveninSource {
+        r_out_ohm: z_out,
+        coupling_cap_f: None,
+    };
+    for ch in &y {
+        let ir: Vec<f64> = ch[at..].iter().map(|&v| v as f64).collect();
+        let freqs: Vec<f64> = log_spaced(20.0, (0.45 * rate).min(20_000.0), 150).collect();
+        let bins = response_at_bins(&ir, rate, &freqs);
+        let (db, deg) = worst_deviation(bins.iter().map(|&(f, h)| {
+            (
+                h,
+                src.transfer(&model.load, f) * delay_factor(expect_latency as f64, f, rate),
+            )
+        }));
+        assert!(
+            db <= max_db && deg <= max_deg,
+            "{rate} Hz, {z_out} Ω, {}: {db:.4} dB, {deg:.3}°",
+            model.name
+        );
+    }
+}
+
+#[test]
+fn exact_mode_matches_physics_at_two_rates() {
+    // Mode 1 = Exact: 12 samples of latency below 60 kHz, none above.
+    check_response(44_100.0, 1.0, 47.0, 1, 12, 0.05, 0.5);
+    check_response(96_000.0, 1.0, 150.0, 0, 0, 0.05, 0.5);
+}
+
+#[test]
+fn zero_latency_mode_matches_magnitude_and_reports_no_latency() {
+    check_response(48_000.0, 0.0, 75.0, 4, 0, 0.05, 45.0);
+    check_response(96_000.0, 0.0, 75.0, 4, 0, 0.05, 0.5);
+}
+
+#[test]
+fn mono_layout_processes_and_silence_stays_silent() {
+    let mut p = LoadedPlugin::load();
+    p.select_channels(1);
+    let zid = p.id("Output impedance");
+    let z = p.text_to_value("Output impedance", "33").unwrap();
+    let mut proc = p.activate(48_000.0, 256, 1);
+    let silent = vec![vec![0.0f32; 48_000]];
+    let y = proc.render(&silent, 256, &[(zid, z)]);
+    assert!(
+        y[0].iter().all(|&v| v == 0.0),
+        "silence in must give exact silence out"
+    );
+    let x = impulse(4096, 10, 1);
+    let y = proc.render(&x, 256, &[]);
+    assert_eq!(y.len(), 1);
+    assert!(y[0][10].abs() > 0.5, "mono output carries the signal");
+    assert!(y[0].iter().all(|v| v.is_finite()));
+}
+
+#[test]
+fn stereo_channels_are_processed_alike() {
+    let mut p = LoadedPlugin::load();
+    p.set_offline(true);
+    let zid = p.id("Output impedance");
+    let z = p.text_to_value("Output impedance", "100").unwrap();
+    let mut proc = p.activate(48_000.0, 512, STEREO);
+    let x: Vec<Vec<f32>> = vec![(0..9600).map(|i| ((i as f32) * 0.05).sin() * 0.5).collect(); 2];
+    let y = proc.render(&x, 512, &[(zid, z)]);
+    assert_eq!(y[0], y[1]);
+    assert_ne!(y[0], x[0], "a 100 Ω output changes the signal");
+}
+
+/// Largest sample-to-sample step of the output after it settles.
+fn max_step(y: &[f32], skip: usize) -> f32 {
+    y[skip..]
+        .windows(2)
+        .map(|w| (w[1] - w[0]).abs())
+        .fold(0.0, f32::max)
+}
+
+#[test]
+fn parameter_changes_do_not_click() {
+    // A 100 Hz sine at 0.5: its own largest step is 2π·100/48000·0.5 ≈ 0.0065. Any change of
+    // output impedance, headphone, capacitor, mode or level match, every block, must keep the
+    // output's steps within a small margin of that (a click is a step many times larger).
+    let rate = 48_000.0;
+    let mut p = LoadedPlugin::load();
+    let ids: Vec<u32> = [
+        "Output impedance",
+        "Headphone",
+        "Coupling capacitor",
+        "Level match",
+        "Mode",
+        "Bypass",
+    ]
+    .iter()
+    .map(|n| p.id(n))
+    .collect();
+    let z_values: Vec<f64> = ["0.1", "150", "10", "47"]
+        .iter()
+        .map(|t| p.text_to_value("Output impedance", t).unwrap())
+        .collect();
+    let mut proc = p.activate(rate, 256, STEREO);
+    let block = 256;
+    let natural = 2.0 * std::f32::consts::PI * 100.0 / rate as f32 * 0.5;
+    let mut t = 0usize;
+    let mut out = Vec::new();
+    for b in 0..600 {
+        let x: Vec<f32> = (0..block)
+            .map(|i| {
+                (2.0 * std::f32::consts::PI * 100.0 * (t + i) as f32 / rate as f32).sin() * 0.5
+            })
+            .collect();
+        t += block;
+        let changes = match b % 6 {
+            0 => vec![(ids[0], z_values[(b / 6) % 4])],
+            1 => vec![(ids[1], ((b / 6) % 5) as f64)],
+            2 => vec![(ids[2], ((b / 6) % 2) as f64)],
+            3 => vec![(ids[3], ((b / 6) % 2) as f64)],
+            4 => vec![(ids[4], ((b / 12) % 2) as f64)],
+            _ => vec![(ids[5], ((b / 18) % 2) as f64)],
+        };
+        let y = proc.block(&[&x, &x], &changes);
+        out.extend_from_slice(&y[0]);
+        // Real time: give the designer thread the time a real audio callback would.
+        std::thread::sleep(std::time::Duration::from_millis(2));
+    }
+    let step = max_step(&out, 256);
+    assert!(out.iter().all(|v| v.is_finite()));
+    assert!(
+        step < 2.0 * natural,
+        "max step {step} vs the sine's own {natural}"
+    );
+}
+
+#[test]
+fn state_round_trips_through_the_host() {
+    let mut p = LoadedPlugin::load();
+    let (zid, hid, cid) = (
+        p.id("Output impedance"),
+        p.id("Headphone"),
+        p.id("Coupling capacitor value"),
+    );
+    let z = p.text_to_value("Output impedance", "68").unwrap();
+    let c = p
+        .text_to_value("Coupling capacitor value", "470 uF")
+        .unwrap();
+    {
+        let mut proc = p.activate(48_000.0, 128, STEREO);
+        proc.render(
+            &vec![vec![0.0; 128]; 2],
+            128,
+            &[(zid, z), (hid, 3.0), (cid, c)],
+        );
+    }
+    let saved = p.save_state();
+    let mut q = LoadedPlugin::load();
+    assert!(q.load_state(&saved));
+    let z_back = q.get_value("Output impedance");
+    assert_eq!(q.value_to_text("Output impedance", z_back), "68.0 Ω");
+    assert_eq!(q.get_value("Headphone"), 3.0);
+    let c_back = q.get_value("Coupling capacitor value");
+    assert_eq!(
+        q.value_to_text("Coupling capacitor value", c_back),
+        "470 µF"
+    );
+    assert!(
+        !q.load_state(b"not a state"),
+        "garbage state must be refused"
+    );
+}

@@ -1,0 +1,322 @@
+//! A minimal CLAP host on `clack-host`, enough to load the bundled Loadline like a DAW does:
+//! list and set parameters, pick a port layout and render mode, activate, process, save and
+//! load state.
+
+#![allow(dead_code)]
+
+use clack_extensions::audio_ports_config::PluginAudioPortsConfig;
+use clack_extensions::latency::PluginLatency;
+use clack_extensions::params::{ParamInfoBuffer, PluginParams};
+use clack_extensions::render::{PluginRender, RenderMode};
+use clack_extensions::state::PluginState;
+use clack_host::events::event_types::ParamValueEvent;
+use clack_host::prelude::*;
+use std::collections::BTreeMap;
+use std::ffi::CString;
+use std::path::PathBuf;
+
+/// Where `cargo xtask bundle loadline --release` puts the CLAP bundle, unless
+/// `LOADLINE_CLAP` names another (the allocation check uses a debug bundle).
+pub fn bundle_path() -> PathBuf {
+    if let Ok(p) = std::env::var("LOADLINE_CLAP") {
+        return PathBuf::from(p);
+    }
+    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/bundled/Loadline.clap");
+    assert!(
+        p.exists(),
+        "{} is missing: run `cargo xtask bundle loadline --release` first (the README's test \
+         command does)",
+        p.display()
+    );
+    p
+}
+
+struct Shared;
+impl SharedHandler<'_> for Shared {
+    fn request_restart(&self) {}
+    fn request_process(&self) {}
+    fn request_callback(&self) {}
+}
+
+struct Host;
+impl HostHandlers for Host {
+    type Shared<'a> = Shared;
+    type MainThread<'a> = ();
+    type AudioProcessor<'a> = ();
+}
+
+/// One parameter as the host sees it.
+#[derive(Debug, Clone)]
+pub struct ParamDesc {
+    /// CLAP parameter id.
+    pub id: u32,
+    /// Display name.
+    pub name: String,
+    /// Plain minimum.
+    pub min: f64,
+    /// Plain maximum.
+    pub max: f64,
+    /// Plain default.
+    pub default: f64,
+}
+
+/// A loaded plugin instance.
+pub struct LoadedPlugin {
+    // Field order matters: the instance must drop before the entry (library) it came from.
+    instance: PluginInstance<Host>,
+    _entry: PluginEntry,
+    /// Parameters by name.
+    pub params: BTreeMap<String, ParamDesc>,
+}
+
+impl LoadedPlugin {
+    /// Loads the bundle and instantiates Loadline.
+    pub fn load() -> Self {
+        let path = bundle_path();
+        // SAFETY: loading a plugin library runs its code; it is our own bundle.
+        let entry = unsafe { PluginEntry::load(&path) }.expect("loading the CLAP bundle");
+        let factory = entry.get_plugin_factory().expect("plugin factory");
+        let desc = factory
+            .plugin_descriptors()
+            .next()
+            .expect("one plugin in the bundle");
+        let id = CString::from(desc.id().expect("plugin id"));
+        assert_eq!(id.to_str().unwrap(), "com.loadline.loadline");
+        let host_info = HostInfo::new(
+            "loadline-tests",
+            "Loadline",
+            "https://example.invalid",
+            "1.0",
+        )
+        .unwrap();
+        let mut instance = PluginInstance::<Host>::new(|_| Shared, |_| (), &entry, &id, &host_info)
+            .expect("instance");
+        let mut params = BTreeMap::new();
+        {
+            let handle = instance.plugin_handle();
+            let ext: PluginParams = handle.get_extension().expect("params extension");
+            let mut buf = ParamInfoBuffer::new();
+            for i in 0..ext.count(&handle) {
+                let info = ext.get_info(&handle, i, &mut buf).expect("param info");
+                let name = String::from_utf8_lossy(info.name)
+                    .trim_end_matches('\0')
+                    .to_string();
+                params.insert(
+                    name.clone(),
+                    ParamDesc {
+                        id: info.id.get(),
+                        name,
+                        min: info.min_value,
+                        max: info.max_value,
+                        default: info.default_value,
+                    },
+                );
+            }
+        }
+        LoadedPlugin {
+            instance,
+            _entry: entry,
+            params,
+        }
+    }
+
+    /// The id of the parameter called `name`.
+    pub fn id(&self, name: &str) -> u32 {
+        self.params
+            .get(name)
+            .unwrap_or_else(|| panic!("no parameter {name:?}"))
+            .id
+    }
+
+    /// The plugin's text for `value` of parameter `name`.
+    pub fn value_to_text(&mut self, name: &str, value: f64) -> String {
+        let id = self.id(name);
+        let handle = self.instance.plugin_handle();
+        let ext: PluginParams = handle.get_extension().unwrap();
+        let mut buf = [0u8; 256];
+        let out = ext
+            .value_to_text(&handle, ClapId::new(id), value, &mut buf)
+            .expect("value_to_text");
+        String::from_utf8_lossy(out)
+            .trim_end_matches('\0')
+            .to_string()
+    }
+
+    /// The plugin's parse of `text` for parameter `name`.
+    pub fn text_to_value(&mut self, name: &str, text: &str) -> Option<f64> {
+        let id = self.id(name);
+        let handle = self.instance.plugin_handle();
+        let ext: PluginParams = handle.get_extension().unwrap();
+        let c = CString::new(text).unwrap();
+        ext.text_to_value(&handle, ClapId::new(id), &c)
+    }
+
+    /// The current plain value of parameter `name`.
+    pub fn get_value(&mut self, name: &str) -> f64 {
+        let id = self.id(name);
+        let handle = self.instance.plugin_handle();
+        let ext: PluginParams = handle.get_extension().unwrap();
+        ext.get_value(&handle, ClapId::new(id)).expect("get_value")
+    }
+
+    /// Selects the audio-ports configuration with `channels` channels (1 or 2).
+    pub fn select_channels(&mut self, channels: u32) {
+        let handle = self.instance.plugin_handle();
+        let ext: PluginAudioPortsConfig = handle.get_extension().expect("audio-ports-config");
+        // nice-plug numbers its configurations in AUDIO_IO_LAYOUTS order: stereo, mono.
+        let id = if channels == 2 { 0 } else { 1 };
+        ext.select(&self.instance.plugin_handle(), ClapId::new(id))
+            .expect("select layout");
+    }
+
+    /// Sets the render mode (offline renders wait for new filter designs).
+    pub fn set_offline(&mut self, offline: bool) {
+        let handle = self.instance.plugin_handle();
+        let ext: PluginRender = handle.get_extension().expect("render extension");
+        let mode = if offline {
+            RenderMode::Offline
+        } else {
+            RenderMode::Realtime
+        };
+        ext.set(&handle, mode).expect("render mode");
+    }
+
+    /// The latency the plugin reports, samples.
+    pub fn latency(&mut self) -> u32 {
+        let handle = self.instance.plugin_handle();
+        let ext: PluginLatency = handle.get_extension().expect("latency extension");
+        ext.get(&handle)
+    }
+
+    /// Saves the plugin state.
+    pub fn save_state(&mut self) -> Vec<u8> {
+        let handle = self.instance.plugin_handle();
+        let ext: PluginState = handle.get_extension().expect("state extension");
+        let mut out = Vec::new();
+        ext.save(&handle, &mut out).expect("save state");
+        out
+    }
+
+    /// Loads a plugin state; false when the plugin refuses it.
+    pub fn load_state(&mut self, bytes: &[u8]) -> bool {
+        let handle = self.instance.plugin_handle();
+        let ext: PluginState = handle.get_extension().expect("state extension");
+        ext.load(&handle, &mut &bytes[..]).is_ok()
+    }
+
+    /// Activates at `sample_rate` and hands back a processor for `channels` channels.
+    pub fn activate(&mut self, sample_rate: f64, max_block: u32, channels: usize) -> Processor<'_> {
+        let config = PluginAudioConfiguration {
+            sample_rate,
+            min_frames_count: 1,
+            max_frames_count: max_block,
+        };
+        let stopped = self.instance.activate(|_, _| (), config).expect("activate");
+        let started = stopped.start_processing().expect("start processing");
+        Processor {
+            owner: &mut self.instance,
+            processor: Some(started),
+            channels,
+            max_block: max_block as usize,
+            in_ports: AudioPorts::with_capacity(channels, 1),
+            out_ports: AudioPorts::with_capacity(channels, 1),
+            ins: vec![vec![0.0; max_block as usize]; channels],
+            outs: vec![vec![0.0; max_block as usize]; channels],
+        }
+    }
+}
+
+/// An activated, processing plugin. Deactivates on drop.
+pub struct Processor<'a> {
+    owner: &'a mut PluginInstance<Host>,
+    processor: Option<StartedPluginAudioProcessor<Host>>,
+    channels: usize,
+    max_block: usize,
+    in_ports: AudioPorts,
+    out_ports: AudioPorts,
+    ins: Vec<Vec<f32>>,
+    outs: Vec<Vec<f32>>,
+}
+
+impl Processor<'_> {
+    /// Processes one block (at most `max_block` frames) of `input[ch][..]`, applying the
+    /// parameter changes `(id, plain value)` at its first sample; returns the output.
+    pub fn block(&mut self, input: &[&[f32]], changes: &[(u32, f64)]) -> Vec<Vec<f32>> {
+        let n = input[0].len();
+        assert!(n <= self.max_block && input.len() == self.channels);
+        for (buf, samples) in self.ins.iter_mut().zip(input) {
+            buf[..n].copy_from_slice(samples);
+        }
+        let mut events = EventBuffer::new();
+        for &(id, v) in changes {
+            events.push(&ParamValueEvent::new(
+                0,
+                ClapId::new(id),
+                Pckn::match_all(),
+                v,
+            ));
+        }
+        let mut out_events = EventBuffer::new();
+        let ins = &mut self.ins;
+        let outs = &mut self.outs;
+        let input_audio = self.in_ports.with_input_buffers([AudioPortBuffer {
+            latency: 0,
+            channels: AudioPortBufferType::f32_input_only(
+                ins.iter_mut().map(|b| InputChannel::variable(&mut b[..n])),
+            ),
+        }]);
+        let mut output_audio = self.out_ports.with_output_buffers([AudioPortBuffer {
+            latency: 0,
+            channels: AudioPortBufferType::f32_output_only(outs.iter_mut().map(|b| &mut b[..n])),
+        }]);
+        self.processor
+            .as_mut()
+            .unwrap()
+            .process(
+                &input_audio,
+                &mut output_audio,
+                &events.as_input(),
+                &mut out_events.as_output(),
+                None,
+                None,
+            )
+            .expect("process");
+        self.outs.iter().map(|b| b[..n].to_vec()).collect()
+    }
+
+    /// Renders a whole signal in blocks of `block` frames, parameter changes at the start.
+    pub fn render(
+        &mut self,
+        input: &[Vec<f32>],
+        block: usize,
+        changes: &[(u32, f64)],
+    ) -> Vec<Vec<f32>> {
+        let len = input[0].len();
+        let mut out = vec![Vec::with_capacity(len); self.channels];
+        let mut pos = 0;
+        while pos < len {
+            let end = (pos + block).min(len);
+            let slices: Vec<&[f32]> = input.iter().map(|c| &c[pos..end]).collect();
+            let y = self.block(&slices, if pos == 0 { changes } else { &[] });
+            for (o, b) in out.iter_mut().zip(y) {
+                o.extend_from_slice(&b);
+            }
+            pos = end;
+        }
+        out
+    }
+
+    /// Asks the plugin to clear its state, as a host does on transport jumps.
+    pub fn reset(&mut self) {
+        self.processor.as_mut().unwrap().reset();
+    }
+}
+
+impl Drop for Processor<'_> {
+    fn drop(&mut self) {
+        if let Some(p) = self.processor.take() {
+            let stopped = p.stop_processing();
+            self.owner.deactivate(stopped);
+        }
+    }
+}
