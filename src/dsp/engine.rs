@@ -217,7 +217,7 @@ impl Engine {
                 self.start_pending();
             }
             let g_new = if self.xfade_left > 0 {
-                1.0 - self.xfade_left as f64 / self.xfade_len as f64
+                smoothstep(1.0 - self.xfade_left as f64 / self.xfade_len as f64)
             } else {
                 0.0
             };
@@ -226,7 +226,8 @@ impl Engine {
             } else {
                 self.bypass_mix = (self.bypass_mix - self.bypass_step).max(0.0);
             }
-            let latency = self.filters[self.active].design.latency_samples;
+            let lat_active = self.filters[self.active].design.latency_samples;
+            let lat_incoming = self.filters[1 - self.active].design.latency_samples;
             for (ch, buf) in buffers.iter_mut().enumerate().take(chans) {
                 let raw = buf[i] as f64;
                 let x = if raw.is_finite() { raw } else { 0.0 };
@@ -238,9 +239,14 @@ impl Engine {
                     y += (y_new - y) * g_new;
                 }
                 if self.bypass_mix > 0.0 {
-                    // The dry path keeps the reported latency, so bypass stays aligned.
-                    let dry = h[self.hist_pos.wrapping_sub(latency) & self.hist_mask];
-                    y += (dry - y) * self.bypass_mix;
+                    // The dry path keeps the reported latency, so bypass stays aligned; during a
+                    // crossfade between latencies it fades between the two delays as well.
+                    let mut dry = h[self.hist_pos.wrapping_sub(lat_active) & self.hist_mask];
+                    if self.xfade_left > 0 {
+                        let dry_new = h[self.hist_pos.wrapping_sub(lat_incoming) & self.hist_mask];
+                        dry += (dry_new - dry) * g_new;
+                    }
+                    y += (dry - y) * smoothstep(self.bypass_mix);
                 }
                 buf[i] = y as f32;
             }
@@ -256,6 +262,13 @@ impl Engine {
             f.flush_subnormals();
         }
     }
+}
+
+/// `3t² − 2t³`: a ramp from 0 to 1 whose slope is zero at both ends, so that neither the
+/// start nor the end of a fade puts a kink in the signal.
+#[inline]
+fn smoothstep(t: f64) -> f64 {
+    t * t * (3.0 - 2.0 * t)
 }
 
 #[cfg(test)]
