@@ -155,14 +155,6 @@ fn stereo_channels_are_processed_alike() {
     assert_ne!(y[0], x[0], "a 100 Ω output changes the signal");
 }
 
-/// Largest sample-to-sample step of the output after it settles.
-fn max_step(y: &[f32], skip: usize) -> f32 {
-    y[skip..]
-        .windows(2)
-        .map(|w| (w[1] - w[0]).abs())
-        .fold(0.0, f32::max)
-}
-
 #[test]
 fn parameter_changes_do_not_click() {
     // A 100 Hz sine at 0.5, and a change of output impedance, headphone, capacitor, level
