@@ -1,0 +1,141 @@
+//! The accuracy figures, measured on the real-time engine: an impulse rendered through
+//! `Engine` (f32 in and out, as in a host), FFT, compared with `T(jω)·e^{-jωD}` from physics,
+//! 20 Hz to min(20 kHz, 0.45·fs), for every built-in headphone, output impedances 0.1–150 Ω,
+//! with and without a coupling capacitor, at six sample rates, in both modes.
+//!
+//! Writes the worst figures per mode and rate to `target/accuracy-report.txt`.
+
+use loadline::analysis::{delay_factor, response_at_bins, worst_deviation};
+use loadline::dsp::design::{BAND_BOTTOM_HZ, DesignMode, band_top_hz, design};
+use loadline::dsp::engine::Engine;
+use loadline::physics::headphones::builtin;
+use loadline::physics::impedance::log_spaced;
+use loadline::physics::source::TheveninSource;
+use std::fmt::Write as _;
+
+const RATES: [f64; 6] = [44_100.0, 48_000.0, 88_200.0, 96_000.0, 176_400.0, 192_000.0];
+const R_OUT_OHM: [f64; 5] = [0.1, 2.2, 10.0, 47.0, 150.0];
+const CAPS_F: [Option<f64>; 4] = [None, Some(10e-6), Some(100e-6), Some(2200e-6)];
+
+/// Upper edges of the bands in which the phase error is reported separately, Hz.
+const PHASE_BANDS_HZ: [f64; 3] = [1_000.0, 5_000.0, 10_000.0];
+
+/// Worst (dB, degrees, degrees below each of `PHASE_BANDS_HZ`) over every headphone,
+/// impedance and capacitor.
+fn measure(mode: DesignMode, rate: f64) -> (f64, f64, [f64; 3], String) {
+    let mut worst = (0.0f64, 0.0f64, [0.0f64; 3], String::new());
+    let freqs: Vec<f64> = log_spaced(BAND_BOTTOM_HZ, band_top_hz(rate), 200).collect();
+    for hp in builtin() {
+        for r in R_OUT_OHM {
+            for cap in CAPS_F {
+                let src = TheveninSource {
+                    r_out_ohm: r,
+                    coupling_cap_f: cap,
+                };
+                let d = design(&src, &hp.load, rate, mode).expect("design");
+                let latency = d.latency_samples as f64;
+                let mut engine = Engine::new(1, d);
+                let len = (1.5 * rate) as usize;
+                let mut x = vec![0.0f32; len];
+                x[0] = 1.0;
+                engine.process(&mut [&mut x]);
+                let ir: Vec<f64> = x.iter().map(|&v| v as f64).collect();
+                let bins = response_at_bins(&ir, rate, &freqs);
+                let pairs: Vec<_> = bins
+                    .iter()
+                    .map(|&(f, h)| {
+                        (
+                            h,
+                            src.transfer(&hp.load, f) * delay_factor(latency, f, rate),
+                        )
+                    })
+                    .collect();
+                let (db, deg) = worst_deviation(pairs.iter().copied());
+                let below = PHASE_BANDS_HZ.map(|edge| {
+                    bins.iter()
+                        .zip(&pairs)
+                        .filter(|((f, _), _)| *f <= edge)
+                        .map(|(_, &(h, t))| (h / t).arg().to_degrees().abs())
+                        .fold(0.0, f64::max)
+                });
+                if db > worst.0 || deg > worst.1 {
+                    worst.3 = format!("{}, {r} Ω, {cap:?} F", hp.name);
+                }
+                worst.0 = worst.0.max(db);
+                worst.1 = worst.1.max(deg);
+                for (w, b) in worst.2.iter_mut().zip(below) {
+                    *w = w.max(b);
+                }
+            }
+        }
+    }
+    worst
+}
+
+#[test]
+fn engine_matches_physics_across_the_grid() {
+    let jobs: Vec<(DesignMode, f64)> = [DesignMode::Exact, DesignMode::ZeroLatency]
+        .into_iter()
+        .flat_map(|m| RATES.map(|r| (m, r)))
+        .collect();
+    let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
+    let results: Vec<_> = std::thread::scope(|s| {
+        let chunks: Vec<_> = jobs.chunks(jobs.len().div_ceil(threads)).collect();
+        let handles: Vec<_> = chunks
+            .into_iter()
+            .map(|chunk| {
+                s.spawn(move || {
+                    chunk
+                        .iter()
+                        .map(|&(m, r)| (m, r, measure(m, r)))
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap())
+            .collect()
+    });
+
+    let mut report = String::from(
+        "mode          rate Hz   worst dB  worst deg  deg <1k  deg <5k  deg <10k  (worst case)\n",
+    );
+    for (m, r, (db, deg, b, at)) in &results {
+        writeln!(
+            report,
+            "{:12} {:8.0} {:9.4} {:10.3} {:8.3} {:8.3} {:9.3}  ({at})",
+            format!("{m:?}"),
+            r,
+            db,
+            deg,
+            b[0],
+            b[1],
+            b[2]
+        )
+        .unwrap();
+    }
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/target/accuracy-report.txt");
+    std::fs::write(path, &report).unwrap();
+    println!("{report}");
+
+    for (m, r, (db, deg, below, at)) in &results {
+        // Magnitude: 0.05 dB in every mode at every rate.
+        assert!(*db <= 0.05, "{m:?} {r}: {db:.4} dB at {at}");
+        match (m, *r < 60_000.0) {
+            // Zero latency below 60 kHz matches the magnitude only: a causal filter must be real
+            // at Nyquist, so its phase leaves the analog one toward the top of the band. These
+            // are the figures docs/dsp.md promises for that mode, not the 0.5° spec (which
+            // the Exact mode meets).
+            (DesignMode::ZeroLatency, true) => {
+                assert!(
+                    below[0] <= 1.0,
+                    "{m:?} {r}: {:.3}° below 1 kHz at {at}",
+                    below[0]
+                );
+                assert!(*deg <= 30.0, "{m:?} {r}: {deg:.3}° at {at}");
+            }
+            _ => assert!(*deg <= 0.5, "{m:?} {r}: {deg:.3}° at {at}"),
+        }
+    }
+}
