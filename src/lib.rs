@@ -125,6 +125,7 @@ impl Plugin for Loadline {
     fn reset(&mut self) {
         if let Some(e) = self.engine.as_mut() {
             e.reset();
+            e.set_bypass(self.params.bypass.value());
         }
     }
 

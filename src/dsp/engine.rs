@@ -166,9 +166,13 @@ impl Engine {
         }
     }
 
-    /// Requests bypass on or off (ramped).
+    /// Requests bypass on or off: ramped while audio runs, at once before the first sample
+    /// after a reset (hosts deliver parameter changes with the first block).
     pub fn set_bypass(&mut self, bypass: bool) {
         self.bypass_target = bypass;
+        if self.fresh {
+            self.bypass_mix = if bypass { 1.0 } else { 0.0 };
+        }
     }
 
     /// Clears every state (host reset).

@@ -1,0 +1,149 @@
+"""Loads the bundled Loadline.vst3 in a real VST3 host (pedalboard) and checks it.
+
+The expected responses come from this crate's own physics through
+`target/release/examples/expected_response`, so Python holds no second model.
+Run by scripts/test.sh inside the project's venv (target/venv).
+"""
+
+import pathlib
+import subprocess
+
+import numpy as np
+import pedalboard
+import pytest
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+BUNDLE = ROOT / "target" / "bundled" / "Loadline.vst3"
+EXPECTED = ROOT / "target" / "release" / "examples" / "expected_response"
+HEADPHONES = [
+    "300 ohm dynamic (HD600-like)",
+    "38 ohm closed dynamic (M50x-like)",
+    "37 ohm planar (Sundara-like)",
+    "Single-BA IEM (SE310-like)",
+    "Multi-BA IEM with crossover",
+]
+EXACT = "Exact (12 samples below 60 kHz)"
+ZERO = "Zero latency"
+AT = 100  # impulse position: leaves room for the Exact mode's pre-taps
+
+
+def load():
+    assert BUNDLE.exists(), f"{BUNDLE} missing: run `cargo xtask bundle loadline --release`"
+    return pedalboard.load_plugin(str(BUNDLE))
+
+
+def expected(headphone, z_out, rate, latency, freqs):
+    args = [str(EXPECTED), str(headphone), str(z_out), str(rate), str(latency)]
+    out = subprocess.run(args + [repr(float(f)) for f in freqs], capture_output=True,
+                         text=True, check=True).stdout
+    return np.array([complex(float(l.split()[1]), float(l.split()[2])) for l in out.splitlines()])
+
+
+def impulse_response(plugin, rate, seconds=1.5):
+    x = np.zeros((2, int(seconds * rate)), dtype=np.float32)
+    x[:, AT] = 1.0
+    y = plugin.process(x, rate)
+    # pedalboard removes the reported latency; the response starts `latency` samples before AT.
+    return y, y[:, AT - plugin.reported_latency_samples:].astype(np.float64)
+
+
+def deviation(ir, rate, headphone, z_out, latency):
+    n = 1 << int(np.ceil(np.log2(len(ir))))
+    spectrum = np.fft.rfft(ir, n)
+    freqs = np.geomspace(20.0, min(20_000.0, 0.45 * rate), 150)
+    k = np.round(freqs / (rate / n)).astype(int)
+    ratio = spectrum[k] / expected(headphone, z_out, rate, latency, k * rate / n)
+    return np.max(np.abs(20 * np.log10(np.abs(ratio)))), np.max(np.abs(np.degrees(np.angle(ratio))))
+
+
+def test_parameters_have_names_units_and_ranges():
+    p = load()
+    names = set(p.parameters.keys())
+    for want in ["output_impedance", "coupling_capacitor", "headphone", "mode", "level_match",
+                 "bypass"]:
+        assert want in names, names
+    z = p.parameters["output_impedance"]
+    assert z.label.strip() == "Ω"
+    assert z.range[0] == 0.0 and z.range[1] == 300.0
+    p.output_impedance = 47
+    assert p.parameters["output_impedance"].string_value == "47.0"
+    assert p.parameters["headphone"].valid_values == HEADPHONES
+
+
+@pytest.mark.parametrize("rate,mode,z_out,hp,latency", [
+    (44_100, EXACT, 47.0, 1, 12),
+    (96_000, EXACT, 150.0, 0, 0),
+    (48_000, EXACT, 10.0, 4, 12),
+])
+def test_exact_response_matches_physics(rate, mode, z_out, hp, latency):
+    p = load()
+    p.output_impedance = z_out
+    p.headphone = HEADPHONES[hp]
+    p.mode = mode
+    y, ir = impulse_response(p, rate)
+    assert p.reported_latency_samples == latency
+    assert np.argmax(np.abs(y[0])) == AT, "the impulse must come back where it went in"
+    db, deg = deviation(ir[0], rate, hp, z_out, latency)
+    assert db <= 0.05 and deg <= 0.5, (db, deg)
+    assert np.array_equal(y[0], y[1])
+
+
+def test_zero_latency_mode_reports_no_latency_and_matches_magnitude():
+    p = load()
+    p.output_impedance = 75.0
+    p.headphone = HEADPHONES[3]
+    p.mode = ZERO
+    _, ir = impulse_response(p, 48_000)
+    assert p.reported_latency_samples == 0
+    db, _ = deviation(ir[0], 48_000, 3, 75.0, 0)
+    assert db <= 0.05, db
+
+
+def test_level_match_restores_unity_at_1khz():
+    p = load()
+    p.output_impedance = 150.0
+    p.headphone = HEADPHONES[1]
+    p.level_match = True
+    assert abs(gain_at_1khz_db(p)) <= 0.05
+    p.level_match = False
+    assert gain_at_1khz_db(p) < -6.0  # 150 ohm into a 38 ohm load loses most of the level
+
+
+def test_bypass_is_exact_and_silence_stays_silent():
+    p = load()
+    p.output_impedance = 150.0
+    p.mode = EXACT
+    p.bypass = True
+    rng = np.random.default_rng(1)
+    x = (rng.standard_normal((2, 48_000)) * 0.1).astype(np.float32)
+    y = p.process(x, 48_000)
+    assert np.array_equal(y, x), np.max(np.abs(y - x))
+    p.bypass = False
+    y = p.process(np.zeros((2, 48_000), dtype=np.float32), 48_000)
+    assert not np.any(y)
+
+
+def gain_at_1khz_db(plugin, rate=48_000):
+    t = np.arange(rate) / rate
+    x = np.stack([np.sin(2 * np.pi * 1000 * t)] * 2).astype(np.float32) * 0.25
+    y = plugin.process(x, rate)
+    rms = lambda v: np.sqrt(np.mean(v[rate // 2:] ** 2))
+    return 20 * np.log10(rms(y[0]) / rms(x[0]))
+
+
+def test_state_round_trip():
+    p = load()
+    p.output_impedance = 68.0
+    p.headphone = HEADPHONES[3]
+    p.coupling_capacitor = True
+    saved_gain = gain_at_1khz_db(p)
+    state = p.raw_state
+    q = load()
+    assert abs(gain_at_1khz_db(q) - saved_gain) > 3.0, "defaults must sound different"
+    q.raw_state = state
+    # The restored state is heard at once; pedalboard refreshes its parameter view as it
+    # processes, so the parameters are read after the audio.
+    assert abs(gain_at_1khz_db(q) - saved_gain) < 1e-3
+    assert q.parameters["output_impedance"].string_value == "68.0"
+    assert q.headphone == HEADPHONES[3]
+    assert q.coupling_capacitor
