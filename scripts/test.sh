@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Runs every test of Loadline: unit and accuracy tests, the CLAP host tests (clack-host) against
+# the release bundle and against a debug bundle that aborts on any allocation in process(), and
+# the VST3 host tests (pedalboard, in a venv under target/).
+#
+# Needs: Rust (cargo) and Python 3. Installs the Python packages in tests/requirements.txt into
+# target/venv; if Python's venv module is missing and this runs as root, installs Debian's
+# python3-venv with apt-get (otherwise it says what to install).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+step() { printf '\n==> %s\n' "$*"; }
+
+step "Python venv for the VST3 host test (target/venv)"
+if [ ! -x target/venv/bin/python ]; then
+  mkdir -p target
+  if ! python3 -m venv target/venv 2>/dev/null; then
+    rm -rf target/venv
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+      apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv
+      python3 -m venv target/venv
+    else
+      echo "Python's venv module is missing: install python3-venv (Debian/Ubuntu) and rerun." >&2
+      exit 1
+    fi
+  fi
+fi
+target/venv/bin/python -m pip install -q --disable-pip-version-check -r tests/requirements.txt
+
+step "Debug bundle with assert_process_allocs (any allocation in process() aborts)"
+cargo xtask bundle loadline --features assert_process_allocs
+mkdir -p target/alloc-check
+cp target/bundled/Loadline.clap target/alloc-check/Loadline.clap
+
+step "Release bundles (target/bundled/Loadline.clap, Loadline.vst3)"
+cargo xtask bundle loadline --release
+cargo build --release --examples
+
+step "Unit, accuracy and CLAP host tests (release bundle)"
+cargo test --all-targets
+
+step "CLAP host tests against the allocation-checking bundle"
+LOADLINE_CLAP="$PWD/target/alloc-check/Loadline.clap" cargo test --test clap_host
+
+step "VST3 host tests (pedalboard)"
+target/venv/bin/python -m pytest -q tests/vst3_host.py
