@@ -19,7 +19,7 @@ use num_complex::Complex64;
 use std::f64::consts::PI;
 
 /// Most parallel sections a design may have.
-pub const MAX_SECTIONS: usize = 24;
+pub const MAX_SECTIONS: usize = 32;
 /// Most FIR taps a design may have.
 pub const MAX_FIR: usize = 40;
 
@@ -180,17 +180,36 @@ enum DigitalPole {
     Pair(Complex64),
 }
 
-/// Poles that a measured curve (no rational model) is fitted with: log-spaced real and
-/// lightly damped pairs across the band, as in fixed-pole parallel filters (Bank 2007).
-fn generic_poles(sample_rate_hz: f64) -> Vec<Complex64> {
+/// Poles that a measured curve (no rational model) is fitted with: log-spaced, lightly damped
+/// pairs across the band, as in fixed-pole parallel filters (Bank 2007), plus the coupling
+/// capacitor's high-pass pole, which the source fixes whatever the load: `-1/(C·(R + R_low))`
+/// with `R_low` the load's resistance at the bottom of the band.
+fn generic_poles(
+    source: &TheveninSource,
+    load: &dyn Impedance,
+    sample_rate_hz: f64,
+) -> Vec<Complex64> {
     let top = band_top_hz(sample_rate_hz);
-    log_spaced(10.0, top * 1.2, 10)
+    let mut poles: Vec<Complex64> = log_spaced(10.0, top * 1.2, GENERIC_PAIRS)
         .map(|f| {
             let w = 2.0 * PI * f;
-            Complex64::new(-w * 0.35, w * (1.0f64 - 0.35 * 0.35).sqrt())
+            Complex64::new(
+                -w * GENERIC_DAMPING,
+                w * (1.0 - GENERIC_DAMPING * GENERIC_DAMPING).sqrt(),
+            )
         })
-        .collect()
+        .collect();
+    if let Some(c) = source.coupling_cap_f {
+        let r_low = load.z_ohm(BAND_BOTTOM_HZ).re;
+        poles.push(Complex64::new(-1.0 / (c * (source.r_out_ohm + r_low)), 0.0));
+    }
+    poles
 }
+
+/// Number of generic pole pairs for measured curves.
+const GENERIC_PAIRS: usize = 28;
+/// Damping ratio of the generic pole pairs.
+const GENERIC_DAMPING: f64 = 0.3;
 
 /// FIR taps at rates of 60 kHz and above, where the taps shape the ultrasonic roll-back of
 /// the phase to zero at Nyquist.
@@ -248,7 +267,7 @@ pub fn design(
     };
     let analog: Vec<Complex64> = match source.transfer_polys(load) {
         Some((_, den)) => den.roots(),
-        None => generic_poles(sample_rate_hz),
+        None => generic_poles(source, load, sample_rate_hz),
     };
     let poles = digital_poles(&analog, sample_rate_hz, aux);
     if poles.len() > MAX_SECTIONS {
@@ -339,7 +358,11 @@ pub fn design(
     let mut lawson = vec![1.0; grid.len()];
     let mut goal = target.clone();
     let mut x = DVector::<f64>::zeros(cols);
-    let magnitude_passes = if phase_free.iter().any(|&p| p) { 40 } else { 0 };
+    let magnitude_passes = if phase_free.iter().any(|&p| p) {
+        100
+    } else {
+        0
+    };
     let lawson_passes = 4;
     let mut solver = None;
     for pass in 0..=(magnitude_passes + lawson_passes) {
