@@ -8,7 +8,7 @@ fn main() {
     for mode in [DesignMode::Exact, DesignMode::ZeroLatency] {
         for fs in rates {
             for hp in builtin() {
-                let mut worst = (0.0f64, 0.0f64, String::new(), 0.0f64, 0.0f64);
+                let mut worst = (0.0f64, 0.0f64, String::new(), 0.0f64, 0.0f64, 0.0f64);
                 for r in [0.1, 1.0, 3.3, 10.0, 33.0, 75.0, 150.0] {
                     for cap in [None, Some(10e-6), Some(47e-6), Some(470e-6)] {
                         let src = TheveninSource {
@@ -20,6 +20,7 @@ fn main() {
                             worst.2 = format!("R={r} C={cap:?} n_sec={}", d.n_sections);
                         }
                         worst.3 = worst.3.max(d.max_coefficient());
+                        worst.5 = worst.5.max(d.check_err_current_db);
                         worst.4 = worst.4.max(
                             d.max_gain_above(20_000.0f64.min(fs * 0.45))
                                 / src.transfer(&hp.load, 20_000.0f64.min(fs * 0.45)).norm(),
@@ -29,13 +30,14 @@ fn main() {
                     }
                 }
                 println!(
-                    "{mode:?} {fs} {:40} {:.4} dB {:.3} deg  ({}) max|coef| {:.3e} us-gain {:.1} dB",
+                    "{mode:?} {fs} {:40} {:.4} dB {:.3} deg  ({}) max|coef| {:.3e} us-gain {:.1} dB current {:.4} dB",
                     hp.name,
                     worst.0,
                     worst.1,
                     worst.2,
                     worst.3,
-                    20.0 * worst.4.log10()
+                    20.0 * worst.4.log10(),
+                    worst.5
                 );
             }
         }

@@ -1,8 +1,15 @@
-//! The real-time engine: runs a design per channel and crossfades to new designs.
+//! The real-time engine: the output stage and the load, per channel, with crossfades to new
+//! designs. Nothing here allocates after `Engine::new`.
 //!
-//! Nothing here allocates after `Engine::new`.
+//! Per sample, in units where the full-scale EMF at the current volume is 1 (so that an ideal
+//! output gives the input back): the converter clips at full scale, the noise is added, the
+//! EMF clips at the rails, and the current limiter reduces the EMF until the load current
+//! stays within `I_max`; the load filter then sees exactly that EMF, so its state stays
+//! consistent. The filter's sections are in direct form II: their states depend on the poles
+//! and the input only, so the voltage and current responses share them.
 
-use super::design::{FilterDesign, MAX_FIR, MAX_SECTIONS};
+use super::design::{FilterDesign, MAX_FIR, MAX_SECTIONS, Response};
+use super::noise::{NoiseCoefs, NoiseState};
 
 /// Most channels the engine processes.
 pub const MAX_CHANNELS: usize = 2;
@@ -13,49 +20,139 @@ pub const BYPASS_RAMP_S: f64 = 0.01;
 /// How much recent input a new design is run over before it is faded in, seconds: its
 /// slow poles then start near their steady state instead of from zero.
 pub const WARMUP_S: f64 = 0.05;
+/// Time constant of the volume smoothing, seconds.
+pub const VOLUME_SMOOTHING_S: f64 = 0.01;
 /// States smaller than this are flushed to zero so that silence never turns subnormal.
 const FLUSH_BELOW: f64 = 1e-30;
+
+/// The output stage's figures the engine needs, relative to the full-scale EMF at maximum
+/// volume (`V_fs`). Set per block; the volume is smoothed inside the engine.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct StageSettings {
+    /// Volume control as a gain (1 = maximum).
+    pub volume_gain: f64,
+    /// Whether the converter clips at full scale (on whenever the output's limits are).
+    pub full_scale_clip: bool,
+    /// `V_rail / V_fs` (`INFINITY` = no rail limit).
+    pub rail_over_fs: f64,
+    /// `I_max / V_fs`, amps per volt (`INFINITY` = no current limit).
+    pub imax_over_fs: f64,
+    /// Whether the output's noise is heard.
+    pub noise_on: bool,
+}
+
+impl StageSettings {
+    /// A transparent output stage: unlimited and silent.
+    pub const TRANSPARENT: StageSettings = StageSettings {
+        volume_gain: 1.0,
+        full_scale_clip: false,
+        rail_over_fs: f64::INFINITY,
+        imax_over_fs: f64::INFINITY,
+        noise_on: false,
+    };
+}
+
+/// The output's noise sources at the engine's rate, in units of `V_fs`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct StageNoise {
+    /// Before the volume control: in `V_fs` units it does not depend on the volume.
+    pub pre: NoiseCoefs,
+    /// After the volume control: scaled by `1/volume` in `V_fs·volume` units.
+    pub post: NoiseCoefs,
+}
+
+impl StageNoise {
+    /// No noise.
+    pub const SILENT: StageNoise = StageNoise {
+        pre: NoiseCoefs::SILENT,
+        post: NoiseCoefs::SILENT,
+    };
+}
 
 /// One channel's filter state.
 #[derive(Clone, Copy)]
 struct ChannelState {
-    s1: [f64; MAX_SECTIONS],
-    s2: [f64; MAX_SECTIONS],
-    /// Input history, written twice so that the last `MAX_FIR` inputs are contiguous.
+    w1: [f64; MAX_SECTIONS],
+    w2: [f64; MAX_SECTIONS],
+    /// EMF history, written twice so that the last `MAX_FIR` samples are contiguous.
     fir_buf: [f64; 2 * MAX_FIR],
     fir_pos: usize,
 }
 
 impl ChannelState {
     const ZERO: ChannelState = ChannelState {
-        s1: [0.0; MAX_SECTIONS],
-        s2: [0.0; MAX_SECTIONS],
+        w1: [0.0; MAX_SECTIONS],
+        w2: [0.0; MAX_SECTIONS],
         fir_buf: [0.0; 2 * MAX_FIR],
         fir_pos: 0,
     };
+}
+
+/// The pole states' part of this sample, before the EMF is known.
+struct Prepared {
+    s: [f64; MAX_SECTIONS],
 }
 
 /// A design with its per-channel state.
 #[derive(Clone, Copy)]
 struct LoadFilter {
     design: FilterDesign,
+    /// The current response's instantaneous gain (siemens).
+    current_g0: f64,
     state: [ChannelState; MAX_CHANNELS],
 }
 
 impl LoadFilter {
     fn new(design: FilterDesign) -> Self {
+        let c = &design.current;
+        let g0 = c.fir[0] + c.num[..design.n_sections].iter().map(|n| n.0).sum::<f64>();
         LoadFilter {
             design,
+            current_g0: g0,
             state: [ChannelState::ZERO; MAX_CHANNELS],
         }
     }
 
-    fn reset(&mut self) {
-        self.state = [ChannelState::ZERO; MAX_CHANNELS];
+    #[inline]
+    fn prepare(&self, ch: usize) -> Prepared {
+        let st = &self.state[ch];
+        let mut s = [0.0; MAX_SECTIONS];
+        for (k, d) in self.design.poles[..self.design.n_sections]
+            .iter()
+            .enumerate()
+        {
+            s[k] = -d.a1 * st.w1[k] - d.a2 * st.w2[k];
+        }
+        Prepared { s }
     }
 
+    /// The response `r` at this sample, split as `g0·e + h`: returns `h` (the past's part).
     #[inline]
-    fn tick(&mut self, ch: usize, x: f64) -> f64 {
+    fn history_part(&self, ch: usize, p: &Prepared, r: &Response) -> f64 {
+        let st = &self.state[ch];
+        let n = self.design.n_sections;
+        let iir: f64 = (0..n)
+            .map(|k| r.num[k].0 * p.s[k] + r.num[k].1 * st.w1[k])
+            .sum();
+        // Before the push, fir_buf[fir_pos + m − 1] holds e[n − m].
+        let fir: f64 = (1..r.n_fir)
+            .map(|m| r.fir[m] * st.fir_buf[st.fir_pos + m - 1])
+            .sum();
+        iir + fir
+    }
+
+    /// The load current for EMF `e` at this sample is `g0·e + h`; returns `(g0, h)`.
+    #[inline]
+    fn current(&self, ch: usize, p: &Prepared) -> (f64, f64) {
+        (
+            self.current_g0,
+            self.history_part(ch, p, &self.design.current),
+        )
+    }
+
+    /// Feeds EMF `e`, returns the voltage at the headphone.
+    #[inline]
+    fn commit(&mut self, ch: usize, p: &Prepared, e: f64) -> f64 {
         let d = &self.design;
         let st = &mut self.state[ch];
         st.fir_pos = if st.fir_pos == 0 {
@@ -63,26 +160,35 @@ impl LoadFilter {
         } else {
             st.fir_pos - 1
         };
-        st.fir_buf[st.fir_pos] = x;
-        st.fir_buf[st.fir_pos + MAX_FIR] = x;
-        let hist = &st.fir_buf[st.fir_pos..st.fir_pos + d.n_fir];
-        let mut y: f64 = hist.iter().zip(&d.fir[..d.n_fir]).map(|(a, b)| a * b).sum();
-        for (k, s) in d.sections[..d.n_sections].iter().enumerate() {
-            // Transposed direct form II.
-            let yk = s.b0 * x + st.s1[k];
-            st.s1[k] = s.b1 * x - s.a1 * yk + st.s2[k];
-            st.s2[k] = -s.a2 * yk;
-            y += yk;
+        st.fir_buf[st.fir_pos] = e;
+        st.fir_buf[st.fir_pos + MAX_FIR] = e;
+        let t = &d.voltage;
+        let hist = &st.fir_buf[st.fir_pos..st.fir_pos + t.n_fir];
+        let mut v: f64 = hist.iter().zip(&t.fir[..t.n_fir]).map(|(a, b)| a * b).sum();
+        for k in 0..d.n_sections {
+            let w0 = e + p.s[k];
+            v += t.num[k].0 * w0 + t.num[k].1 * st.w1[k];
+            st.w2[k] = st.w1[k];
+            st.w1[k] = w0;
         }
-        y
+        v
+    }
+
+    fn tick(&mut self, ch: usize, e: f64) -> f64 {
+        let p = self.prepare(ch);
+        self.commit(ch, &p, e)
+    }
+
+    fn reset(&mut self) {
+        self.state = [ChannelState::ZERO; MAX_CHANNELS];
     }
 
     fn flush_subnormals(&mut self) {
         for st in self.state.iter_mut() {
             for v in st
-                .s1
+                .w1
                 .iter_mut()
-                .chain(st.s2.iter_mut())
+                .chain(st.w2.iter_mut())
                 .chain(st.fir_buf.iter_mut())
             {
                 if v.abs() < FLUSH_BELOW {
@@ -93,7 +199,7 @@ impl LoadFilter {
     }
 }
 
-/// Two filters, a crossfade between them, the input history and the bypass ramp.
+/// Two filters, a crossfade between them, the output stage, the input history and the bypass.
 pub struct Engine {
     channels: usize,
     filters: [LoadFilter; 2],
@@ -102,7 +208,10 @@ pub struct Engine {
     xfade_left: usize,
     xfade_len: usize,
     pending: Option<FilterDesign>,
-    history: Vec<Vec<f64>>,
+    /// Raw input history (the bypass's dry path).
+    input_hist: Vec<Vec<f64>>,
+    /// EMF history (what the filters saw; new designs warm up on it).
+    emf_hist: Vec<Vec<f64>>,
     hist_mask: usize,
     hist_pos: usize,
     warmup_len: usize,
@@ -113,7 +222,18 @@ pub struct Engine {
     /// True until audio has been processed since creation or the last reset: a new design
     /// then applies at once, as there is no past signal to fade from.
     fresh: bool,
+    stage: StageSettings,
+    noise: StageNoise,
+    noise_state: [[NoiseState; 2]; MAX_CHANNELS],
+    volume: f64,
+    volume_coef: f64,
+    /// Samples whose EMF the rails or the current limit changed, since the last read.
+    clipped_samples: u64,
 }
+
+/// Seeds of the noise generators: per channel and source, fixed so renders repeat.
+const NOISE_SEEDS: [[u64; 2]; MAX_CHANNELS] =
+    [[0x1234_5678, 0x9ABC_DEF0], [0x0FED_CBA9, 0x8765_4321]];
 
 impl Engine {
     /// Allocates an engine for `channels` channels at the design's sample rate.
@@ -129,7 +249,8 @@ impl Engine {
             xfade_left: 0,
             xfade_len: ((CROSSFADE_S * fs).ceil() as usize).max(1),
             pending: None,
-            history: vec![vec![0.0; hist_len]; channels],
+            input_hist: vec![vec![0.0; hist_len]; channels],
+            emf_hist: vec![vec![0.0; hist_len]; channels],
             hist_mask: hist_len - 1,
             hist_pos: 0,
             warmup_len,
@@ -137,6 +258,12 @@ impl Engine {
             bypass_mix: 0.0,
             bypass_step: 1.0 / (BYPASS_RAMP_S * fs).max(1.0),
             fresh: true,
+            stage: StageSettings::TRANSPARENT,
+            noise: StageNoise::SILENT,
+            noise_state: NOISE_SEEDS.map(|s| s.map(NoiseState::new)),
+            volume: 1.0,
+            volume_coef: 1.0 - (-1.0 / (VOLUME_SMOOTHING_S * fs)).exp(),
+            clipped_samples: 0,
         }
     }
 
@@ -166,6 +293,25 @@ impl Engine {
         }
     }
 
+    /// Sets the output stage for the coming samples (the volume glides; the rest applies
+    /// from the next sample).
+    pub fn set_stage(&mut self, stage: StageSettings) {
+        self.stage = stage;
+        if self.fresh {
+            self.volume = stage.volume_gain;
+        }
+    }
+
+    /// Sets the output's noise sources.
+    pub fn set_noise(&mut self, noise: StageNoise) {
+        self.noise = noise;
+    }
+
+    /// Samples the limits changed since the last call (for clip indicators and tests).
+    pub fn take_clipped_samples(&mut self) -> u64 {
+        std::mem::take(&mut self.clipped_samples)
+    }
+
     /// Requests bypass on or off: ramped while audio runs, at once before the first sample
     /// after a reset (hosts deliver parameter changes with the first block).
     pub fn set_bypass(&mut self, bypass: bool) {
@@ -180,7 +326,7 @@ impl Engine {
         for f in self.filters.iter_mut() {
             f.reset();
         }
-        for h in self.history.iter_mut() {
+        for h in self.input_hist.iter_mut().chain(self.emf_hist.iter_mut()) {
             h.fill(0.0);
         }
         if let Some(d) = self.pending.take() {
@@ -189,7 +335,9 @@ impl Engine {
             self.active = 1 - self.active;
             self.xfade_left = 0;
         }
+        self.noise_state = NOISE_SEEDS.map(|s| s.map(NoiseState::new));
         self.bypass_mix = if self.bypass_target { 1.0 } else { 0.0 };
+        self.volume = self.stage.volume_gain;
         self.fresh = true;
     }
 
@@ -202,8 +350,8 @@ impl Engine {
         let n = self.warmup_len.min(self.hist_mask);
         for ch in 0..self.channels {
             for k in (1..=n).rev() {
-                let x = self.history[ch][(self.hist_pos.wrapping_sub(k)) & self.hist_mask];
-                self.filters[incoming].tick(ch, x);
+                let e = self.emf_hist[ch][(self.hist_pos.wrapping_sub(k)) & self.hist_mask];
+                self.filters[incoming].tick(ch, e);
             }
         }
         self.xfade_left = self.xfade_len;
@@ -216,6 +364,7 @@ impl Engine {
         if n > 0 {
             self.fresh = false;
         }
+        let stage = self.stage;
         for i in 0..n {
             if self.xfade_left == 0 && self.pending.is_some() {
                 self.start_pending();
@@ -230,21 +379,58 @@ impl Engine {
             } else {
                 self.bypass_mix = (self.bypass_mix - self.bypass_step).max(0.0);
             }
+            self.volume += (stage.volume_gain - self.volume) * self.volume_coef;
+            let inv_volume = 1.0 / self.volume;
+            let rail = stage.rail_over_fs * inv_volume;
+            let imax = stage.imax_over_fs * inv_volume;
             let lat_active = self.filters[self.active].design.latency_samples;
             let lat_incoming = self.filters[1 - self.active].design.latency_samples;
             for (ch, buf) in buffers.iter_mut().enumerate().take(chans) {
                 let raw = buf[i] as f64;
                 let x = if raw.is_finite() { raw } else { 0.0 };
-                let h = &mut self.history[ch];
-                h[self.hist_pos] = x;
-                let mut y = self.filters[self.active].tick(ch, x);
-                if self.xfade_left > 0 {
-                    let y_new = self.filters[1 - self.active].tick(ch, x);
+                self.input_hist[ch][self.hist_pos] = x;
+
+                let mut e = if stage.full_scale_clip {
+                    x.clamp(-1.0, 1.0)
+                } else {
+                    x
+                };
+                if stage.noise_on {
+                    let [pre, post] = &mut self.noise_state[ch];
+                    e += pre.next(&self.noise.pre) + post.next(&self.noise.post) * inv_volume;
+                }
+                let unclipped = e;
+                e = e.clamp(-rail, rail);
+                let [f0, f1] = &mut self.filters;
+                let (fa, fb) = if self.active == 0 { (f0, f1) } else { (f1, f0) };
+                let pa = fa.prepare(ch);
+                let pb = (self.xfade_left > 0).then(|| fb.prepare(ch));
+                if imax.is_finite() {
+                    let (mut g0, mut h) = fa.current(ch, &pa);
+                    if let Some(pb) = &pb {
+                        let (g0b, hb) = fb.current(ch, pb);
+                        g0 += (g0b - g0) * g_new;
+                        h += (hb - h) * g_new;
+                    }
+                    let i_load = g0 * e + h;
+                    if i_load.abs() > imax && g0.abs() > 1e-12 {
+                        // The EMF that drives exactly ±I_max, within the rails.
+                        e = ((imax.copysign(i_load) - h) / g0).clamp(-rail, rail);
+                    }
+                }
+                if e != unclipped {
+                    self.clipped_samples += 1;
+                }
+                self.emf_hist[ch][self.hist_pos] = e;
+                let mut y = fa.commit(ch, &pa, e);
+                if let Some(pb) = &pb {
+                    let y_new = fb.commit(ch, pb, e);
                     y += (y_new - y) * g_new;
                 }
                 if self.bypass_mix > 0.0 {
                     // The dry path keeps the reported latency, so bypass stays aligned; during a
                     // crossfade between latencies it fades between the two delays as well.
+                    let h = &self.input_hist[ch];
                     let mut dry = h[self.hist_pos.wrapping_sub(lat_active) & self.hist_mask];
                     if self.xfade_left > 0 {
                         let dry_new = h[self.hist_pos.wrapping_sub(lat_incoming) & self.hist_mask];
@@ -296,5 +482,28 @@ mod tests {
         let mut b = vec![f32::NAN, f32::INFINITY, 1.0, f32::NEG_INFINITY, 0.5];
         e.process(&mut [&mut b]);
         assert!(b.iter().all(|v| v.is_finite()));
+    }
+
+    #[test]
+    fn rails_clip_the_emf_in_full_scale_units_at_the_volume() {
+        // Rails at half of full scale; at −6.02 dB volume they sit at full scale.
+        let mut e = Engine::new(1, FilterDesign::identity(48_000.0, 0));
+        e.set_stage(StageSettings {
+            rail_over_fs: 0.5,
+            ..StageSettings::TRANSPARENT
+        });
+        let mut b = vec![0.8f32, -0.8, 0.3];
+        e.process(&mut [&mut b]);
+        assert_eq!(b, vec![0.5, -0.5, 0.3]);
+        assert_eq!(e.take_clipped_samples(), 2);
+        let mut e = Engine::new(1, FilterDesign::identity(48_000.0, 0));
+        e.set_stage(StageSettings {
+            rail_over_fs: 0.5,
+            volume_gain: 0.5,
+            ..StageSettings::TRANSPARENT
+        });
+        let mut b = vec![0.8f32, -0.8, 0.3];
+        e.process(&mut [&mut b]);
+        assert_eq!(b, vec![0.8, -0.8, 0.3]);
     }
 }

@@ -3,3 +3,4 @@
 pub mod design;
 pub mod designer;
 pub mod engine;
+pub mod noise;

@@ -5,6 +5,7 @@
 
 pub mod headphones;
 pub mod impedance;
+pub mod output;
 pub mod poly;
 pub mod source;
 

@@ -1,0 +1,142 @@
+//! The output's hiss, generated in real time from `physics::output::NoiseSpec`.
+//!
+//! White noise of one-sided density `N0²` has variance `N0²·fs/2`, so the in-band level does
+//! not depend on the sample rate. Each 1/f Lorentzian `w_k/(1 + (f/f_k)²)` is an independent
+//! white stream through a one-pole lowpass whose low-frequency density is `w_k·N0²`: the same
+//! model `physics` integrates for the predicted noise floor.
+
+use crate::physics::output::{MAX_FLICKER_TERMS, NoiseSpec};
+use std::f64::consts::PI;
+
+/// A small, fast generator (xorshift64*), good enough for audio noise and fully repeatable
+/// from its seed.
+#[derive(Debug, Clone, Copy)]
+pub struct Rng(u64);
+
+impl Rng {
+    /// A generator from a seed (0 is replaced, as xorshift cannot leave it).
+    pub fn new(seed: u64) -> Self {
+        Rng(if seed == 0 {
+            0x9E37_79B9_7F4A_7C15
+        } else {
+            seed
+        })
+    }
+
+    /// Uniform on [−√3, √3): zero mean, unit variance.
+    #[inline]
+    pub fn unit(&mut self) -> f64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        let bits = self.0.wrapping_mul(0x2545_F491_4F6C_DD1D) >> 11;
+        (bits as f64 / (1u64 << 53) as f64 * 2.0 - 1.0) * 3f64.sqrt()
+    }
+}
+
+/// One noise source's coefficients at a sample rate.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct NoiseCoefs {
+    /// Standard deviation of the white part per sample, volts.
+    pub white_sigma: f64,
+    /// Lorentzians in use.
+    pub n_terms: usize,
+    /// Per term: (pole `a`, input gain) of `u[n] = a·u[n−1] + gain·w[n]`.
+    pub terms: [(f64, f64); MAX_FLICKER_TERMS],
+}
+
+impl NoiseCoefs {
+    /// Silence.
+    pub const SILENT: NoiseCoefs = NoiseCoefs {
+        white_sigma: 0.0,
+        n_terms: 0,
+        terms: [(0.0, 0.0); MAX_FLICKER_TERMS],
+    };
+
+    /// Coefficients realising `spec` at `sample_rate_hz`, scaled by `scale` (volts to the
+    /// engine's normalised units).
+    pub fn new(spec: &NoiseSpec, sample_rate_hz: f64, scale: f64) -> Self {
+        let n0_sq = spec.white_density_v2_per_hz() * scale * scale;
+        if n0_sq <= 0.0 {
+            return Self::SILENT;
+        }
+        let (lorentz, n) = spec.flicker_terms();
+        let mut terms = [(0.0, 0.0); MAX_FLICKER_TERMS];
+        for (t, &(fk, wk)) in terms.iter_mut().zip(&lorentz[..n]) {
+            let a = (-2.0 * PI * fk / sample_rate_hz).exp();
+            // DC density of the one-pole output: gain²/(1−a)²·2/fs, set to w_k·N0².
+            *t = (a, (1.0 - a) * (wk * n0_sq * sample_rate_hz / 2.0).sqrt());
+        }
+        NoiseCoefs {
+            white_sigma: (n0_sq * sample_rate_hz / 2.0).sqrt(),
+            n_terms: n,
+            terms,
+        }
+    }
+}
+
+/// One channel's noise generator.
+#[derive(Debug, Clone, Copy)]
+pub struct NoiseState {
+    rng: Rng,
+    lorentz: [f64; MAX_FLICKER_TERMS],
+}
+
+impl NoiseState {
+    /// A generator whose sequence depends only on `seed`.
+    pub fn new(seed: u64) -> Self {
+        NoiseState {
+            rng: Rng::new(seed),
+            lorentz: [0.0; MAX_FLICKER_TERMS],
+        }
+    }
+
+    /// The next sample of the source described by `c`.
+    #[inline]
+    pub fn next(&mut self, c: &NoiseCoefs) -> f64 {
+        if c.white_sigma == 0.0 {
+            return 0.0;
+        }
+        let mut v = c.white_sigma * self.rng.unit();
+        for (u, &(a, g)) in self.lorentz.iter_mut().zip(&c.terms[..c.n_terms]) {
+            *u = a * *u + g * self.rng.unit();
+            v += *u;
+        }
+        v
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rng_has_unit_variance_and_zero_mean() {
+        let mut r = Rng::new(7);
+        let n = 200_000;
+        let (mut s, mut s2) = (0.0, 0.0);
+        for _ in 0..n {
+            let v = r.unit();
+            s += v;
+            s2 += v * v;
+        }
+        assert!((s / n as f64).abs() < 0.01);
+        assert!((s2 / n as f64 - 1.0).abs() < 0.01);
+    }
+
+    #[test]
+    fn white_variance_follows_the_sample_rate() {
+        let spec = NoiseSpec {
+            level_vrms: 1e-5,
+            a_weighted: false,
+            flicker_corner_hz: 0.0,
+        };
+        let c48 = NoiseCoefs::new(&spec, 48_000.0, 1.0);
+        let c96 = NoiseCoefs::new(&spec, 96_000.0, 1.0);
+        // Same in-band level: twice the bandwidth carries twice the power.
+        assert!((c96.white_sigma / c48.white_sigma - 2f64.sqrt()).abs() < 1e-12);
+        // 20 Hz–20 kHz of a 24 kHz-wide white spectrum holds 19980/24000 of its power.
+        let inband = c48.white_sigma * (19_980.0 / 24_000.0f64).sqrt();
+        assert!((inband / 1e-5 - 1.0).abs() < 1e-3, "{inband}");
+    }
+}
