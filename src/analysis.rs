@@ -57,3 +57,40 @@ pub fn peak_index(x: &[f32]) -> usize {
         })
         .0
 }
+
+/// One-sided power spectral density of `x` (units²/Hz) by Welch's method: Hann-windowed
+/// segments of `segment` samples (a power of two), half overlapping. Returns
+/// `(bin width Hz, density per bin)`.
+pub fn welch_psd(x: &[f64], sample_rate_hz: f64, segment: usize) -> (f64, Vec<f64>) {
+    let mut planner = RealFftPlanner::<f64>::new();
+    let fft = planner.plan_fft_forward(segment);
+    let window: Vec<f64> = (0..segment)
+        .map(|i| 0.5 - 0.5 * (2.0 * PI * i as f64 / segment as f64).cos())
+        .collect();
+    let window_power: f64 = window.iter().map(|w| w * w).sum();
+    let mut acc = vec![0.0; segment / 2 + 1];
+    let mut input = fft.make_input_vec();
+    let mut spectrum = fft.make_output_vec();
+    let mut count = 0;
+    let mut start = 0;
+    while start + segment <= x.len() {
+        for (dst, (s, w)) in input
+            .iter_mut()
+            .zip(x[start..start + segment].iter().zip(&window))
+        {
+            *dst = s * w;
+        }
+        fft.process(&mut input, &mut spectrum)
+            .expect("FFT sizes match their plan");
+        for (a, c) in acc.iter_mut().zip(&spectrum) {
+            *a += c.norm_sqr();
+        }
+        count += 1;
+        start += segment / 2;
+    }
+    let scale = 2.0 / (sample_rate_hz * window_power * count.max(1) as f64);
+    (
+        sample_rate_hz / segment as f64,
+        acc.into_iter().map(|a| a * scale).collect(),
+    )
+}

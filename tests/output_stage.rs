@@ -1,0 +1,260 @@
+//! The output stage in the real-time engine against the physics: where clipping starts, the
+//! maximum levels a configured output reaches, the noise level, and transparency below the
+//! limits.
+
+use loadline::analysis::{delay_factor, response_at_bins, welch_psd, worst_deviation};
+use loadline::dsp::design::{BAND_BOTTOM_HZ, DesignMode, band_top_hz, design};
+use loadline::dsp::engine::{Engine, StageNoise, StageSettings};
+use loadline::dsp::noise::NoiseCoefs;
+use loadline::physics::headphones::builtin;
+use loadline::physics::impedance::{Impedance, Load, log_spaced};
+use loadline::physics::output::{
+    AUDIO_BAND_HZ, NoiseSpec, OperatingPoint, OutputStage, a_weighting, dbu_to_vrms, vrms_to_dbu,
+};
+use loadline::physics::source::TheveninSource;
+use std::f64::consts::{PI, SQRT_2};
+
+/// An output configured from the Focusrite Scarlett 2i2 4th gen figures in
+/// ../shared/reference/devices.md (maker's figures, quoted on audiosciencereview.com):
+/// 50 Ω; +10 dBu into 300 Ω and +2.5 dBu into 33 Ω at maximum; DR 115 dB(A) into 300 Ω.
+/// +10 dBu across 300 Ω behind 50 Ω pins the full-scale EMF; +2.5 dBu into 33 Ω is 0.83 dB
+/// below what that EMF would give there, so the current limit sets it.
+fn scarlett_2i2_4th() -> OutputStage {
+    let v_fs_peak = dbu_to_vrms(10.0) * SQRT_2 * (300.0 + 50.0) / 300.0;
+    OutputStage {
+        v_fs_peak,
+        source: TheveninSource {
+            r_out_ohm: 50.0,
+            coupling_cap_f: None,
+        },
+        v_rail_peak: f64::INFINITY,
+        i_max_peak: dbu_to_vrms(2.5) * SQRT_2 / 33.0,
+        noise_pre: OutputStage::noise_from_dynamic_range(v_fs_peak, 115.0, true, 0.0),
+        noise_post: NoiseSpec::SILENT,
+    }
+}
+
+fn settings(stage: &OutputStage, volume_db: f64, noise_on: bool) -> StageSettings {
+    StageSettings {
+        volume_gain: 10f64.powf(volume_db / 20.0),
+        full_scale_clip: true,
+        rail_over_fs: stage.v_rail_peak / stage.v_fs_peak,
+        imax_over_fs: stage.i_max_peak / stage.v_fs_peak,
+        noise_on,
+    }
+}
+
+fn engine(
+    stage: &OutputStage,
+    load: &dyn Impedance,
+    rate: f64,
+    volume_db: f64,
+    noise_on: bool,
+) -> Engine {
+    let d = design(&stage.source, load, rate, DesignMode::ZeroLatency).expect("design");
+    let mut e = Engine::new(1, d);
+    e.set_stage(settings(stage, volume_db, noise_on));
+    e.set_noise(StageNoise {
+        pre: NoiseCoefs::new(&stage.noise_pre, rate, 1.0 / stage.v_fs_peak),
+        post: NoiseCoefs::new(&stage.noise_post, rate, 1.0 / stage.v_fs_peak),
+    });
+    e
+}
+
+fn sine(freq: f64, rate: f64, peak: f64, seconds: f64) -> Vec<f32> {
+    (0..(seconds * rate) as usize)
+        .map(|i| (peak * (2.0 * PI * freq * i as f64 / rate).sin()) as f32)
+        .collect()
+}
+
+/// The lowest sine level (dBFS peak) at which the output departs from the linear output by
+/// more than 1e-4 of the signal, found by bisection to 0.001 dB.
+fn clip_onset_dbfs(
+    stage: &OutputStage,
+    load: &dyn Impedance,
+    rate: f64,
+    volume_db: f64,
+    freq: f64,
+) -> f64 {
+    let linear = OutputStage {
+        v_rail_peak: f64::INFINITY,
+        i_max_peak: f64::INFINITY,
+        ..*stage
+    };
+    let clips = |dbfs: f64| {
+        let peak = 10f64.powf(dbfs / 20.0);
+        let mut y = sine(freq, rate, peak, 0.1);
+        let mut y_lin = y.clone();
+        let mut lin = engine(&linear, load, rate, volume_db, false);
+        lin.set_stage(StageSettings {
+            full_scale_clip: false,
+            ..settings(&linear, volume_db, false)
+        });
+        engine(stage, load, rate, volume_db, false).process(&mut [&mut y]);
+        lin.process(&mut [&mut y_lin]);
+        let tail = y.len() / 2;
+        y[tail..]
+            .iter()
+            .zip(&y_lin[tail..])
+            .any(|(a, b)| ((a - b).abs() as f64) > 1e-4 * peak)
+    };
+    let (mut lo, mut hi) = (-40.0, 12.0);
+    assert!(!clips(lo) && clips(hi));
+    while hi - lo > 0.001 {
+        let mid = 0.5 * (lo + hi);
+        if clips(mid) { hi = mid } else { lo = mid }
+    }
+    hi
+}
+
+#[test]
+fn clipping_starts_where_the_chain_predicts() {
+    let scarlett = scarlett_2i2_4th();
+    // The same output with rails below full scale, so that they bite first on 300 Ω.
+    let railed = OutputStage { v_rail_peak: 3.0, ..scarlett };
+    let closed_38 = builtin()[1].load.clone();
+    let cases: [(&OutputStage, &dyn Impedance, f64, f64); 6] = [
+        (&scarlett, &Load::R(33.0), 0.0, 1000.0),
+        (&scarlett, &Load::R(300.0), 0.0, 1000.0),
+        (&railed, &Load::R(300.0), 0.0, 1000.0),
+        (&scarlett, &Load::R(33.0), -6.0, 1000.0),
+        // A reactive load: the current limit sits where |Z_hp + Z_out| puts it.
+        (&scarlett, &closed_38, 0.0, 100.0),
+        (&scarlett, &closed_38, 0.0, 5000.0),
+    ];
+    for (stage, load, volume_db, freq) in cases {
+        for rate in [44_100.0, 96_000.0] {
+            let op = OperatingPoint { stage, load, sens_db_spl_per_v: 100.0, volume_db };
+            let (emf, limit) = op.emf_limit_peak(freq);
+            let predicted = 20.0 * (emf / (stage.v_fs_peak * op.volume_gain())).log10();
+            let measured = clip_onset_dbfs(stage, load, rate, volume_db, freq);
+            println!("{freq} Hz, {volume_db} dB, {rate}: {limit:?} predicted {predicted:.3} dBFS, measured {measured:.3}");
+            assert!((measured - predicted).abs() <= 0.1, "{freq} Hz {rate}: {measured} vs {predicted}");
+        }
+    }
+}
+
+#[test]
+fn scarlett_reaches_its_stated_maximum_levels() {
+    let stage = scarlett_2i2_4th();
+    for (load_ohm, stated_dbu) in [(33.0, 2.5), (300.0, 10.0)] {
+        let load = Load::R(load_ohm);
+        let op = OperatingPoint {
+            stage: &stage,
+            load: &load,
+            sens_db_spl_per_v: 100.0,
+            volume_db: 0.0,
+        };
+        let physics_dbu = vrms_to_dbu(op.max_load_voltage_peak(1000.0) / SQRT_2);
+        // The engine at its clip onset: output (in full-scale units) times V_fs is the load voltage.
+        let onset = clip_onset_dbfs(&stage, &load, 48_000.0, 0.0, 1000.0);
+        let mut y = sine(1000.0, 48_000.0, 10f64.powf(onset / 20.0), 0.1);
+        engine(&stage, &load, 48_000.0, 0.0, false).process(&mut [&mut y]);
+        let peak = y[y.len() / 2..].iter().fold(0.0f32, |m, v| m.max(v.abs())) as f64;
+        let engine_dbu = vrms_to_dbu(peak * stage.v_fs_peak / SQRT_2);
+        println!(
+            "{load_ohm} Ω: stated {stated_dbu} dBu, physics {physics_dbu:.3}, engine {engine_dbu:.3}"
+        );
+        assert!((physics_dbu - stated_dbu).abs() <= 0.5 && (engine_dbu - stated_dbu).abs() <= 0.5);
+    }
+}
+
+/// A-weighted RMS over 20 Hz–20 kHz of `x` (in volts), from its Welch PSD.
+fn a_weighted_vrms(x: &[f64], rate: f64) -> f64 {
+    let (df, psd) = welch_psd(x, rate, 16_384);
+    psd.iter()
+        .enumerate()
+        .map(|(k, p)| (k as f64 * df, p))
+        .filter(|(f, _)| (AUDIO_BAND_HZ.0..=AUDIO_BAND_HZ.1).contains(f))
+        .map(|(f, p)| p * a_weighting(f).powi(2) * df)
+        .sum::<f64>()
+        .sqrt()
+}
+
+#[test]
+fn noise_level_matches_the_prediction() {
+    let hp = &builtin()[3]; // the single-BA IEM: sensitive, where hiss matters
+    for (rate, corner_hz, volume_db) in [
+        (44_100.0, 0.0, 0.0),
+        (96_000.0, 0.0, -20.0),
+        (48_000.0, 1000.0, -10.0),
+    ] {
+        let mut stage = scarlett_2i2_4th();
+        stage.noise_pre.flicker_corner_hz = corner_hz;
+        stage.noise_post = NoiseSpec {
+            level_vrms: 5e-6,
+            a_weighted: false,
+            flicker_corner_hz: corner_hz,
+        };
+        let op = OperatingPoint {
+            stage: &stage,
+            load: &hp.load,
+            sens_db_spl_per_v: 110.0,
+            volume_db,
+        };
+        let predicted_db = op.noise_floor_db_spl_a();
+        let mut e = engine(&stage, &hp.load, rate, volume_db, true);
+        let mut y = vec![0.0f32; (8.0 * rate) as usize];
+        e.process(&mut [&mut y]);
+        let scale = stage.v_fs_peak * op.volume_gain();
+        let volts: Vec<f64> = y[(0.5 * rate) as usize..]
+            .iter()
+            .map(|&v| v as f64 * scale)
+            .collect();
+        let measured_db = 110.0 + 20.0 * a_weighted_vrms(&volts, rate).log10();
+        println!(
+            "{rate} Hz, 1/f corner {corner_hz}, volume {volume_db}: predicted {predicted_db:.2} dB SPL(A), measured {measured_db:.2}"
+        );
+        assert!(
+            (measured_db - predicted_db).abs() <= 0.5,
+            "{measured_db} vs {predicted_db}"
+        );
+    }
+}
+
+#[test]
+fn below_the_limits_the_stage_changes_nothing() {
+    // Limits configured 20 dB above the test impulse, noise off: the core's accuracy holds.
+    for rate in [44_100.0, 96_000.0] {
+        for hp in builtin() {
+            let src = TheveninSource {
+                r_out_ohm: 47.0,
+                coupling_cap_f: Some(100e-6),
+            };
+            let d = design(&src, &hp.load, rate, DesignMode::Exact).unwrap();
+            let latency = d.latency_samples as f64;
+            let mut e = Engine::new(1, d);
+            e.set_stage(StageSettings {
+                volume_gain: 1.0,
+                full_scale_clip: true,
+                rail_over_fs: 10.0,
+                imax_over_fs: 10.0
+                    / (hp
+                        .load
+                        .z_ohm(20_000.0)
+                        .norm()
+                        .min(hp.load.z_ohm(20.0).norm())),
+                noise_on: false,
+            });
+            let mut x = vec![0.0f32; (1.5 * rate) as usize];
+            x[0] = 1.0;
+            e.process(&mut [&mut x]);
+            assert_eq!(e.take_clipped_samples(), 0);
+            let ir: Vec<f64> = x.iter().map(|&v| v as f64).collect();
+            let freqs: Vec<f64> = log_spaced(BAND_BOTTOM_HZ, band_top_hz(rate), 200).collect();
+            let (db, deg) = worst_deviation(response_at_bins(&ir, rate, &freqs).into_iter().map(
+                |(f, h)| {
+                    (
+                        h,
+                        src.transfer(&hp.load, f) * delay_factor(latency, f, rate),
+                    )
+                },
+            ));
+            assert!(
+                db <= 0.05 && deg <= 0.5,
+                "{rate} {}: {db} dB {deg}°",
+                hp.name
+            );
+        }
+    }
+}
