@@ -9,11 +9,14 @@ pub mod params;
 pub mod physics;
 
 use dsp::design::DesignMode;
-use dsp::designer::{DesignRequest, Designer, design_for};
-use dsp::engine::Engine;
+use dsp::designer::{DesignRequest, DesignResult, Designer, design_for};
+use dsp::engine::{Engine, StageSettings};
 use nice_plug::prelude::*;
-use params::LoadlineParams;
+use params::{LevelMode, LoadlineParams};
 use physics::headphones::{self, HeadphoneModel};
+use physics::output::{NoiseSpec, OutputStage, dbu_to_vrms, dbv_to_vrms};
+use physics::source::TheveninSource;
+use std::f64::consts::SQRT_2;
 use std::num::NonZeroU32;
 use std::sync::Arc;
 
@@ -33,6 +36,8 @@ pub struct Loadline {
     /// A request that did not fit in the ring yet.
     unsent: Option<DesignRequest>,
     latency_samples: u32,
+    /// With a target SPL: the volume that reaches it (dB) and whether it does.
+    target_volume: Option<(f64, bool)>,
 }
 
 impl Default for Loadline {
@@ -47,22 +52,83 @@ impl Default for Loadline {
             last_request: None,
             unsent: None,
             latency_samples: 0,
+            target_volume: None,
         }
     }
 }
 
 impl Loadline {
+    /// The output stage the parameters describe.
+    fn output_stage(&self) -> OutputStage {
+        let p = &self.params;
+        let v_fs_peak = dbu_to_vrms(p.full_scale_dbu.value() as f64) * SQRT_2;
+        let flicker_corner_hz = p.flicker_corner_hz.value() as f64;
+        OutputStage {
+            v_fs_peak,
+            source: TheveninSource {
+                r_out_ohm: p.r_out_ohm.value() as f64,
+                coupling_cap_f: p.cap_on.value().then(|| p.cap_uf.value() as f64 * 1e-6),
+            },
+            v_rail_peak: p.rail_v_peak.value() as f64,
+            i_max_peak: p.i_max_ma_peak.value() as f64 * 1e-3,
+            noise_pre: OutputStage::noise_from_dynamic_range(
+                v_fs_peak,
+                p.dynamic_range_db.value() as f64,
+                p.dynamic_range_a_weighted.value(),
+                flicker_corner_hz,
+            ),
+            noise_post: NoiseSpec {
+                level_vrms: dbv_to_vrms(p.noise_floor_dbv.value() as f64),
+                a_weighted: p.noise_floor_a_weighted.value(),
+                flicker_corner_hz,
+            },
+        }
+    }
+
     /// The design request that the current parameter values call for.
     fn current_request(&self) -> DesignRequest {
         let p = &self.params;
         DesignRequest {
             sample_rate_hz: self.sample_rate_hz,
-            r_out_ohm: p.r_out_ohm.value() as f64,
-            coupling_cap_f: p.cap_on.value().then(|| p.cap_uf.value() as f64 * 1e-6),
+            stage: self.output_stage(),
             headphone: p.headphone.value() as usize,
             mode: DesignMode::from(p.mode.value()),
             level_match: p.level_match.value(),
+            target_spl_db: (p.level_mode.value() == LevelMode::TargetSpl)
+                .then(|| p.target_spl_db.value() as f64),
         }
+    }
+
+    /// What the engine needs of the output stage this block.
+    fn stage_settings(&self, stage: &OutputStage) -> StageSettings {
+        let p = &self.params;
+        let volume_db = match p.level_mode.value() {
+            LevelMode::Volume => p.volume_db.value() as f64,
+            LevelMode::TargetSpl => self.target_volume.map_or(0.0, |(v, _)| v),
+        };
+        let limits = p.limits_on.value();
+        StageSettings {
+            volume_gain: 10f64.powf(volume_db / 20.0),
+            full_scale_clip: limits,
+            rail_over_fs: if limits {
+                stage.v_rail_peak / stage.v_fs_peak
+            } else {
+                f64::INFINITY
+            },
+            imax_over_fs: if limits {
+                stage.i_max_peak / stage.v_fs_peak
+            } else {
+                f64::INFINITY
+            },
+            noise_on: p.noise_on.value(),
+        }
+    }
+
+    /// Hands a finished design to the engine.
+    fn apply(engine: &mut Engine, target_volume: &mut Option<(f64, bool)>, result: DesignResult) {
+        engine.install(result.design);
+        engine.set_noise(result.noise);
+        *target_volume = result.target_volume;
     }
 }
 
@@ -107,12 +173,14 @@ impl Plugin for Loadline {
             .main_output_channels
             .map_or(2, |c| c.get() as usize);
         let req = self.current_request();
-        let design = design_for(&req, &self.headphones);
-        self.latency_samples = design.latency_samples as u32;
+        let result = design_for(&req, &self.headphones);
+        self.latency_samples = result.design.latency_samples as u32;
         context.set_latency_samples(self.latency_samples);
-        let mut engine = Engine::new(channels.min(dsp::engine::MAX_CHANNELS), design);
-        engine.set_bypass(self.params.bypass.value());
+        let mut engine = Engine::new(channels.min(dsp::engine::MAX_CHANNELS), result.design);
+        Self::apply(&mut engine, &mut self.target_volume, result);
         engine.reset();
+        engine.set_bypass(self.params.bypass.value());
+        engine.set_stage(self.stage_settings(&req.stage));
         self.engine = Some(engine);
         self.last_request = Some(req);
         self.unsent = None;
@@ -152,8 +220,8 @@ impl Plugin for Loadline {
                 // real time, so waiting for the designer is allowed (bounded all the same).
                 let start = std::time::Instant::now();
                 while start.elapsed() < OFFLINE_DESIGN_WAIT {
-                    if let Some((done, d)) = designer.poll() {
-                        engine.install(d);
+                    if let Some((done, result)) = designer.poll() {
+                        Self::apply(engine, &mut self.target_volume, result);
                         if done == r {
                             break;
                         }
@@ -162,14 +230,17 @@ impl Plugin for Loadline {
                 }
             }
         }
-        if let Some((_, d)) = designer.poll() {
-            engine.install(d);
+        if let Some((_, result)) = designer.poll() {
+            Self::apply(engine, &mut self.target_volume, result);
         }
         let latency = engine.current_design().latency_samples as u32;
         if latency != self.latency_samples {
             self.latency_samples = latency;
             context.set_latency_samples(latency);
         }
+        let settings = self.stage_settings(&req.stage);
+        let engine = self.engine.as_mut().expect("checked above");
+        engine.set_stage(settings);
         engine.set_bypass(self.params.bypass.value());
         engine.process(buffer.as_slice());
         ProcessStatus::Normal

@@ -51,6 +51,20 @@ impl From<ModeChoice> for DesignMode {
     }
 }
 
+/// How the listening level is set.
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LevelMode {
+    /// The output's volume control, in dB.
+    #[id = "volume"]
+    #[name = "Volume"]
+    Volume,
+    /// A target SPL for the reference signal (pink noise at −18 dBFS RMS); the volume that
+    /// reaches it is derived.
+    #[id = "target"]
+    #[name = "Target SPL"]
+    TargetSpl,
+}
+
 /// Every parameter of Loadline.
 #[derive(Params)]
 pub struct LoadlineParams {
@@ -75,6 +89,47 @@ pub struct LoadlineParams {
     /// Real bypass (latency-aligned, ramped).
     #[id = "bypass"]
     pub bypass: BoolParam,
+    /// Whether the output's limits act: the converter's full scale, the rails, the current
+    /// limit.
+    #[id = "limits"]
+    pub limits_on: BoolParam,
+    /// The EMF a full-scale sample gives at maximum volume, no load, dBu (RMS of a full-scale
+    /// sine).
+    #[id = "fsdbu"]
+    pub full_scale_dbu: FloatParam,
+    /// The rail limit of the EMF, volts peak.
+    #[id = "rail"]
+    pub rail_v_peak: FloatParam,
+    /// The current limit, milliamps peak.
+    #[id = "imax"]
+    pub i_max_ma_peak: FloatParam,
+    /// Whether the output's noise is heard.
+    #[id = "noise"]
+    pub noise_on: BoolParam,
+    /// Dynamic range (noise before the volume control), dB below a full-scale sine.
+    #[id = "dr"]
+    pub dynamic_range_db: FloatParam,
+    /// Whether the dynamic range figure is A-weighted.
+    #[id = "dra"]
+    pub dynamic_range_a_weighted: BoolParam,
+    /// Noise after the volume control, dBV.
+    #[id = "nfloor"]
+    pub noise_floor_dbv: FloatParam,
+    /// Whether the noise floor figure is A-weighted.
+    #[id = "nfa"]
+    pub noise_floor_a_weighted: BoolParam,
+    /// Corner below which 1/f noise rises above the white floor, Hz (0 = white only).
+    #[id = "flicker"]
+    pub flicker_corner_hz: FloatParam,
+    /// How the listening level is set.
+    #[id = "lvlmode"]
+    pub level_mode: EnumParam<LevelMode>,
+    /// The volume control, dB (0 = maximum).
+    #[id = "volume"]
+    pub volume_db: FloatParam,
+    /// The target SPL of the reference signal (pink noise at −18 dBFS RMS), dB SPL.
+    #[id = "target"]
+    pub target_spl_db: FloatParam,
 }
 
 /// Output impedance range, ohms.
@@ -85,46 +140,100 @@ pub const CAP_RANGE_UF: (f32, f32) = (10.0, 2200.0);
 impl Default for LoadlineParams {
     fn default() -> Self {
         LoadlineParams {
-            r_out_ohm: FloatParam::new(
+            r_out_ohm: physical(
                 "Output impedance",
                 10.0,
-                FloatRange::Skewed {
-                    min: R_OUT_RANGE_OHM.0,
-                    max: R_OUT_RANGE_OHM.1,
-                    factor: FloatRange::skew_factor(-2.0),
-                },
-            )
-            .with_unit(" Ω")
-            .with_value_to_string(Arc::new(|v| format_sig(v, 3)))
-            .with_string_to_value(Arc::new(|s| {
-                parse_with_unit(s, &["ohms", "ohm", "Ω", "r"], 1.0)
-            })),
-            cap_on: BoolParam::new("Coupling capacitor", false)
-                .with_value_to_string(Arc::new(|v| if v { "On" } else { "Off" }.into()))
-                .with_string_to_value(Arc::new(parse_on_off)),
-            cap_uf: FloatParam::new(
+                R_OUT_RANGE_OHM,
+                -2.0,
+                " Ω",
+                &["ohms", "ohm", "Ω", "r"],
+            ),
+            cap_on: switch("Coupling capacitor", false),
+            cap_uf: physical(
                 "Coupling capacitor value",
                 220.0,
-                FloatRange::Skewed {
-                    min: CAP_RANGE_UF.0,
-                    max: CAP_RANGE_UF.1,
-                    factor: FloatRange::skew_factor(-2.0),
-                },
+                CAP_RANGE_UF,
+                -2.0,
+                " µF",
+                &["µf", "uf", "μf"],
             )
-            .with_unit(" µF")
-            .with_value_to_string(Arc::new(|v| format_sig(v, 3)))
             .with_string_to_value(Arc::new(|s| {
                 parse_with_unit(s, &["µf", "uf", "μf"], 1.0)
                     .or_else(|| parse_with_unit(s, &["mf"], 1000.0))
             })),
             headphone: EnumParam::new("Headphone", HeadphoneChoice::Dynamic300),
             mode: EnumParam::new("Mode", ModeChoice::ZeroLatency),
-            level_match: BoolParam::new("Level match", false)
-                .with_value_to_string(Arc::new(|v| if v { "On" } else { "Off" }.into()))
-                .with_string_to_value(Arc::new(parse_on_off)),
+            level_match: switch("Level match", false),
             bypass: BoolParam::new("Bypass", false).make_bypass(),
+            limits_on: switch("Output limits", false),
+            full_scale_dbu: physical(
+                "Full-scale level",
+                10.0,
+                (-20.0, 30.0),
+                0.0,
+                " dBu",
+                &["dbu"],
+            ),
+            rail_v_peak: physical("Rail limit", 15.0, (0.1, 100.0), -2.0, " V", &["vpk", "v"]),
+            i_max_ma_peak: physical("Current limit", 500.0, (1.0, 5000.0), -2.5, " mA", &["ma"]),
+            noise_on: switch("Output noise", false),
+            dynamic_range_db: physical("Dynamic range", 115.0, (60.0, 140.0), 0.0, " dB", &["db"]),
+            dynamic_range_a_weighted: switch("Dynamic range A-weighted", true),
+            noise_floor_dbv: physical(
+                "Noise floor",
+                -110.0,
+                (-150.0, -60.0),
+                0.0,
+                " dBV",
+                &["dbv"],
+            ),
+            noise_floor_a_weighted: switch("Noise floor A-weighted", true),
+            flicker_corner_hz: physical("1/f corner", 0.0, (0.0, 2000.0), -1.5, " Hz", &["hz"]),
+            level_mode: EnumParam::new("Level mode", LevelMode::Volume),
+            volume_db: physical("Volume", 0.0, (-80.0, 0.0), 0.0, " dB", &["db"]),
+            target_spl_db: physical(
+                "Target SPL",
+                85.0,
+                (50.0, 130.0),
+                0.0,
+                " dB SPL",
+                &["db spl", "dbspl", "db"],
+            ),
         }
     }
+}
+
+/// A float parameter in physical units: skewed range (`skew` as for
+/// `FloatRange::skew_factor`, 0 for linear), three significant digits, and text entry
+/// that accepts the number with any of `units` and an SI prefix.
+fn physical(
+    name: &str,
+    default: f32,
+    (min, max): (f32, f32),
+    skew: f32,
+    unit: &'static str,
+    units: &'static [&'static str],
+) -> FloatParam {
+    let range = if skew == 0.0 {
+        FloatRange::Linear { min, max }
+    } else {
+        FloatRange::Skewed {
+            min,
+            max,
+            factor: FloatRange::skew_factor(skew),
+        }
+    };
+    FloatParam::new(name, default, range)
+        .with_unit(unit)
+        .with_value_to_string(Arc::new(|v| format_sig(v, 3)))
+        .with_string_to_value(Arc::new(move |s| parse_with_unit(s, units, 1.0)))
+}
+
+/// An on/off parameter with text entry.
+fn switch(name: &str, default: bool) -> BoolParam {
+    BoolParam::new(name, default)
+        .with_value_to_string(Arc::new(|v| if v { "On" } else { "Off" }.into()))
+        .with_string_to_value(Arc::new(parse_on_off))
 }
 
 /// Formats `v` with `digits` significant digits (no trailing unit: the host adds it).

@@ -5,10 +5,14 @@
 mod common;
 
 use common::clap_host::LoadedPlugin;
-use loadline::analysis::{delay_factor, peak_index, response_at_bins, worst_deviation};
+use loadline::analysis::{delay_factor, peak_index, response_at_bins, welch_psd, worst_deviation};
 use loadline::physics::headphones::builtin;
-use loadline::physics::impedance::log_spaced;
+use loadline::physics::impedance::{Impedance, log_spaced};
+use loadline::physics::output::{
+    AUDIO_BAND_HZ, NoiseSpec, OperatingPoint, OutputStage, a_weighting, dbu_to_vrms, dbv_to_vrms,
+};
 use loadline::physics::source::TheveninSource;
+use std::f64::consts::SQRT_2;
 
 const STEREO: usize = 2;
 
@@ -171,6 +175,8 @@ fn parameter_changes_do_not_click() {
         "Level match",
         "Mode",
         "Bypass",
+        "Volume",
+        "Output limits",
     ]
     .iter()
     .map(|n| p.id(n))
@@ -187,13 +193,17 @@ fn parameter_changes_do_not_click() {
         let x: Vec<f32> = (0..block)
             .map(|i| (w * (b * block + i) as f32).sin() * 0.5)
             .collect();
-        let changes = match b % 6 {
-            0 => vec![(ids[0], z_values[(b / 6) % 4])],
-            1 => vec![(ids[1], ((b / 6) % 5) as f64)],
-            2 => vec![(ids[2], ((b / 6) % 2) as f64)],
-            3 => vec![(ids[3], ((b / 6) % 2) as f64)],
-            4 => vec![(ids[4], ((b / 12) % 2) as f64)],
-            _ => vec![(ids[5], ((b / 18) % 2) as f64)],
+        let changes = match b % 8 {
+            0 => vec![(ids[0], z_values[(b / 8) % 4])],
+            1 => vec![(ids[1], ((b / 8) % 5) as f64)],
+            2 => vec![(ids[2], ((b / 8) % 2) as f64)],
+            3 => vec![(ids[3], ((b / 8) % 2) as f64)],
+            4 => vec![(ids[4], ((b / 16) % 2) as f64)],
+            5 => vec![(ids[5], ((b / 24) % 2) as f64)],
+            // Volume between −30 dB and 0 dB (normalised), and the limits on and off: below
+            // the limits neither may change the signal at all.
+            6 => vec![(ids[6], ((b / 8) % 2) as f64 * 0.6 + 0.4)],
+            _ => vec![(ids[7], ((b / 8) % 2) as f64)],
         };
         let y = proc.block(&[&x, &x], &changes);
         out.extend_from_slice(&y[0]);
@@ -257,5 +267,129 @@ fn state_round_trips_through_the_host() {
     assert!(
         !q.load_state(b"not a state"),
         "garbage state must be refused"
+    );
+}
+
+/// Sets parameters by the text a user would type.
+fn typed(p: &mut LoadedPlugin, settings: &[(&str, &str)]) -> Vec<(u32, f64)> {
+    settings
+        .iter()
+        .map(|(name, text)| {
+            let v = p
+                .text_to_value(name, text)
+                .unwrap_or_else(|| panic!("{name} = {text}"));
+            (p.id(name), v)
+        })
+        .collect()
+}
+
+#[test]
+fn driving_hot_clips_where_physics_says() {
+    // +10 dBu full scale, 20 mA current limit, 10 Ω, into the 38 Ω closed-back model: a
+    // full-scale 1 kHz sine asks for about 85 mA; the limit holds the load voltage near
+    // |Z_hp|·I_max.
+    let rate = 48_000.0;
+    let mut p = LoadedPlugin::load();
+    p.set_offline(true);
+    let mut changes = typed(
+        &mut p,
+        &[
+            ("Output impedance", "10"),
+            ("Full-scale level", "10 dBu"),
+            ("Current limit", "20 mA"),
+            ("Output limits", "on"),
+        ],
+    );
+    changes.push((p.id("Headphone"), 1.0));
+    let mut proc = p.activate(rate, 512, STEREO);
+    let x: Vec<Vec<f32>> = vec![
+        (0..24_000)
+            .map(|i| (2.0 * std::f32::consts::PI * 1000.0 * i as f32 / rate as f32).sin())
+            .collect();
+        2
+    ];
+    let y = proc.render(&x, 512, &changes);
+    let peak = y[0][12_000..].iter().fold(0.0f32, |m, v| m.max(v.abs())) as f64;
+    let v_fs = dbu_to_vrms(10.0) * SQRT_2;
+    let load = &builtin()[1].load;
+    let limited = load.z_ohm(1000.0).norm() * 0.020 / v_fs;
+    let unlimited = TheveninSource {
+        r_out_ohm: 10.0,
+        coupling_cap_f: None,
+    }
+    .transfer(load, 1000.0)
+    .norm();
+    assert!(
+        limited < 0.5 * unlimited,
+        "the test must drive well past the limit"
+    );
+    assert!(
+        (20.0 * (peak / limited).log10()).abs() < 1.0,
+        "peak {peak} vs |Z|·I_max {limited}"
+    );
+}
+
+#[test]
+fn noise_floor_shows_in_silence_at_the_predicted_level() {
+    let rate = 48_000.0;
+    let mut p = LoadedPlugin::load();
+    p.set_offline(true);
+    let mut changes = typed(
+        &mut p,
+        &[
+            ("Output impedance", "2"),
+            ("Full-scale level", "4 dBu"),
+            ("Output noise", "on"),
+            ("Dynamic range", "100 dB"),
+            ("Noise floor", "-100 dBV"),
+            ("Noise floor A-weighted", "off"),
+            ("Volume", "-12 dB"),
+        ],
+    );
+    changes.push((p.id("Headphone"), 3.0));
+    let mut proc = p.activate(rate, 512, STEREO);
+    let silence = vec![vec![0.0f32; (6.0 * rate) as usize]; 2];
+    let y = proc.render(&silence, 512, &changes);
+    assert!(y[0] != y[1], "each channel has its own noise");
+    let hp = &builtin()[3];
+    let v_fs = dbu_to_vrms(4.0) * SQRT_2;
+    let stage = OutputStage {
+        v_fs_peak: v_fs,
+        source: TheveninSource {
+            r_out_ohm: 2.0,
+            coupling_cap_f: None,
+        },
+        noise_pre: OutputStage::noise_from_dynamic_range(v_fs, 100.0, true, 0.0),
+        noise_post: NoiseSpec {
+            level_vrms: dbv_to_vrms(-100.0),
+            a_weighted: false,
+            flicker_corner_hz: 0.0,
+        },
+        ..OutputStage::IDEAL
+    };
+    let op = OperatingPoint {
+        stage: &stage,
+        load: &hp.load,
+        sens_db_spl_per_v: hp.sens_db_spl_per_v,
+        volume_db: -12.0,
+    };
+    let scale = v_fs * op.volume_gain();
+    let volts: Vec<f64> = y[0][(0.5 * rate) as usize..]
+        .iter()
+        .map(|&v| v as f64 * scale)
+        .collect();
+    let (df, psd) = welch_psd(&volts, rate, 16_384);
+    let v2: f64 = psd
+        .iter()
+        .enumerate()
+        .map(|(k, p)| (k as f64 * df, p))
+        .filter(|(f, _)| (AUDIO_BAND_HZ.0..=AUDIO_BAND_HZ.1).contains(f))
+        .map(|(f, p)| p * a_weighting(f).powi(2) * df)
+        .sum();
+    let measured = hp.sens_db_spl_per_v + 10.0 * v2.log10();
+    let predicted = op.noise_floor_db_spl_a();
+    assert!(
+        (measured - predicted).abs() <= 0.5,
+        "{measured} vs {predicted} dB SPL(A)"
     );
 }

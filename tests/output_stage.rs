@@ -111,7 +111,10 @@ fn clip_onset_dbfs(
 fn clipping_starts_where_the_chain_predicts() {
     let scarlett = scarlett_2i2_4th();
     // The same output with rails below full scale, so that they bite first on 300 Ω.
-    let railed = OutputStage { v_rail_peak: 3.0, ..scarlett };
+    let railed = OutputStage {
+        v_rail_peak: 3.0,
+        ..scarlett
+    };
     let closed_38 = builtin()[1].load.clone();
     let cases: [(&OutputStage, &dyn Impedance, f64, f64); 6] = [
         (&scarlett, &Load::R(33.0), 0.0, 1000.0),
@@ -124,12 +127,22 @@ fn clipping_starts_where_the_chain_predicts() {
     ];
     for (stage, load, volume_db, freq) in cases {
         for rate in [44_100.0, 96_000.0] {
-            let op = OperatingPoint { stage, load, sens_db_spl_per_v: 100.0, volume_db };
+            let op = OperatingPoint {
+                stage,
+                load,
+                sens_db_spl_per_v: 100.0,
+                volume_db,
+            };
             let (emf, limit) = op.emf_limit_peak(freq);
             let predicted = 20.0 * (emf / (stage.v_fs_peak * op.volume_gain())).log10();
             let measured = clip_onset_dbfs(stage, load, rate, volume_db, freq);
-            println!("{freq} Hz, {volume_db} dB, {rate}: {limit:?} predicted {predicted:.3} dBFS, measured {measured:.3}");
-            assert!((measured - predicted).abs() <= 0.1, "{freq} Hz {rate}: {measured} vs {predicted}");
+            println!(
+                "{freq} Hz, {volume_db} dB, {rate}: {limit:?} predicted {predicted:.3} dBFS, measured {measured:.3}"
+            );
+            assert!(
+                (measured - predicted).abs() <= 0.1,
+                "{freq} Hz {rate}: {measured} vs {predicted}"
+            );
         }
     }
 }
@@ -256,5 +269,41 @@ fn below_the_limits_the_stage_changes_nothing() {
                 hp.name
             );
         }
+    }
+}
+
+#[test]
+fn deep_current_limiting_holds_the_voltage_near_z_times_i_max() {
+    // A full-scale sine asks four times the current limit of the 38 Ω closed-back model: the
+    // stage delivers I_max, so the voltage peak sits near |Z_hp|·I_max, in both modes.
+    let load = builtin()[1].load.clone();
+    let v_fs = dbu_to_vrms(10.0) * SQRT_2;
+    let stage = OutputStage {
+        v_fs_peak: v_fs,
+        source: TheveninSource {
+            r_out_ohm: 10.0,
+            coupling_cap_f: None,
+        },
+        i_max_peak: 0.02,
+        ..OutputStage::IDEAL
+    };
+    for (rate, mode) in [
+        (48_000.0, DesignMode::ZeroLatency),
+        (44_100.0, DesignMode::Exact),
+        (96_000.0, DesignMode::ZeroLatency),
+    ] {
+        let mut e = Engine::new(1, design(&stage.source, &load, rate, mode).unwrap());
+        e.set_stage(settings(&stage, 0.0, false));
+        let mut y = sine(1000.0, rate, 1.0, 0.5);
+        e.process(&mut [&mut y]);
+        let peak = y[y.len() / 2..].iter().fold(0.0f32, |m, v| m.max(v.abs())) as f64;
+        let expected = load.z_ohm(1000.0).norm() * 0.02 / v_fs;
+        let unlimited = stage.source.transfer(&load, 1000.0).norm();
+        assert!(expected < 0.3 * unlimited);
+        assert!(
+            (20.0 * (peak / expected).log10()).abs() < 1.0,
+            "{rate} {mode:?}: {peak} vs {expected}"
+        );
+        assert!(e.take_clipped_samples() > 0);
     }
 }

@@ -147,3 +147,28 @@ def test_state_round_trip():
     assert q.parameters["output_impedance"].string_value == "68.0"
     assert q.headphone == HEADPHONES[3]
     assert q.coupling_capacitor
+
+
+def test_hot_signal_clips_and_noise_shows_in_silence():
+    p = load()
+    p.output_impedance = 10.0
+    p.headphone = HEADPHONES[1]
+    rate = 48_000
+    t = np.arange(rate) / rate
+    x = np.stack([np.sin(2 * np.pi * 1000 * t)] * 2).astype(np.float32)
+    free = p.process(x, rate)
+    # pedalboard names parameters with their units.
+    p.full_scale_level_dbu = 10.0
+    p.current_limit_ma = 20.0
+    p.output_limits = True
+    limited = p.process(x, rate)
+    # 20 mA into about 40 ohm: far below the unlimited peak.
+    assert np.max(np.abs(limited[0, rate // 2:])) < 0.5 * np.max(np.abs(free[0, rate // 2:]))
+    p.output_limits = False
+    p.output_noise = True
+    p.noise_floor_dbv = -90.0
+    quiet = p.process(np.zeros((2, rate), dtype=np.float32), rate)
+    rms = np.sqrt(np.mean(quiet[0, rate // 2:] ** 2))
+    assert rms > 1e-7 and not np.array_equal(quiet[0], quiet[1])
+    p.output_noise = False
+    assert not np.any(p.process(np.zeros((2, rate), dtype=np.float32), rate))

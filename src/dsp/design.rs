@@ -93,6 +93,13 @@ pub struct FilterDesign {
     /// `Y = 1/(Z_hp + Z_out)`: the current per volt of EMF, in siemens, with no latency (the
     /// current limiter acts on it sample by sample).
     pub current: Response,
+    /// Sections of the impedance response in use.
+    pub n_impedance_sections: usize,
+    /// The impedance response's denominators: the headphone's own poles.
+    pub impedance_poles: [Denominator; MAX_SECTIONS],
+    /// `Z_hp`: the headphone's impedance in ohms, with the voltage response's latency. It
+    /// turns the current that the limiter removes into the voltage that goes with it.
+    pub impedance: Response,
     /// The pure delay the voltage response realises, samples (reported to the host).
     pub latency_samples: usize,
     /// Sample rate the design is for, Hz.
@@ -104,6 +111,8 @@ pub struct FilterDesign {
     pub check_err_deg: f64,
     /// Worst magnitude error of the current response on the check grid, dB.
     pub check_err_current_db: f64,
+    /// Worst magnitude error of the impedance response on the check grid, dB.
+    pub check_err_impedance_db: f64,
 }
 
 impl FilterDesign {
@@ -117,18 +126,22 @@ impl FilterDesign {
             poles: [Denominator::default(); MAX_SECTIONS],
             voltage,
             current: Response::ZERO,
+            n_impedance_sections: 0,
+            impedance_poles: [Denominator::default(); MAX_SECTIONS],
+            impedance: Response::ZERO,
             latency_samples,
             sample_rate_hz,
             check_err_db: 0.0,
             check_err_deg: 0.0,
             check_err_current_db: 0.0,
+            check_err_impedance_db: 0.0,
         }
     }
 
-    fn eval(&self, r: &Response, freq_hz: f64) -> Complex64 {
+    fn eval(&self, poles: &[Denominator], r: &Response, freq_hz: f64) -> Complex64 {
         let zi = Complex64::from_polar(1.0, -2.0 * PI * freq_hz / self.sample_rate_hz);
         let fir: Complex64 = (0..r.n_fir).map(|m| r.fir[m] * zi.powu(m as u32)).sum();
-        let iir: Complex64 = self.poles[..self.n_sections]
+        let iir: Complex64 = poles
             .iter()
             .zip(&r.num)
             .map(|(d, &(b0, b1))| (b0 + b1 * zi) / (1.0 + d.a1 * zi + d.a2 * zi * zi))
@@ -138,12 +151,21 @@ impl FilterDesign {
 
     /// The voltage response at `freq_hz` (including the latency).
     pub fn response(&self, freq_hz: f64) -> Complex64 {
-        self.eval(&self.voltage, freq_hz)
+        self.eval(&self.poles[..self.n_sections], &self.voltage, freq_hz)
     }
 
     /// The current response at `freq_hz`, siemens.
     pub fn current_response(&self, freq_hz: f64) -> Complex64 {
-        self.eval(&self.current, freq_hz)
+        self.eval(&self.poles[..self.n_sections], &self.current, freq_hz)
+    }
+
+    /// The impedance response at `freq_hz`, ohms (including the latency).
+    pub fn impedance_response(&self, freq_hz: f64) -> Complex64 {
+        self.eval(
+            &self.impedance_poles[..self.n_impedance_sections],
+            &self.impedance,
+            freq_hz,
+        )
     }
 
     /// The largest voltage numerator coefficient or FIR tap, in absolute value. A
@@ -335,19 +357,37 @@ pub fn design(
         magnitude_only_at_zero_latency,
     )?;
 
+    // The headphone's impedance on its own poles, with the voltage's latency and fit.
+    let dc_coupled = TheveninSource {
+        coupling_cap_f: None,
+        ..*source
+    };
+    let analog_z: Vec<Complex64> = match load.rational() {
+        Some((_, den)) => den.roots(),
+        None => generic_poles(&dc_coupled, load, sample_rate_hz),
+    };
+    let z_poles = digital_poles(&analog_z, sample_rate_hz);
+    if z_poles.len() > MAX_SECTIONS {
+        return Err(DesignError::TooManyPoles(z_poles.len()));
+    }
+    let basis_z = basis_matrix(&grid.freqs, &z_poles, n_fir, sample_rate_hz);
+    let x_impedance = grid.fit(
+        &basis_z,
+        |f| load.z_ohm(f) * delay(f),
+        latency == 0 && magnitude_only_at_zero_latency,
+    )?;
+
     let mut out = FilterDesign::identity(sample_rate_hz, latency);
     out.n_sections = poles.len();
-    for (k, p) in poles.iter().enumerate() {
-        out.poles[k] = match *p {
-            DigitalPole::Real(r) => Denominator { a1: -r, a2: 0.0 },
-            DigitalPole::Pair(q) => Denominator {
-                a1: -2.0 * q.re,
-                a2: q.norm_sqr(),
-            },
-        };
-    }
+    pack_poles(&poles, &mut out.poles);
     out.voltage = unpack(&x_voltage, &poles, n_fir);
     out.current = unpack(&x_current, &poles, n_fir_current);
+    out.n_impedance_sections = z_poles.len();
+    pack_poles(&z_poles, &mut out.impedance_poles);
+    out.impedance = unpack(&x_impedance, &z_poles, n_fir);
+    out.check_err_impedance_db = log_spaced(BAND_BOTTOM_HZ, band_top_hz(sample_rate_hz), 500)
+        .map(|f| (20.0 * (out.impedance_response(f).norm() / load.z_ohm(f).norm()).log10()).abs())
+        .fold(0.0, f64::max);
     let (db, deg) = check_error(&out, source, load);
     out.check_err_db = db;
     out.check_err_deg = deg;
@@ -360,6 +400,19 @@ pub fn design(
         })
         .fold(0.0, f64::max);
     Ok(out)
+}
+
+/// Writes the digital poles as section denominators.
+fn pack_poles(poles: &[DigitalPole], out: &mut [Denominator; MAX_SECTIONS]) {
+    for (d, p) in out.iter_mut().zip(poles) {
+        *d = match *p {
+            DigitalPole::Real(r) => Denominator { a1: -r, a2: 0.0 },
+            DigitalPole::Pair(q) => Denominator {
+                a1: -2.0 * q.re,
+                a2: q.norm_sqr(),
+            },
+        };
+    }
 }
 
 /// Splits a solution vector (FIR taps, then per pole one or two numerator coefficients)

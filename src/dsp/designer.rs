@@ -5,7 +5,10 @@
 //! through a second ring.
 
 use super::design::{self, DesignMode, FilterDesign};
+use super::engine::StageNoise;
+use super::noise::NoiseCoefs;
 use crate::physics::headphones::HeadphoneModel;
+use crate::physics::output::{OperatingPoint, OutputStage};
 use crate::physics::source::TheveninSource;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -17,16 +20,27 @@ use std::time::Duration;
 pub struct DesignRequest {
     /// Host sample rate, Hz.
     pub sample_rate_hz: f64,
-    /// Output resistance, ohms.
-    pub r_out_ohm: f64,
-    /// Coupling capacitor in farads; `None` when the output is DC-coupled.
-    pub coupling_cap_f: Option<f64>,
+    /// The output: its source impedance, level chain, limits and noise.
+    pub stage: OutputStage,
     /// Index into the built-in headphones.
     pub headphone: usize,
     /// Latency / accuracy trade-off.
     pub mode: DesignMode,
     /// Remove the broadband level loss (normalised at 1 kHz).
     pub level_match: bool,
+    /// A target SPL for the reference signal, when the level is set that way.
+    pub target_spl_db: Option<f64>,
+}
+
+/// A finished design and what comes with it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct DesignResult {
+    /// The filter.
+    pub design: FilterDesign,
+    /// The output's noise at this rate, in full-scale units.
+    pub noise: StageNoise,
+    /// With a target SPL: the volume that reaches it (dB, at most 0) and whether it does.
+    pub target_volume: Option<(f64, bool)>,
 }
 
 /// Frequency at which level match normalises, Hz.
@@ -34,13 +48,10 @@ pub const LEVEL_MATCH_HZ: f64 = 1000.0;
 
 /// Makes the design for `req`; on a failed fit, the identity with the mode's latency
 /// (audible as "no effect", and reported by `check_err_db = inf`).
-pub fn design_for(req: &DesignRequest, headphones: &[HeadphoneModel]) -> FilterDesign {
-    let source = TheveninSource {
-        r_out_ohm: req.r_out_ohm,
-        coupling_cap_f: req.coupling_cap_f,
-    };
+pub fn design_for(req: &DesignRequest, headphones: &[HeadphoneModel]) -> DesignResult {
+    let source: TheveninSource = req.stage.source;
     let hp = &headphones[req.headphone.min(headphones.len() - 1)];
-    match design::design(&source, &hp.load, req.sample_rate_hz, req.mode) {
+    let design = match design::design(&source, &hp.load, req.sample_rate_hz, req.mode) {
         Ok(mut d) => {
             if req.level_match {
                 d.scale(1.0 / source.transfer(&hp.load, LEVEL_MATCH_HZ).norm());
@@ -55,13 +66,26 @@ pub fn design_for(req: &DesignRequest, headphones: &[HeadphoneModel]) -> FilterD
             d.check_err_db = f64::INFINITY;
             d
         }
+    };
+    let to_full_scale = 1.0 / req.stage.v_fs_peak;
+    let noise = StageNoise {
+        pre: NoiseCoefs::new(&req.stage.noise_pre, req.sample_rate_hz, to_full_scale),
+        post: NoiseCoefs::new(&req.stage.noise_post, req.sample_rate_hz, to_full_scale),
+    };
+    let target_volume = req
+        .target_spl_db
+        .map(|t| OperatingPoint::volume_for_target(&req.stage, &hp.load, hp.sens_db_spl_per_v, t));
+    DesignResult {
+        design,
+        noise,
+        target_volume,
     }
 }
 
 /// The audio thread's handle on the designer thread.
 pub struct Designer {
     requests: rtrb::Producer<DesignRequest>,
-    results: rtrb::Consumer<(DesignRequest, FilterDesign)>,
+    results: rtrb::Consumer<(DesignRequest, DesignResult)>,
     stop: Arc<AtomicBool>,
     thread: Option<JoinHandle<()>>,
 }
@@ -123,7 +147,7 @@ impl Designer {
     }
 
     /// The newest finished design, if any (audio thread: wait-free).
-    pub fn poll(&mut self) -> Option<(DesignRequest, FilterDesign)> {
+    pub fn poll(&mut self) -> Option<(DesignRequest, DesignResult)> {
         let mut latest = None;
         while let Ok(r) = self.results.pop() {
             latest = Some(r);

@@ -8,7 +8,7 @@
 //! consistent. The filter's sections are in direct form II: their states depend on the poles
 //! and the input only, so the voltage and current responses share them.
 
-use super::design::{FilterDesign, MAX_FIR, MAX_SECTIONS, Response};
+use super::design::{Denominator, FilterDesign, MAX_FIR, MAX_SECTIONS, Response};
 use super::noise::{NoiseCoefs, NoiseState};
 
 /// Most channels the engine processes.
@@ -88,99 +88,67 @@ impl ChannelState {
     };
 }
 
-/// The pole states' part of this sample, before the EMF is known.
+/// The pole states' part of this sample, before the input is known.
 struct Prepared {
     s: [f64; MAX_SECTIONS],
 }
 
-/// A design with its per-channel state.
+/// A bank of parallel sections in direct form II and an FIR part, per channel. Its state
+/// depends on the poles and the input only, so any numerators can read it.
 #[derive(Clone, Copy)]
-struct LoadFilter {
-    design: FilterDesign,
-    /// The current response's instantaneous gain (siemens).
-    current_g0: f64,
+struct Bank {
     state: [ChannelState; MAX_CHANNELS],
 }
 
-impl LoadFilter {
-    fn new(design: FilterDesign) -> Self {
-        let c = &design.current;
-        let g0 = c.fir[0] + c.num[..design.n_sections].iter().map(|n| n.0).sum::<f64>();
-        LoadFilter {
-            design,
-            current_g0: g0,
-            state: [ChannelState::ZERO; MAX_CHANNELS],
-        }
-    }
+impl Bank {
+    const ZERO: Bank = Bank {
+        state: [ChannelState::ZERO; MAX_CHANNELS],
+    };
 
     #[inline]
-    fn prepare(&self, ch: usize) -> Prepared {
+    fn prepare(&self, ch: usize, poles: &[Denominator]) -> Prepared {
         let st = &self.state[ch];
         let mut s = [0.0; MAX_SECTIONS];
-        for (k, d) in self.design.poles[..self.design.n_sections]
-            .iter()
-            .enumerate()
-        {
+        for (k, d) in poles.iter().enumerate() {
             s[k] = -d.a1 * st.w1[k] - d.a2 * st.w2[k];
         }
         Prepared { s }
     }
 
-    /// The response `r` at this sample, split as `g0·e + h`: returns `h` (the past's part).
+    /// Response `r` at this sample, split as `g0·x + h`: returns `h` (the past's part).
     #[inline]
-    fn history_part(&self, ch: usize, p: &Prepared, r: &Response) -> f64 {
+    fn history_part(&self, ch: usize, p: &Prepared, r: &Response, n: usize) -> f64 {
         let st = &self.state[ch];
-        let n = self.design.n_sections;
         let iir: f64 = (0..n)
             .map(|k| r.num[k].0 * p.s[k] + r.num[k].1 * st.w1[k])
             .sum();
-        // Before the push, fir_buf[fir_pos + m − 1] holds e[n − m].
+        // Before the push, fir_buf[fir_pos + m − 1] holds x[n − m].
         let fir: f64 = (1..r.n_fir)
             .map(|m| r.fir[m] * st.fir_buf[st.fir_pos + m - 1])
             .sum();
         iir + fir
     }
 
-    /// The load current for EMF `e` at this sample is `g0·e + h`; returns `(g0, h)`.
+    /// Feeds `x`, returns response `r`'s output.
     #[inline]
-    fn current(&self, ch: usize, p: &Prepared) -> (f64, f64) {
-        (
-            self.current_g0,
-            self.history_part(ch, p, &self.design.current),
-        )
-    }
-
-    /// Feeds EMF `e`, returns the voltage at the headphone.
-    #[inline]
-    fn commit(&mut self, ch: usize, p: &Prepared, e: f64) -> f64 {
-        let d = &self.design;
+    fn commit(&mut self, ch: usize, p: &Prepared, x: f64, r: &Response, n: usize) -> f64 {
         let st = &mut self.state[ch];
         st.fir_pos = if st.fir_pos == 0 {
             MAX_FIR - 1
         } else {
             st.fir_pos - 1
         };
-        st.fir_buf[st.fir_pos] = e;
-        st.fir_buf[st.fir_pos + MAX_FIR] = e;
-        let t = &d.voltage;
-        let hist = &st.fir_buf[st.fir_pos..st.fir_pos + t.n_fir];
-        let mut v: f64 = hist.iter().zip(&t.fir[..t.n_fir]).map(|(a, b)| a * b).sum();
-        for k in 0..d.n_sections {
-            let w0 = e + p.s[k];
-            v += t.num[k].0 * w0 + t.num[k].1 * st.w1[k];
+        st.fir_buf[st.fir_pos] = x;
+        st.fir_buf[st.fir_pos + MAX_FIR] = x;
+        let hist = &st.fir_buf[st.fir_pos..st.fir_pos + r.n_fir];
+        let mut y: f64 = hist.iter().zip(&r.fir[..r.n_fir]).map(|(a, b)| a * b).sum();
+        for k in 0..n {
+            let w0 = x + p.s[k];
+            y += r.num[k].0 * w0 + r.num[k].1 * st.w1[k];
             st.w2[k] = st.w1[k];
             st.w1[k] = w0;
         }
-        v
-    }
-
-    fn tick(&mut self, ch: usize, e: f64) -> f64 {
-        let p = self.prepare(ch);
-        self.commit(ch, &p, e)
-    }
-
-    fn reset(&mut self) {
-        self.state = [ChannelState::ZERO; MAX_CHANNELS];
+        y
     }
 
     fn flush_subnormals(&mut self) {
@@ -196,6 +164,83 @@ impl LoadFilter {
                 }
             }
         }
+    }
+}
+
+/// A design with its per-channel state: the main bank (on the poles of `T`: voltage and
+/// current) and the impedance bank (on the headphone's poles).
+#[derive(Clone, Copy)]
+struct LoadFilter {
+    design: FilterDesign,
+    /// The current response's instantaneous gain (siemens).
+    current_g0: f64,
+    main: Bank,
+    impedance: Bank,
+}
+
+impl LoadFilter {
+    fn new(design: FilterDesign) -> Self {
+        let c = &design.current;
+        let g0 = c.fir[0] + c.num[..design.n_sections].iter().map(|n| n.0).sum::<f64>();
+        LoadFilter {
+            design,
+            current_g0: g0,
+            main: Bank::ZERO,
+            impedance: Bank::ZERO,
+        }
+    }
+
+    #[inline]
+    fn prepare(&self, ch: usize) -> Prepared {
+        self.main
+            .prepare(ch, &self.design.poles[..self.design.n_sections])
+    }
+
+    /// The load current for EMF `e` at this sample is `g0·e + h`; returns `(g0, h)`.
+    #[inline]
+    fn current(&self, ch: usize, p: &Prepared) -> (f64, f64) {
+        (
+            self.current_g0,
+            self.main
+                .history_part(ch, p, &self.design.current, self.design.n_sections),
+        )
+    }
+
+    /// Feeds EMF `e`, returns the voltage at the headphone.
+    #[inline]
+    fn commit(&mut self, ch: usize, p: &Prepared, e: f64) -> f64 {
+        self.main
+            .commit(ch, p, e, &self.design.voltage, self.design.n_sections)
+    }
+
+    /// Feeds the current the limiter removed, returns the voltage that goes with it.
+    #[inline]
+    fn removed_voltage(&mut self, ch: usize, removed_current: f64) -> f64 {
+        let d = &self.design;
+        let poles = &d.impedance_poles[..d.n_impedance_sections];
+        let p = self.impedance.prepare(ch, poles);
+        self.impedance.commit(
+            ch,
+            &p,
+            removed_current,
+            &d.impedance,
+            d.n_impedance_sections,
+        )
+    }
+
+    fn tick(&mut self, ch: usize, e: f64) -> f64 {
+        let p = self.prepare(ch);
+        self.commit(ch, &p, e)
+    }
+
+    fn reset(&mut self) {
+        self.main = Bank::ZERO;
+        self.impedance = Bank::ZERO;
+    }
+
+    fn flush_subnormals(&mut self) {
+        self.main.flush_subnormals();
+        self.impedance.flush_subnormals();
     }
 }
 
@@ -365,6 +410,13 @@ impl Engine {
             self.fresh = false;
         }
         let stage = self.stage;
+        if !stage.imax_over_fs.is_finite() {
+            // Without a current limit nothing is removed; a limit switched on later starts
+            // from rest rather than from an old tail.
+            for f in self.filters.iter_mut() {
+                f.impedance = Bank::ZERO;
+            }
+        }
         for i in 0..n {
             if self.xfade_left == 0 && self.pending.is_some() {
                 self.start_pending();
@@ -383,6 +435,7 @@ impl Engine {
             let inv_volume = 1.0 / self.volume;
             let rail = stage.rail_over_fs * inv_volume;
             let imax = stage.imax_over_fs * inv_volume;
+            let current_limited = imax.is_finite();
             let lat_active = self.filters[self.active].design.latency_samples;
             let lat_incoming = self.filters[1 - self.active].design.latency_samples;
             for (ch, buf) in buffers.iter_mut().enumerate().take(chans) {
@@ -405,26 +458,31 @@ impl Engine {
                 let (fa, fb) = if self.active == 0 { (f0, f1) } else { (f1, f0) };
                 let pa = fa.prepare(ch);
                 let pb = (self.xfade_left > 0).then(|| fb.prepare(ch));
-                if imax.is_finite() {
-                    let (mut g0, mut h) = fa.current(ch, &pa);
+                // The current limit: the stage clamps its current, and since the load is
+                // linear the voltage is T·e plus Z_hp times the current clamped away.
+                let mut removed = 0.0;
+                if current_limited {
+                    let (g0, h) = fa.current(ch, &pa);
+                    let mut i_load = g0 * e + h;
                     if let Some(pb) = &pb {
                         let (g0b, hb) = fb.current(ch, pb);
-                        g0 += (g0b - g0) * g_new;
-                        h += (hb - h) * g_new;
+                        i_load += (g0b * e + hb - i_load) * g_new;
                     }
-                    let i_load = g0 * e + h;
-                    if i_load.abs() > imax && g0.abs() > 1e-12 {
-                        // The EMF that drives exactly ±I_max, within the rails.
-                        e = ((imax.copysign(i_load) - h) / g0).clamp(-rail, rail);
-                    }
+                    removed = i_load.clamp(-imax, imax) - i_load;
                 }
-                if e != unclipped {
+                if e != unclipped || removed != 0.0 {
                     self.clipped_samples += 1;
                 }
                 self.emf_hist[ch][self.hist_pos] = e;
                 let mut y = fa.commit(ch, &pa, e);
+                if current_limited {
+                    y += fa.removed_voltage(ch, removed);
+                }
                 if let Some(pb) = &pb {
-                    let y_new = fb.commit(ch, pb, e);
+                    let mut y_new = fb.commit(ch, pb, e);
+                    if current_limited {
+                        y_new += fb.removed_voltage(ch, removed);
+                    }
                     y += (y_new - y) * g_new;
                 }
                 if self.bypass_mix > 0.0 {
