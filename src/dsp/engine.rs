@@ -20,6 +20,8 @@ pub const BYPASS_RAMP_S: f64 = 0.01;
 /// How much recent input a new design is run over before it is faded in, seconds: its
 /// slow poles then start near their steady state instead of from zero.
 pub const WARMUP_S: f64 = 0.05;
+/// A limit glides by at most a factor e in this time, seconds.
+pub const LIMIT_GLIDE_S: f64 = 0.005;
 /// Time constant of the volume smoothing, seconds.
 pub const VOLUME_SMOOTHING_S: f64 = 0.01;
 /// States smaller than this are flushed to zero so that silence never turns subnormal.
@@ -272,6 +274,13 @@ pub struct Engine {
     noise_state: [[NoiseState; 2]; MAX_CHANNELS],
     volume: f64,
     volume_coef: f64,
+    /// `V_rail / V_fs` and `I_max / V_fs` as heard now: they glide to the settings (in the log
+    /// domain, with the volume's time constant), so that a limit moved across a signal does
+    /// not cut it from one sample to the next. "No limit" glides to `NO_LIMIT`.
+    rail_now: f64,
+    imax_now: f64,
+    /// Fastest glide of a limit, nepers per sample (a factor e per `LIMIT_GLIDE_S`).
+    glide_max_step: f64,
     /// Samples whose EMF the rails or the current limit changed, since the last read.
     clipped_samples: u64,
 }
@@ -308,6 +317,9 @@ impl Engine {
             noise_state: NOISE_SEEDS.map(|s| s.map(NoiseState::new)),
             volume: 1.0,
             volume_coef: 1.0 - (-1.0 / (VOLUME_SMOOTHING_S * fs)).exp(),
+            rail_now: NO_LIMIT,
+            imax_now: NO_LIMIT,
+            glide_max_step: 1.0 / (LIMIT_GLIDE_S * fs),
             clipped_samples: 0,
         }
     }
@@ -344,6 +356,8 @@ impl Engine {
         self.stage = stage;
         if self.fresh {
             self.volume = stage.volume_gain;
+            self.rail_now = limit_target(stage.rail_over_fs);
+            self.imax_now = limit_target(stage.imax_over_fs);
         }
     }
 
@@ -383,6 +397,8 @@ impl Engine {
         self.noise_state = NOISE_SEEDS.map(|s| s.map(NoiseState::new));
         self.bypass_mix = if self.bypass_target { 1.0 } else { 0.0 };
         self.volume = self.stage.volume_gain;
+        self.rail_now = limit_target(self.stage.rail_over_fs);
+        self.imax_now = limit_target(self.stage.imax_over_fs);
         self.fresh = true;
     }
 
@@ -410,7 +426,9 @@ impl Engine {
             self.fresh = false;
         }
         let stage = self.stage;
-        if !stage.imax_over_fs.is_finite() {
+        let rail_target = limit_target(stage.rail_over_fs);
+        let imax_target = limit_target(stage.imax_over_fs);
+        if self.imax_now >= NO_LIMIT && imax_target >= NO_LIMIT {
             // Without a current limit nothing is removed; a limit switched on later starts
             // from rest rather than from an old tail.
             for f in self.filters.iter_mut() {
@@ -432,10 +450,26 @@ impl Engine {
                 self.bypass_mix = (self.bypass_mix - self.bypass_step).max(0.0);
             }
             self.volume += (stage.volume_gain - self.volume) * self.volume_coef;
+            self.rail_now = glide_log(
+                self.rail_now,
+                rail_target,
+                self.volume_coef,
+                self.glide_max_step,
+            );
+            self.imax_now = glide_log(
+                self.imax_now,
+                imax_target,
+                self.volume_coef,
+                self.glide_max_step,
+            );
             let inv_volume = 1.0 / self.volume;
-            let rail = stage.rail_over_fs * inv_volume;
-            let imax = stage.imax_over_fs * inv_volume;
-            let current_limited = imax.is_finite();
+            let rail = if self.rail_now >= NO_LIMIT {
+                f64::INFINITY
+            } else {
+                self.rail_now * inv_volume
+            };
+            let imax = self.imax_now * inv_volume;
+            let current_limited = self.imax_now < NO_LIMIT;
             let lat_active = self.filters[self.active].design.latency_samples;
             let lat_incoming = self.filters[1 - self.active].design.latency_samples;
             for (ch, buf) in buffers.iter_mut().enumerate().take(chans) {
@@ -496,7 +530,12 @@ impl Engine {
                     }
                     y += (dry - y) * smoothstep(self.bypass_mix);
                 }
-                buf[i] = y as f32;
+                // Tails below f32's normal range leave as zero, never as subnormals.
+                buf[i] = if y.abs() < f32::MIN_POSITIVE as f64 {
+                    0.0
+                } else {
+                    y as f32
+                };
             }
             self.hist_pos = (self.hist_pos + 1) & self.hist_mask;
             if self.xfade_left > 0 {
@@ -509,6 +548,36 @@ impl Engine {
         for f in self.filters.iter_mut() {
             f.flush_subnormals();
         }
+    }
+}
+
+/// A limit this high (in full-scale units) counts as none: far above any signal, and where
+/// limits glide to and from when switched.
+const NO_LIMIT: f64 = 1e6;
+
+/// The glide target for a limit setting (`INFINITY` = none).
+fn limit_target(limit: f64) -> f64 {
+    if limit.is_finite() {
+        limit.min(NO_LIMIT)
+    } else {
+        NO_LIMIT
+    }
+}
+
+/// One step of a one-pole glide from `now` to `target` in the log domain (both positive),
+/// at most `max_step` nepers per sample so that a long way (from "no limit") is not covered
+/// in a few samples; computed only while they differ.
+#[inline]
+fn glide_log(now: f64, target: f64, coef: f64, max_step: f64) -> f64 {
+    if now == target {
+        return now;
+    }
+    let step = ((target / now).ln() * coef).clamp(-max_step, max_step);
+    let next = now * step.exp();
+    if (next / target - 1.0).abs() < 1e-9 {
+        target
+    } else {
+        next
     }
 }
 
