@@ -247,7 +247,7 @@ fn random_automation_every_block_stays_finite_and_smooth() {
     let mut proc = p.activate(rate, 512, 2);
     let mut rng = Rng::new(11);
     let blocks = (fuzz_seconds() * rate / 256.0) as usize;
-    let mut prev = None;
+    let mut prev: Option<f32> = None;
     let mut worst = 0.0f32;
     for _ in 0..blocks {
         let x = vec![0.25f32; 256];
