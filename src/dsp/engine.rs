@@ -76,6 +76,9 @@ impl StageNoise {
 struct ChannelState {
     w1: [f64; MAX_SECTIONS],
     w2: [f64; MAX_SECTIONS],
+    /// This sample's pole-state part, `−a1·w1 − a2·w2`, before the input is known (kept
+    /// here rather than in a per-sample array that would be cleared every sample).
+    s: [f64; MAX_SECTIONS],
     /// EMF history, written twice so that the last `MAX_FIR` samples are contiguous.
     fir_buf: [f64; 2 * MAX_FIR],
     fir_pos: usize,
@@ -85,14 +88,10 @@ impl ChannelState {
     const ZERO: ChannelState = ChannelState {
         w1: [0.0; MAX_SECTIONS],
         w2: [0.0; MAX_SECTIONS],
+        s: [0.0; MAX_SECTIONS],
         fir_buf: [0.0; 2 * MAX_FIR],
         fir_pos: 0,
     };
-}
-
-/// The pole states' part of this sample, before the input is known.
-struct Prepared {
-    s: [f64; MAX_SECTIONS],
 }
 
 /// A bank of parallel sections in direct form II and an FIR part, per channel. Its state
@@ -107,22 +106,21 @@ impl Bank {
         state: [ChannelState::ZERO; MAX_CHANNELS],
     };
 
+    /// Computes this sample's pole-state part; call before `history_part` and `commit`.
     #[inline]
-    fn prepare(&self, ch: usize, poles: &[Denominator]) -> Prepared {
-        let st = &self.state[ch];
-        let mut s = [0.0; MAX_SECTIONS];
+    fn prepare(&mut self, ch: usize, poles: &[Denominator]) {
+        let st = &mut self.state[ch];
         for (k, d) in poles.iter().enumerate() {
-            s[k] = -d.a1 * st.w1[k] - d.a2 * st.w2[k];
+            st.s[k] = -d.a1 * st.w1[k] - d.a2 * st.w2[k];
         }
-        Prepared { s }
     }
 
     /// Response `r` at this sample, split as `g0·x + h`: returns `h` (the past's part).
     #[inline]
-    fn history_part(&self, ch: usize, p: &Prepared, r: &Response, n: usize) -> f64 {
+    fn history_part(&self, ch: usize, r: &Response, n: usize) -> f64 {
         let st = &self.state[ch];
         let iir: f64 = (0..n)
-            .map(|k| r.num[k].0 * p.s[k] + r.num[k].1 * st.w1[k])
+            .map(|k| r.num[k].0 * st.s[k] + r.num[k].1 * st.w1[k])
             .sum();
         // Before the push, fir_buf[fir_pos + m − 1] holds x[n − m].
         let fir: f64 = (1..r.n_fir)
@@ -133,7 +131,7 @@ impl Bank {
 
     /// Feeds `x`, returns response `r`'s output.
     #[inline]
-    fn commit(&mut self, ch: usize, p: &Prepared, x: f64, r: &Response, n: usize) -> f64 {
+    fn commit(&mut self, ch: usize, x: f64, r: &Response, n: usize) -> f64 {
         let st = &mut self.state[ch];
         st.fir_pos = if st.fir_pos == 0 {
             MAX_FIR - 1
@@ -145,7 +143,30 @@ impl Bank {
         let hist = &st.fir_buf[st.fir_pos..st.fir_pos + r.n_fir];
         let mut y: f64 = hist.iter().zip(&r.fir[..r.n_fir]).map(|(a, b)| a * b).sum();
         for k in 0..n {
-            let w0 = x + p.s[k];
+            let w0 = x + st.s[k];
+            y += r.num[k].0 * w0 + r.num[k].1 * st.w1[k];
+            st.w2[k] = st.w1[k];
+            st.w1[k] = w0;
+        }
+        y
+    }
+
+    /// `prepare` and `commit` in one pass over the sections, for when nothing needs this
+    /// sample's state before the input is known.
+    #[inline]
+    fn tick(&mut self, ch: usize, x: f64, poles: &[Denominator], r: &Response) -> f64 {
+        let st = &mut self.state[ch];
+        st.fir_pos = if st.fir_pos == 0 {
+            MAX_FIR - 1
+        } else {
+            st.fir_pos - 1
+        };
+        st.fir_buf[st.fir_pos] = x;
+        st.fir_buf[st.fir_pos + MAX_FIR] = x;
+        let hist = &st.fir_buf[st.fir_pos..st.fir_pos + r.n_fir];
+        let mut y: f64 = hist.iter().zip(&r.fir[..r.n_fir]).map(|(a, b)| a * b).sum();
+        for (k, d) in poles.iter().enumerate() {
+            let w0 = x - d.a1 * st.w1[k] - d.a2 * st.w2[k];
             y += r.num[k].0 * w0 + r.num[k].1 * st.w1[k];
             st.w2[k] = st.w1[k];
             st.w1[k] = w0;
@@ -193,46 +214,41 @@ impl LoadFilter {
     }
 
     #[inline]
-    fn prepare(&self, ch: usize) -> Prepared {
+    fn prepare(&mut self, ch: usize) {
         self.main
-            .prepare(ch, &self.design.poles[..self.design.n_sections])
+            .prepare(ch, &self.design.poles[..self.design.n_sections]);
     }
 
     /// The load current for EMF `e` at this sample is `g0·e + h`; returns `(g0, h)`.
     #[inline]
-    fn current(&self, ch: usize, p: &Prepared) -> (f64, f64) {
+    fn current(&self, ch: usize) -> (f64, f64) {
         (
             self.current_g0,
             self.main
-                .history_part(ch, p, &self.design.current, self.design.n_sections),
+                .history_part(ch, &self.design.current, self.design.n_sections),
         )
     }
 
     /// Feeds EMF `e`, returns the voltage at the headphone.
     #[inline]
-    fn commit(&mut self, ch: usize, p: &Prepared, e: f64) -> f64 {
+    fn commit(&mut self, ch: usize, e: f64) -> f64 {
         self.main
-            .commit(ch, p, e, &self.design.voltage, self.design.n_sections)
+            .commit(ch, e, &self.design.voltage, self.design.n_sections)
     }
 
     /// Feeds the current the limiter removed, returns the voltage that goes with it.
     #[inline]
     fn removed_voltage(&mut self, ch: usize, removed_current: f64) -> f64 {
         let d = &self.design;
-        let poles = &d.impedance_poles[..d.n_impedance_sections];
-        let p = self.impedance.prepare(ch, poles);
-        self.impedance.commit(
-            ch,
-            &p,
-            removed_current,
-            &d.impedance,
-            d.n_impedance_sections,
-        )
+        self.impedance
+            .prepare(ch, &d.impedance_poles[..d.n_impedance_sections]);
+        self.impedance
+            .commit(ch, removed_current, &d.impedance, d.n_impedance_sections)
     }
 
     fn tick(&mut self, ch: usize, e: f64) -> f64 {
-        let p = self.prepare(ch);
-        self.commit(ch, &p, e)
+        let d = &self.design;
+        self.main.tick(ch, e, &d.poles[..d.n_sections], &d.voltage)
     }
 
     fn reset(&mut self) {
@@ -366,7 +382,8 @@ impl Engine {
         self.noise = noise;
     }
 
-    /// Samples the limits changed since the last call (for clip indicators and tests).
+    /// Samples (per channel) that the converter's full scale, the rails or the current limit
+    /// changed since the last call (for clip indicators and tests).
     pub fn take_clipped_samples(&mut self) -> u64 {
         std::mem::take(&mut self.clipped_samples)
     }
@@ -418,6 +435,48 @@ impl Engine {
         self.xfade_left = self.xfade_len;
     }
 
+    /// The common case, channel by channel: one design, no fade, no bypass, no limits but
+    /// the converter's full scale, no noise. Sample for sample the same as the general path.
+    fn process_steady(
+        &mut self,
+        buffers: &mut [&mut [f32]],
+        n: usize,
+        chans: usize,
+        full_scale_clip: bool,
+    ) {
+        let filter = &mut self.filters[self.active];
+        let mask = self.hist_mask;
+        for (ch, buf) in buffers.iter_mut().enumerate().take(chans) {
+            let (input_hist, emf_hist) = (&mut self.input_hist[ch], &mut self.emf_hist[ch]);
+            let mut pos = self.hist_pos;
+            for v in buf[..n].iter_mut() {
+                let raw = *v as f64;
+                let x = if raw.is_finite() { raw } else { 0.0 };
+                input_hist[pos] = x;
+                let e = if full_scale_clip {
+                    x.clamp(-1.0, 1.0)
+                } else {
+                    x
+                };
+                if e != x {
+                    self.clipped_samples += 1;
+                }
+                emf_hist[pos] = e;
+                let y = filter.tick(ch, e);
+                *v = if y.abs() < f32::MIN_POSITIVE as f64 {
+                    0.0
+                } else {
+                    y as f32
+                };
+                pos = (pos + 1) & mask;
+            }
+        }
+        self.hist_pos = (self.hist_pos + n) & mask;
+        for f in self.filters.iter_mut() {
+            f.flush_subnormals();
+        }
+    }
+
     /// Processes `channels` buffers of equal length in place.
     pub fn process(&mut self, buffers: &mut [&mut [f32]]) {
         let n = buffers.first().map_or(0, |b| b.len());
@@ -435,6 +494,19 @@ impl Engine {
                 f.impedance = Bank::ZERO;
             }
         }
+        let steady = self.pending.is_none()
+            && self.xfade_left == 0
+            && self.bypass_mix == 0.0
+            && !self.bypass_target
+            && !stage.noise_on
+            && rail_target >= NO_LIMIT
+            && self.rail_now >= NO_LIMIT
+            && imax_target >= NO_LIMIT
+            && self.imax_now >= NO_LIMIT;
+        if steady {
+            self.process_steady(buffers, n, chans, stage.full_scale_clip);
+            return;
+        }
         for i in 0..n {
             if self.xfade_left == 0 && self.pending.is_some() {
                 self.start_pending();
@@ -449,7 +521,12 @@ impl Engine {
             } else {
                 self.bypass_mix = (self.bypass_mix - self.bypass_step).max(0.0);
             }
-            self.volume += (stage.volume_gain - self.volume) * self.volume_coef;
+            if self.volume != stage.volume_gain {
+                self.volume += (stage.volume_gain - self.volume) * self.volume_coef;
+                if (self.volume / stage.volume_gain - 1.0).abs() < 1e-9 {
+                    self.volume = stage.volume_gain;
+                }
+            }
             self.rail_now = glide_log(
                 self.rail_now,
                 rail_target,
@@ -486,39 +563,42 @@ impl Engine {
                     let [pre, post] = &mut self.noise_state[ch];
                     e += pre.next(&self.noise.pre) + post.next(&self.noise.post) * inv_volume;
                 }
+                let full_scale_clipped = stage.full_scale_clip && x.abs() > 1.0;
                 let unclipped = e;
                 e = e.clamp(-rail, rail);
+                let mut clipped = full_scale_clipped || e != unclipped;
                 let [f0, f1] = &mut self.filters;
                 let (fa, fb) = if self.active == 0 { (f0, f1) } else { (f1, f0) };
-                let pa = fa.prepare(ch);
-                let pb = (self.xfade_left > 0).then(|| fb.prepare(ch));
-                // The current limit: the stage clamps its current, and since the load is
-                // linear the voltage is T·e plus Z_hp times the current clamped away.
-                let mut removed = 0.0;
+                let fading = self.xfade_left > 0;
+                let mut y;
                 if current_limited {
-                    let (g0, h) = fa.current(ch, &pa);
+                    // The stage clamps its current, and since the load is linear the voltage
+                    // is T·e plus Z_hp times the current clamped away.
+                    fa.prepare(ch);
+                    let (g0, h) = fa.current(ch);
                     let mut i_load = g0 * e + h;
-                    if let Some(pb) = &pb {
-                        let (g0b, hb) = fb.current(ch, pb);
+                    if fading {
+                        fb.prepare(ch);
+                        let (g0b, hb) = fb.current(ch);
                         i_load += (g0b * e + hb - i_load) * g_new;
                     }
-                    removed = i_load.clamp(-imax, imax) - i_load;
+                    let removed = i_load.clamp(-imax, imax) - i_load;
+                    clipped |= removed != 0.0;
+                    y = fa.commit(ch, e) + fa.removed_voltage(ch, removed);
+                    if fading {
+                        let y_new = fb.commit(ch, e) + fb.removed_voltage(ch, removed);
+                        y += (y_new - y) * g_new;
+                    }
+                } else {
+                    y = fa.tick(ch, e);
+                    if fading {
+                        y += (fb.tick(ch, e) - y) * g_new;
+                    }
                 }
-                if e != unclipped || removed != 0.0 {
+                if clipped {
                     self.clipped_samples += 1;
                 }
                 self.emf_hist[ch][self.hist_pos] = e;
-                let mut y = fa.commit(ch, &pa, e);
-                if current_limited {
-                    y += fa.removed_voltage(ch, removed);
-                }
-                if let Some(pb) = &pb {
-                    let mut y_new = fb.commit(ch, pb, e);
-                    if current_limited {
-                        y_new += fb.removed_voltage(ch, removed);
-                    }
-                    y += (y_new - y) * g_new;
-                }
                 if self.bypass_mix > 0.0 {
                     // The dry path keeps the reported latency, so bypass stays aligned; during a
                     // crossfade between latencies it fades between the two delays as well.
