@@ -39,8 +39,8 @@ cargo build --release --examples
 step "Unit, accuracy and CLAP host tests (release bundle)"
 cargo test --all-targets
 
-step "CLAP host tests against the allocation-checking bundle"
-LOADLINE_CLAP="$PWD/target/alloc-check/Loadline.clap" cargo test --test clap_host
+step "CLAP host and reliability tests against the allocation-checking bundle"
+LOADLINE_CLAP="$PWD/target/alloc-check/Loadline.clap" cargo test --test clap_host --test reliability
 
 step "VST3 host tests (pedalboard)"
 target/venv/bin/python -m pytest -q tests/vst3_host.py

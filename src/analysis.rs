@@ -94,3 +94,16 @@ pub fn welch_psd(x: &[f64], sample_rate_hz: f64, segment: usize) -> (f64, Vec<f6
         acc.into_iter().map(|a| a * scale).collect(),
     )
 }
+
+/// The A-weighted RMS of `x` over 20 Hz–20 kHz, from its Welch PSD (16384-sample segments).
+pub fn a_weighted_rms(x: &[f64], sample_rate_hz: f64) -> f64 {
+    use crate::physics::output::{AUDIO_BAND_HZ, a_weighting};
+    let (df, psd) = welch_psd(x, sample_rate_hz, 16_384);
+    psd.iter()
+        .enumerate()
+        .map(|(k, p)| (k as f64 * df, p))
+        .filter(|(f, _)| (AUDIO_BAND_HZ.0..=AUDIO_BAND_HZ.1).contains(f))
+        .map(|(f, p)| p * a_weighting(f).powi(2) * df)
+        .sum::<f64>()
+        .sqrt()
+}

@@ -5,12 +5,12 @@
 mod common;
 
 use common::clap_host::LoadedPlugin;
-use loadline::analysis::{delay_factor, peak_index, response_at_bins, welch_psd, worst_deviation};
+use loadline::analysis::{
+    a_weighted_rms, delay_factor, peak_index, response_at_bins, worst_deviation,
+};
 use loadline::physics::headphones::builtin;
 use loadline::physics::impedance::{Impedance, log_spaced};
-use loadline::physics::output::{
-    AUDIO_BAND_HZ, NoiseSpec, OperatingPoint, OutputStage, a_weighting, dbu_to_vrms, dbv_to_vrms,
-};
+use loadline::physics::output::{NoiseSpec, OperatingPoint, OutputStage, dbu_to_vrms, dbv_to_vrms};
 use loadline::physics::source::TheveninSource;
 use std::f64::consts::SQRT_2;
 
@@ -378,15 +378,7 @@ fn noise_floor_shows_in_silence_at_the_predicted_level() {
         .iter()
         .map(|&v| v as f64 * scale)
         .collect();
-    let (df, psd) = welch_psd(&volts, rate, 16_384);
-    let v2: f64 = psd
-        .iter()
-        .enumerate()
-        .map(|(k, p)| (k as f64 * df, p))
-        .filter(|(f, _)| (AUDIO_BAND_HZ.0..=AUDIO_BAND_HZ.1).contains(f))
-        .map(|(f, p)| p * a_weighting(f).powi(2) * df)
-        .sum();
-    let measured = hp.sens_db_spl_per_v + 10.0 * v2.log10();
+    let measured = hp.sens_db_spl_per_v + 20.0 * a_weighted_rms(&volts, rate).log10();
     let predicted = op.noise_floor_db_spl_a();
     assert!(
         (measured - predicted).abs() <= 0.5,

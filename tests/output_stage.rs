@@ -2,15 +2,13 @@
 //! maximum levels a configured output reaches, the noise level, and transparency below the
 //! limits.
 
-use loadline::analysis::{delay_factor, response_at_bins, welch_psd, worst_deviation};
+use loadline::analysis::{a_weighted_rms, delay_factor, response_at_bins, worst_deviation};
 use loadline::dsp::design::{BAND_BOTTOM_HZ, DesignMode, band_top_hz, design};
 use loadline::dsp::engine::{Engine, StageNoise, StageSettings};
 use loadline::dsp::noise::NoiseCoefs;
 use loadline::physics::headphones::builtin;
 use loadline::physics::impedance::{Impedance, Load, log_spaced};
-use loadline::physics::output::{
-    AUDIO_BAND_HZ, NoiseSpec, OperatingPoint, OutputStage, a_weighting, dbu_to_vrms, vrms_to_dbu,
-};
+use loadline::physics::output::{NoiseSpec, OperatingPoint, OutputStage, dbu_to_vrms, vrms_to_dbu};
 use loadline::physics::source::TheveninSource;
 use std::f64::consts::{PI, SQRT_2};
 
@@ -172,18 +170,6 @@ fn scarlett_reaches_its_stated_maximum_levels() {
     }
 }
 
-/// A-weighted RMS over 20 Hz–20 kHz of `x` (in volts), from its Welch PSD.
-fn a_weighted_vrms(x: &[f64], rate: f64) -> f64 {
-    let (df, psd) = welch_psd(x, rate, 16_384);
-    psd.iter()
-        .enumerate()
-        .map(|(k, p)| (k as f64 * df, p))
-        .filter(|(f, _)| (AUDIO_BAND_HZ.0..=AUDIO_BAND_HZ.1).contains(f))
-        .map(|(f, p)| p * a_weighting(f).powi(2) * df)
-        .sum::<f64>()
-        .sqrt()
-}
-
 #[test]
 fn noise_level_matches_the_prediction() {
     let hp = &builtin()[3]; // the single-BA IEM: sensitive, where hiss matters
@@ -214,7 +200,7 @@ fn noise_level_matches_the_prediction() {
             .iter()
             .map(|&v| v as f64 * scale)
             .collect();
-        let measured_db = 110.0 + 20.0 * a_weighted_vrms(&volts, rate).log10();
+        let measured_db = 110.0 + 20.0 * a_weighted_rms(&volts, rate).log10();
         println!(
             "{rate} Hz, 1/f corner {corner_hz}, volume {volume_db}: predicted {predicted_db:.2} dB SPL(A), measured {measured_db:.2}"
         );

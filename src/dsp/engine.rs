@@ -85,6 +85,20 @@ struct ChannelState {
 }
 
 impl ChannelState {
+    /// Pushes `x` into the input history and returns response `r`'s FIR part.
+    #[inline]
+    fn push_fir(&mut self, x: f64, r: &Response) -> f64 {
+        self.fir_pos = if self.fir_pos == 0 {
+            MAX_FIR - 1
+        } else {
+            self.fir_pos - 1
+        };
+        self.fir_buf[self.fir_pos] = x;
+        self.fir_buf[self.fir_pos + MAX_FIR] = x;
+        let hist = &self.fir_buf[self.fir_pos..self.fir_pos + r.n_fir];
+        hist.iter().zip(&r.fir[..r.n_fir]).map(|(a, b)| a * b).sum()
+    }
+
     const ZERO: ChannelState = ChannelState {
         w1: [0.0; MAX_SECTIONS],
         w2: [0.0; MAX_SECTIONS],
@@ -133,15 +147,7 @@ impl Bank {
     #[inline]
     fn commit(&mut self, ch: usize, x: f64, r: &Response, n: usize) -> f64 {
         let st = &mut self.state[ch];
-        st.fir_pos = if st.fir_pos == 0 {
-            MAX_FIR - 1
-        } else {
-            st.fir_pos - 1
-        };
-        st.fir_buf[st.fir_pos] = x;
-        st.fir_buf[st.fir_pos + MAX_FIR] = x;
-        let hist = &st.fir_buf[st.fir_pos..st.fir_pos + r.n_fir];
-        let mut y: f64 = hist.iter().zip(&r.fir[..r.n_fir]).map(|(a, b)| a * b).sum();
+        let mut y = st.push_fir(x, r);
         for k in 0..n {
             let w0 = x + st.s[k];
             y += r.num[k].0 * w0 + r.num[k].1 * st.w1[k];
@@ -156,15 +162,7 @@ impl Bank {
     #[inline]
     fn tick(&mut self, ch: usize, x: f64, poles: &[Denominator], r: &Response) -> f64 {
         let st = &mut self.state[ch];
-        st.fir_pos = if st.fir_pos == 0 {
-            MAX_FIR - 1
-        } else {
-            st.fir_pos - 1
-        };
-        st.fir_buf[st.fir_pos] = x;
-        st.fir_buf[st.fir_pos + MAX_FIR] = x;
-        let hist = &st.fir_buf[st.fir_pos..st.fir_pos + r.n_fir];
-        let mut y: f64 = hist.iter().zip(&r.fir[..r.n_fir]).map(|(a, b)| a * b).sum();
+        let mut y = st.push_fir(x, r);
         for (k, d) in poles.iter().enumerate() {
             let w0 = x - d.a1 * st.w1[k] - d.a2 * st.w2[k];
             y += r.num[k].0 * w0 + r.num[k].1 * st.w1[k];
