@@ -221,6 +221,11 @@ fn parameter_changes_do_not_click() {
         .windows(3)
         .map(|d| (d[2] - 2.0 * d[1] + d[0]).abs())
         .fold(0.0, f32::max);
+    println!(
+        "max step {step} (sine: {}), max 2nd difference {d2} (sine: {})",
+        w * peak,
+        w * w * peak
+    );
     assert!(
         step <= 1.1 * w * peak,
         "max step {step} vs the sine's own {}",
