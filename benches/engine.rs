@@ -169,6 +169,7 @@ fn redesign(c: &mut Criterion) {
             mode,
             level_match: false,
             target_spl_db: Some(85.0),
+            volume_db: 0.0,
         };
         g.bench_function(
             format!("48000Hz/{}/{mode:?}", hps[hp].kind.replace(' ', "-")),

@@ -14,11 +14,11 @@ use dsp::engine::{Engine, StageSettings};
 use nice_plug::prelude::*;
 use params::{LevelMode, LoadlineParams};
 use physics::headphones::{self, HeadphoneModel};
-use physics::output::{NoiseSpec, OutputStage, dbu_to_vrms, dbv_to_vrms};
+use physics::output::{Figures, NoiseSpec, OutputStage, dbu_to_vrms, dbv_to_vrms};
 use physics::source::TheveninSource;
 use std::f64::consts::SQRT_2;
 use std::num::NonZeroU32;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 /// Longest an offline render waits for a new design before playing on with the old one.
 const OFFLINE_DESIGN_WAIT: std::time::Duration = std::time::Duration::from_secs(2);
@@ -38,6 +38,9 @@ pub struct Loadline {
     latency_samples: u32,
     /// With a target SPL: the volume that reaches it (dB) and whether it does.
     target_volume: Option<(f64, bool)>,
+    /// The latest figures, written by the designer thread and read by the editor; never
+    /// touched by the audio thread.
+    figures: Arc<Mutex<Option<Figures>>>,
 }
 
 impl Default for Loadline {
@@ -53,6 +56,7 @@ impl Default for Loadline {
             unsent: None,
             latency_samples: 0,
             target_volume: None,
+            figures: Arc::new(Mutex::new(None)),
         }
     }
 }
@@ -96,6 +100,7 @@ impl Loadline {
             level_match: p.level_match.value(),
             target_spl_db: (p.level_mode.value() == LevelMode::TargetSpl)
                 .then(|| p.target_spl_db.value() as f64),
+            volume_db: p.volume_db.value() as f64,
         }
     }
 
@@ -124,9 +129,17 @@ impl Loadline {
         }
     }
 
-    /// Hands a finished design to the engine.
+    /// The latest figures of the operating point (for the editor).
+    pub fn figures(&self) -> Arc<Mutex<Option<Figures>>> {
+        self.figures.clone()
+    }
+
+    /// Hands a finished design to the engine (a volume-only change brings the same design,
+    /// which is not faded to again).
     fn apply(engine: &mut Engine, target_volume: &mut Option<(f64, bool)>, result: DesignResult) {
-        engine.install(result.design);
+        if result.design != *engine.current_design() {
+            engine.install(result.design);
+        }
         engine.set_noise(result.noise);
         *target_volume = result.target_volume;
     }
@@ -184,8 +197,23 @@ impl Plugin for Loadline {
         self.engine = Some(engine);
         self.last_request = Some(req);
         self.unsent = None;
+        *self.figures.lock().unwrap_or_else(|e| e.into_inner()) = Some(result.figures);
         if self.designer.is_none() {
-            self.designer = Some(Designer::spawn(self.headphones.clone()));
+            let figures = self.figures.clone();
+            self.designer = Some(Designer::spawn(
+                self.headphones.clone(),
+                move |req, result| {
+                    if let (Some(target), Some((_, false))) =
+                        (req.target_spl_db, result.target_volume)
+                    {
+                        nice_warn!(
+                            "target {target:.1} dB SPL is out of reach: the output gets {:.1} dB SPL at maximum volume",
+                            result.figures.reference_spl_db
+                        );
+                    }
+                    *figures.lock().unwrap_or_else(|e| e.into_inner()) = Some(result.figures);
+                },
+            ));
         }
         true
     }

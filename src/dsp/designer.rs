@@ -8,7 +8,7 @@ use super::design::{self, DesignMode, FilterDesign};
 use super::engine::StageNoise;
 use super::noise::NoiseCoefs;
 use crate::physics::headphones::HeadphoneModel;
-use crate::physics::output::{OperatingPoint, OutputStage};
+use crate::physics::output::{Figures, OperatingPoint, OutputStage};
 use crate::physics::source::TheveninSource;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -30,6 +30,22 @@ pub struct DesignRequest {
     pub level_match: bool,
     /// A target SPL for the reference signal, when the level is set that way.
     pub target_spl_db: Option<f64>,
+    /// The volume control, dB, when the level is set by it (ignored with a target SPL). Only
+    /// the figures depend on it.
+    pub volume_db: f64,
+}
+
+impl DesignRequest {
+    /// Whether `other` needs the same filter and noise (it may differ in volume only).
+    pub fn same_filter(&self, other: &DesignRequest) -> bool {
+        DesignRequest {
+            volume_db: 0.0,
+            ..*self
+        } == DesignRequest {
+            volume_db: 0.0,
+            ..*other
+        }
+    }
 }
 
 /// A finished design and what comes with it.
@@ -41,6 +57,8 @@ pub struct DesignResult {
     pub noise: StageNoise,
     /// With a target SPL: the volume that reaches it (dB, at most 0) and whether it does.
     pub target_volume: Option<(f64, bool)>,
+    /// The figures at the volume in effect (for display).
+    pub figures: Figures,
 }
 
 /// Frequency at which level match normalises, Hz.
@@ -75,10 +93,47 @@ pub fn design_for(req: &DesignRequest, headphones: &[HeadphoneModel]) -> DesignR
     let target_volume = req
         .target_spl_db
         .map(|t| OperatingPoint::volume_for_target(&req.stage, &hp.load, hp.sens_db_spl_per_v, t));
+    let figures = figures_for(req, hp, target_volume);
     DesignResult {
         design,
         noise,
         target_volume,
+        figures,
+    }
+}
+
+/// The figures of `req` at the volume in effect: the derived one with a target SPL.
+fn figures_for(
+    req: &DesignRequest,
+    hp: &HeadphoneModel,
+    target_volume: Option<(f64, bool)>,
+) -> Figures {
+    let volume_db = target_volume.map_or(req.volume_db, |(v, _)| v);
+    OperatingPoint {
+        stage: &req.stage,
+        load: &hp.load,
+        sens_db_spl_per_v: hp.sens_db_spl_per_v,
+        volume_db,
+    }
+    .figures()
+}
+
+/// Like `design_for`, but reuses `previous` when only the volume changed (then only the
+/// figures are recomputed).
+pub fn design_reusing(
+    req: &DesignRequest,
+    headphones: &[HeadphoneModel],
+    previous: Option<&(DesignRequest, DesignResult)>,
+) -> DesignResult {
+    match previous {
+        Some((prev_req, prev)) if prev_req.same_filter(req) => {
+            let hp = &headphones[req.headphone.min(headphones.len() - 1)];
+            DesignResult {
+                figures: figures_for(req, hp, prev.target_volume),
+                ..*prev
+            }
+        }
+        _ => design_for(req, headphones),
     }
 }
 
@@ -92,7 +147,12 @@ pub struct Designer {
 
 impl Designer {
     /// Starts the thread (allocates; call from `activate`, not from `process`).
-    pub fn spawn(headphones: Vec<HeadphoneModel>) -> Self {
+    /// `on_result` runs on the designer thread for every finished result (to publish the
+    /// figures, to log), never on the audio thread.
+    pub fn spawn(
+        headphones: Vec<HeadphoneModel>,
+        mut on_result: impl FnMut(&DesignRequest, &DesignResult) + Send + 'static,
+    ) -> Self {
         let (requests, mut req_rx) = rtrb::RingBuffer::<DesignRequest>::new(64);
         let (mut res_tx, results) = rtrb::RingBuffer::new(8);
         let stop = Arc::new(AtomicBool::new(false));
@@ -100,6 +160,7 @@ impl Designer {
         let thread = std::thread::Builder::new()
             .name("loadline-designer".into())
             .spawn(move || {
+                let mut last: Option<(DesignRequest, DesignResult)> = None;
                 while !stop_flag.load(Ordering::Acquire) {
                     // Only the newest request matters: older ones are superseded.
                     let mut latest = None;
@@ -108,7 +169,9 @@ impl Designer {
                     }
                     match latest {
                         Some(req) => {
-                            let d = design_for(&req, &headphones);
+                            let d = design_reusing(&req, &headphones, last.as_ref());
+                            on_result(&req, &d);
+                            last = Some((req, d));
                             let mut item = (req, d);
                             // The audio thread drains results every block; wait for room.
                             loop {
@@ -163,5 +226,70 @@ impl Drop for Designer {
             t.thread().unpark();
             let _ = t.join();
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::physics::headphones::builtin;
+    use crate::physics::output::NoiseSpec;
+
+    fn request(volume_db: f64, target_spl_db: Option<f64>) -> DesignRequest {
+        DesignRequest {
+            sample_rate_hz: 48_000.0,
+            stage: OutputStage {
+                v_fs_peak: 1.5,
+                source: TheveninSource {
+                    r_out_ohm: 22.0,
+                    coupling_cap_f: None,
+                },
+                v_rail_peak: 2.0,
+                i_max_peak: 0.05,
+                noise_pre: OutputStage::noise_from_dynamic_range(1.5, 105.0, true, 0.0),
+                noise_post: NoiseSpec {
+                    level_vrms: 3e-6,
+                    a_weighted: true,
+                    flicker_corner_hz: 0.0,
+                },
+            },
+            headphone: 0,
+            mode: DesignMode::ZeroLatency,
+            level_match: false,
+            target_spl_db,
+            volume_db,
+        }
+    }
+
+    #[test]
+    fn a_volume_change_reuses_the_design_and_moves_the_figures() {
+        let hps = builtin();
+        let first = (request(0.0, None), design_for(&request(0.0, None), &hps));
+        let quieter = design_reusing(&request(-20.0, None), &hps, Some(&first));
+        assert_eq!(quieter.design, first.1.design);
+        // The reference drops by the volume step; the post-volume noise does not.
+        let drop = first.1.figures.reference_spl_db - quieter.figures.reference_spl_db;
+        assert!((drop - 20.0).abs() < 1e-9, "{drop}");
+        assert!(quieter.figures.noise_floor_db_spl_a > first.1.figures.noise_floor_db_spl_a - 20.0);
+        assert_eq!(quieter.figures.volume_db, -20.0);
+        // Anything else is a new design.
+        let other = DesignRequest {
+            headphone: 1,
+            ..request(-20.0, None)
+        };
+        assert!(!other.same_filter(&first.0));
+    }
+
+    #[test]
+    fn an_out_of_reach_target_says_so_and_plays_at_maximum() {
+        let hps = builtin();
+        let r = design_for(&request(0.0, Some(140.0)), &hps);
+        let (volume, reachable) = r.target_volume.unwrap();
+        assert!(!reachable && volume == 0.0);
+        assert!(r.figures.reference_spl_db < 140.0);
+        let r = design_for(&request(0.0, Some(60.0)), &hps);
+        let (volume, reachable) = r.target_volume.unwrap();
+        assert!(reachable && volume < 0.0);
+        assert!((r.figures.reference_spl_db - 60.0).abs() < 1e-6);
     }
 }

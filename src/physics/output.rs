@@ -226,7 +226,49 @@ pub struct LevelLimit {
     pub freq_hz: f64,
 }
 
+/// Every figure of an operating point, for display (editor, command line).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Figures {
+    /// The volume the figures are for, dB.
+    pub volume_db: f64,
+    /// The loudest unclipped sine and what limits it.
+    pub level_limit: LevelLimit,
+    /// SPL of the reference (pink noise at −18 dBFS RMS), dB SPL.
+    pub reference_spl_db: f64,
+    /// Headroom above the reference, dB.
+    pub headroom_db: f64,
+    /// Noise floor at the eardrum, dB SPL(A).
+    pub noise_floor_db_spl_a: f64,
+    /// Damping factor at 1 kHz.
+    pub damping_factor: f64,
+    /// The 1/8 rule as a ratio (≥ 1 passes).
+    pub eighth_rule_ratio: f64,
+    /// Deviation span of `T` over the band, dB, and where it peaks and dips (Hz).
+    pub deviation_span_db: f64,
+    /// Frequency of the deviation's highest point, Hz.
+    pub deviation_peak_hz: f64,
+    /// Frequency of the deviation's lowest point, Hz.
+    pub deviation_dip_hz: f64,
+}
+
 impl OperatingPoint<'_> {
+    /// All the figures at once.
+    pub fn figures(&self) -> Figures {
+        let (span, peak, dip) = self.deviation_span();
+        Figures {
+            volume_db: self.volume_db,
+            level_limit: self.level_limit(),
+            reference_spl_db: self.reference_spl_db(),
+            headroom_db: self.headroom_db(),
+            noise_floor_db_spl_a: self.noise_floor_db_spl_a(),
+            damping_factor: self.damping_factor(),
+            eighth_rule_ratio: self.eighth_rule_ratio(),
+            deviation_span_db: span,
+            deviation_peak_hz: peak,
+            deviation_dip_hz: dip,
+        }
+    }
+
     /// The volume as a gain.
     pub fn volume_gain(&self) -> f64 {
         10f64.powf(self.volume_db / 20.0)
