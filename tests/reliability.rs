@@ -192,6 +192,29 @@ fn corrupt_truncated_and_future_state_never_crash() {
     }
     let good = p.save_state();
     let text = String::from_utf8_lossy(&good).to_string();
+    // States that cannot be read at all: a fresh instance (a project being opened) refuses
+    // them and keeps its defaults.
+    for bytes in [
+        good[..good.len() / 2].to_vec(),
+        good.iter().map(|b| b ^ 0x5A).collect(),
+        Vec::new(),
+    ] {
+        let mut q = LoadedPlugin::load();
+        assert!(!q.load_state(&bytes), "an unreadable state must be refused");
+        let z = q.get_value("Output impedance");
+        assert_eq!(
+            q.value_to_text("Output impedance", z),
+            "10.0 Ω",
+            "defaults stay"
+        );
+    }
+    // A state from a future version: what this version knows loads, the rest keeps defaults.
+    let mut q = LoadedPlugin::load();
+    let future = text.replace("\"zout\"", "\"zout-from-the-future\"");
+    assert!(future != text, "the test must rename a parameter");
+    let _ = q.load_state(future.as_bytes());
+    let z = q.get_value("Output impedance");
+    assert_eq!(q.value_to_text("Output impedance", z), "10.0 Ω");
     let mut cases: Vec<Vec<u8>> = vec![
         good[..good.len() / 2].to_vec(),
         good.iter().map(|b| b ^ 0x5A).collect(),
