@@ -134,12 +134,9 @@ impl Loadline {
         self.figures.clone()
     }
 
-    /// Hands a finished design to the engine (a volume-only change brings the same design,
-    /// which is not faded to again).
+    /// Hands a finished design to the engine.
     fn apply(engine: &mut Engine, target_volume: &mut Option<(f64, bool)>, result: DesignResult) {
-        if result.design != *engine.current_design() {
-            engine.install(result.design);
-        }
+        engine.install(result.design);
         engine.set_noise(result.noise);
         *target_volume = result.target_volume;
     }

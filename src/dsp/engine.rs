@@ -355,8 +355,12 @@ impl Engine {
     }
 
     /// Queues a new design; it is warmed up on recent input and crossfaded in (or applied at
-    /// once when no audio has passed since the last reset).
+    /// once when no audio has passed since the last reset). The design already heard (a
+    /// volume-only change brings it again) is not faded to.
     pub fn install(&mut self, design: FilterDesign) {
+        if design == *self.current_design() {
+            return;
+        }
         if self.fresh {
             self.set_design_now(design);
         } else {
@@ -679,6 +683,32 @@ mod tests {
         e.process(&mut [&mut l, &mut r]);
         assert_eq!(l, orig);
         assert_eq!(r, orig);
+    }
+
+    #[test]
+    fn installing_the_design_already_heard_starts_no_fade() {
+        let design = |r_out_ohm| {
+            let src = crate::physics::source::TheveninSource {
+                r_out_ohm,
+                coupling_cap_f: None,
+            };
+            let load = &crate::physics::headphones::builtin()[0].load;
+            crate::dsp::design::design(
+                &src,
+                load,
+                48_000.0,
+                crate::dsp::design::DesignMode::ZeroLatency,
+            )
+            .unwrap()
+        };
+        let d = design(47.0);
+        let mut e = Engine::new(1, d);
+        let mut block = vec![0.25f32; 256];
+        e.process(&mut [&mut block]);
+        e.install(d);
+        assert!(e.pending.is_none() && e.xfade_left == 0);
+        e.install(design(10.0));
+        assert!(e.pending.is_some(), "a different design is faded to");
     }
 
     #[test]
