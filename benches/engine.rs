@@ -49,7 +49,7 @@ fn engine(rate: f64, hp: usize, full: bool) -> Engine {
     if full {
         e.set_stage(StageSettings {
             volume_gain: 0.5,
-            full_scale_clip: true,
+            limits: true,
             rail_over_fs: stage.v_rail_peak / stage.v_fs_peak,
             imax_over_fs: stage.i_max_peak / stage.v_fs_peak,
             noise_on: true,
@@ -62,21 +62,31 @@ fn engine(rate: f64, hp: usize, full: bool) -> Engine {
     e
 }
 
-/// Program-like material: noise and a sweep, peaking near full scale, so that the limits
-/// act on the loudest samples.
-fn program(len: usize) -> [Vec<f32>; 2] {
+/// Program-like material: a slow sine and noise peaking at `peak` (full-scale units).
+fn program(len: usize, peak: f64) -> [Vec<f32>; 2] {
     let mut rng = Rng::new(1);
+    // rng.unit() spans ±√3, so the noise's peak is 0.15·√3.
+    let scale = peak / (0.5 + 0.15 * 3f64.sqrt());
     let x: Vec<f32> = (0..len)
-        .map(|i| (0.5 * (i as f64 * 0.01).sin() + 0.15 * rng.unit()) as f32)
+        .map(|i| (scale * (0.5 * (i as f64 * 0.01).sin() + 0.15 * rng.unit())) as f32)
         .collect();
     [x.clone(), x]
 }
 
+/// Peak of the program in the full-chain benchmarks: within a few dB of full scale, where the
+/// oversampled limits must watch every sample; the clipping benchmarks drive 6 dB past it.
+const PROGRAM_PEAK: f64 = 0.76;
+
 fn process_bench(c: &mut Criterion, group: &str, rate: f64, hp: usize, full: bool, block: usize) {
+    let peak = if group == "clipping" {
+        2.0
+    } else {
+        PROGRAM_PEAK
+    };
     let mut g = c.benchmark_group(group);
     g.throughput(Throughput::Elements(block as u64));
     let mut e = engine(rate, hp, full);
-    let input = program(block);
+    let input = program(block, peak);
     let (mut l, mut r) = (input[0].clone(), input[1].clone());
     g.bench_function(
         BenchmarkId::new(
@@ -102,7 +112,7 @@ fn floor(c: &mut Criterion) {
     g.throughput(Throughput::Elements(512));
     let coefs = [[0.2, 0.4, 0.2, -0.5, 0.3]; 4];
     let mut state = [[[0.0f64; 2]; 4]; 2];
-    let input = program(512);
+    let input = program(512, PROGRAM_PEAK);
     let (mut l, mut r) = (input[0].clone(), input[1].clone());
     g.bench_function("four-biquads/512", |b| {
         b.iter(|| {
@@ -132,6 +142,13 @@ fn full_chain(c: &mut Criterion) {
         for hp in HEADPHONES {
             process_bench(c, "full-chain", rate, hp, true, 512);
         }
+    }
+}
+
+/// The full chain driven 6 dB past full scale: the clamps act on most samples.
+fn clipping(c: &mut Criterion) {
+    for hp in HEADPHONES {
+        process_bench(c, "clipping", 48_000.0, hp, true, 512);
     }
 }
 
@@ -183,6 +200,7 @@ criterion_group!(
     benches,
     floor,
     full_chain,
+    clipping,
     linear_path,
     by_rate,
     by_block,

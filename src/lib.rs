@@ -111,20 +111,11 @@ impl Loadline {
             LevelMode::Volume => p.volume_db.value() as f64,
             LevelMode::TargetSpl => self.target_volume.map_or(0.0, |(v, _)| v),
         };
-        let limits = p.limits_on.value();
         StageSettings {
             volume_gain: 10f64.powf(volume_db / 20.0),
-            full_scale_clip: limits,
-            rail_over_fs: if limits {
-                stage.v_rail_peak / stage.v_fs_peak
-            } else {
-                f64::INFINITY
-            },
-            imax_over_fs: if limits {
-                stage.i_max_peak / stage.v_fs_peak
-            } else {
-                f64::INFINITY
-            },
+            limits: p.limits_on.value(),
+            rail_over_fs: stage.v_rail_peak / stage.v_fs_peak,
+            imax_over_fs: stage.i_max_peak / stage.v_fs_peak,
             noise_on: p.noise_on.value(),
         }
     }
@@ -184,13 +175,13 @@ impl Plugin for Loadline {
             .map_or(2, |c| c.get() as usize);
         let req = self.current_request();
         let result = design_for(&req, &self.headphones);
-        self.latency_samples = result.design.latency_samples as u32;
-        context.set_latency_samples(self.latency_samples);
         let mut engine = Engine::new(channels.min(dsp::engine::MAX_CHANNELS), result.design);
         Self::apply(&mut engine, &mut self.target_volume, result);
         engine.reset();
         engine.set_bypass(self.params.bypass.value());
         engine.set_stage(self.stage_settings(&req.stage));
+        self.latency_samples = engine.latency_samples() as u32;
+        context.set_latency_samples(self.latency_samples);
         self.engine = Some(engine);
         self.last_request = Some(req);
         self.unsent = None;
@@ -258,16 +249,17 @@ impl Plugin for Loadline {
         if let Some((_, result)) = designer.poll() {
             Self::apply(engine, &mut self.target_volume, result);
         }
-        let latency = engine.current_design().latency_samples as u32;
-        if latency != self.latency_samples {
-            self.latency_samples = latency;
-            context.set_latency_samples(latency);
-        }
         let settings = self.stage_settings(&req.stage);
         let engine = self.engine.as_mut().expect("checked above");
         engine.set_stage(settings);
         engine.set_bypass(self.params.bypass.value());
         engine.process(buffer.as_slice());
+        // After the block: switching the limits changes the latency once the output has faded.
+        let latency = engine.latency_samples() as u32;
+        if latency != self.latency_samples {
+            self.latency_samples = latency;
+            context.set_latency_samples(latency);
+        }
         ProcessStatus::Normal
     }
 }

@@ -59,12 +59,15 @@ fn lists_parameters_with_units_and_parses_text() {
     assert_eq!(p.params["Headphone"].max, (builtin().len() - 1) as f64);
 }
 
-/// The rendered impulse response against `T(jω)·e^{-jωD}` from physics.
+/// The rendered impulse response against `T(jω)·e^{-jωD}` from physics; with `limits`, the
+/// output's limits are on (at their defaults, far above the impulse).
+#[allow(clippy::too_many_arguments)]
 fn check_response(
     rate: f64,
     mode: f64,
     z_out: f64,
     hp: usize,
+    limits: bool,
     expect_latency: u32,
     max_db: f64,
     max_deg: f64,
@@ -75,13 +78,19 @@ fn check_response(
     let z_value = p
         .text_to_value("Output impedance", &format!("{z_out} ohm"))
         .unwrap();
+    let limits_id = p.id("Output limits");
     let mut proc = p.activate(rate, 512, STEREO);
     let len = (1.5 * rate) as usize;
     let at = 64;
     let y = proc.render(
         &impulse(len, at, STEREO),
         512,
-        &[(ids.0, z_value), (ids.1, hp as f64), (ids.2, mode)],
+        &[
+            (ids.0, z_value),
+            (ids.1, hp as f64),
+            (ids.2, mode),
+            (limits_id, if limits { 1.0 } else { 0.0 }),
+        ],
     );
     drop(proc);
     assert_eq!(p.latency(), expect_latency);
@@ -116,14 +125,22 @@ fn check_response(
 #[test]
 fn exact_mode_matches_physics_at_two_rates() {
     // Mode 1 = Exact: 12 samples of latency below 60 kHz, none above.
-    check_response(44_100.0, 1.0, 47.0, 1, 12, 0.05, 0.5);
-    check_response(96_000.0, 1.0, 150.0, 0, 0, 0.05, 0.5);
+    check_response(44_100.0, 1.0, 47.0, 1, false, 12, 0.05, 0.5);
+    check_response(96_000.0, 1.0, 150.0, 0, false, 0, 0.05, 0.5);
+}
+
+#[test]
+fn limits_add_their_reported_latency_and_change_nothing_below_them() {
+    // The oversampled limits' two round trips: 110 samples at 44.1 kHz, 74 at 48 kHz (plus
+    // Exact mode's 12 below 60 kHz).
+    check_response(44_100.0, 1.0, 47.0, 0, true, 12 + 110, 0.05, 0.5);
+    check_response(48_000.0, 0.0, 10.0, 1, true, 74, 0.05, 45.0);
 }
 
 #[test]
 fn zero_latency_mode_matches_magnitude_and_reports_no_latency() {
-    check_response(48_000.0, 0.0, 75.0, 4, 0, 0.05, 45.0);
-    check_response(96_000.0, 0.0, 75.0, 4, 0, 0.05, 0.5);
+    check_response(48_000.0, 0.0, 75.0, 4, false, 0, 0.05, 45.0);
+    check_response(96_000.0, 0.0, 75.0, 4, false, 0, 0.05, 0.5);
 }
 
 #[test]

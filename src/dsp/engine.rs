@@ -2,14 +2,19 @@
 //! designs. Nothing here allocates after `Engine::new`.
 //!
 //! Per sample, in units where the full-scale EMF at the current volume is 1 (so that an ideal
-//! output gives the input back): the converter clips at full scale, the noise is added, the
-//! EMF clips at the rails, and the current limiter reduces the EMF until the load current
-//! stays within `I_max`; the load filter then sees exactly that EMF, so its state stays
-//! consistent. The filter's sections are in direct form II: their states depend on the poles
-//! and the input only, so the voltage and current responses share them.
+//! output gives the input back): the noise is added to the EMF, the EMF clips at the
+//! converter's full scale and the rails, the load filter turns it into the load's current and
+//! voltage, and the current clamps at `I_max` (the voltage then follows by superposition, so
+//! the filter's state stays that of the real circuit). Both clamps run oversampled
+//! ([`ClipOversampler`]): what they remove is band-limited and added to the signal delayed by
+//! the resampler's latency, so while the limits are on the engine reports
+//! `2 × ClipOversampler::latency_samples()` more latency. The filter's sections are in direct
+//! form II: their states depend on the poles and the input only, so the voltage and current
+//! responses share them.
 
 use super::design::{Denominator, FilterDesign, MAX_FIR, MAX_SECTIONS, Response};
 use super::noise::{NoiseCoefs, NoiseState};
+use super::oversample::{ClipOversampler, MAX_BLOCK};
 
 /// Most channels the engine processes.
 pub const MAX_CHANNELS: usize = 2;
@@ -24,6 +29,9 @@ pub const WARMUP_S: f64 = 0.05;
 pub const LIMIT_GLIDE_S: f64 = 0.005;
 /// Time constant of the volume smoothing, seconds.
 pub const VOLUME_SMOOTHING_S: f64 = 0.01;
+/// Switching the limits on or off changes the latency; the output fades out and back in
+/// over this time on each side of the switch, seconds.
+pub const LIMITS_SWITCH_FADE_S: f64 = 0.005;
 /// States smaller than this are flushed to zero so that silence never turns subnormal.
 const FLUSH_BELOW: f64 = 1e-30;
 
@@ -33,11 +41,12 @@ const FLUSH_BELOW: f64 = 1e-30;
 pub struct StageSettings {
     /// Volume control as a gain (1 = maximum).
     pub volume_gain: f64,
-    /// Whether the converter clips at full scale (on whenever the output's limits are).
-    pub full_scale_clip: bool,
-    /// `V_rail / V_fs` (`INFINITY` = no rail limit).
+    /// Whether the output's limits act: the converter's full scale, the rails and the
+    /// current limit, oversampled (this adds latency).
+    pub limits: bool,
+    /// `V_rail / V_fs` (`INFINITY` = no rail limit); acts with `limits`.
     pub rail_over_fs: f64,
-    /// `I_max / V_fs`, amps per volt (`INFINITY` = no current limit).
+    /// `I_max / V_fs`, amps per volt (`INFINITY` = no current limit); acts with `limits`.
     pub imax_over_fs: f64,
     /// Whether the output's noise is heard.
     pub noise_on: bool,
@@ -47,11 +56,25 @@ impl StageSettings {
     /// A transparent output stage: unlimited and silent.
     pub const TRANSPARENT: StageSettings = StageSettings {
         volume_gain: 1.0,
-        full_scale_clip: false,
+        limits: false,
         rail_over_fs: f64::INFINITY,
         imax_over_fs: f64::INFINITY,
         noise_on: false,
     };
+}
+
+impl StageSettings {
+    /// Where the rail and current limits glide to: `NO_LIMIT` for none or with the limits off.
+    fn limit_targets(&self) -> (f64, f64) {
+        if self.limits {
+            (
+                limit_target(self.rail_over_fs),
+                limit_target(self.imax_over_fs),
+            )
+        } else {
+            (NO_LIMIT, NO_LIMIT)
+        }
+    }
 }
 
 /// The output's noise sources at the engine's rate, in units of `V_fs`.
@@ -76,9 +99,6 @@ impl StageNoise {
 struct ChannelState {
     w1: [f64; MAX_SECTIONS],
     w2: [f64; MAX_SECTIONS],
-    /// This sample's pole-state part, `−a1·w1 − a2·w2`, before the input is known (kept
-    /// here rather than in a per-sample array that would be cleared every sample).
-    s: [f64; MAX_SECTIONS],
     /// EMF history, written twice so that the last `MAX_FIR` samples are contiguous.
     fir_buf: [f64; 2 * MAX_FIR],
     fir_pos: usize,
@@ -102,7 +122,6 @@ impl ChannelState {
     const ZERO: ChannelState = ChannelState {
         w1: [0.0; MAX_SECTIONS],
         w2: [0.0; MAX_SECTIONS],
-        s: [0.0; MAX_SECTIONS],
         fir_buf: [0.0; 2 * MAX_FIR],
         fir_pos: 0,
     };
@@ -120,45 +139,7 @@ impl Bank {
         state: [ChannelState::ZERO; MAX_CHANNELS],
     };
 
-    /// Computes this sample's pole-state part; call before `history_part` and `commit`.
-    #[inline]
-    fn prepare(&mut self, ch: usize, poles: &[Denominator]) {
-        let st = &mut self.state[ch];
-        for (k, d) in poles.iter().enumerate() {
-            st.s[k] = -d.a1 * st.w1[k] - d.a2 * st.w2[k];
-        }
-    }
-
-    /// Response `r` at this sample, split as `g0·x + h`: returns `h` (the past's part).
-    #[inline]
-    fn history_part(&self, ch: usize, r: &Response, n: usize) -> f64 {
-        let st = &self.state[ch];
-        let iir: f64 = (0..n)
-            .map(|k| r.num[k].0 * st.s[k] + r.num[k].1 * st.w1[k])
-            .sum();
-        // Before the push, fir_buf[fir_pos + m − 1] holds x[n − m].
-        let fir: f64 = (1..r.n_fir)
-            .map(|m| r.fir[m] * st.fir_buf[st.fir_pos + m - 1])
-            .sum();
-        iir + fir
-    }
-
     /// Feeds `x`, returns response `r`'s output.
-    #[inline]
-    fn commit(&mut self, ch: usize, x: f64, r: &Response, n: usize) -> f64 {
-        let st = &mut self.state[ch];
-        let mut y = st.push_fir(x, r);
-        for k in 0..n {
-            let w0 = x + st.s[k];
-            y += r.num[k].0 * w0 + r.num[k].1 * st.w1[k];
-            st.w2[k] = st.w1[k];
-            st.w1[k] = w0;
-        }
-        y
-    }
-
-    /// `prepare` and `commit` in one pass over the sections, for when nothing needs this
-    /// sample's state before the input is known.
     #[inline]
     fn tick(&mut self, ch: usize, x: f64, poles: &[Denominator], r: &Response) -> f64 {
         let st = &mut self.state[ch];
@@ -170,6 +151,31 @@ impl Bank {
             st.w1[k] = w0;
         }
         y
+    }
+
+    /// Feeds `x`, returns the outputs of two responses on these poles (one pass over the
+    /// sections).
+    #[inline]
+    fn tick_pair(
+        &mut self,
+        ch: usize,
+        x: f64,
+        poles: &[Denominator],
+        a: &Response,
+        b: &Response,
+    ) -> (f64, f64) {
+        let st = &mut self.state[ch];
+        let mut ya = st.push_fir(x, a);
+        let hist = &st.fir_buf[st.fir_pos..st.fir_pos + b.n_fir];
+        let mut yb: f64 = hist.iter().zip(&b.fir[..b.n_fir]).map(|(h, c)| h * c).sum();
+        for (k, d) in poles.iter().enumerate() {
+            let w0 = x - d.a1 * st.w1[k] - d.a2 * st.w2[k];
+            ya += a.num[k].0 * w0 + a.num[k].1 * st.w1[k];
+            yb += b.num[k].0 * w0 + b.num[k].1 * st.w1[k];
+            st.w2[k] = st.w1[k];
+            st.w1[k] = w0;
+        }
+        (ya, yb)
     }
 
     fn flush_subnormals(&mut self) {
@@ -193,55 +199,48 @@ impl Bank {
 #[derive(Clone, Copy)]
 struct LoadFilter {
     design: FilterDesign,
-    /// The current response's instantaneous gain (siemens).
-    current_g0: f64,
     main: Bank,
     impedance: Bank,
 }
 
 impl LoadFilter {
     fn new(design: FilterDesign) -> Self {
-        let c = &design.current;
-        let g0 = c.fir[0] + c.num[..design.n_sections].iter().map(|n| n.0).sum::<f64>();
         LoadFilter {
             design,
-            current_g0: g0,
             main: Bank::ZERO,
             impedance: Bank::ZERO,
         }
     }
 
+    /// Feeds EMF `e`, returns the voltage at the headphone and the current into it.
     #[inline]
-    fn prepare(&mut self, ch: usize) {
+    fn voltage_and_current(&mut self, ch: usize, e: f64) -> (f64, f64) {
+        let d = &self.design;
         self.main
-            .prepare(ch, &self.design.poles[..self.design.n_sections]);
-    }
-
-    /// The load current for EMF `e` at this sample is `g0·e + h`; returns `(g0, h)`.
-    #[inline]
-    fn current(&self, ch: usize) -> (f64, f64) {
-        (
-            self.current_g0,
-            self.main
-                .history_part(ch, &self.design.current, self.design.n_sections),
-        )
-    }
-
-    /// Feeds EMF `e`, returns the voltage at the headphone.
-    #[inline]
-    fn commit(&mut self, ch: usize, e: f64) -> f64 {
-        self.main
-            .commit(ch, e, &self.design.voltage, self.design.n_sections)
+            .tick_pair(ch, e, &d.poles[..d.n_sections], &d.voltage, &d.current)
     }
 
     /// Feeds the current the limiter removed, returns the voltage that goes with it.
     #[inline]
     fn removed_voltage(&mut self, ch: usize, removed_current: f64) -> f64 {
         let d = &self.design;
-        self.impedance
-            .prepare(ch, &d.impedance_poles[..d.n_impedance_sections]);
-        self.impedance
-            .commit(ch, removed_current, &d.impedance, d.n_impedance_sections)
+        self.impedance.tick(
+            ch,
+            removed_current,
+            &d.impedance_poles[..d.n_impedance_sections],
+            &d.impedance,
+        )
+    }
+
+    /// Whether the impedance bank of channel `ch` is at rest: fed nothing, it gives exactly
+    /// nothing and stays at rest.
+    fn impedance_at_rest(&self, ch: usize) -> bool {
+        let st = &self.impedance.state[ch];
+        st.w1
+            .iter()
+            .chain(&st.w2)
+            .chain(&st.fir_buf)
+            .all(|&v| v == 0.0)
     }
 
     fn tick(&mut self, ch: usize, e: f64) -> f64 {
@@ -297,6 +296,19 @@ pub struct Engine {
     glide_max_step: f64,
     /// Samples whose EMF the rails or the current limit changed, since the last read.
     clipped_samples: u64,
+    /// Whether the oversampled limits are in the signal path now (the setting is
+    /// `stage.limits`; a change waits for the output to fade out).
+    limits_on: bool,
+    /// Gain of the fade around a switch of the limits (1 = none).
+    switch_gain: f64,
+    switch_step: f64,
+    /// Per channel: the EMF clamp (full scale and rails) and the current clamp.
+    emf_clip: Vec<ClipOversampler>,
+    current_clip: Vec<ClipOversampler>,
+    /// Per channel, while the limits are on: the unclipped EMF and the load voltage of the
+    /// unclipped current, kept to be delayed by the clamps' latency.
+    emf_delay: Vec<Vec<f64>>,
+    voltage_delay: Vec<Vec<f64>>,
 }
 
 /// Seeds of the noise generators: per channel and source, fixed so renders repeat.
@@ -309,7 +321,8 @@ impl Engine {
         assert!((1..=MAX_CHANNELS).contains(&channels));
         let fs = design.sample_rate_hz;
         let warmup_len = (WARMUP_S * fs).ceil() as usize;
-        let hist_len = (warmup_len + MAX_FIR).next_power_of_two();
+        let clip = ClipOversampler::new(fs);
+        let hist_len = (warmup_len + MAX_FIR + 2 * clip.latency_samples() + 2).next_power_of_two();
         Engine {
             channels,
             filters: [LoadFilter::new(design), LoadFilter::new(design)],
@@ -335,6 +348,57 @@ impl Engine {
             imax_now: NO_LIMIT,
             glide_max_step: 1.0 / (LIMIT_GLIDE_S * fs),
             clipped_samples: 0,
+            limits_on: false,
+            switch_gain: 1.0,
+            switch_step: 1.0 / (LIMITS_SWITCH_FADE_S * fs).max(1.0),
+            emf_clip: vec![clip.clone(); channels],
+            current_clip: vec![clip; channels],
+            emf_delay: vec![vec![0.0; hist_len]; channels],
+            voltage_delay: vec![vec![0.0; hist_len]; channels],
+        }
+    }
+
+    /// Latency the engine adds to the design's, samples: the clamps' while the limits are on.
+    pub fn limits_latency_samples(&self) -> usize {
+        if self.limits_on {
+            2 * self.emf_clip[0].latency_samples()
+        } else {
+            0
+        }
+    }
+
+    /// Total latency of what is heard now, samples (the design's plus the limits').
+    pub fn latency_samples(&self) -> usize {
+        self.current_design().latency_samples + self.limits_latency_samples()
+    }
+
+    /// Puts the limits in or out of the signal path at once. The filters restart on the recent
+    /// input at the new delay so that their slow poles are not disturbed by the jump in time
+    /// (the output is faded out while this happens, unless no audio has run).
+    fn switch_limits(&mut self, on: bool) {
+        if self.xfade_left > 0 {
+            self.active = 1 - self.active;
+            self.xfade_left = 0;
+        }
+        self.limits_on = on;
+        let lat = self.emf_clip[0].latency_samples();
+        let offset = if on { lat } else { 0 };
+        let mask = self.hist_mask;
+        let n = self.warmup_len.min(mask + 1 - 2 * lat - 1);
+        let pos = self.hist_pos;
+        let filter = &mut self.filters[self.active];
+        filter.reset();
+        for ch in 0..self.channels {
+            self.emf_clip[ch].reset();
+            self.current_clip[ch].reset();
+            for k in (1..=n).rev() {
+                let x = self.input_hist[ch][pos.wrapping_sub(k + offset) & mask];
+                let v = filter.tick(ch, x);
+                let at = pos.wrapping_sub(k) & mask;
+                self.emf_hist[ch][at] = x;
+                self.voltage_delay[ch][at] = v;
+                self.emf_delay[ch][at] = self.input_hist[ch][at];
+            }
         }
     }
 
@@ -373,9 +437,11 @@ impl Engine {
     pub fn set_stage(&mut self, stage: StageSettings) {
         self.stage = stage;
         if self.fresh {
+            if stage.limits != self.limits_on {
+                self.switch_limits(stage.limits);
+            }
             self.volume = stage.volume_gain;
-            self.rail_now = limit_target(stage.rail_over_fs);
-            self.imax_now = limit_target(stage.imax_over_fs);
+            (self.rail_now, self.imax_now) = stage.limit_targets();
         }
     }
 
@@ -384,8 +450,9 @@ impl Engine {
         self.noise = noise;
     }
 
-    /// Samples (per channel) that the converter's full scale, the rails or the current limit
-    /// changed since the last call (for clip indicators and tests).
+    /// Samples (per channel) in which the converter's full scale, the rails or the current limit
+    /// acted (at any of the oversampled instants), since the last call (for clip indicators and
+    /// tests).
     pub fn take_clipped_samples(&mut self) -> u64 {
         std::mem::take(&mut self.clipped_samples)
     }
@@ -404,9 +471,20 @@ impl Engine {
         for f in self.filters.iter_mut() {
             f.reset();
         }
-        for h in self.input_hist.iter_mut().chain(self.emf_hist.iter_mut()) {
+        for h in self
+            .input_hist
+            .iter_mut()
+            .chain(self.emf_hist.iter_mut())
+            .chain(self.emf_delay.iter_mut())
+            .chain(self.voltage_delay.iter_mut())
+        {
             h.fill(0.0);
         }
+        for c in self.emf_clip.iter_mut().chain(self.current_clip.iter_mut()) {
+            c.reset();
+        }
+        self.limits_on = self.stage.limits;
+        self.switch_gain = 1.0;
         if let Some(d) = self.pending.take() {
             self.set_design_now(d);
         } else if self.xfade_left > 0 {
@@ -416,8 +494,7 @@ impl Engine {
         self.noise_state = NOISE_SEEDS.map(|s| s.map(NoiseState::new));
         self.bypass_mix = if self.bypass_target { 1.0 } else { 0.0 };
         self.volume = self.stage.volume_gain;
-        self.rail_now = limit_target(self.stage.rail_over_fs);
-        self.imax_now = limit_target(self.stage.imax_over_fs);
+        (self.rail_now, self.imax_now) = self.stage.limit_targets();
         self.fresh = true;
     }
 
@@ -437,15 +514,9 @@ impl Engine {
         self.xfade_left = self.xfade_len;
     }
 
-    /// The common case, channel by channel: one design, no fade, no bypass, no limits but
-    /// the converter's full scale, no noise. Sample for sample the same as the general path.
-    fn process_steady(
-        &mut self,
-        buffers: &mut [&mut [f32]],
-        n: usize,
-        chans: usize,
-        full_scale_clip: bool,
-    ) {
+    /// The common case, channel by channel: one design, no fade, no bypass, no limits, no
+    /// noise. Sample for sample the same as the general path.
+    fn process_steady(&mut self, buffers: &mut [&mut [f32]], n: usize, chans: usize) {
         let filter = &mut self.filters[self.active];
         let mask = self.hist_mask;
         for (ch, buf) in buffers.iter_mut().enumerate().take(chans) {
@@ -455,16 +526,8 @@ impl Engine {
                 let raw = *v as f64;
                 let x = if raw.is_finite() { raw } else { 0.0 };
                 input_hist[pos] = x;
-                let e = if full_scale_clip {
-                    x.clamp(-1.0, 1.0)
-                } else {
-                    x
-                };
-                if e != x {
-                    self.clipped_samples += 1;
-                }
-                emf_hist[pos] = e;
-                let y = filter.tick(ch, e);
+                emf_hist[pos] = x;
+                let y = filter.tick(ch, x);
                 *v = if y.abs() < f32::MIN_POSITIVE as f64 {
                     0.0
                 } else {
@@ -487,16 +550,23 @@ impl Engine {
             self.fresh = false;
         }
         let stage = self.stage;
-        let rail_target = limit_target(stage.rail_over_fs);
-        let imax_target = limit_target(stage.imax_over_fs);
+        let (rail_target, imax_target) = stage.limit_targets();
         if self.imax_now >= NO_LIMIT && imax_target >= NO_LIMIT {
             // Without a current limit nothing is removed; a limit switched on later starts
             // from rest rather than from an old tail.
             for f in self.filters.iter_mut() {
                 f.impedance = Bank::ZERO;
             }
+            for c in self.current_clip.iter_mut() {
+                if !c.is_idle() {
+                    c.reset();
+                }
+            }
         }
         let steady = self.pending.is_none()
+            && !self.limits_on
+            && !stage.limits
+            && self.switch_gain == 1.0
             && self.xfade_left == 0
             && self.bypass_mix == 0.0
             && !self.bypass_target
@@ -506,129 +576,275 @@ impl Engine {
             && imax_target >= NO_LIMIT
             && self.imax_now >= NO_LIMIT;
         if steady {
-            self.process_steady(buffers, n, chans, stage.full_scale_clip);
+            self.process_steady(buffers, n, chans);
             return;
         }
-        for i in 0..n {
-            if self.xfade_left == 0 && self.pending.is_some() {
-                self.start_pending();
-            }
-            let g_new = if self.xfade_left > 0 {
-                smoothstep(1.0 - self.xfade_left as f64 / self.xfade_len as f64)
-            } else {
-                0.0
-            };
-            if self.bypass_target {
-                self.bypass_mix = (self.bypass_mix + self.bypass_step).min(1.0);
-            } else {
-                self.bypass_mix = (self.bypass_mix - self.bypass_step).max(0.0);
-            }
-            if self.volume != stage.volume_gain {
-                self.volume += (stage.volume_gain - self.volume) * self.volume_coef;
-                if (self.volume / stage.volume_gain - 1.0).abs() < 1e-9 {
-                    self.volume = stage.volume_gain;
+        self.process_runs(buffers, n, chans, rail_target, imax_target);
+    }
+
+    /// The general path, in runs of up to `MAX_BLOCK` samples over which the structure is
+    /// fixed (which filters, whether they fade, whether the limits are in): the control values
+    /// first, then per channel the EMF clamp, the load filter and the current clamp, each over
+    /// the whole run (the clamps are oversampled a block at a time). A run ends where a fade
+    /// or the limits' switch begins or a fade completes.
+    fn process_runs(
+        &mut self,
+        buffers: &mut [&mut [f32]],
+        n: usize,
+        chans: usize,
+        rail_target: f64,
+        imax_target: f64,
+    ) {
+        let stage = self.stage;
+        let mask = self.hist_mask;
+        let mut start = 0;
+        while start < n {
+            let mut g_new = [0.0; MAX_BLOCK];
+            let mut dry_mix = [0.0; MAX_BLOCK];
+            let mut out_gain = [1.0; MAX_BLOCK];
+            let mut inv_volume = [1.0; MAX_BLOCK];
+            let mut emf_limit = [f64::INFINITY; MAX_BLOCK];
+            let mut imax = [f64::INFINITY; MAX_BLOCK];
+            let mut current_limited = false;
+            let mut fading = false;
+            let mut swap_after = false;
+            let mut len = 0;
+            while start + len < n && len < MAX_BLOCK {
+                let switch_due =
+                    stage.limits != self.limits_on && self.switch_gain - self.switch_step <= 0.0;
+                let fade_due = self.xfade_left == 0 && self.pending.is_some();
+                if len > 0 && (switch_due || fade_due) {
+                    break;
+                }
+                if stage.limits != self.limits_on {
+                    self.switch_gain -= self.switch_step;
+                    if self.switch_gain <= 0.0 {
+                        self.switch_gain = 0.0;
+                        self.switch_limits(stage.limits);
+                    }
+                } else if self.switch_gain < 1.0 {
+                    self.switch_gain = (self.switch_gain + self.switch_step).min(1.0);
+                }
+                if fade_due {
+                    self.start_pending();
+                }
+                if len == 0 {
+                    fading = self.xfade_left > 0;
+                }
+                if fading {
+                    g_new[len] = smoothstep(1.0 - self.xfade_left as f64 / self.xfade_len as f64);
+                }
+                if self.bypass_target {
+                    self.bypass_mix = (self.bypass_mix + self.bypass_step).min(1.0);
+                } else {
+                    self.bypass_mix = (self.bypass_mix - self.bypass_step).max(0.0);
+                }
+                dry_mix[len] = smoothstep(self.bypass_mix);
+                if self.volume != stage.volume_gain {
+                    self.volume += (stage.volume_gain - self.volume) * self.volume_coef;
+                    if (self.volume / stage.volume_gain - 1.0).abs() < 1e-9 {
+                        self.volume = stage.volume_gain;
+                    }
+                }
+                self.rail_now = glide_log(
+                    self.rail_now,
+                    rail_target,
+                    self.volume_coef,
+                    self.glide_max_step,
+                );
+                self.imax_now = glide_log(
+                    self.imax_now,
+                    imax_target,
+                    self.volume_coef,
+                    self.glide_max_step,
+                );
+                let inv = 1.0 / self.volume;
+                inv_volume[len] = inv;
+                // The converter clips at full scale, the rails where they are at this volume.
+                emf_limit[len] = if self.rail_now >= NO_LIMIT {
+                    1.0
+                } else {
+                    (self.rail_now * inv).min(1.0)
+                };
+                if self.imax_now < NO_LIMIT {
+                    imax[len] = self.imax_now * inv;
+                    current_limited = true;
+                }
+                out_gain[len] = smoothstep(self.switch_gain);
+                len += 1;
+                if self.xfade_left > 0 {
+                    self.xfade_left -= 1;
+                    if self.xfade_left == 0 {
+                        swap_after = true;
+                        break;
+                    }
                 }
             }
-            self.rail_now = glide_log(
-                self.rail_now,
-                rail_target,
-                self.volume_coef,
-                self.glide_max_step,
-            );
-            self.imax_now = glide_log(
-                self.imax_now,
-                imax_target,
-                self.volume_coef,
-                self.glide_max_step,
-            );
-            let inv_volume = 1.0 / self.volume;
-            let rail = if self.rail_now >= NO_LIMIT {
-                f64::INFINITY
-            } else {
-                self.rail_now * inv_volume
-            };
-            let imax = self.imax_now * inv_volume;
-            let current_limited = self.imax_now < NO_LIMIT;
-            let lat_active = self.filters[self.active].design.latency_samples;
-            let lat_incoming = self.filters[1 - self.active].design.latency_samples;
-            for (ch, buf) in buffers.iter_mut().enumerate().take(chans) {
-                let raw = buf[i] as f64;
-                let x = if raw.is_finite() { raw } else { 0.0 };
-                self.input_hist[ch][self.hist_pos] = x;
-
-                let mut e = if stage.full_scale_clip {
-                    x.clamp(-1.0, 1.0)
-                } else {
-                    x
-                };
+            let limits = self.limits_on;
+            let current_limited = limits && current_limited;
+            let clip_lat = self.limits_latency_samples() / 2;
+            let lat_active = self.filters[self.active].design.latency_samples + 2 * clip_lat;
+            let lat_incoming = self.filters[1 - self.active].design.latency_samples + 2 * clip_lat;
+            let any_dry = dry_mix[..len].iter().any(|&d| d > 0.0);
+            for (ch, buffer) in buffers.iter_mut().enumerate().take(chans) {
+                let buf = &mut buffer[start..start + len];
+                let pos = |k: usize| (self.hist_pos + k) & mask;
+                let mut e = [0.0; MAX_BLOCK];
+                for (k, v) in buf.iter().enumerate() {
+                    let raw = *v as f64;
+                    let x = if raw.is_finite() { raw } else { 0.0 };
+                    self.input_hist[ch][pos(k)] = x;
+                    e[k] = x;
+                }
                 if stage.noise_on {
                     let [pre, post] = &mut self.noise_state[ch];
-                    e += pre.next(&self.noise.pre) + post.next(&self.noise.post) * inv_volume;
+                    // The volume moves little over a run: the two sources run as one.
+                    if let Some(c) = self.noise.pre.combined(&self.noise.post, inv_volume[0]) {
+                        for v in e[..len].iter_mut() {
+                            *v += pre.next(&c);
+                        }
+                    } else {
+                        for (v, inv) in e[..len].iter_mut().zip(&inv_volume) {
+                            *v += pre.next(&self.noise.pre) + post.next(&self.noise.post) * inv;
+                        }
+                    }
                 }
-                let full_scale_clipped = stage.full_scale_clip && x.abs() > 1.0;
-                let unclipped = e;
-                e = e.clamp(-rail, rail);
-                let mut clipped = full_scale_clipped || e != unclipped;
+                let mut acted_emf = [false; MAX_BLOCK];
+                let mut acted_current = [false; MAX_BLOCK];
+                if limits {
+                    let mut removed = [0.0; MAX_BLOCK];
+                    self.emf_clip[ch].process(
+                        &e[..len],
+                        &emf_limit[..len],
+                        &mut removed[..len],
+                        &mut acted_emf[..len],
+                    );
+                    let delay = &mut self.emf_delay[ch];
+                    for (k, v) in e[..len].iter().enumerate() {
+                        delay[pos(k)] = *v;
+                    }
+                    for (k, v) in e[..len].iter_mut().enumerate() {
+                        *v = delay[pos(k).wrapping_sub(clip_lat) & mask] + removed[k];
+                    }
+                }
                 let [f0, f1] = &mut self.filters;
                 let (fa, fb) = if self.active == 0 { (f0, f1) } else { (f1, f0) };
-                let fading = self.xfade_left > 0;
-                let mut y;
+                let mut voltage = [0.0; MAX_BLOCK];
+                let mut current = [0.0; MAX_BLOCK];
+                run_filters(
+                    fa,
+                    fading.then_some(fb),
+                    ch,
+                    &e[..len],
+                    &g_new[..len],
+                    current_limited.then_some(&mut current[..len]),
+                    &mut voltage[..len],
+                );
+                for (k, v) in e[..len].iter().enumerate() {
+                    self.emf_hist[ch][pos(k)] = *v;
+                }
+                if limits {
+                    let delay = &mut self.voltage_delay[ch];
+                    for (k, v) in voltage[..len].iter().enumerate() {
+                        delay[pos(k)] = *v;
+                    }
+                    for (k, v) in voltage[..len].iter_mut().enumerate() {
+                        *v = delay[pos(k).wrapping_sub(clip_lat) & mask];
+                    }
+                }
                 if current_limited {
                     // The stage clamps its current, and since the load is linear the voltage
                     // is T·e plus Z_hp times the current clamped away.
-                    fa.prepare(ch);
-                    let (g0, h) = fa.current(ch);
-                    let mut i_load = g0 * e + h;
-                    if fading {
-                        fb.prepare(ch);
-                        let (g0b, hb) = fb.current(ch);
-                        i_load += (g0b * e + hb - i_load) * g_new;
-                    }
-                    let removed = i_load.clamp(-imax, imax) - i_load;
-                    clipped |= removed != 0.0;
-                    y = fa.commit(ch, e) + fa.removed_voltage(ch, removed);
-                    if fading {
-                        let y_new = fb.commit(ch, e) + fb.removed_voltage(ch, removed);
-                        y += (y_new - y) * g_new;
-                    }
-                } else {
-                    y = fa.tick(ch, e);
-                    if fading {
-                        y += (fb.tick(ch, e) - y) * g_new;
+                    let mut removed = [0.0; MAX_BLOCK];
+                    self.current_clip[ch].process(
+                        &current[..len],
+                        &imax[..len],
+                        &mut removed[..len],
+                        &mut acted_current[..len],
+                    );
+                    let nothing_removed = removed[..len].iter().all(|&r| r == 0.0);
+                    let at_rest = fa.impedance_at_rest(ch) && (!fading || fb.impedance_at_rest(ch));
+                    for k in 0..len {
+                        if nothing_removed && at_rest {
+                            break;
+                        }
+                        let mut vr = fa.removed_voltage(ch, removed[k]);
+                        if fading {
+                            vr += (fb.removed_voltage(ch, removed[k]) - vr) * g_new[k];
+                        }
+                        voltage[k] += vr;
                     }
                 }
-                if clipped {
-                    self.clipped_samples += 1;
-                }
-                self.emf_hist[ch][self.hist_pos] = e;
-                if self.bypass_mix > 0.0 {
-                    // The dry path keeps the reported latency, so bypass stays aligned; during a
-                    // crossfade between latencies it fades between the two delays as well.
-                    let h = &self.input_hist[ch];
-                    let mut dry = h[self.hist_pos.wrapping_sub(lat_active) & self.hist_mask];
-                    if self.xfade_left > 0 {
-                        let dry_new = h[self.hist_pos.wrapping_sub(lat_incoming) & self.hist_mask];
-                        dry += (dry_new - dry) * g_new;
+                for (k, out) in buf.iter_mut().enumerate() {
+                    if acted_emf[k] || acted_current[k] {
+                        self.clipped_samples += 1;
                     }
-                    y += (dry - y) * smoothstep(self.bypass_mix);
-                }
-                // Tails below f32's normal range leave as zero, never as subnormals.
-                buf[i] = if y.abs() < f32::MIN_POSITIVE as f64 {
-                    0.0
-                } else {
-                    y as f32
-                };
-            }
-            self.hist_pos = (self.hist_pos + 1) & self.hist_mask;
-            if self.xfade_left > 0 {
-                self.xfade_left -= 1;
-                if self.xfade_left == 0 {
-                    self.active = 1 - self.active;
+                    let mut y = voltage[k];
+                    if any_dry && dry_mix[k] > 0.0 {
+                        // The dry path keeps the reported latency, so bypass stays aligned;
+                        // during a crossfade between latencies it fades between the two delays.
+                        let h = &self.input_hist[ch];
+                        let mut dry = h[pos(k).wrapping_sub(lat_active) & mask];
+                        if fading {
+                            let dry_new = h[pos(k).wrapping_sub(lat_incoming) & mask];
+                            dry += (dry_new - dry) * g_new[k];
+                        }
+                        y += (dry - y) * dry_mix[k];
+                    }
+                    y *= out_gain[k];
+                    // Tails below f32's normal range leave as zero, never as subnormals.
+                    *out = if y.abs() < f32::MIN_POSITIVE as f64 {
+                        0.0
+                    } else {
+                        y as f32
+                    };
                 }
             }
+            self.hist_pos = (self.hist_pos + len) & mask;
+            if swap_after {
+                self.active = 1 - self.active;
+            }
+            start += len;
         }
         for f in self.filters.iter_mut() {
             f.flush_subnormals();
+        }
+    }
+}
+
+/// The load filters over a run: the voltage for each EMF sample in `e` and, when asked, the
+/// current; with `fb`, crossfaded toward it by `g_new`.
+#[inline]
+fn run_filters(
+    fa: &mut LoadFilter,
+    mut fb: Option<&mut LoadFilter>,
+    ch: usize,
+    e: &[f64],
+    g_new: &[f64],
+    current: Option<&mut [f64]>,
+    voltage: &mut [f64],
+) {
+    match current {
+        Some(current) => {
+            for k in 0..e.len() {
+                let (mut v, mut i) = fa.voltage_and_current(ch, e[k]);
+                if let Some(fb) = fb.as_deref_mut() {
+                    let (vb, ib) = fb.voltage_and_current(ch, e[k]);
+                    v += (vb - v) * g_new[k];
+                    i += (ib - i) * g_new[k];
+                }
+                voltage[k] = v;
+                current[k] = i;
+            }
+        }
+        None => {
+            for k in 0..e.len() {
+                let mut v = fa.tick(ch, e[k]);
+                if let Some(fb) = fb.as_deref_mut() {
+                    v += (fb.tick(ch, e[k]) - v) * g_new[k];
+                }
+                voltage[k] = v;
+            }
         }
     }
 }
@@ -721,24 +937,87 @@ mod tests {
 
     #[test]
     fn rails_clip_the_emf_in_full_scale_units_at_the_volume() {
-        // Rails at half of full scale; at −6.02 dB volume they sit at full scale.
-        let mut e = Engine::new(1, FilterDesign::identity(48_000.0, 0));
+        // Rails at half of full scale: a slow sine at 0.8 is clipped at 0.5, late by the
+        // limits' latency, and within the band-limiting's ripple of a hard clip.
+        let rate = 48_000.0;
+        let sine = |amp: f64| -> Vec<f32> {
+            (0..4800)
+                .map(|i| {
+                    (amp * (2.0 * std::f64::consts::PI * 100.0 * i as f64 / rate).sin()) as f32
+                })
+                .collect()
+        };
+        let mut e = Engine::new(1, FilterDesign::identity(rate, 0));
         e.set_stage(StageSettings {
+            limits: true,
             rail_over_fs: 0.5,
             ..StageSettings::TRANSPARENT
         });
-        let mut b = vec![0.8f32, -0.8, 0.3];
-        e.process(&mut [&mut b]);
-        assert_eq!(b, vec![0.5, -0.5, 0.3]);
-        assert_eq!(e.take_clipped_samples(), 2);
-        let mut e = Engine::new(1, FilterDesign::identity(48_000.0, 0));
+        let lat = e.latency_samples();
+        assert_eq!(lat, e.limits_latency_samples());
+        assert!(lat > 0);
+        let x = sine(0.8);
+        let mut y = x.clone();
+        e.process(&mut [&mut y]);
+        let worst = (lat..x.len())
+            .map(|i| (y[i] as f64 - (x[i - lat] as f64).clamp(-0.5, 0.5)).abs())
+            .fold(0.0, f64::max);
+        assert!(worst < 2e-3, "{worst}");
+        assert!(e.take_clipped_samples() > 1000);
+        // At −6.02 dB volume the rails sit at full scale: nothing clips, the input comes back
+        // exactly, delayed.
+        let mut e = Engine::new(1, FilterDesign::identity(rate, 0));
         e.set_stage(StageSettings {
+            limits: true,
             rail_over_fs: 0.5,
             volume_gain: 0.5,
             ..StageSettings::TRANSPARENT
         });
-        let mut b = vec![0.8f32, -0.8, 0.3];
-        e.process(&mut [&mut b]);
-        assert_eq!(b, vec![0.8, -0.8, 0.3]);
+        let x = sine(0.99);
+        let mut y = x.clone();
+        e.process(&mut [&mut y]);
+        assert_eq!(&y[lat..], &x[..x.len() - lat]);
+        assert_eq!(e.take_clipped_samples(), 0);
+    }
+
+    /// Switching the limits on while audio runs fades the output out, moves to the new
+    /// latency, and fades back in: no step larger than the fade's and the sine's own, and
+    /// afterwards the output is the input, delayed by the limits' latency.
+    #[test]
+    fn switching_the_limits_fades_and_moves_the_latency() {
+        let rate = 48_000.0;
+        let mut e = Engine::new(1, FilterDesign::identity(rate, 0));
+        let w = 2.0 * std::f64::consts::PI * 200.0 / rate;
+        let x: Vec<f32> = (0..9600)
+            .map(|i| (0.5 * (w * i as f64).sin()) as f32)
+            .collect();
+        let mut y = x.clone();
+        let (first, rest) = y.split_at_mut(2400);
+        e.process(&mut [first]);
+        assert_eq!(e.latency_samples(), 0);
+        e.set_stage(StageSettings {
+            limits: true,
+            ..StageSettings::TRANSPARENT
+        });
+        for block in rest.chunks_mut(256) {
+            e.process(&mut [block]);
+        }
+        let lat = e.latency_samples();
+        assert!(lat > 0 && lat == e.limits_latency_samples());
+        let fade = (LIMITS_SWITCH_FADE_S * rate) as usize;
+        // It fades out: the output around the switch goes (near) silent.
+        let around = &y[2400..2400 + 2 * fade + 2];
+        assert!(around.iter().any(|v| v.abs() < 1e-3));
+        let max_step = y
+            .windows(2)
+            .map(|d| (d[1] - d[0]).abs())
+            .fold(0.0, f32::max) as f64;
+        let bound = 0.5 * w + 0.5 * 1.5 / fade as f64;
+        assert!(max_step <= bound, "{max_step} > {bound}");
+        // Once faded back in, the input comes back exactly, delayed.
+        let settled = 2400 + 2 * fade + 2;
+        for i in settled..y.len() {
+            assert_eq!(y[i], x[i - lat], "sample {i}");
+        }
     }
 }

@@ -4,3 +4,4 @@ pub mod design;
 pub mod designer;
 pub mod engine;
 pub mod noise;
+pub mod oversample;

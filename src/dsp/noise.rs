@@ -26,11 +26,18 @@ impl Rng {
     /// Uniform on [−√3, √3): zero mean, unit variance.
     #[inline]
     pub fn unit(&mut self) -> f64 {
+        // Through i64: a signed conversion is one instruction, an unsigned one is not.
+        let bits = (self.next_u64() >> 11) as i64;
+        (bits as f64 / (1u64 << 53) as f64 * 2.0 - 1.0) * 3f64.sqrt()
+    }
+
+    /// The next 64 random bits (xorshift64*).
+    #[inline]
+    pub fn next_u64(&mut self) -> u64 {
         self.0 ^= self.0 >> 12;
         self.0 ^= self.0 << 25;
         self.0 ^= self.0 >> 27;
-        let bits = self.0.wrapping_mul(0x2545_F491_4F6C_DD1D) >> 11;
-        (bits as f64 / (1u64 << 53) as f64 * 2.0 - 1.0) * 3f64.sqrt()
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
     }
 }
 
@@ -75,6 +82,41 @@ impl NoiseCoefs {
     }
 }
 
+impl NoiseCoefs {
+    /// One source whose output has the power of `self` plus `other` scaled by `other_gain`
+    /// (independent sources add in power), when their 1/f terms share their poles (one
+    /// corner for both, as the plugin's parameters have it); `None` otherwise. Half the work
+    /// of running the two.
+    pub fn combined(&self, other: &NoiseCoefs, other_gain: f64) -> Option<NoiseCoefs> {
+        let hyp = |a: f64, b: f64| (a * a + (b * other_gain).powi(2)).sqrt();
+        if self.white_sigma == 0.0 {
+            let mut c = *other;
+            c.white_sigma *= other_gain;
+            for t in c.terms[..c.n_terms].iter_mut() {
+                t.1 *= other_gain;
+            }
+            return Some(c);
+        }
+        if other.white_sigma == 0.0 {
+            return Some(*self);
+        }
+        if self.n_terms != other.n_terms
+            || self.terms[..self.n_terms]
+                .iter()
+                .zip(&other.terms[..other.n_terms])
+                .any(|(a, b)| a.0 != b.0)
+        {
+            return None;
+        }
+        let mut c = *self;
+        c.white_sigma = hyp(self.white_sigma, other.white_sigma);
+        for (t, o) in c.terms[..c.n_terms].iter_mut().zip(&other.terms) {
+            t.1 = hyp(t.1, o.1);
+        }
+        Some(c)
+    }
+}
+
 /// One channel's noise generator.
 #[derive(Debug, Clone, Copy)]
 pub struct NoiseState {
@@ -97,9 +139,24 @@ impl NoiseState {
         if c.white_sigma == 0.0 {
             return 0.0;
         }
-        let mut v = c.white_sigma * self.rng.unit();
+        // One draw gives the white part 32 bits and two 1/f terms 16 bits each; the 1/f terms
+        // are lowpass-filtered, so 16-bit uniform inputs are plenty (their quantisation lies
+        // 96 dB below each term), and further draws serve four terms each.
+        let mut bits = self.rng.next_u64();
+        let white = (bits & 0xFFFF_FFFF) as i64 as f64;
+        let mut v = c.white_sigma * ((white + 0.5) / 2_147_483_648.0 - 1.0) * 3f64.sqrt();
+        bits >>= 32;
+        let mut left = 2;
         for (u, &(a, g)) in self.lorentz.iter_mut().zip(&c.terms[..c.n_terms]) {
-            *u = a * *u + g * self.rng.unit();
+            if left == 0 {
+                bits = self.rng.next_u64();
+                left = 4;
+            }
+            let r = (bits & 0xFFFF) as i32 as f64;
+            bits >>= 16;
+            left -= 1;
+            let unit = ((r + 0.5) / 32_768.0 - 1.0) * 3f64.sqrt();
+            *u = a * *u + g * unit;
             v += *u;
         }
         v
