@@ -46,7 +46,9 @@ fn program(len: usize, rate: f64) -> Vec<f32> {
 #[test]
 fn any_block_partition_gives_the_same_output() {
     // Offline, the engine is sample-by-sample: a render split into blocks of 1 to 16384
-    // samples, changing every call, must equal a render in fixed blocks bit for bit.
+    // samples, changing every call, must equal a render in fixed blocks bit for bit. The
+    // limits are on and the current limit low, so the oversampled clamps work (and idle)
+    // across the block boundaries too.
     let rate = 48_000.0;
     let x = vec![program(120_000, rate); 2];
     let render = |blocks: &mut dyn FnMut() -> usize| {
@@ -58,6 +60,11 @@ fn any_block_partition_gives_the_same_output() {
                 p.text_to_value("Output impedance", "33").unwrap(),
             ),
             (p.id("Headphone"), 4.0),
+            (p.id("Output limits"), 1.0),
+            (
+                p.id("Current limit"),
+                p.text_to_value("Current limit", "30 mA").unwrap(),
+            ),
         ];
         let mut proc = p.activate(rate, 16_384, 2);
         let mut out = vec![Vec::new(), Vec::new()];
@@ -76,6 +83,10 @@ fn any_block_partition_gives_the_same_output() {
         out
     };
     let fixed = render(&mut || 512);
+    assert!(
+        fixed[0].iter().any(|v| v.abs() > 0.05),
+        "the render is not silent"
+    );
     let mut rng = Rng::new(5);
     let sizes = [1usize, 2, 3, 7, 64, 511, 4096, 16_384];
     let varied = render(&mut || sizes[((rng.unit() + 1.8) * 2.3).clamp(0.0, 7.0) as usize]);
@@ -125,10 +136,13 @@ fn every_sample_rate_from_8_to_768_khz_works() {
         let mut p = LoadedPlugin::load();
         p.set_offline(true);
         let z = p.text_to_value("Output impedance", "47").unwrap();
+        // Exact mode, with the limits on (far above the impulse): the oversampled limits' latency
+        // adds to the design's at every rate.
         let changes = [
             (p.id("Output impedance"), z),
             (p.id("Mode"), 1.0),
             (p.id("Headphone"), 1.0),
+            (p.id("Output limits"), 1.0),
         ];
         p.select_channels(1);
         let mut proc = p.activate(rate, 1024, 1);
@@ -247,7 +261,8 @@ fn random_automation_every_block_stays_finite_and_smooth() {
     // DC in (0.25 FS), every automatable parameter except the noise set to a random value in
     // every block, real-time mode. The legitimate ramps are slow: a design crossfade moves at
     // most 1.5·0.25·5/960 ≈ 0.002 per sample (level match can raise the level 5×; 20 ms fades,
-    // smoothstep), a limit glides at most a factor e per 5 ms (≈ 0.001 per sample at 0.25).
+    // smoothstep), a limit glides at most a factor e per 5 ms (≈ 0.001 per sample at 0.25),
+    // switching the limits fades out and in over 5 ms each (≤ 1.5·0.25·5/240 ≈ 0.008).
     // A click is a jump of a sizeable part of the level within a sample; the bound, 0.01 (4 %
     // of the DC level per sample), sits between the two.
     let rate = 48_000.0;
