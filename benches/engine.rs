@@ -3,11 +3,11 @@
 //! iteration over the block's duration is the share of one core the plugin takes.
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+use loadline::catalog::headphone_models;
 use loadline::dsp::design::{DesignMode, design};
 use loadline::dsp::designer::{DesignRequest, design_for};
 use loadline::dsp::engine::{Engine, StageNoise, StageSettings};
 use loadline::dsp::noise::{NoiseCoefs, Rng};
-use loadline::physics::headphones::builtin;
 use loadline::physics::output::{NoiseSpec, OutputStage, dbu_to_vrms};
 use loadline::physics::source::TheveninSource;
 use std::hint::black_box;
@@ -40,7 +40,7 @@ fn engine(rate: f64, hp: usize, full: bool) -> Engine {
     let stage = interface();
     let d = design(
         &stage.source,
-        &builtin()[hp].load,
+        &headphone_models()[hp].load,
         rate,
         DesignMode::ZeroLatency,
     )
@@ -90,7 +90,11 @@ fn process_bench(c: &mut Criterion, group: &str, rate: f64, hp: usize, full: boo
     let (mut l, mut r) = (input[0].clone(), input[1].clone());
     g.bench_function(
         BenchmarkId::new(
-            format!("{}Hz/{}", rate as u32, builtin()[hp].kind.replace(' ', "-")),
+            format!(
+                "{}Hz/{}",
+                rate as u32,
+                headphone_models()[hp].kind.replace(' ', "-")
+            ),
             block,
         ),
         |b| {
@@ -173,7 +177,7 @@ fn by_block(c: &mut Criterion) {
 fn redesign(c: &mut Criterion) {
     let mut g = c.benchmark_group("redesign");
     g.sample_size(20);
-    let hps = builtin();
+    let hps = headphone_models();
     for (hp, mode) in [
         (0, DesignMode::ZeroLatency),
         (4, DesignMode::ZeroLatency),

@@ -1,10 +1,10 @@
 //! Profiling aid: times the engine's parts (limits, noise) on program-like material, for
 //! exploring where the full chain's time goes (`perf record` works on it too). The figures
 //! of record come from `cargo bench` (benches/engine.rs).
+use loadline::catalog::headphone_models;
 use loadline::dsp::design::{DesignMode, design};
 use loadline::dsp::engine::{Engine, StageNoise, StageSettings};
 use loadline::dsp::noise::NoiseCoefs;
-use loadline::physics::headphones::builtin;
 use loadline::physics::output::NoiseSpec;
 use loadline::physics::source::TheveninSource;
 use std::time::Instant;
@@ -27,7 +27,13 @@ fn main() {
             if only.is_some_and(|o| o != hp || !(limits && noise)) {
                 continue;
             }
-            let d = design(&src, &builtin()[hp].load, rate, DesignMode::ZeroLatency).unwrap();
+            let d = design(
+                &src,
+                &headphone_models()[hp].load,
+                rate,
+                DesignMode::ZeroLatency,
+            )
+            .unwrap();
             let mut e = Engine::new(2, d);
             e.set_stage(StageSettings {
                 volume_gain: 0.5,

@@ -1,13 +1,13 @@
 //! Prints the design's worst error per sample rate, mode and headphone.
+use loadline::catalog::headphone_models;
 use loadline::dsp::design::{DesignMode, design};
-use loadline::physics::headphones::builtin;
 use loadline::physics::source::TheveninSource;
 
 fn main() {
     let rates = [44_100.0, 48_000.0, 88_200.0, 96_000.0, 176_400.0, 192_000.0];
     for mode in [DesignMode::Exact, DesignMode::ZeroLatency] {
         for fs in rates {
-            for hp in builtin() {
+            for hp in headphone_models() {
                 let mut worst = (0.0f64, 0.0f64, String::new(), 0.0f64, 0.0f64, 0.0f64);
                 for r in [0.1, 1.0, 3.3, 10.0, 33.0, 75.0, 150.0] {
                     for cap in [None, Some(10e-6), Some(47e-6), Some(470e-6)] {

@@ -4,7 +4,7 @@
 //! Usage: `expected_response HEADPHONE_INDEX Z_OUT_OHM RATE_HZ LATENCY_SAMPLES F1 F2 ...`
 //! prints one line per frequency: `freq_hz re im`.
 use loadline::analysis::delay_factor;
-use loadline::physics::headphones::builtin;
+use loadline::catalog::headphone_models;
 use loadline::physics::source::TheveninSource;
 
 fn main() {
@@ -16,7 +16,7 @@ fn main() {
         args.len() >= 5,
         "usage: HEADPHONE Z_OUT_OHM RATE_HZ LATENCY F..."
     );
-    let hp = &builtin()[args[0] as usize];
+    let hp = &headphone_models()[args[0] as usize];
     let src = TheveninSource {
         r_out_ohm: args[1],
         coupling_cap_f: None,

@@ -1,14 +1,14 @@
 //! Design errors and stability at extreme host sample rates.
+use loadline::catalog::headphone_models;
 use loadline::dsp::design::{DesignMode, design};
 use loadline::dsp::engine::Engine;
-use loadline::physics::headphones::builtin;
 use loadline::physics::source::TheveninSource;
 fn main() {
     for fs in [8_000.0, 22_050.0, 384_000.0, 768_000.0] {
         for mode in [DesignMode::Exact, DesignMode::ZeroLatency] {
             let mut worst = (0.0f64, 0.0f64, 0.0f32);
             let t = std::time::Instant::now();
-            for hp in builtin() {
+            for hp in headphone_models() {
                 for r in [0.1, 10.0, 150.0] {
                     for cap in [None, Some(10e-6), Some(2200e-6)] {
                         let src = TheveninSource {

@@ -1,14 +1,14 @@
 //! Design errors when the load is a measured curve (no rational model): each built-in model
 //! sampled at 400 points from 5 Hz to 96 kHz, then designed through the generic pole set.
+use loadline::catalog::headphone_models;
 use loadline::dsp::design::{DesignMode, design};
-use loadline::physics::headphones::builtin;
 use loadline::physics::impedance::MeasuredCurve;
 use loadline::physics::source::TheveninSource;
 
 fn main() {
     for mode in [DesignMode::Exact, DesignMode::ZeroLatency] {
         for fs in [44_100.0, 48_000.0, 96_000.0, 192_000.0] {
-            for hp in builtin() {
+            for hp in headphone_models() {
                 let curve = MeasuredCurve::sampled_from(&hp.load, 5.0, 96_000.0, 400);
                 let mut worst = (0.0f64, 0.0f64);
                 for r in [0.1, 10.0, 47.0, 150.0] {

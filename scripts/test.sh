@@ -28,9 +28,14 @@ fi
 target/venv/bin/python -m pip install -q --disable-pip-version-check -r tests/requirements.txt
 
 step "Debug bundle with assert_process_allocs (any allocation in process() aborts)"
-cargo xtask bundle loadline --features assert_process_allocs
+cargo xtask bundle loadline --no-default-features --features assert_process_allocs
 mkdir -p target/alloc-check
 cp target/bundled/Loadline.clap target/alloc-check/Loadline.clap
+
+step "Debug bundle with logging (for the unreadable-state warning)"
+cargo xtask bundle loadline
+mkdir -p target/log-check
+cp target/bundled/Loadline.clap target/log-check/Loadline.clap
 
 step "Release bundles (target/bundled/Loadline.clap, Loadline.vst3)"
 cargo xtask bundle loadline --release
@@ -40,17 +45,20 @@ step "Unit, accuracy and CLAP host tests (release bundle)"
 cargo test --all-targets
 
 step "CLAP host and reliability tests against the allocation-checking bundle"
-rm -f target/alloc-check/nice.log
-NICE_LOG="$PWD/target/alloc-check/nice.log" LOADLINE_CLAP="$PWD/target/alloc-check/Loadline.clap" \
-  cargo test --test clap_host --test reliability
+LOADLINE_CLAP="$PWD/target/alloc-check/Loadline.clap" cargo test --test clap_host --test reliability
+
+step "Unreadable state is logged (debug bundle with logging)"
+rm -f target/log-check/nice.log
+NICE_LOG="$PWD/target/log-check/nice.log" LOADLINE_CLAP="$PWD/target/log-check/Loadline.clap" \
+  cargo test --test reliability corrupt
 # The reliability suite feeds the plugin unreadable state: nice-plug refuses it (the test checks
-# that the defaults stay) and, in this debug build, logs why. Release builds of nice-plug 0.4
-# only return the failure to the host.
-if ! grep -q "Error while deserializing state" target/alloc-check/nice.log; then
-  echo "no warning about the unreadable state in target/alloc-check/nice.log" >&2
+# that the defaults stay) and, in a debug build, logs why. Release builds of nice-plug 0.4 only
+# return the failure to the host.
+if ! grep -q "Error while deserializing state" target/log-check/nice.log; then
+  echo "no warning about the unreadable state in target/log-check/nice.log" >&2
   exit 1
 fi
-echo "unreadable state was logged: $(grep -c 'Error while deserializing state' target/alloc-check/nice.log) warnings"
+echo "unreadable state was logged: $(grep -c 'Error while deserializing state' target/log-check/nice.log) warnings"
 
 step "VST3 host tests (pedalboard)"
 target/venv/bin/python -m pytest -q tests/vst3_host.py

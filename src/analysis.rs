@@ -157,6 +157,54 @@ pub fn worst_non_harmonic_db(x: &[f64], sample_rate_hz: f64, fundamental_hz: f64
     (10.0 * (worst.0 / fund).log10(), worst.1)
 }
 
+/// The peak load voltage when a sine of EMF amplitude `emf_peak` at `freq_hz` drives `load`
+/// from `source` and the current is clamped at `±i_max_peak`: the periodic steady state,
+/// computed harmonic by harmonic up to `band_top_hz` (as the engine band-limits what the clamp
+/// removes). `v = T·e + Z_hp·(clamp(i) − i)`, the engine's own relation, evaluated here
+/// independently of its filters.
+pub fn current_clamped_voltage_peak(
+    source: &crate::physics::source::TheveninSource,
+    load: &dyn crate::physics::impedance::Impedance,
+    freq_hz: f64,
+    emf_peak: f64,
+    i_max_peak: f64,
+    band_top_hz: f64,
+) -> f64 {
+    use crate::physics::impedance::Impedance;
+    let n = 4096;
+    let z_out = source.z_out();
+    let y = 1.0 / (load.z_ohm(freq_hz) + z_out.z_ohm(freq_hz));
+    let t = source.transfer(load, freq_hz);
+    let phasor = |c: Complex64, k: usize, i: usize| {
+        (c * Complex64::from_polar(1.0, 2.0 * PI * (k * i) as f64 / n as f64)).re
+    };
+    let mut removed: Vec<f64> = (0..n)
+        .map(|i| {
+            let i_lin = phasor(y * emf_peak, 1, i);
+            i_lin.clamp(-i_max_peak, i_max_peak) - i_lin
+        })
+        .collect();
+    let mut planner = RealFftPlanner::<f64>::new();
+    let fft = planner.plan_fft_forward(n);
+    let mut spectrum = fft.make_output_vec();
+    fft.process(&mut removed, &mut spectrum)
+        .expect("FFT sizes match their plan");
+    (0..n)
+        .map(|i| {
+            let mut v = phasor(t * emf_peak, 1, i);
+            for (k, c) in spectrum.iter().enumerate().skip(1) {
+                if k as f64 * freq_hz > band_top_hz {
+                    break;
+                }
+                // One-sided spectrum of a real signal: amplitude 2|c|/n per harmonic.
+                let z = load.z_ohm(k as f64 * freq_hz);
+                v += phasor(z * *c * (2.0 / n as f64), k, i);
+            }
+            v.abs()
+        })
+        .fold(0.0, f64::max)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

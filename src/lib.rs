@@ -4,6 +4,7 @@
 //! file the thin plugin glue (nice-plug: CLAP and VST3).
 
 pub mod analysis;
+pub mod catalog;
 pub mod dsp;
 pub mod params;
 pub mod physics;
@@ -13,10 +14,8 @@ use dsp::designer::{DesignRequest, DesignResult, Designer, design_for};
 use dsp::engine::{Engine, StageSettings};
 use nice_plug::prelude::*;
 use params::{LevelMode, LoadlineParams};
-use physics::headphones::{self, HeadphoneModel};
-use physics::output::{Figures, NoiseSpec, OutputStage, dbu_to_vrms, dbv_to_vrms};
-use physics::source::TheveninSource;
-use std::f64::consts::SQRT_2;
+use physics::headphones::HeadphoneModel;
+use physics::output::{Figures, OutputStage};
 use std::num::NonZeroU32;
 use std::sync::{Arc, Mutex};
 
@@ -47,7 +46,11 @@ impl Default for Loadline {
     fn default() -> Self {
         Loadline {
             params: Arc::new(LoadlineParams::default()),
-            headphones: headphones::builtin(),
+            // Also derives the catalog's output stages, so that the audio thread only reads them.
+            headphones: {
+                let _ = catalog::output_stage(0);
+                catalog::headphone_models()
+            },
             engine: None,
             designer: None,
             sample_rate_hz: 48_000.0,
@@ -62,39 +65,12 @@ impl Default for Loadline {
 }
 
 impl Loadline {
-    /// The output stage the parameters describe.
-    fn output_stage(&self) -> OutputStage {
-        let p = &self.params;
-        let v_fs_peak = dbu_to_vrms(p.full_scale_dbu.value() as f64) * SQRT_2;
-        let flicker_corner_hz = p.flicker_corner_hz.value() as f64;
-        OutputStage {
-            v_fs_peak,
-            source: TheveninSource {
-                r_out_ohm: p.r_out_ohm.value() as f64,
-                coupling_cap_f: p.cap_on.value().then(|| p.cap_uf.value() as f64 * 1e-6),
-            },
-            v_rail_peak: p.rail_v_peak.value() as f64,
-            i_max_peak: p.i_max_ma_peak.value() as f64 * 1e-3,
-            noise_pre: OutputStage::noise_from_dynamic_range(
-                v_fs_peak,
-                p.dynamic_range_db.value() as f64,
-                p.dynamic_range_a_weighted.value(),
-                flicker_corner_hz,
-            ),
-            noise_post: NoiseSpec {
-                level_vrms: dbv_to_vrms(p.noise_floor_dbv.value() as f64),
-                a_weighted: p.noise_floor_a_weighted.value(),
-                flicker_corner_hz,
-            },
-        }
-    }
-
     /// The design request that the current parameter values call for.
     fn current_request(&self) -> DesignRequest {
         let p = &self.params;
         DesignRequest {
             sample_rate_hz: self.sample_rate_hz,
-            stage: self.output_stage(),
+            stage: p.heard_stage(),
             headphone: p.headphone.value() as usize,
             mode: DesignMode::from(p.mode.value()),
             level_match: p.level_match.value(),
@@ -160,6 +136,10 @@ impl Plugin for Loadline {
 
     fn params(&self) -> Arc<dyn Params> {
         self.params.clone()
+    }
+
+    fn filter_state(state: &mut PluginState) {
+        params::migrate_state(state);
     }
 
     fn activate(

@@ -1,33 +1,13 @@
 //! The plugin's parameters, with units and text entry.
 
+use crate::catalog;
 use crate::dsp::design::DesignMode;
+use crate::physics::output::{NoiseSpec, OutputStage, dbu_to_vrms, dbv_to_vrms};
+use crate::physics::source::TheveninSource;
+use nice_plug::plugin::ParamValue;
 use nice_plug::prelude::*;
+use std::f64::consts::SQRT_2;
 use std::sync::Arc;
-
-/// The built-in headphones, in the order of `physics::headphones::builtin()`.
-#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
-pub enum HeadphoneChoice {
-    /// 300 Ω open-back dynamic with a strong bass resonance.
-    #[id = "dyn300"]
-    #[name = "300 ohm dynamic (HD600-like)"]
-    Dynamic300,
-    /// 38 Ω closed-back dynamic.
-    #[id = "dyn38"]
-    #[name = "38 ohm closed dynamic (M50x-like)"]
-    Closed38,
-    /// 37 Ω planar magnetic.
-    #[id = "planar37"]
-    #[name = "37 ohm planar (Sundara-like)"]
-    Planar37,
-    /// Single balanced-armature IEM.
-    #[id = "ba1"]
-    #[name = "Single-BA IEM (SE310-like)"]
-    SingleBa,
-    /// Multi balanced-armature IEM with a passive crossover.
-    #[id = "bamulti"]
-    #[name = "Multi-BA IEM with crossover"]
-    MultiBa,
-}
 
 /// The accuracy / latency trade-off (see `DesignMode`).
 #[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
@@ -36,9 +16,9 @@ pub enum ModeChoice {
     #[id = "zerolat"]
     #[name = "Zero latency"]
     ZeroLatency,
-    /// Magnitude and phase matched; 12 samples of latency below 60 kHz.
+    /// Magnitude and phase matched; 12 samples of latency below 60 kHz, 8 above.
     #[id = "exact"]
-    #[name = "Exact (12 samples below 60 kHz)"]
+    #[name = "Exact (12 samples; 8 above 60 kHz)"]
     Exact,
 }
 
@@ -65,9 +45,26 @@ pub enum LevelMode {
     TargetSpl,
 }
 
-/// Every parameter of Loadline.
+/// Which output is heard.
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Heard {
+    /// Slot A.
+    #[id = "a"]
+    #[name = "A"]
+    A,
+    /// Slot B.
+    #[id = "b"]
+    #[name = "B"]
+    B,
+    /// The ideal output (0 Ω, unlimited, silent): the reference.
+    #[id = "ideal"]
+    #[name = "Ideal"]
+    Ideal,
+}
+
+/// A custom output's figures: what a slot uses when its choice is "Custom".
 #[derive(Params)]
-pub struct LoadlineParams {
+pub struct SlotParams {
     /// The output's resistance, ohms.
     #[id = "zout"]
     pub r_out_ohm: FloatParam,
@@ -77,22 +74,6 @@ pub struct LoadlineParams {
     /// The coupling capacitor's value, µF.
     #[id = "capuf"]
     pub cap_uf: FloatParam,
-    /// The headphone being driven.
-    #[id = "hp"]
-    pub headphone: EnumParam<HeadphoneChoice>,
-    /// Accuracy / latency mode.
-    #[id = "mode"]
-    pub mode: EnumParam<ModeChoice>,
-    /// Removes the broadband level loss, normalised at 1 kHz.
-    #[id = "lvlmatch"]
-    pub level_match: BoolParam,
-    /// Real bypass (latency-aligned, ramped).
-    #[id = "bypass"]
-    pub bypass: BoolParam,
-    /// Whether the output's limits act: the converter's full scale, the rails, the current
-    /// limit.
-    #[id = "limits"]
-    pub limits_on: BoolParam,
     /// The EMF a full-scale sample gives at maximum volume, no load, dBu (RMS of a full-scale
     /// sine).
     #[id = "fsdbu"]
@@ -103,9 +84,6 @@ pub struct LoadlineParams {
     /// The current limit, milliamps peak.
     #[id = "imax"]
     pub i_max_ma_peak: FloatParam,
-    /// Whether the output's noise is heard.
-    #[id = "noise"]
-    pub noise_on: BoolParam,
     /// Dynamic range (noise before the volume control), dB below a full-scale sine.
     #[id = "dr"]
     pub dynamic_range_db: FloatParam,
@@ -121,6 +99,46 @@ pub struct LoadlineParams {
     /// Corner below which 1/f noise rises above the white floor, Hz (0 = white only).
     #[id = "flicker"]
     pub flicker_corner_hz: FloatParam,
+}
+
+/// Every parameter of Loadline. Slot A keeps the ids of the single output of 0.1.x, so
+/// projects saved then reopen with their output as slot A's custom figures.
+#[derive(Params)]
+pub struct LoadlineParams {
+    /// Output A: 0 = custom (slot A's figures), k ≥ 1 = catalog output k − 1.
+    #[id = "outa"]
+    pub output_a: IntParam,
+    /// Output B, as output A.
+    #[id = "outb"]
+    pub output_b: IntParam,
+    /// Which output is heard: A, B or the ideal reference.
+    #[id = "heard"]
+    pub heard: EnumParam<Heard>,
+    /// Slot A's custom figures.
+    #[nested(group = "Output A")]
+    pub slot_a: SlotParams,
+    /// Slot B's custom figures.
+    #[nested(id_prefix = "b", group = "Output B")]
+    pub slot_b: SlotParams,
+    /// The headphone being driven (catalog index).
+    #[id = "hp"]
+    pub headphone: IntParam,
+    /// Accuracy / latency mode.
+    #[id = "mode"]
+    pub mode: EnumParam<ModeChoice>,
+    /// Removes the broadband level loss, normalised at 1 kHz.
+    #[id = "lvlmatch"]
+    pub level_match: BoolParam,
+    /// Real bypass (latency-aligned, ramped).
+    #[id = "bypass"]
+    pub bypass: BoolParam,
+    /// Whether the output's limits act: the converter's full scale, the rails, the current
+    /// limit.
+    #[id = "limits"]
+    pub limits_on: BoolParam,
+    /// Whether the output's noise is heard.
+    #[id = "noise"]
+    pub noise_on: BoolParam,
     /// How the listening level is set.
     #[id = "lvlmode"]
     pub level_mode: EnumParam<LevelMode>,
@@ -136,21 +154,29 @@ pub struct LoadlineParams {
 pub const R_OUT_RANGE_OHM: (f32, f32) = (0.0, 300.0);
 /// Coupling capacitor range, µF.
 pub const CAP_RANGE_UF: (f32, f32) = (10.0, 2200.0);
+/// The output choice that means "this slot's own figures".
+pub const CUSTOM_OUTPUT: i32 = 0;
+/// Slot A starts as the custom output (as the single output of 0.1.x did).
+const DEFAULT_OUTPUT_A: i32 = CUSTOM_OUTPUT;
+/// Slot B starts as a common interface: the Focusrite Scarlett 2i2 4th gen (catalog 1).
+const DEFAULT_OUTPUT_B: i32 = 2;
 
-impl Default for LoadlineParams {
-    fn default() -> Self {
-        LoadlineParams {
+impl SlotParams {
+    /// Slot `letter`'s custom figures ("A", "B"), named after it.
+    pub fn new(letter: &str) -> Self {
+        let n = |what: &str| format!("{letter} {what}");
+        SlotParams {
             r_out_ohm: physical(
-                "Output impedance",
+                &n("output impedance"),
                 10.0,
                 R_OUT_RANGE_OHM,
                 -2.0,
                 " Ω",
                 &["ohms", "ohm", "Ω", "r"],
             ),
-            cap_on: switch("Coupling capacitor", false),
+            cap_on: switch(&n("coupling capacitor"), false),
             cap_uf: physical(
-                "Coupling capacitor value",
+                &n("coupling capacitor value"),
                 220.0,
                 CAP_RANGE_UF,
                 -2.0,
@@ -161,34 +187,167 @@ impl Default for LoadlineParams {
                 parse_with_unit(s, &["µf", "uf", "μf"], 1.0)
                     .or_else(|| parse_with_unit(s, &["mf"], 1000.0))
             })),
-            headphone: EnumParam::new("Headphone", HeadphoneChoice::Dynamic300),
-            mode: EnumParam::new("Mode", ModeChoice::ZeroLatency),
-            level_match: switch("Level match", false),
-            bypass: BoolParam::new("Bypass", false).make_bypass(),
-            limits_on: switch("Output limits", false),
             full_scale_dbu: physical(
-                "Full-scale level",
+                &n("full-scale level"),
                 10.0,
                 (-20.0, 30.0),
                 0.0,
                 " dBu",
                 &["dbu"],
             ),
-            rail_v_peak: physical("Rail limit", 15.0, (0.1, 100.0), -2.0, " V", &["vpk", "v"]),
-            i_max_ma_peak: physical("Current limit", 500.0, (1.0, 5000.0), -2.5, " mA", &["ma"]),
-            noise_on: switch("Output noise", false),
-            dynamic_range_db: physical("Dynamic range", 115.0, (60.0, 140.0), 0.0, " dB", &["db"]),
-            dynamic_range_a_weighted: switch("Dynamic range A-weighted", true),
+            rail_v_peak: physical(
+                &n("rail limit"),
+                15.0,
+                (0.1, 100.0),
+                -2.0,
+                " V",
+                &["vpk", "v"],
+            ),
+            i_max_ma_peak: physical(
+                &n("current limit"),
+                500.0,
+                (1.0, 5000.0),
+                -2.5,
+                " mA",
+                &["ma"],
+            ),
+            dynamic_range_db: physical(
+                &n("dynamic range"),
+                115.0,
+                (60.0, 140.0),
+                0.0,
+                " dB",
+                &["db"],
+            ),
+            dynamic_range_a_weighted: switch(&n("dynamic range A-weighted"), true),
             noise_floor_dbv: physical(
-                "Noise floor",
+                &n("noise floor"),
                 -110.0,
                 (-150.0, -60.0),
                 0.0,
                 " dBV",
                 &["dbv"],
             ),
-            noise_floor_a_weighted: switch("Noise floor A-weighted", true),
-            flicker_corner_hz: physical("1/f corner", 0.0, (0.0, 2000.0), -1.5, " Hz", &["hz"]),
+            noise_floor_a_weighted: switch(&n("noise floor A-weighted"), true),
+            flicker_corner_hz: physical(&n("1/f corner"), 0.0, (0.0, 2000.0), -1.5, " Hz", &["hz"]),
+        }
+    }
+
+    /// The output stage these figures describe.
+    pub fn stage(&self) -> OutputStage {
+        let v_fs_peak = dbu_to_vrms(self.full_scale_dbu.value() as f64) * SQRT_2;
+        let flicker_corner_hz = self.flicker_corner_hz.value() as f64;
+        OutputStage {
+            v_fs_peak,
+            source: TheveninSource {
+                r_out_ohm: self.r_out_ohm.value() as f64,
+                coupling_cap_f: self
+                    .cap_on
+                    .value()
+                    .then(|| self.cap_uf.value() as f64 * 1e-6),
+            },
+            v_rail_peak: self.rail_v_peak.value() as f64,
+            i_max_peak: self.i_max_ma_peak.value() as f64 * 1e-3,
+            noise_pre: OutputStage::noise_from_dynamic_range(
+                v_fs_peak,
+                self.dynamic_range_db.value() as f64,
+                self.dynamic_range_a_weighted.value(),
+                flicker_corner_hz,
+            ),
+            noise_post: NoiseSpec {
+                level_vrms: dbv_to_vrms(self.noise_floor_dbv.value() as f64),
+                a_weighted: self.noise_floor_a_weighted.value(),
+                flicker_corner_hz,
+            },
+        }
+    }
+}
+
+/// The name an output choice shows: "Custom" or the catalog entry's name.
+pub fn output_choice_name(choice: i32) -> String {
+    match usize::try_from(choice - 1)
+        .ok()
+        .and_then(|k| catalog::outputs().get(k))
+    {
+        Some(e) => e.name(),
+        None => "Custom".into(),
+    }
+}
+
+/// The choice whose name matches `text` (case-insensitive; a unique part of a name will
+/// do, an exact name always wins), or a plain number.
+fn parse_choice(text: &str, names: &[String], offset: i32) -> Option<i32> {
+    let t = text.trim().to_lowercase();
+    if let Some(k) = names.iter().position(|n| n.to_lowercase() == t) {
+        return Some(k as i32 + offset);
+    }
+    let hits: Vec<usize> = names
+        .iter()
+        .enumerate()
+        .filter(|(_, n)| n.to_lowercase().contains(&t))
+        .map(|(k, _)| k)
+        .collect();
+    match hits.as_slice() {
+        [k] => Some(*k as i32 + offset),
+        _ => t.parse().ok(),
+    }
+}
+
+/// An output choice: "Custom", then every catalog output by name.
+fn output_choice(name: &str, default: i32) -> IntParam {
+    let names: Arc<Vec<String>> = Arc::new(
+        std::iter::once("Custom".to_string())
+            .chain(catalog::outputs().iter().map(|e| e.name()))
+            .collect(),
+    );
+    let n = names.clone();
+    IntParam::new(
+        name,
+        default,
+        IntRange::Linear {
+            min: 0,
+            max: catalog::outputs().len() as i32,
+        },
+    )
+    .with_value_to_string(Arc::new(output_choice_name_fmt))
+    .with_string_to_value(Arc::new(move |s| parse_choice(s, &n, 0)))
+}
+
+fn output_choice_name_fmt(choice: i32) -> String {
+    output_choice_name(choice)
+}
+
+impl Default for LoadlineParams {
+    fn default() -> Self {
+        let hp_names: Arc<Vec<String>> =
+            Arc::new(catalog::headphones().iter().map(|h| h.name()).collect());
+        let names = hp_names.clone();
+        LoadlineParams {
+            output_a: output_choice("Output A", DEFAULT_OUTPUT_A),
+            output_b: output_choice("Output B", DEFAULT_OUTPUT_B),
+            heard: EnumParam::new("Heard", Heard::A),
+            slot_a: SlotParams::new("A"),
+            slot_b: SlotParams::new("B"),
+            headphone: IntParam::new(
+                "Headphone",
+                0,
+                IntRange::Linear {
+                    min: 0,
+                    max: hp_names.len() as i32 - 1,
+                },
+            )
+            .with_value_to_string(Arc::new(move |k| {
+                hp_names
+                    .get(k as usize)
+                    .cloned()
+                    .unwrap_or_else(|| k.to_string())
+            }))
+            .with_string_to_value(Arc::new(move |s| parse_choice(s, &names, 0))),
+            mode: EnumParam::new("Mode", ModeChoice::ZeroLatency),
+            level_match: switch("Level match", false),
+            bypass: BoolParam::new("Bypass", false).make_bypass(),
+            limits_on: switch("Output limits", false),
+            noise_on: switch("Output noise", false),
             level_mode: EnumParam::new("Level mode", LevelMode::Volume),
             volume_db: physical("Volume", 0.0, (-80.0, 0.0), 0.0, " dB", &["db"]),
             target_spl_db: physical(
@@ -200,6 +359,45 @@ impl Default for LoadlineParams {
                 &["db spl", "dbspl", "db"],
             ),
         }
+    }
+}
+
+impl LoadlineParams {
+    /// The output stage of slot `heard` (the ideal output for `Heard::Ideal`).
+    pub fn slot_stage(&self, heard: Heard) -> OutputStage {
+        let (choice, slot) = match heard {
+            Heard::A => (self.output_a.value(), &self.slot_a),
+            Heard::B => (self.output_b.value(), &self.slot_b),
+            Heard::Ideal => return OutputStage::IDEAL,
+        };
+        usize::try_from(choice - 1)
+            .ok()
+            .and_then(catalog::output_stage)
+            .unwrap_or_else(|| slot.stage())
+    }
+
+    /// The output stage heard now.
+    pub fn heard_stage(&self) -> OutputStage {
+        self.slot_stage(self.heard.value())
+    }
+}
+
+/// Brings a state saved by an older version up to this one (nice-plug calls it before
+/// loading): 0.1.x stored the headphone as one of five named models and had a single output,
+/// which becomes slot A's custom figures.
+pub fn migrate_state(state: &mut PluginState) {
+    let params = &mut state.params;
+    if let Some(ParamValue::String(id)) = params.get("hp") {
+        // The five models of 0.1.x are the catalog's first five headphones, in order.
+        let index = ["dyn300", "dyn38", "planar37", "ba1", "bamulti"]
+            .iter()
+            .position(|k| k == id)
+            .unwrap_or(0);
+        params.insert("hp".into(), ParamValue::I32(index as i32));
+    }
+    if state.version.starts_with("0.1.") && !params.contains_key("outa") {
+        params.insert("outa".into(), ParamValue::I32(CUSTOM_OUTPUT));
+        params.insert("heard".into(), ParamValue::String("a".into()));
     }
 }
 
@@ -309,14 +507,55 @@ mod tests {
     #[test]
     fn parameters_round_trip_through_text() {
         let p = LoadlineParams::default();
-        let norm = p.r_out_ohm.string_to_normalized_value("47 ohm").unwrap();
-        let back = p.r_out_ohm.preview_plain(norm);
+        let a = &p.slot_a;
+        let norm = a.r_out_ohm.string_to_normalized_value("47 ohm").unwrap();
+        let back = a.r_out_ohm.preview_plain(norm);
         assert!((back - 47.0).abs() < 1e-3, "{back}");
-        assert_eq!(p.r_out_ohm.normalized_value_to_string(norm, true), "47.0 Ω");
-        let c = p.cap_uf.string_to_normalized_value("100µF").unwrap();
-        assert!((p.cap_uf.preview_plain(c) - 100.0).abs() < 1e-2);
-        let c = p.cap_uf.string_to_normalized_value("0.47 mF").unwrap();
-        assert!((p.cap_uf.preview_plain(c) - 470.0).abs() < 1e-2);
+        assert_eq!(a.r_out_ohm.normalized_value_to_string(norm, true), "47.0 Ω");
+        let c = a.cap_uf.string_to_normalized_value("100µF").unwrap();
+        assert!((a.cap_uf.preview_plain(c) - 100.0).abs() < 1e-2);
+        let c = a.cap_uf.string_to_normalized_value("0.47 mF").unwrap();
+        assert!((a.cap_uf.preview_plain(c) - 470.0).abs() < 1e-2);
         assert_eq!(p.level_match.string_to_normalized_value("on"), Some(1.0));
+    }
+
+    #[test]
+    fn catalog_choices_are_picked_by_name() {
+        let p = LoadlineParams::default();
+        let pick = |param: &IntParam, text: &str| {
+            param
+                .string_to_normalized_value(text)
+                .map(|n| param.preview_plain(n))
+        };
+        let k = pick(&p.output_a, "Scarlett 2i2 4th gen").unwrap();
+        assert_eq!(output_choice_name(k), "Focusrite Scarlett 2i2 4th gen");
+        assert_eq!(pick(&p.output_a, "custom"), Some(CUSTOM_OUTPUT));
+        // "Scarlett" alone is ambiguous and no number: refused.
+        assert_eq!(pick(&p.output_b, "Scarlett"), None);
+        let hp = pick(&p.headphone, "dt 990 pro 250").unwrap();
+        assert_eq!(
+            catalog::headphones()[hp as usize].name(),
+            "Beyerdynamic DT 990 Pro 250 ohm"
+        );
+        assert_eq!(
+            p.headphone
+                .normalized_value_to_string(p.headphone.preview_normalized(hp), true),
+            "Beyerdynamic DT 990 Pro 250 ohm"
+        );
+    }
+
+    #[test]
+    fn old_states_migrate() {
+        let mut state: PluginState = serde_json::from_str(include_str!(
+            "../tests/fixtures/state-0.1.0-before-catalog.json"
+        ))
+        .unwrap();
+        migrate_state(&mut state);
+        assert!(matches!(state.params["hp"], ParamValue::I32(1)));
+        assert!(matches!(
+            state.params["outa"],
+            ParamValue::I32(CUSTOM_OUTPUT)
+        ));
+        assert!(matches!(state.params["zout"], ParamValue::F32(v) if v == 33.0));
     }
 }

@@ -6,11 +6,11 @@
 
 mod common;
 
-use common::clap_host::LoadedPlugin;
+use common::clap_host::{LoadedPlugin, framed_state, state_json};
 use loadline::analysis::{delay_factor, peak_index, response_at_bins, worst_deviation};
+use loadline::catalog::headphone_models;
 use loadline::dsp::design::band_top_hz;
 use loadline::dsp::noise::Rng;
-use loadline::physics::headphones::builtin;
 use loadline::physics::impedance::log_spaced;
 use loadline::physics::source::TheveninSource;
 
@@ -56,14 +56,14 @@ fn any_block_partition_gives_the_same_output() {
         p.set_offline(true);
         let changes = vec![
             (
-                p.id("Output impedance"),
-                p.text_to_value("Output impedance", "33").unwrap(),
+                p.id("A output impedance"),
+                p.text_to_value("A output impedance", "33").unwrap(),
             ),
             (p.id("Headphone"), 4.0),
             (p.id("Output limits"), 1.0),
             (
-                p.id("Current limit"),
-                p.text_to_value("Current limit", "30 mA").unwrap(),
+                p.id("A current limit"),
+                p.text_to_value("A current limit", "30 mA").unwrap(),
             ),
         ];
         let mut proc = p.activate(rate, 16_384, 2);
@@ -135,11 +135,11 @@ fn every_sample_rate_from_8_to_768_khz_works() {
     ] {
         let mut p = LoadedPlugin::load();
         p.set_offline(true);
-        let z = p.text_to_value("Output impedance", "47").unwrap();
+        let z = p.text_to_value("A output impedance", "47").unwrap();
         // Exact mode, with the limits on (far above the impulse): the oversampled limits' latency
         // adds to the design's at every rate.
         let changes = [
-            (p.id("Output impedance"), z),
+            (p.id("A output impedance"), z),
             (p.id("Mode"), 1.0),
             (p.id("Headphone"), 1.0),
             (p.id("Output limits"), 1.0),
@@ -157,7 +157,7 @@ fn every_sample_rate_from_8_to_768_khz_works() {
             r_out_ohm: 47.0,
             coupling_cap_f: None,
         };
-        let hp = &builtin()[1];
+        let hp = &headphone_models()[1];
         let ir: Vec<f64> = y[0][32..].iter().map(|&v| v as f64).collect();
         let freqs: Vec<f64> = log_spaced(20.0, band_top_hz(rate), 100).collect();
         let (db, deg) = worst_deviation(response_at_bins(&ir, rate, &freqs).into_iter().map(
@@ -197,12 +197,13 @@ fn activate_deactivate_and_reset_cycles() {
 fn corrupt_truncated_and_future_state_never_crash() {
     let mut p = LoadedPlugin::load();
     let change = (
-        p.id("Output impedance"),
-        p.text_to_value("Output impedance", "68").unwrap(),
+        p.id("A output impedance"),
+        p.text_to_value("A output impedance", "68").unwrap(),
     );
+    let p_hp = p.id("Headphone");
     {
         let mut proc = p.activate(48_000.0, 128, 2);
-        proc.render(&vec![vec![0.0; 128]; 2], 128, &[change]);
+        proc.render(&vec![vec![0.0; 128]; 2], 128, &[change, (p_hp, 3.0)]);
     }
     let good = p.save_state();
     let text = String::from_utf8_lossy(&good).to_string();
@@ -215,20 +216,28 @@ fn corrupt_truncated_and_future_state_never_crash() {
     ] {
         let mut q = LoadedPlugin::load();
         assert!(!q.load_state(&bytes), "an unreadable state must be refused");
-        let z = q.get_value("Output impedance");
+        let z = q.get_value("A output impedance");
         assert_eq!(
-            q.value_to_text("Output impedance", z),
+            q.value_to_text("A output impedance", z),
             "10.0 Ω",
             "defaults stay"
         );
     }
-    // A state from a future version: what this version knows loads, the rest keeps defaults.
+    // A state from a future version, with a parameter this version does not know: it loads,
+    // what this version knows takes its saved value, the rest keeps defaults.
     let mut q = LoadedPlugin::load();
-    let future = text.replace("\"zout\"", "\"zout-from-the-future\"");
-    assert!(future != text, "the test must rename a parameter");
-    let _ = q.load_state(future.as_bytes());
-    let z = q.get_value("Output impedance");
-    assert_eq!(q.value_to_text("Output impedance", z), "10.0 Ω");
+    let json = state_json(&good);
+    let future = json
+        .replace("\"zout\"", "\"zout-from-the-future\"")
+        .replacen("\"version\":\"", "\"version\":\"9", 1);
+    assert!(future != json, "the test must rename a parameter");
+    assert!(q.load_state(&framed_state(future.as_bytes())));
+    assert_eq!(
+        q.current_text("A output impedance"),
+        "10.0 Ω",
+        "unknown id: default"
+    );
+    assert_eq!(q.current_text("Headphone"), "Shure SE310", "known ids load");
     let mut cases: Vec<Vec<u8>> = vec![
         good[..good.len() / 2].to_vec(),
         good.iter().map(|b| b ^ 0x5A).collect(),
@@ -268,18 +277,18 @@ fn random_automation_every_block_stays_finite_and_smooth() {
     let rate = 48_000.0;
     let mut p = LoadedPlugin::load();
     let names = [
-        "Output impedance",
-        "Coupling capacitor",
-        "Coupling capacitor value",
+        "A output impedance",
+        "A coupling capacitor",
+        "A coupling capacitor value",
         "Headphone",
         "Mode",
         "Level match",
         "Bypass",
         "Volume",
         "Output limits",
-        "Full-scale level",
-        "Rail limit",
-        "Current limit",
+        "A full-scale level",
+        "A rail limit",
+        "A current limit",
     ];
     let params: Vec<(u32, f64)> = names.iter().map(|n| (p.id(n), p.params[*n].max)).collect();
     let mut proc = p.activate(rate, 512, 2);

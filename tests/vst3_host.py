@@ -15,14 +15,15 @@ import pytest
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 BUNDLE = ROOT / "target" / "bundled" / "Loadline.vst3"
 EXPECTED = ROOT / "target" / "release" / "examples" / "expected_response"
+# The catalog's first five headphones (catalog/headphones.toml), which the tests use by index.
 HEADPHONES = [
-    "300 ohm dynamic (HD600-like)",
-    "38 ohm closed dynamic (M50x-like)",
-    "37 ohm planar (Sundara-like)",
-    "Single-BA IEM (SE310-like)",
-    "Multi-BA IEM with crossover",
+    "Sennheiser HD 600",
+    "Audio-Technica ATH-M50x",
+    "HiFiMAN Sundara",
+    "Shure SE310",
+    "Campfire Audio Andromeda",
 ]
-EXACT = "Exact (12 samples below 60 kHz)"
+EXACT = "Exact (12 samples; 8 above 60 kHz)"
 ZERO = "Zero latency"
 AT = 100  # impulse position: leaves room for the Exact mode's pre-taps
 
@@ -59,25 +60,29 @@ def deviation(ir, rate, headphone, z_out, latency):
 def test_parameters_have_names_units_and_ranges():
     p = load()
     names = set(p.parameters.keys())
-    for want in ["output_impedance", "coupling_capacitor", "headphone", "mode", "level_match",
-                 "bypass"]:
+    for want in ["output_a", "output_b", "heard", "a_output_impedance", "b_output_impedance",
+                 "a_coupling_capacitor", "headphone", "mode", "level_match", "bypass"]:
         assert want in names, names
-    z = p.parameters["output_impedance"]
+    z = p.parameters["a_output_impedance"]
     assert z.label.strip() == "Ω"
     assert z.range[0] == 0.0 and z.range[1] == 300.0
-    p.output_impedance = 47
-    assert p.parameters["output_impedance"].string_value == "47.0"
-    assert p.parameters["headphone"].valid_values == HEADPHONES
+    p.a_output_impedance = 47
+    assert p.parameters["a_output_impedance"].string_value == "47.0"
+    hps = p.parameters["headphone"].valid_values
+    assert hps[:5] == HEADPHONES and len(hps) >= 24, hps
+    outputs = p.parameters["output_a"].valid_values
+    assert outputs[0] == "Custom" and "Focusrite Scarlett 2i2 4th gen" in outputs, outputs
+    assert p.parameters["heard"].valid_values == ["A", "B", "Ideal"]
 
 
 @pytest.mark.parametrize("rate,mode,z_out,hp,latency", [
     (44_100, EXACT, 47.0, 1, 12),
-    (96_000, EXACT, 150.0, 0, 0),
+    (96_000, EXACT, 150.0, 0, 8),
     (48_000, EXACT, 10.0, 4, 12),
 ])
 def test_exact_response_matches_physics(rate, mode, z_out, hp, latency):
     p = load()
-    p.output_impedance = z_out
+    p.a_output_impedance = z_out
     p.headphone = HEADPHONES[hp]
     p.mode = mode
     y, ir = impulse_response(p, rate)
@@ -90,7 +95,7 @@ def test_exact_response_matches_physics(rate, mode, z_out, hp, latency):
 
 def test_zero_latency_mode_reports_no_latency_and_matches_magnitude():
     p = load()
-    p.output_impedance = 75.0
+    p.a_output_impedance = 75.0
     p.headphone = HEADPHONES[3]
     p.mode = ZERO
     _, ir = impulse_response(p, 48_000)
@@ -101,7 +106,7 @@ def test_zero_latency_mode_reports_no_latency_and_matches_magnitude():
 
 def test_level_match_restores_unity_at_1khz():
     p = load()
-    p.output_impedance = 150.0
+    p.a_output_impedance = 150.0
     p.headphone = HEADPHONES[1]
     p.level_match = True
     assert abs(gain_at_1khz_db(p)) <= 0.05
@@ -111,7 +116,7 @@ def test_level_match_restores_unity_at_1khz():
 
 def test_bypass_is_exact_and_silence_stays_silent():
     p = load()
-    p.output_impedance = 150.0
+    p.a_output_impedance = 150.0
     p.mode = EXACT
     p.bypass = True
     rng = np.random.default_rng(1)
@@ -133,9 +138,9 @@ def gain_at_1khz_db(plugin, rate=48_000):
 
 def test_state_round_trip():
     p = load()
-    p.output_impedance = 68.0
+    p.a_output_impedance = 68.0
     p.headphone = HEADPHONES[3]
-    p.coupling_capacitor = True
+    p.a_coupling_capacitor = True
     saved_gain = gain_at_1khz_db(p)
     state = p.raw_state
     q = load()
@@ -144,29 +149,29 @@ def test_state_round_trip():
     # The restored state is heard at once; pedalboard refreshes its parameter view as it
     # processes, so the parameters are read after the audio.
     assert abs(gain_at_1khz_db(q) - saved_gain) < 1e-3
-    assert q.parameters["output_impedance"].string_value == "68.0"
+    assert q.parameters["a_output_impedance"].string_value == "68.0"
     assert q.headphone == HEADPHONES[3]
-    assert q.coupling_capacitor
+    assert q.a_coupling_capacitor
 
 
 def test_hot_signal_clips_and_noise_shows_in_silence():
     p = load()
-    p.output_impedance = 10.0
+    p.a_output_impedance = 10.0
     p.headphone = HEADPHONES[1]
     rate = 48_000
     t = np.arange(rate) / rate
     x = np.stack([np.sin(2 * np.pi * 1000 * t)] * 2).astype(np.float32)
     free = p.process(x, rate)
     # pedalboard names parameters with their units.
-    p.full_scale_level_dbu = 10.0
-    p.current_limit_ma = 20.0
+    p.a_full_scale_level_dbu = 10.0
+    p.a_current_limit_ma = 20.0
     p.output_limits = True
     limited = p.process(x, rate)
     # 20 mA into about 40 ohm: far below the unlimited peak.
     assert np.max(np.abs(limited[0, rate // 2:])) < 0.5 * np.max(np.abs(free[0, rate // 2:]))
     p.output_limits = False
     p.output_noise = True
-    p.noise_floor_dbv = -90.0
+    p.a_noise_floor_dbv = -90.0
     quiet = p.process(np.zeros((2, rate), dtype=np.float32), rate)
     rms = np.sqrt(np.mean(quiet[0, rate // 2:] ** 2))
     assert rms > 1e-7 and not np.array_equal(quiet[0], quiet[1])

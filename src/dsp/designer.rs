@@ -232,7 +232,7 @@ impl Drop for Designer {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::physics::headphones::builtin;
+    use crate::catalog::headphone_models;
     use crate::physics::output::NoiseSpec;
 
     fn request(volume_db: f64, target_spl_db: Option<f64>) -> DesignRequest {
@@ -263,7 +263,7 @@ mod tests {
 
     #[test]
     fn a_volume_change_reuses_the_design_and_moves_the_figures() {
-        let hps = builtin();
+        let hps = headphone_models();
         let first = (request(0.0, None), design_for(&request(0.0, None), &hps));
         let quieter = design_reusing(&request(-20.0, None), &hps, Some(&first));
         assert_eq!(quieter.design, first.1.design);
@@ -282,7 +282,7 @@ mod tests {
 
     #[test]
     fn an_out_of_reach_target_says_so_and_plays_at_maximum() {
-        let hps = builtin();
+        let hps = headphone_models();
         let r = design_for(&request(0.0, Some(140.0)), &hps);
         let (volume, reachable) = r.target_volume.unwrap();
         assert!(!reachable && volume == 0.0);

@@ -908,7 +908,7 @@ mod tests {
                 r_out_ohm,
                 coupling_cap_f: None,
             };
-            let load = &crate::physics::headphones::builtin()[0].load;
+            let load = &crate::catalog::headphone_models()[0].load;
             crate::dsp::design::design(
                 &src,
                 load,

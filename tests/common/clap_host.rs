@@ -151,6 +151,12 @@ impl LoadedPlugin {
         ext.text_to_value(&handle, ClapId::new(id), &c)
     }
 
+    /// The current value of parameter `name` as the plugin shows it.
+    pub fn current_text(&mut self, name: &str) -> String {
+        let v = self.get_value(name);
+        self.value_to_text(name, v)
+    }
+
     /// The current plain value of parameter `name`.
     pub fn get_value(&mut self, name: &str) -> f64 {
         let id = self.id(name);
@@ -319,4 +325,17 @@ impl Drop for Processor<'_> {
             self.owner.deactivate(stopped);
         }
     }
+}
+
+/// The state stream nice-plug's CLAP wrapper reads: the JSON's length (u64, little-endian),
+/// then the JSON.
+pub fn framed_state(json: &[u8]) -> Vec<u8> {
+    let mut v = (json.len() as u64).to_le_bytes().to_vec();
+    v.extend_from_slice(json);
+    v
+}
+
+/// The JSON of a state stream from [`LoadedPlugin::save_state`].
+pub fn state_json(stream: &[u8]) -> String {
+    String::from_utf8_lossy(&stream[8..]).to_string()
 }
