@@ -22,7 +22,7 @@ pub struct DesignRequest {
     pub sample_rate_hz: f64,
     /// The output: its source impedance, level chain, limits and noise.
     pub stage: OutputStage,
-    /// Index into the built-in headphones.
+    /// Index into the catalog's headphones (`catalog::headphone_models`).
     pub headphone: usize,
     /// Latency / accuracy trade-off.
     pub mode: DesignMode,
