@@ -94,6 +94,22 @@ impl StageNoise {
     };
 }
 
+/// `Σ a[i]·b[i]` over the shorter slice, in four interleaved partial sums: one chain of
+/// additions would wait on each add's latency.
+#[inline]
+fn dot(a: &[f64], b: &[f64]) -> f64 {
+    let mut acc = [0.0; 4];
+    let (ca, cb) = (a.chunks_exact(4), b.chunks_exact(4));
+    let (ra, rb) = (ca.remainder(), cb.remainder());
+    for (x, y) in ca.zip(cb) {
+        for j in 0..4 {
+            acc[j] += x[j] * y[j];
+        }
+    }
+    let tail: f64 = ra.iter().zip(rb).map(|(x, y)| x * y).sum();
+    (acc[0] + acc[1]) + (acc[2] + acc[3]) + tail
+}
+
 /// One channel's filter state.
 #[derive(Clone, Copy)]
 struct ChannelState {
@@ -115,8 +131,10 @@ impl ChannelState {
         };
         self.fir_buf[self.fir_pos] = x;
         self.fir_buf[self.fir_pos + MAX_FIR] = x;
-        let hist = &self.fir_buf[self.fir_pos..self.fir_pos + r.n_fir];
-        hist.iter().zip(&r.fir[..r.n_fir]).map(|(a, b)| a * b).sum()
+        dot(
+            &self.fir_buf[self.fir_pos..self.fir_pos + r.n_fir],
+            &r.fir[..r.n_fir],
+        )
     }
 
     const ZERO: ChannelState = ChannelState {
@@ -166,8 +184,10 @@ impl Bank {
     ) -> (f64, f64) {
         let st = &mut self.state[ch];
         let mut ya = st.push_fir(x, a);
-        let hist = &st.fir_buf[st.fir_pos..st.fir_pos + b.n_fir];
-        let mut yb: f64 = hist.iter().zip(&b.fir[..b.n_fir]).map(|(h, c)| h * c).sum();
+        let mut yb = dot(
+            &st.fir_buf[st.fir_pos..st.fir_pos + b.n_fir],
+            &b.fir[..b.n_fir],
+        );
         for (k, d) in poles.iter().enumerate() {
             let w0 = x - d.a1 * st.w1[k] - d.a2 * st.w2[k];
             ya += a.num[k].0 * w0 + a.num[k].1 * st.w1[k];

@@ -303,7 +303,6 @@ pub struct ClipOversampler {
     tail_bound: f64,
     /// The head's recent output, for rebuilding the tail.
     head_out: Vec<f64>,
-    head_pos: usize,
     /// Head-rate samples the tail's state depends on.
     tail_span: usize,
     tail_idle: bool,
@@ -368,7 +367,6 @@ impl ClipOversampler {
             head: 0,
             tail_bound: 1.0,
             head_out: Vec::new(),
-            head_pos: 0,
             tail_span: 0,
             tail_idle: true,
             head_recent_peak: 0.0,
@@ -388,7 +386,7 @@ impl ClipOversampler {
             .map(|(s, b)| (b.m + 1).div_ceil(1 << s))
             .sum::<usize>()
             + 1;
-        os.head_out = vec![0.0; ((MAX_BLOCK << os.head) + os.tail_span + 1).next_power_of_two()];
+        os.head_out = vec![0.0; os.tail_span];
         os.calibrate();
         os
     }
@@ -545,12 +543,10 @@ impl ClipOversampler {
                 *v = self.input[self.input_pos.wrapping_sub(skip + left - k) & mask];
             }
             self.run_head(&x[..n]);
+            self.remember_head(n << self.head);
             left -= n;
         }
-        let mask = self.head_out.len() - 1;
-        self.head_recent_peak = (1..=self.tail_span)
-            .map(|k| self.head_out[self.head_pos.wrapping_sub(k) & mask].abs())
-            .fold(0.0, f64::max);
+        self.head_recent_peak = peak(&self.head_out);
         self.tail_idle = true;
     }
 
@@ -564,12 +560,20 @@ impl ClipOversampler {
             x,
             &mut y[..hn],
         );
-        let mask = self.head_out.len() - 1;
-        for v in &y[..hn] {
-            self.head_out[self.head_pos] = *v;
-            self.head_pos = (self.head_pos + 1) & mask;
-        }
         self.scratch[2] = y;
+    }
+
+    /// Keeps the last `tail_span` samples of the head's output in `scratch[2]` (`hn`
+    /// samples): what the tail is rebuilt from. Called once a block is done with them.
+    fn remember_head(&mut self, hn: usize) {
+        let span = self.tail_span;
+        let y = &self.scratch[2][..hn];
+        if hn >= span {
+            self.head_out[..span].copy_from_slice(&y[hn - span..]);
+        } else {
+            self.head_out.copy_within(hn..span, 0);
+            self.head_out[span - hn..span].copy_from_slice(y);
+        }
     }
 
     /// The head's output in `scratch[2]` (`hn` samples) through the tail into `scratch[3]`.
@@ -591,8 +595,9 @@ impl ClipOversampler {
         self.scratch[3] = top;
     }
 
-    /// Rebuilds the tail's state from the head's output before its last `skip` samples.
-    fn prime_tail(&mut self, skip: usize) {
+    /// Rebuilds the tail's state from the head's remembered output (the `tail_span` samples
+    /// before the block in progress).
+    fn prime_tail(&mut self) {
         let tail_len = self.up.len() - self.head;
         if tail_len == 0 {
             return;
@@ -600,22 +605,19 @@ impl ClipOversampler {
         for s in self.up[self.head..].iter_mut() {
             s.clear();
         }
-        let mask = self.head_out.len() - 1;
         let mut y = [0.0; MAX_BLOCK];
         let mut out = std::mem::take(&mut self.scratch[3]);
-        let mut left = self.tail_span;
-        while left > 0 {
-            let n = left.min(MAX_BLOCK);
-            for (k, v) in y[..n].iter_mut().enumerate() {
-                *v = self.head_out[self.head_pos.wrapping_sub(skip + left - k) & mask];
-            }
+        let mut done = 0;
+        while done < self.tail_span {
+            let n = (self.tail_span - done).min(MAX_BLOCK);
+            y[..n].copy_from_slice(&self.head_out[done..done + n]);
             Self::upsample(
                 &mut self.up[self.head..],
                 &mut self.scratch,
                 &y[..n],
                 &mut out[..n << tail_len],
             );
-            left -= n;
+            done += n;
         }
         self.scratch[3] = out;
     }
@@ -662,7 +664,13 @@ impl ClipOversampler {
             head_max
         };
         let pad = self.pad;
-        if head_max * self.tail_bound <= lowest_limit {
+        let tail_clear = head_max * self.tail_bound <= lowest_limit;
+        if !tail_clear && self.tail_idle {
+            self.prime_tail();
+            self.tail_idle = false;
+        }
+        self.remember_head(hn);
+        if tail_clear {
             // Nothing comes near the limit: the tail's state goes stale, the clamp removes
             // nothing, and once the decimator has emptied it is skipped too.
             self.tail_idle = true;
@@ -674,10 +682,6 @@ impl ClipOversampler {
             self.removed_nothing_for += n;
             self.pad_buf[pad..pad + top_n].fill(0.0);
         } else {
-            if self.tail_idle {
-                self.prime_tail(hn);
-                self.tail_idle = false;
-            }
             self.run_tail(hn);
             let top = &self.scratch[3];
             let mut removed_any = false;
