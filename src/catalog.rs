@@ -168,14 +168,25 @@ pub struct KeyPoints {
     pub z_10k_ohm: Figure,
 }
 
+/// What a sensitivity figure is referred to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+pub enum SensitivityUnit {
+    /// dB SPL for 1 V RMS.
+    #[serde(rename = "dB SPL/V")]
+    PerVolt,
+    /// dB SPL for 1 mW at the nominal impedance.
+    #[serde(rename = "dB SPL/mW")]
+    PerMilliwatt,
+}
+
 /// A headphone's sensitivity, in the unit its maker gives.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Sensitivity {
     /// The value.
     pub value: f64,
-    /// `"dB SPL/V"` or `"dB SPL/mW"`.
-    pub unit: String,
+    /// Per volt or per milliwatt.
+    pub unit: SensitivityUnit,
     /// How it is known.
     pub basis: Basis,
     /// Where it comes from.
@@ -386,10 +397,11 @@ impl HeadphoneEntry {
 
     /// Sensitivity in dB SPL per volt.
     pub fn sens_db_spl_per_v(&self) -> f64 {
-        if self.sensitivity.unit == "dB SPL/mW" {
-            sens_db_spl_per_v_from_mw(self.sensitivity.value, self.nominal_ohm.value)
-        } else {
-            self.sensitivity.value
+        match self.sensitivity.unit {
+            SensitivityUnit::PerMilliwatt => {
+                sens_db_spl_per_v_from_mw(self.sensitivity.value, self.nominal_ohm.value)
+            }
+            SensitivityUnit::PerVolt => self.sensitivity.value,
         }
     }
 
@@ -609,13 +621,17 @@ fn solve(a: Vec<Vec<f64>>, b: Vec<f64>) -> Option<Vec<f64>> {
 /// outputs well-formed.
 pub fn problems() -> Vec<String> {
     let mut out = Vec::new();
+    // Every figure, maximum output and sensitivity names its source; an estimate says how.
+    let provenance = |out: &mut Vec<String>, what: &str, basis: Basis, source: &str, note: &str| {
+        if source.trim().is_empty() {
+            out.push(format!("{what} has no source"));
+        }
+        if basis == Basis::Estimated && note.trim().is_empty() {
+            out.push(format!("{what} is estimated without saying how"));
+        }
+    };
     let check = |out: &mut Vec<String>, who: &str, name: &str, f: &Figure, range: (f64, f64)| {
-        if f.source.trim().is_empty() {
-            out.push(format!("{who}: {name} has no source"));
-        }
-        if f.basis == Basis::Estimated && f.note.trim().is_empty() {
-            out.push(format!("{who}: {name} is estimated without saying how"));
-        }
+        provenance(out, &format!("{who}: {name}"), f.basis, &f.source, &f.note);
         if !(f.value.is_finite() && f.value >= range.0 && f.value <= range.1) {
             out.push(format!(
                 "{who}: {name} = {} is outside {:?}",
@@ -657,12 +673,8 @@ pub fn problems() -> Vec<String> {
             if !(m.load_ohm > 1.0 && m.load_ohm <= 1000.0) {
                 out.push(format!("{who}: maximum output load {} Ω", m.load_ohm));
             }
-            if m.source.trim().is_empty() {
-                out.push(format!("{who}: a maximum output has no source"));
-            }
-            if m.basis == Basis::Estimated && m.note.trim().is_empty() {
-                out.push(format!("{who}: an estimated maximum output says not how"));
-            }
+            let what = format!("{who}: the maximum output into {} Ω", m.load_ohm);
+            provenance(&mut out, &what, m.basis, &m.source, &m.note);
         }
     }
     for (k, h) in headphones().iter().enumerate() {
@@ -674,17 +686,10 @@ pub fn problems() -> Vec<String> {
             check(&mut out, &who, name, f, ranges(name));
         }
         let s = &h.sensitivity;
-        if s.unit != "dB SPL/mW" && s.unit != "dB SPL/V" {
-            out.push(format!("{who}: sensitivity unit {:?}", s.unit));
-        }
-        if !(70.0..=140.0).contains(&s.value) || s.source.trim().is_empty() {
-            out.push(format!(
-                "{who}: sensitivity {} (source {:?})",
-                s.value, s.source
-            ));
-        }
-        if s.basis == Basis::Estimated && s.note.trim().is_empty() {
-            out.push(format!("{who}: estimated sensitivity says not how"));
+        let what = format!("{who}: sensitivity");
+        provenance(&mut out, &what, s.basis, &s.source, &s.note);
+        if !(70.0..=140.0).contains(&s.value) {
+            out.push(format!("{what} {} is outside 70–140 dB", s.value));
         }
         if h.points.f_res_hz.is_some() != h.points.z_res_ohm.is_some() {
             out.push(format!(

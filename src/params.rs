@@ -276,10 +276,10 @@ pub fn output_choice_name(choice: i32) -> String {
 
 /// The choice whose name matches `text` (case-insensitive; a unique part of a name will
 /// do, an exact name always wins), or a plain number.
-fn parse_choice(text: &str, names: &[String], offset: i32) -> Option<i32> {
+fn parse_choice(text: &str, names: &[String]) -> Option<i32> {
     let t = text.trim().to_lowercase();
     if let Some(k) = names.iter().position(|n| n.to_lowercase() == t) {
-        return Some(k as i32 + offset);
+        return Some(k as i32);
     }
     let hits: Vec<usize> = names
         .iter()
@@ -288,19 +288,16 @@ fn parse_choice(text: &str, names: &[String], offset: i32) -> Option<i32> {
         .map(|(k, _)| k)
         .collect();
     match hits.as_slice() {
-        [k] => Some(*k as i32 + offset),
+        [k] => Some(*k as i32),
         _ => t.parse().ok(),
     }
 }
 
 /// An output choice: "Custom", then every catalog output by name.
 fn output_choice(name: &str, default: i32) -> IntParam {
-    let names: Arc<Vec<String>> = Arc::new(
-        std::iter::once("Custom".to_string())
-            .chain(catalog::outputs().iter().map(|e| e.name()))
-            .collect(),
-    );
-    let n = names.clone();
+    let names: Vec<String> = std::iter::once("Custom".to_string())
+        .chain(catalog::outputs().iter().map(|e| e.name()))
+        .collect();
     IntParam::new(
         name,
         default,
@@ -309,12 +306,8 @@ fn output_choice(name: &str, default: i32) -> IntParam {
             max: catalog::outputs().len() as i32,
         },
     )
-    .with_value_to_string(Arc::new(output_choice_name_fmt))
-    .with_string_to_value(Arc::new(move |s| parse_choice(s, &n, 0)))
-}
-
-fn output_choice_name_fmt(choice: i32) -> String {
-    output_choice_name(choice)
+    .with_value_to_string(Arc::new(output_choice_name))
+    .with_string_to_value(Arc::new(move |s| parse_choice(s, &names)))
 }
 
 impl Default for LoadlineParams {
@@ -342,7 +335,7 @@ impl Default for LoadlineParams {
                     .cloned()
                     .unwrap_or_else(|| k.to_string())
             }))
-            .with_string_to_value(Arc::new(move |s| parse_choice(s, &names, 0))),
+            .with_string_to_value(Arc::new(move |s| parse_choice(s, &names))),
             mode: EnumParam::new("Mode", ModeChoice::ZeroLatency),
             level_match: switch("Level match", false),
             bypass: BoolParam::new("Bypass", false).make_bypass(),

@@ -739,12 +739,14 @@ impl Engine {
                         &mut removed[..len],
                         &mut acted_emf[..len],
                     );
-                    let delay = &mut self.emf_delay[ch];
-                    for (k, v) in e[..len].iter().enumerate() {
-                        delay[pos(k)] = *v;
-                    }
-                    for (k, v) in e[..len].iter_mut().enumerate() {
-                        *v = delay[pos(k).wrapping_sub(clip_lat) & mask] + removed[k];
+                    delay_through(
+                        &mut self.emf_delay[ch],
+                        self.hist_pos,
+                        clip_lat,
+                        &mut e[..len],
+                    );
+                    for (v, r) in e[..len].iter_mut().zip(&removed) {
+                        *v += r;
                     }
                 }
                 let [f0, f1] = &mut self.filters;
@@ -764,13 +766,12 @@ impl Engine {
                     self.emf_hist[ch][pos(k)] = *v;
                 }
                 if limits {
-                    let delay = &mut self.voltage_delay[ch];
-                    for (k, v) in voltage[..len].iter().enumerate() {
-                        delay[pos(k)] = *v;
-                    }
-                    for (k, v) in voltage[..len].iter_mut().enumerate() {
-                        *v = delay[pos(k).wrapping_sub(clip_lat) & mask];
-                    }
+                    delay_through(
+                        &mut self.voltage_delay[ch],
+                        self.hist_pos,
+                        clip_lat,
+                        &mut voltage[..len],
+                    );
                 }
                 if current_limited {
                     // The stage clamps its current, and since the load is linear the voltage
@@ -829,6 +830,20 @@ impl Engine {
         for f in self.filters.iter_mut() {
             f.flush_subnormals();
         }
+    }
+}
+
+/// Delays `values` by `lat` samples through `ring` (a power-of-two ring whose write position
+/// for `values[0]` is `start`): all are written first, so a delay shorter than the run reads
+/// this run's own samples.
+#[inline]
+fn delay_through(ring: &mut [f64], start: usize, lat: usize, values: &mut [f64]) {
+    let mask = ring.len() - 1;
+    for (k, v) in values.iter().enumerate() {
+        ring[(start + k) & mask] = *v;
+    }
+    for (k, v) in values.iter_mut().enumerate() {
+        *v = ring[(start + k).wrapping_sub(lat) & mask];
     }
 }
 
