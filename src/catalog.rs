@@ -13,7 +13,7 @@
 //! Entries are never renumbered: `index` is what a saved project stores, so new entries are
 //! appended.
 
-use crate::physics::headphones::HeadphoneModel;
+use crate::physics::headphones::{HeadphoneLoad, HeadphoneModel};
 use crate::physics::impedance::{Impedance, Load};
 use crate::physics::output::{
     NoiseSpec, OutputStage, dbu_to_vrms, dbv_to_vrms, sens_db_spl_per_v_from_mw,
@@ -278,6 +278,56 @@ pub fn headphone_models() -> Vec<HeadphoneModel> {
         .clone()
 }
 
+/// The index of the name in `names` that `text` picks: an exact name (case-insensitive), or
+/// else the one name that contains every word of `text` ("dt 770 80" picks "Beyerdynamic
+/// DT 770 Pro 80 ohm"; "Ω" and "ohm" are the same word). Otherwise the reason, in words,
+/// with the candidates when there are several.
+pub fn lookup(text: &str, names: &[String]) -> Result<usize, String> {
+    let norm = |s: &str| s.to_lowercase().replace('Ω', " ohm");
+    let t = norm(text.trim());
+    if let Some(k) = names.iter().position(|n| norm(n) == t) {
+        return Ok(k);
+    }
+    let words: Vec<&str> = t.split_whitespace().collect();
+    if words.is_empty() {
+        return Err("an empty name".into());
+    }
+    let hits: Vec<usize> = names
+        .iter()
+        .enumerate()
+        .filter(|(_, n)| {
+            let n = norm(n);
+            words.iter().all(|w| n.contains(w))
+        })
+        .map(|(k, _)| k)
+        .collect();
+    match hits.as_slice() {
+        [k] => Ok(*k),
+        [] => Err(format!("no entry matches '{}'", text.trim())),
+        many => Err(format!(
+            "'{}' matches {} entries: {}",
+            text.trim(),
+            many.len(),
+            many.iter()
+                .map(|&k| names[k].as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        )),
+    }
+}
+
+/// The catalog output that `text` names (see `lookup`).
+pub fn find_output(text: &str) -> Result<usize, String> {
+    let names: Vec<String> = outputs().iter().map(OutputEntry::name).collect();
+    lookup(text, &names).map_err(|e| format!("output: {e} (see `loadline list outputs`)"))
+}
+
+/// The catalog headphone that `text` names (see `lookup`).
+pub fn find_headphone(text: &str) -> Result<usize, String> {
+    let names: Vec<String> = headphones().iter().map(HeadphoneEntry::name).collect();
+    lookup(text, &names).map_err(|e| format!("headphone: {e} (see `loadline list headphones`)"))
+}
+
 /// "Maker Model Variant", the name shown in menus.
 fn display_name(maker: &str, model: &str, variant: &str) -> String {
     let mut s = format!("{maker} {model}");
@@ -414,7 +464,7 @@ impl HeadphoneEntry {
             source: format!("fitted to the key points of: {}", self.curve),
             sens_db_spl_per_v: self.sens_db_spl_per_v(),
             sens_source: format!("{:?}: {}", self.sensitivity.basis, self.sensitivity.source),
-            load: self.load(),
+            load: HeadphoneLoad::Circuit(self.load()),
         }
     }
 

@@ -6,8 +6,11 @@
 pub mod analysis;
 pub mod catalog;
 pub mod dsp;
+pub mod import;
 pub mod params;
 pub mod physics;
+pub mod render;
+pub mod report;
 
 use dsp::design::DesignMode;
 use dsp::designer::{DesignRequest, DesignResult, Designer, design_for};
@@ -72,6 +75,11 @@ impl Loadline {
             sample_rate_hz: self.sample_rate_hz,
             stage: p.heard_stage(),
             headphone: p.headphone.value() as usize,
+            imported_generation: if p.headphone.value() == params::imported_headphone_choice() {
+                p.imported.generation()
+            } else {
+                0
+            },
             mode: DesignMode::from(p.mode.value()),
             level_match: p.level_match.value(),
             target_spl_db: (p.level_mode.value() == LevelMode::TargetSpl)
@@ -87,13 +95,7 @@ impl Loadline {
             LevelMode::Volume => p.volume_db.value() as f64,
             LevelMode::TargetSpl => self.target_volume.map_or(0.0, |(v, _)| v),
         };
-        StageSettings {
-            volume_gain: 10f64.powf(volume_db / 20.0),
-            limits: p.limits_on.value(),
-            rail_over_fs: stage.v_rail_peak / stage.v_fs_peak,
-            imax_over_fs: stage.i_max_peak / stage.v_fs_peak,
-            noise_on: p.noise_on.value(),
-        }
+        StageSettings::for_stage(stage, volume_db, p.limits_on.value(), p.noise_on.value())
     }
 
     /// The latest figures of the operating point (for the editor).
@@ -154,7 +156,10 @@ impl Plugin for Loadline {
             .main_output_channels
             .map_or(2, |c| c.get() as usize);
         let req = self.current_request();
-        let result = design_for(&req, &self.headphones);
+        let result = design_for(
+            &req,
+            &params::headphone_model(req.headphone, &self.headphones, &self.params.imported),
+        );
         let mut engine = Engine::new(channels.min(dsp::engine::MAX_CHANNELS), result.design);
         Self::apply(&mut engine, &mut self.target_volume, result);
         engine.reset();
@@ -168,8 +173,9 @@ impl Plugin for Loadline {
         *self.figures.lock().unwrap_or_else(|e| e.into_inner()) = Some(result.figures);
         if self.designer.is_none() {
             let figures = self.figures.clone();
+            let (models, imported) = (self.headphones.clone(), self.params.imported.clone());
             self.designer = Some(Designer::spawn(
-                self.headphones.clone(),
+                move |req| params::headphone_model(req.headphone, &models, &imported),
                 move |req, result| {
                     if let (Some(target), Some((_, false))) =
                         (req.target_spl_db, result.target_volume)

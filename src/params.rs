@@ -2,12 +2,15 @@
 
 use crate::catalog;
 use crate::dsp::design::DesignMode;
-use crate::physics::output::{NoiseSpec, OutputStage, dbu_to_vrms, dbv_to_vrms};
-use crate::physics::source::TheveninSource;
+use crate::physics::headphones::{HeadphoneLoad, HeadphoneModel};
+use crate::physics::impedance::{ImpedancePoint, MeasuredCurve};
+use crate::physics::output::{OutputFigures, OutputStage};
+use nice_plug::params::persist::PersistentField;
 use nice_plug::plugin::ParamValue;
 use nice_plug::prelude::*;
-use std::f64::consts::SQRT_2;
-use std::sync::Arc;
+use serde::{Deserialize, Serialize};
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Arc, Mutex};
 
 /// The accuracy / latency trade-off (see `DesignMode`).
 #[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
@@ -120,9 +123,13 @@ pub struct LoadlineParams {
     /// Slot B's custom figures.
     #[nested(id_prefix = "b", group = "Output B")]
     pub slot_b: SlotParams,
-    /// The headphone being driven (catalog index).
+    /// The headphone being driven: a catalog index, or one past the catalog for the imported
+    /// curve.
     #[id = "hp"]
     pub headphone: IntParam,
+    /// The imported impedance curve, saved with the project so it reopens without the file.
+    #[persist = "imported-hp"]
+    pub imported: ImportedSlot,
     /// Accuracy / latency mode.
     #[id = "mode"]
     pub mode: EnumParam<ModeChoice>,
@@ -148,6 +155,142 @@ pub struct LoadlineParams {
     /// The target SPL of the reference signal (pink noise at −18 dBFS RMS), dB SPL.
     #[id = "target"]
     pub target_spl_db: FloatParam,
+}
+
+/// A measured headphone curve the user imported, as the project saves it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ImportedHeadphone {
+    /// The name shown (the file's name, by default).
+    pub name: String,
+    /// Sensitivity, dB SPL for 1 V RMS at 1 kHz.
+    pub sens_db_spl_per_v: f64,
+    /// Whether the phase was derived from the magnitude (the file had none).
+    pub phase_derived: bool,
+    /// The curve: frequency (Hz), magnitude (ohm), phase (degrees).
+    pub points: Vec<[f64; 3]>,
+}
+
+impl ImportedHeadphone {
+    /// Wraps a curve read from a file.
+    pub fn new(name: &str, sens_db_spl_per_v: f64, curve: &crate::import::ImportedCurve) -> Self {
+        ImportedHeadphone {
+            name: name.to_string(),
+            sens_db_spl_per_v,
+            phase_derived: curve.phase_derived,
+            points: curve
+                .curve
+                .points()
+                .iter()
+                .map(|p| [p.freq_hz, p.mag_ohm, p.phase_deg])
+                .collect(),
+        }
+    }
+
+    /// The headphone model, or why the saved curve is unusable (a damaged project).
+    pub fn model(&self) -> Result<HeadphoneModel, String> {
+        if !(self.sens_db_spl_per_v.is_finite()) {
+            return Err("the saved sensitivity is not a number".into());
+        }
+        let curve = MeasuredCurve::new(
+            self.points
+                .iter()
+                .map(|&[freq_hz, mag_ohm, phase_deg]| ImpedancePoint {
+                    freq_hz,
+                    mag_ohm,
+                    phase_deg,
+                })
+                .collect(),
+        )
+        .map_err(|e| e.0)?;
+        Ok(HeadphoneModel {
+            name: self.name.clone(),
+            kind: "imported measurement".into(),
+            nominal_ohm: crate::physics::Impedance::z_ohm(&curve, 1000.0).norm(),
+            source: if self.phase_derived {
+                "imported curve (phase derived from the magnitude)".into()
+            } else {
+                "imported curve".into()
+            },
+            sens_db_spl_per_v: self.sens_db_spl_per_v,
+            sens_source: "given with the import".into(),
+            load: HeadphoneLoad::Measured(curve),
+        })
+    }
+}
+
+/// The imported curve, shared by the saved state, the editor and the designer thread (which
+/// lock it) and the audio thread (which only reads the generation, an atomic).
+#[derive(Debug, Clone, Default)]
+pub struct ImportedSlot(Arc<ImportedInner>);
+
+#[derive(Debug, Default)]
+struct ImportedInner {
+    curve: Mutex<Option<ImportedHeadphone>>,
+    generation: AtomicU32,
+}
+
+impl ImportedSlot {
+    /// Counts the curves set so far: a change means the designer must redesign.
+    pub fn generation(&self) -> u32 {
+        self.0.generation.load(Ordering::Acquire)
+    }
+
+    /// The curve, if one was imported (locks: not for the audio thread).
+    pub fn get(&self) -> Option<ImportedHeadphone> {
+        self.0
+            .curve
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    /// Replaces the curve (locks: not for the audio thread).
+    pub fn set(&self, curve: Option<ImportedHeadphone>) {
+        *self.0.curve.lock().unwrap_or_else(|e| e.into_inner()) = curve;
+        self.0.generation.fetch_add(1, Ordering::AcqRel);
+    }
+}
+
+impl PersistentField<'_, Option<ImportedHeadphone>> for ImportedSlot {
+    fn set(&self, new_value: Option<ImportedHeadphone>) {
+        ImportedSlot::set(self, new_value);
+    }
+
+    fn map<F, R>(&self, f: F) -> R
+    where
+        F: Fn(&Option<ImportedHeadphone>) -> R,
+    {
+        f(&self.0.curve.lock().unwrap_or_else(|e| e.into_inner()))
+    }
+}
+
+/// The name of the headphone choice one past the catalog.
+pub const IMPORTED_HEADPHONE_NAME: &str = "Imported curve";
+
+/// The headphone choice that means the imported curve.
+pub fn imported_headphone_choice() -> i32 {
+    catalog::headphones().len() as i32
+}
+
+/// The headphone of choice `index`: a catalog model, or the imported curve; when no usable
+/// curve was imported, the catalog's first headphone, named so that the figures say it.
+pub fn headphone_model(
+    index: usize,
+    catalog_models: &[HeadphoneModel],
+    imported: &ImportedSlot,
+) -> HeadphoneModel {
+    if let Some(m) = catalog_models.get(index) {
+        return m.clone();
+    }
+    let fallback = |why: &str| HeadphoneModel {
+        name: format!("{} ({why})", catalog_models[0].name),
+        ..catalog_models[0].clone()
+    };
+    match imported.get().map(|h| h.model()) {
+        Some(Ok(m)) => m,
+        Some(Err(e)) => fallback(&format!("the saved curve is unusable: {e}")),
+        None => fallback("no curve imported"),
+    }
 }
 
 /// Output impedance range, ohms.
@@ -235,31 +378,23 @@ impl SlotParams {
 
     /// The output stage these figures describe.
     pub fn stage(&self) -> OutputStage {
-        let v_fs_peak = dbu_to_vrms(self.full_scale_dbu.value() as f64) * SQRT_2;
-        let flicker_corner_hz = self.flicker_corner_hz.value() as f64;
-        OutputStage {
-            v_fs_peak,
-            source: TheveninSource {
-                r_out_ohm: self.r_out_ohm.value() as f64,
-                coupling_cap_f: self
-                    .cap_on
-                    .value()
-                    .then(|| self.cap_uf.value() as f64 * 1e-6),
-            },
-            v_rail_peak: self.rail_v_peak.value() as f64,
-            i_max_peak: self.i_max_ma_peak.value() as f64 * 1e-3,
-            noise_pre: OutputStage::noise_from_dynamic_range(
-                v_fs_peak,
+        OutputFigures {
+            full_scale_dbu: Some(self.full_scale_dbu.value() as f64),
+            r_out_ohm: self.r_out_ohm.value() as f64,
+            coupling_uf: self.cap_on.value().then(|| self.cap_uf.value() as f64),
+            rail_v_peak: Some(self.rail_v_peak.value() as f64),
+            i_max_ma_peak: Some(self.i_max_ma_peak.value() as f64),
+            dynamic_range_db: Some((
                 self.dynamic_range_db.value() as f64,
                 self.dynamic_range_a_weighted.value(),
-                flicker_corner_hz,
-            ),
-            noise_post: NoiseSpec {
-                level_vrms: dbv_to_vrms(self.noise_floor_dbv.value() as f64),
-                a_weighted: self.noise_floor_a_weighted.value(),
-                flicker_corner_hz,
-            },
+            )),
+            noise_floor_dbv: Some((
+                self.noise_floor_dbv.value() as f64,
+                self.noise_floor_a_weighted.value(),
+            )),
+            flicker_corner_hz: self.flicker_corner_hz.value() as f64,
         }
+        .stage()
     }
 }
 
@@ -274,22 +409,11 @@ pub fn output_choice_name(choice: i32) -> String {
     }
 }
 
-/// The choice whose name matches `text` (case-insensitive; a unique part of a name will
-/// do, an exact name always wins), or a plain number.
+/// The choice whose name `text` picks (`catalog::lookup`), or a plain number.
 fn parse_choice(text: &str, names: &[String]) -> Option<i32> {
-    let t = text.trim().to_lowercase();
-    if let Some(k) = names.iter().position(|n| n.to_lowercase() == t) {
-        return Some(k as i32);
-    }
-    let hits: Vec<usize> = names
-        .iter()
-        .enumerate()
-        .filter(|(_, n)| n.to_lowercase().contains(&t))
-        .map(|(k, _)| k)
-        .collect();
-    match hits.as_slice() {
-        [k] => Some(*k as i32),
-        _ => t.parse().ok(),
+    match catalog::lookup(text, names) {
+        Ok(k) => Some(k as i32),
+        Err(_) => text.trim().parse().ok(),
     }
 }
 
@@ -312,8 +436,13 @@ fn output_choice(name: &str, default: i32) -> IntParam {
 
 impl Default for LoadlineParams {
     fn default() -> Self {
-        let hp_names: Arc<Vec<String>> =
-            Arc::new(catalog::headphones().iter().map(|h| h.name()).collect());
+        let hp_names: Arc<Vec<String>> = Arc::new(
+            catalog::headphones()
+                .iter()
+                .map(|h| h.name())
+                .chain(std::iter::once(IMPORTED_HEADPHONE_NAME.to_string()))
+                .collect(),
+        );
         let names = hp_names.clone();
         LoadlineParams {
             output_a: output_choice("Output A", DEFAULT_OUTPUT_A),
@@ -336,6 +465,7 @@ impl Default for LoadlineParams {
                     .unwrap_or_else(|| k.to_string())
             }))
             .with_string_to_value(Arc::new(move |s| parse_choice(s, &names))),
+            imported: ImportedSlot::default(),
             mode: EnumParam::new("Mode", ModeChoice::ZeroLatency),
             level_match: switch("Level match", false),
             bypass: BoolParam::new("Bypass", false).make_bypass(),

@@ -4,13 +4,14 @@
 
 mod common;
 
-use common::clap_host::{LoadedPlugin, framed_state};
+use common::clap_host::{LoadedPlugin, framed_state, state_json};
 use loadline::analysis::{
     a_weighted_rms, current_clamped_voltage_peak, delay_factor, peak_index, response_at_bins,
     worst_deviation,
 };
 use loadline::catalog::headphone_models;
-use loadline::physics::impedance::log_spaced;
+use loadline::params::ImportedHeadphone;
+use loadline::physics::impedance::{MeasuredCurve, log_spaced};
 use loadline::physics::output::{NoiseSpec, OperatingPoint, OutputStage, dbu_to_vrms, dbv_to_vrms};
 use loadline::physics::source::TheveninSource;
 use std::f64::consts::SQRT_2;
@@ -58,9 +59,11 @@ fn lists_parameters_with_units_and_parses_text() {
         .unwrap();
     assert_eq!(p.value_to_text("A coupling capacitor value", c), "100 µF");
     assert_eq!(p.value_to_text("Headphone", 1.0), "Audio-Technica ATH-M50x");
+    // Every catalog headphone, then the imported curve.
+    assert_eq!(p.params["Headphone"].max, headphone_models().len() as f64);
     assert_eq!(
-        p.params["Headphone"].max,
-        (headphone_models().len() - 1) as f64
+        p.value_to_text("Headphone", headphone_models().len() as f64),
+        "Imported curve"
     );
     // Devices are picked by name, in any host's generic UI.
     let hp = p.text_to_value("Headphone", "DT 770 Pro 80").unwrap();
@@ -496,4 +499,122 @@ fn switching_a_b_and_ideal_is_heard_and_level_matched() {
         (20.0 * (a_matched / ideal).log10()).abs() < 0.05,
         "level-matched A {a_matched} vs ideal {ideal}"
     );
+}
+
+#[test]
+fn an_imported_curve_is_saved_with_the_project_and_heard() {
+    // A measured curve (the Andromeda model sampled as a measurement would be) put into a
+    // project's state, as the editor's import does: the project reopens with it, it is heard
+    // through its own impedance, and saving keeps it.
+    let rate = 48_000.0;
+    let andromeda = &headphone_models()[4];
+    let curve = MeasuredCurve::sampled_from(&andromeda.load, 5.0, 40_000.0, 400);
+    let imported = ImportedHeadphone {
+        name: "my IEM.zma".into(),
+        sens_db_spl_per_v: 112.0,
+        phase_derived: false,
+        points: curve
+            .points()
+            .iter()
+            .map(|p| [p.freq_hz, p.mag_ohm, p.phase_deg])
+            .collect(),
+    };
+    let mut p = LoadedPlugin::load();
+    let mut state: serde_json::Value = serde_json::from_str(&state_json(&p.save_state())).unwrap();
+    state["params"]["hp"] = serde_json::json!({ "i32": headphone_models().len() as i32 });
+    state["fields"]["imported-hp"] =
+        serde_json::Value::String(serde_json::to_string(&Some(imported.clone())).unwrap());
+    assert!(p.load_state(&framed_state(state.to_string().as_bytes())));
+    assert_eq!(p.current_text("Headphone"), "Imported curve");
+    p.set_offline(true);
+    let z = p.text_to_value("A output impedance", "47 ohm").unwrap();
+    let ids = (p.id("A output impedance"), p.id("Mode"));
+    let at = 64;
+    let y = {
+        let mut proc = p.activate(rate, 512, STEREO);
+        proc.render(
+            &impulse(72_000, at, STEREO),
+            512,
+            &[(ids.0, z), (ids.1, 1.0)],
+        )
+    };
+    let src = TheveninSource {
+        r_out_ohm: 47.0,
+        coupling_cap_f: None,
+    };
+    let ir: Vec<f64> = y[0][at..].iter().map(|&v| v as f64).collect();
+    let freqs: Vec<f64> = log_spaced(20.0, 20_000.0, 150).collect();
+    let (db, deg) = worst_deviation(
+        response_at_bins(&ir, rate, &freqs)
+            .into_iter()
+            .map(|(f, h)| (h, src.transfer(&curve, f) * delay_factor(12.0, f, rate))),
+    );
+    assert!(db <= 0.05 && deg <= 0.5, "{db:.4} dB {deg:.3}°");
+    // It differs audibly from the catalog's first headphone, the fallback.
+    let hd600 = &headphone_models()[0];
+    let (db_other, _) = worst_deviation(response_at_bins(&ir, rate, &freqs).into_iter().map(
+        |(f, h)| {
+            (
+                h,
+                src.transfer(&hd600.load, f) * delay_factor(12.0, f, rate),
+            )
+        },
+    ));
+    assert!(db_other > 1.0, "{db_other}");
+    // Saved again, the curve is still there.
+    let again: serde_json::Value = serde_json::from_str(&state_json(&p.save_state())).unwrap();
+    let field = again["fields"]["imported-hp"].as_str().unwrap();
+    let back: ImportedHeadphone = serde_json::from_str::<Option<_>>(field).unwrap().unwrap();
+    assert_eq!(back.name, imported.name);
+    assert_eq!(back.points.len(), imported.points.len());
+    // JSON numbers come back within an ulp or two (serde_json's default float parsing).
+    for (a, b) in back.points.iter().zip(&imported.points) {
+        for k in 0..3 {
+            assert!(
+                (a[k] - b[k]).abs() <= 1e-13 * b[k].abs().max(1.0),
+                "{a:?} {b:?}"
+            );
+        }
+    }
+}
+
+#[test]
+fn a_damaged_imported_curve_falls_back_and_keeps_playing() {
+    let mut p = LoadedPlugin::load();
+    let mut state: serde_json::Value = serde_json::from_str(&state_json(&p.save_state())).unwrap();
+    state["params"]["hp"] = serde_json::json!({ "i32": headphone_models().len() as i32 });
+    // Frequencies out of order: refused as a curve; the catalog's first headphone plays.
+    state["fields"]["imported-hp"] = serde_json::Value::String(
+        r#"{"name":"bad","sens_db_spl_per_v":100.0,"phase_derived":false,"points":[[1000.0,30.0,0.0],[100.0,30.0,0.0]]}"#
+            .into(),
+    );
+    assert!(p.load_state(&framed_state(state.to_string().as_bytes())));
+    p.set_offline(true);
+    let rate = 48_000.0;
+    let at = 64;
+    let z = p.text_to_value("A output impedance", "47 ohm").unwrap();
+    let ids = (p.id("A output impedance"), p.id("Mode"));
+    let y = {
+        let mut proc = p.activate(rate, 512, STEREO);
+        proc.render(
+            &impulse(72_000, at, STEREO),
+            512,
+            &[(ids.0, z), (ids.1, 1.0)],
+        )
+    };
+    let src = TheveninSource {
+        r_out_ohm: 47.0,
+        coupling_cap_f: None,
+    };
+    let ir: Vec<f64> = y[0][at..].iter().map(|&v| v as f64).collect();
+    let freqs: Vec<f64> = log_spaced(20.0, 20_000.0, 150).collect();
+    let (db, deg) = worst_deviation(response_at_bins(&ir, rate, &freqs).into_iter().map(
+        |(f, h)| {
+            (
+                h,
+                src.transfer(&headphone_models()[0].load, f) * delay_factor(12.0, f, rate),
+            )
+        },
+    ));
+    assert!(db <= 0.05 && deg <= 0.5, "{db:.4} dB {deg:.3}°");
 }

@@ -22,8 +22,11 @@ pub struct DesignRequest {
     pub sample_rate_hz: f64,
     /// The output: its source impedance, level chain, limits and noise.
     pub stage: OutputStage,
-    /// Index into the catalog's headphones (`catalog::headphone_models`).
+    /// Index into the catalog's headphones (`catalog::headphone_models`); one past the end
+    /// is the imported curve.
     pub headphone: usize,
+    /// Changes whenever a new curve is imported (0 when the headphone is a catalog one).
+    pub imported_generation: u32,
     /// Latency / accuracy trade-off.
     pub mode: DesignMode,
     /// Remove the broadband level loss (normalised at 1 kHz).
@@ -64,11 +67,11 @@ pub struct DesignResult {
 /// Frequency at which level match normalises, Hz.
 pub const LEVEL_MATCH_HZ: f64 = 1000.0;
 
-/// Makes the design for `req`; on a failed fit, the identity with the mode's latency
-/// (audible as "no effect", and reported by `check_err_db = inf`).
-pub fn design_for(req: &DesignRequest, headphones: &[HeadphoneModel]) -> DesignResult {
+/// Makes the design for `req` driving `hp` (the headphone `req.headphone` names); on a failed
+/// fit, the identity with the mode's latency (audible as "no effect", and reported by
+/// `check_err_db = inf`).
+pub fn design_for(req: &DesignRequest, hp: &HeadphoneModel) -> DesignResult {
     let source: TheveninSource = req.stage.source;
-    let hp = &headphones[req.headphone.min(headphones.len() - 1)];
     let design = match design::design(&source, &hp.load, req.sample_rate_hz, req.mode) {
         Ok(mut d) => {
             if req.level_match {
@@ -122,18 +125,15 @@ fn figures_for(
 /// figures are recomputed).
 pub fn design_reusing(
     req: &DesignRequest,
-    headphones: &[HeadphoneModel],
+    hp: &HeadphoneModel,
     previous: Option<&(DesignRequest, DesignResult)>,
 ) -> DesignResult {
     match previous {
-        Some((prev_req, prev)) if prev_req.same_filter(req) => {
-            let hp = &headphones[req.headphone.min(headphones.len() - 1)];
-            DesignResult {
-                figures: figures_for(req, hp, prev.target_volume),
-                ..*prev
-            }
-        }
-        _ => design_for(req, headphones),
+        Some((prev_req, prev)) if prev_req.same_filter(req) => DesignResult {
+            figures: figures_for(req, hp, prev.target_volume),
+            ..*prev
+        },
+        _ => design_for(req, hp),
     }
 }
 
@@ -147,10 +147,11 @@ pub struct Designer {
 
 impl Designer {
     /// Starts the thread (allocates; call from `activate`, not from `process`).
-    /// `on_result` runs on the designer thread for every finished result (to publish the
+    /// `headphone_of` gives the headphone a request names (it runs on the designer thread, so
+    /// it may lock); `on_result` runs there too for every finished result (to publish the
     /// figures, to log), never on the audio thread.
     pub fn spawn(
-        headphones: Vec<HeadphoneModel>,
+        headphone_of: impl Fn(&DesignRequest) -> HeadphoneModel + Send + 'static,
         mut on_result: impl FnMut(&DesignRequest, &DesignResult) + Send + 'static,
     ) -> Self {
         let (requests, mut req_rx) = rtrb::RingBuffer::<DesignRequest>::new(64);
@@ -169,7 +170,8 @@ impl Designer {
                     }
                     match latest {
                         Some(req) => {
-                            let d = design_reusing(&req, &headphones, last.as_ref());
+                            let hp = headphone_of(&req);
+                            let d = design_reusing(&req, &hp, last.as_ref());
                             on_result(&req, &d);
                             last = Some((req, d));
                             let mut item = (req, d);
@@ -254,6 +256,7 @@ mod tests {
                 },
             },
             headphone: 0,
+            imported_generation: 0,
             mode: DesignMode::ZeroLatency,
             level_match: false,
             target_spl_db,
@@ -263,9 +266,9 @@ mod tests {
 
     #[test]
     fn a_volume_change_reuses_the_design_and_moves_the_figures() {
-        let hps = headphone_models();
-        let first = (request(0.0, None), design_for(&request(0.0, None), &hps));
-        let quieter = design_reusing(&request(-20.0, None), &hps, Some(&first));
+        let hp = &headphone_models()[0];
+        let first = (request(0.0, None), design_for(&request(0.0, None), hp));
+        let quieter = design_reusing(&request(-20.0, None), hp, Some(&first));
         assert_eq!(quieter.design, first.1.design);
         // The reference drops by the volume step; the post-volume noise does not.
         let drop = first.1.figures.reference_spl_db - quieter.figures.reference_spl_db;
@@ -282,12 +285,12 @@ mod tests {
 
     #[test]
     fn an_out_of_reach_target_says_so_and_plays_at_maximum() {
-        let hps = headphone_models();
-        let r = design_for(&request(0.0, Some(140.0)), &hps);
+        let hp = &headphone_models()[0];
+        let r = design_for(&request(0.0, Some(140.0)), hp);
         let (volume, reachable) = r.target_volume.unwrap();
         assert!(!reachable && volume == 0.0);
         assert!(r.figures.reference_spl_db < 140.0);
-        let r = design_for(&request(0.0, Some(60.0)), &hps);
+        let r = design_for(&request(0.0, Some(60.0)), hp);
         let (volume, reachable) = r.target_volume.unwrap();
         assert!(reachable && volume < 0.0);
         assert!((r.figures.reference_spl_db - 60.0).abs() < 1e-6);

@@ -15,6 +15,7 @@
 use super::design::{Denominator, FilterDesign, MAX_FIR, MAX_SECTIONS, Response};
 use super::noise::{NoiseCoefs, NoiseState};
 use super::oversample::{ClipOversampler, MAX_BLOCK};
+use crate::physics::output::OutputStage;
 
 /// Most channels the engine processes.
 pub const MAX_CHANNELS: usize = 2;
@@ -64,6 +65,18 @@ impl StageSettings {
 }
 
 impl StageSettings {
+    /// The settings for `stage` at `volume_db` (0 = maximum), with its limits and noise on or
+    /// off.
+    pub fn for_stage(stage: &OutputStage, volume_db: f64, limits: bool, noise_on: bool) -> Self {
+        StageSettings {
+            volume_gain: 10f64.powf(volume_db / 20.0),
+            limits,
+            rail_over_fs: stage.v_rail_peak / stage.v_fs_peak,
+            imax_over_fs: stage.i_max_peak / stage.v_fs_peak,
+            noise_on,
+        }
+    }
+
     /// Where the rail and current limits glide to: `NO_LIMIT` for none or with the limits off.
     fn limit_targets(&self) -> (f64, f64) {
         if self.limits {

@@ -192,6 +192,141 @@ impl MeasuredCurve {
     pub fn points(&self) -> &[ImpedancePoint] {
         &self.points
     }
+
+    /// Builds a curve from magnitudes alone (`(freq_hz, mag_ohm)`, rising frequencies), with
+    /// the phase of the minimum-phase impedance of that magnitude. A passive one-port's
+    /// impedance is positive-real, without zeros or poles in the right half-plane, so its
+    /// phase follows from its magnitude by Bode's gain–phase relation,
+    /// `φ(ω₀) = (1/π) ∫ (d ln|Z| / du) · ln coth(|u|/2) du` with `u = ln(ω/ω₀)`.
+    ///
+    /// ln|Z| is taken as piecewise linear in `u` on a grid of 48 points per octave, so each
+    /// piece contributes its slope times the kernel's integral over it, which is exact (a
+    /// dilogarithm). Below the curve |Z| is held (a headphone is resistive there); above it
+    /// the last third-octave's log-log slope continues, to infinity, which keeps the phase of
+    /// an impedance still rising at the curve's top end.
+    pub fn from_magnitude(points: &[(f64, f64)]) -> Result<Self, CurveError> {
+        let flat = MeasuredCurve::new(
+            points
+                .iter()
+                .map(|&(freq_hz, mag_ohm)| ImpedancePoint {
+                    freq_hz,
+                    mag_ohm,
+                    phase_deg: 0.0,
+                })
+                .collect(),
+        )?;
+        let p = &flat.points;
+        let (f_first, f_last) = (p[0].freq_hz, p[p.len() - 1].freq_hz);
+        // The end slope, d ln|Z| / d ln f, over the last third of an octave (at least one
+        // segment); a passive impedance's slope lies within ±1.
+        let last = p.len() - 1;
+        let from = p
+            .iter()
+            .rposition(|q| q.freq_hz <= f_last / 2f64.powf(1.0 / 3.0))
+            .unwrap_or(0)
+            .min(last - 1);
+        let end_slope = ((p[last].mag_ohm / p[from].mag_ohm).ln()
+            / (p[last].freq_hz / p[from].freq_hz).ln())
+        .clamp(-1.0, 1.0);
+        let ln_mag = |u: f64| {
+            let f = u.exp();
+            if f <= f_last {
+                flat.z_ohm(f).norm().ln()
+            } else {
+                p[last].mag_ohm.ln() + end_slope * (f / f_last).ln()
+            }
+        };
+        // The grid: 12 octaves below the curve, where ln|Z| is flat, to 12 above it; the
+        // kernel beyond 12 octaves weighs less than 1e-3 of its total. Its step is `du`, so
+        // the kernel's integrals between nodes come from one table.
+        let du = std::f64::consts::LN_2 / MIN_PHASE_POINTS_PER_OCTAVE;
+        let margin = (12.0 * MIN_PHASE_POINTS_PER_OCTAVE) as usize;
+        let span = ((f_last / f_first).ln() / du).ceil() as usize;
+        if span > MAX_MIN_PHASE_NODES {
+            return Err(CurveError(format!(
+                "a curve from {f_first} Hz to {f_last} Hz spans too many octaves"
+            )));
+        }
+        let n = span + 2 * margin;
+        let u_start = f_first.ln() - margin as f64 * du;
+        let slopes: Vec<f64> = (0..n)
+            .map(|k| {
+                let u = u_start + k as f64 * du;
+                (ln_mag(u + du) - ln_mag(u)) / du
+            })
+            .collect();
+        let table: Vec<f64> = (0..=n).map(|k| ln_coth_integral(k as f64 * du)).collect();
+        let quarter_pi2 = std::f64::consts::PI.powi(2) / 4.0;
+        // The phase at node j: each segment's slope times the kernel's integral over it, and
+        // the end slope continued past the grid's top.
+        let phase_at_node = |j: usize| {
+            let below: f64 = (0..j)
+                .map(|k| slopes[k] * (table[j - k] - table[j - k - 1]))
+                .sum();
+            let above: f64 = (j..n)
+                .map(|k| slopes[k] * (table[k + 1 - j] - table[k - j]))
+                .sum();
+            (below + above + end_slope * (quarter_pi2 - table[n - j])) / std::f64::consts::PI
+        };
+        let nodes: Vec<f64> = (margin..=margin + span + 1).map(phase_at_node).collect();
+        let points = p
+            .iter()
+            .map(|q| {
+                let x = (q.freq_hz / f_first).ln() / du;
+                let k = (x.floor().max(0.0) as usize).min(nodes.len() - 2);
+                let t = x - k as f64;
+                let phase_rad = nodes[k] * (1.0 - t) + nodes[k + 1] * t;
+                ImpedancePoint {
+                    phase_deg: phase_rad.to_degrees().clamp(-90.0, 90.0),
+                    ..*q
+                }
+            })
+            .collect();
+        MeasuredCurve::new(points)
+    }
+}
+
+/// Grid density of the minimum-phase integral.
+const MIN_PHASE_POINTS_PER_OCTAVE: f64 = 48.0;
+
+/// Most grid nodes a curve may span (40 octaves: far beyond any measurement).
+const MAX_MIN_PHASE_NODES: usize = 40 * 48;
+
+/// `∫_0^u ln coth(t/2) dt` for `u ≥ 0`: `Li₂(−e^{−u}) − Li₂(e^{−u}) + π²/4`.
+fn ln_coth_integral(u: f64) -> f64 {
+    let x = (-u).exp();
+    dilog(-x) - dilog(x) + std::f64::consts::PI.powi(2) / 4.0
+}
+
+/// The dilogarithm `Li₂(x)` for `x ∈ [−1, 1]`, to about 1e-15.
+fn dilog(x: f64) -> f64 {
+    let pi2_6 = std::f64::consts::PI.powi(2) / 6.0;
+    if x < 0.0 {
+        // Li₂(−y) = ½·Li₂(y²) − Li₂(y).
+        let y = -x;
+        return 0.5 * dilog(y * y) - dilog(y);
+    }
+    if x > 0.5 {
+        // Euler's reflection: Li₂(x) = π²/6 − ln x · ln(1 − x) − Li₂(1 − x).
+        let tail = if x < 1.0 {
+            x.ln() * (1.0 - x).ln()
+        } else {
+            0.0
+        };
+        return pi2_6 - tail - dilog(1.0 - x);
+    }
+    // The series converges at least as fast as 2^-k here.
+    let mut sum = 0.0;
+    let mut power = x;
+    for k in 1..=60 {
+        let term = power / (k * k) as f64;
+        sum += term;
+        if term.abs() < 1e-17 {
+            break;
+        }
+        power *= x;
+    }
+    sum
 }
 
 impl Impedance for MeasuredCurve {
@@ -248,6 +383,39 @@ mod tests {
         let load = Load::dynamic_driver(250.0, 0.0, 0.0, 0.0, 300.0, 95.0, 1.2);
         let z = load.z_ohm(95.0);
         assert!((z.re - 550.0).abs() < 1e-6 && z.im.abs() < 1e-6, "{z}");
+    }
+
+    #[test]
+    fn dilogarithm_matches_known_values() {
+        let pi2 = std::f64::consts::PI.powi(2);
+        assert!((dilog(1.0) - pi2 / 6.0).abs() < 1e-14);
+        assert!((dilog(-1.0) + pi2 / 12.0).abs() < 1e-14);
+        let ln2 = std::f64::consts::LN_2;
+        assert!((dilog(0.5) - (pi2 / 12.0 - ln2 * ln2 / 2.0)).abs() < 1e-14);
+        assert!((ln_coth_integral(60.0) - pi2 / 4.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn minimum_phase_recovers_a_drivers_phase_from_its_magnitude() {
+        // A dynamic driver with a bass resonance and a lossy voice coil, measured 10 Hz–40 kHz
+        // without phase: the derived phase follows the circuit's own.
+        let load = Load::dynamic_driver(32.0, 0.1e-3, 0.2e-3, 40.0, 40.0, 100.0, 1.5);
+        let mags: Vec<(f64, f64)> = log_spaced(10.0, 40_000.0, 400)
+            .map(|f| (f, load.z_ohm(f).norm()))
+            .collect();
+        let curve = MeasuredCurve::from_magnitude(&mags).unwrap();
+        // Up to 5 kHz the curve's end is far away; toward 20 kHz the lossy coil's slope is
+        // still steepening beyond the curve, which the continued end slope cannot know.
+        for (f_hi, bound_deg) in [(5_000.0, 1.0), (20_000.0, 2.0)] {
+            let worst_deg = log_spaced(20.0, f_hi, 200)
+                .map(|f| {
+                    (curve.z_ohm(f).arg() - load.z_ohm(f).arg())
+                        .to_degrees()
+                        .abs()
+                })
+                .fold(0.0, f64::max);
+            assert!(worst_deg < bound_deg, "to {f_hi} Hz: {worst_deg:.3}°");
+        }
     }
 
     #[test]

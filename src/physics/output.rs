@@ -174,9 +174,10 @@ pub struct OutputStage {
 }
 
 impl OutputStage {
-    /// An ideal output: 0 Ω, unlimited, silent, 1 V peak at full scale.
+    /// An ideal output: 0 Ω, unlimited, silent. Its full scale is set so high (1 kV peak) that
+    /// the volume control reaches any level a headphone can take before it runs out.
     pub const IDEAL: OutputStage = OutputStage {
-        v_fs_peak: 1.0,
+        v_fs_peak: 1000.0,
         source: TheveninSource {
             r_out_ohm: 0.0,
             coupling_cap_f: None,
@@ -199,6 +200,66 @@ impl OutputStage {
             level_vrms: v_fs_peak / SQRT_2 * 10f64.powf(-dr_db / 20.0),
             a_weighted,
             flicker_corner_hz,
+        }
+    }
+}
+
+/// An output described by the figures a user types (the plugin's custom slots, the command
+/// line's flags). Every absent figure is the ideal output's: a full scale beyond any
+/// headphone's needs, no rails, no current limit, no noise.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct OutputFigures {
+    /// EMF of a full-scale sine at maximum volume, dBu.
+    pub full_scale_dbu: Option<f64>,
+    /// Output resistance, ohms.
+    pub r_out_ohm: f64,
+    /// Series coupling capacitor, µF.
+    pub coupling_uf: Option<f64>,
+    /// Rail limit of the EMF, V peak.
+    pub rail_v_peak: Option<f64>,
+    /// Current limit, mA peak.
+    pub i_max_ma_peak: Option<f64>,
+    /// Dynamic range below a full-scale sine at maximum volume, dB, and whether A-weighted.
+    pub dynamic_range_db: Option<(f64, bool)>,
+    /// Noise floor after the volume control, dBV, and whether A-weighted.
+    pub noise_floor_dbv: Option<(f64, bool)>,
+    /// 1/f corner of both noise sources, Hz (0 = white only).
+    pub flicker_corner_hz: f64,
+}
+
+impl OutputFigures {
+    /// The output stage these figures describe.
+    pub fn stage(&self) -> OutputStage {
+        let v_fs_peak = self
+            .full_scale_dbu
+            .map_or(OutputStage::IDEAL.v_fs_peak, |dbu| {
+                dbu_to_vrms(dbu) * SQRT_2
+            });
+        OutputStage {
+            v_fs_peak,
+            source: TheveninSource {
+                r_out_ohm: self.r_out_ohm,
+                coupling_cap_f: self.coupling_uf.map(|uf| uf * 1e-6),
+            },
+            v_rail_peak: self.rail_v_peak.unwrap_or(f64::INFINITY),
+            i_max_peak: self.i_max_ma_peak.map_or(f64::INFINITY, |ma| ma * 1e-3),
+            noise_pre: self
+                .dynamic_range_db
+                .map_or(NoiseSpec::SILENT, |(dr_db, a_weighted)| {
+                    OutputStage::noise_from_dynamic_range(
+                        v_fs_peak,
+                        dr_db,
+                        a_weighted,
+                        self.flicker_corner_hz,
+                    )
+                }),
+            noise_post: self
+                .noise_floor_dbv
+                .map_or(NoiseSpec::SILENT, |(dbv, a_weighted)| NoiseSpec {
+                    level_vrms: dbv_to_vrms(dbv),
+                    a_weighted,
+                    flicker_corner_hz: self.flicker_corner_hz,
+                }),
         }
     }
 }
@@ -375,11 +436,10 @@ impl OperatingPoint<'_> {
     /// The deviation of `T` over the band: (span dB, frequency of the loudest point,
     /// frequency of the quietest point), normalised at 1 kHz.
     pub fn deviation_span(&self) -> (f64, f64, f64) {
-        let at_1k = self.stage.source.transfer(self.load, 1000.0).norm();
         let mut hi = (f64::NEG_INFINITY, 0.0);
         let mut lo = (f64::INFINITY, 0.0);
         for f in log_spaced(AUDIO_BAND_HZ.0, AUDIO_BAND_HZ.1, 400) {
-            let db = 20.0 * (self.stage.source.transfer(self.load, f).norm() / at_1k).log10();
+            let db = self.stage.source.deviation_db(self.load, f);
             if db > hi.0 {
                 hi = (db, f);
             }

@@ -30,6 +30,12 @@ impl TheveninSource {
         z_hp / (z_hp + self.z_out().z_ohm(freq_hz))
     }
 
+    /// The tonal deviation at `freq_hz`: `|T|` in dB relative to `|T|` at 1 kHz (what remains
+    /// once the broadband level loss is matched away).
+    pub fn deviation_db(&self, load: &dyn Impedance, freq_hz: f64) -> f64 {
+        20.0 * (self.transfer(load, freq_hz).norm() / self.transfer(load, 1000.0).norm()).log10()
+    }
+
     /// `T(s)` as numerator / denominator polynomials, when the load is a circuit.
     pub fn transfer_polys(&self, load: &dyn Impedance) -> Option<(Poly, Poly)> {
         let (n_hp, d_hp) = load.rational()?;
