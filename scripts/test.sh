@@ -5,7 +5,9 @@
 #
 # Needs: Rust (cargo) and Python 3. Installs the Python packages in tests/requirements.txt into
 # target/venv; if Python's venv module is missing and this runs as root, installs Debian's
-# python3-venv with apt-get (otherwise it says what to install).
+# python3-venv with apt-get (otherwise it says what to install). The editor tests
+# (scripts/gui_test.sh) install Debian's X server, window manager, screenshot tools and the
+# standalone's ALSA/JACK headers the same way.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -62,3 +64,6 @@ echo "unreadable state was logged: $(grep -c 'Error while deserializing state' t
 
 step "VST3 host tests (pedalboard)"
 target/venv/bin/python -m pytest -q tests/vst3_host.py
+
+step "Editor tests: the standalone and the VST3 editor under Xvfb (screenshots in target/gui/)"
+bash scripts/gui_test.sh

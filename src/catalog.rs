@@ -283,22 +283,17 @@ pub fn headphone_models() -> Vec<HeadphoneModel> {
 /// DT 770 Pro 80 ohm"; "Ω" and "ohm" are the same word). Otherwise the reason, in words,
 /// with the candidates when there are several.
 pub fn lookup(text: &str, names: &[String]) -> Result<usize, String> {
-    let norm = |s: &str| s.to_lowercase().replace('Ω', " ohm");
-    let t = norm(text.trim());
-    if let Some(k) = names.iter().position(|n| norm(n) == t) {
+    let t = normalised_name(text.trim());
+    if let Some(k) = names.iter().position(|n| normalised_name(n) == t) {
         return Ok(k);
     }
-    let words: Vec<&str> = t.split_whitespace().collect();
-    if words.is_empty() {
+    if t.split_whitespace().next().is_none() {
         return Err("an empty name".into());
     }
     let hits: Vec<usize> = names
         .iter()
         .enumerate()
-        .filter(|(_, n)| {
-            let n = norm(n);
-            words.iter().all(|w| n.contains(w))
-        })
+        .filter(|(_, n)| name_matches(n, text))
         .map(|(k, _)| k)
         .collect();
     match hits.as_slice() {
@@ -314,6 +309,20 @@ pub fn lookup(text: &str, names: &[String]) -> Result<usize, String> {
                 .join(", ")
         )),
     }
+}
+
+/// A name as names are compared: lower case, "Ω" (either code point) spelt "ohm".
+fn normalised_name(s: &str) -> String {
+    s.replace(['Ω', '\u{2126}'], " ohm").to_lowercase()
+}
+
+/// Whether `name` contains every word of `query` (case-insensitive; "Ω" and "ohm" alike). An
+/// empty query matches every name.
+pub fn name_matches(name: &str, query: &str) -> bool {
+    let n = normalised_name(name);
+    normalised_name(query)
+        .split_whitespace()
+        .all(|w| n.contains(w))
 }
 
 /// The catalog output that `text` names (see `lookup`).

@@ -14,6 +14,7 @@
 //! Every refusal names the line and the problem; nothing here panics on any input.
 
 use crate::physics::impedance::{ImpedancePoint, MeasuredCurve};
+use crate::physics::output::sens_db_spl_per_v_from_mw;
 use std::fmt;
 use std::path::Path;
 
@@ -353,6 +354,31 @@ fn clip(s: &str) -> String {
     out
 }
 
+/// A sensitivity as people write it: "102 dB/V", "97 dB/mW" (converted to dB SPL per volt
+/// with `z_1k_ohm`, the headphone's |Z| at 1 kHz).
+pub fn parse_sensitivity(s: &str, z_1k_ohm: f64) -> Result<f64, String> {
+    let t = s.to_lowercase().replace(' ', "");
+    let (num, per_mw) = if let Some(n) = t.strip_suffix("db/mw").or(t.strip_suffix("dbspl/mw")) {
+        (n, true)
+    } else if let Some(n) = t.strip_suffix("db/v").or(t.strip_suffix("dbspl/v")) {
+        (n, false)
+    } else {
+        return Err(format!(
+            "sensitivity '{s}': say the unit, \"dB/V\" or \"dB/mW\""
+        ));
+    };
+    let v: f64 = num
+        .parse()
+        .ok()
+        .filter(|v: &f64| v.is_finite())
+        .ok_or_else(|| format!("sensitivity '{s}': '{num}' is not a number"))?;
+    Ok(if per_mw {
+        sens_db_spl_per_v_from_mw(v, z_1k_ohm)
+    } else {
+        v
+    })
+}
+
 /// The curve as a `.zma` file (DATS / REW style: a comment header, then frequency, magnitude
 /// and phase per line), readable by `parse_impedance` and by REW.
 pub fn to_zma(curve: &MeasuredCurve, title: &str) -> String {
@@ -462,6 +488,24 @@ mod tests {
         let e = parse_impedance_bytes(b"20 30 1\n\xff\xfe 31 2\n").unwrap_err();
         assert_eq!(e.line, Some(2));
         assert!(e.message.contains("not text"), "{e}");
+    }
+
+    #[test]
+    fn sensitivities_in_both_units() {
+        assert_eq!(parse_sensitivity("102 dB/V", 300.0), Ok(102.0));
+        assert_eq!(parse_sensitivity("102dB SPL/V", 300.0), Ok(102.0));
+        // 1 mW into 32 Ω is 0.179 V: per volt is 15.05 dB more.
+        let v = parse_sensitivity("97 dB/mW", 32.0).unwrap();
+        assert!(
+            (v - (97.0 + 10.0 * (1000.0f64 / 32.0).log10())).abs() < 1e-9,
+            "{v}"
+        );
+        assert!(parse_sensitivity("97", 32.0).unwrap_err().contains("dB/V"));
+        assert!(
+            parse_sensitivity("loud dB/V", 32.0)
+                .unwrap_err()
+                .contains("not a number")
+        );
     }
 
     #[test]

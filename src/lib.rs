@@ -6,17 +6,22 @@
 pub mod analysis;
 pub mod catalog;
 pub mod dsp;
+pub mod editor;
 pub mod import;
+pub mod meters;
 pub mod params;
 pub mod physics;
 pub mod render;
 pub mod report;
+pub mod view;
 
 use dsp::design::DesignMode;
 use dsp::designer::{DesignRequest, DesignResult, Designer, design_for};
 use dsp::engine::{Engine, StageSettings};
+use dsp::test_signal::PinkNoise;
+use meters::{MeterReading, Meters};
 use nice_plug::prelude::*;
-use params::{LevelMode, LoadlineParams};
+use params::{LevelMode, LoadlineParams, TestSignal};
 use physics::headphones::HeadphoneModel;
 use physics::output::{Figures, OutputStage};
 use std::num::NonZeroU32;
@@ -43,6 +48,12 @@ pub struct Loadline {
     /// The latest figures, written by the designer thread and read by the editor; never
     /// touched by the audio thread.
     figures: Arc<Mutex<Option<Figures>>>,
+    /// The live meters (atomics), fed while an editor shows them.
+    meters: Arc<Meters>,
+    /// Asks the editor to redraw (an atomic flag: realtime-safe).
+    repaint: nice_plug_egui::RepaintNotifier,
+    /// The test signal's generators, one per channel.
+    pink: [PinkNoise; dsp::engine::MAX_CHANNELS],
 }
 
 impl Default for Loadline {
@@ -63,6 +74,9 @@ impl Default for Loadline {
             latency_samples: 0,
             target_volume: None,
             figures: Arc::new(Mutex::new(None)),
+            meters: Arc::new(Meters::default()),
+            repaint: nice_plug_egui::RepaintNotifier::new(),
+            pink: [PinkNoise::new(0x5EED_0001), PinkNoise::new(0x5EED_0002)],
         }
     }
 }
@@ -132,12 +146,20 @@ impl Plugin for Loadline {
     ];
 
     const SAMPLE_ACCURATE_AUTOMATION: bool = false;
-    type Editor = ();
+    type Editor = nice_plug_egui::EguiEditor<editor::EditorApp>;
     type SysExMessage = ();
     type BackgroundTask = ();
 
     fn params(&self) -> Arc<dyn Params> {
         self.params.clone()
+    }
+
+    fn editor(&mut self, _async_executor: AsyncExecutor<Self>) -> Option<Self::Editor> {
+        editor::create(
+            self.params.clone(),
+            self.meters.clone(),
+            self.repaint.clone(),
+        )
     }
 
     fn filter_state(state: &mut PluginState) {
@@ -239,7 +261,38 @@ impl Plugin for Loadline {
         let engine = self.engine.as_mut().expect("checked above");
         engine.set_stage(settings);
         engine.set_bypass(self.params.bypass.value());
-        engine.process(buffer.as_slice());
+        let buffers = buffer.as_slice();
+        if self.params.test_signal.value() == TestSignal::PinkNoise {
+            for (b, g) in buffers.iter_mut().zip(self.pink.iter_mut()) {
+                for v in b.iter_mut() {
+                    *v = g.next_sample();
+                }
+            }
+        }
+        let metering = self.meters.shown();
+        engine.set_metering(metering);
+        engine.process(buffers);
+        if metering {
+            // Volts per full-scale unit at this volume: what the limits and the load see.
+            let to_volts = req.stage.v_fs_peak * settings.volume_gain;
+            let peaks = engine.take_meter_peaks();
+            let mut reading = MeterReading {
+                emf_peak_v: peaks.emf * to_volts,
+                current_peak_a: peaks.current * to_volts,
+                clipped: engine.take_clipped_samples(),
+                ..MeterReading::default()
+            };
+            for b in buffers.iter() {
+                for &v in b.iter() {
+                    let volts = v as f64 * to_volts;
+                    reading.load_peak_v = reading.load_peak_v.max(volts.abs());
+                    reading.load_sum_sq_v2 += volts * volts;
+                }
+                reading.samples += b.len() as u64;
+            }
+            self.meters.publish(&reading);
+            self.repaint.request_repaint();
+        }
         // After the block: switching the limits changes the latency once the output has faded.
         let latency = engine.latency_samples() as u32;
         if latency != self.latency_samples {

@@ -6,12 +6,12 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
 use loadline::catalog::{self, find_headphone, find_output};
 use loadline::dsp::design::DesignMode;
-use loadline::import::{read_impedance_file, to_zma};
+use loadline::import::{parse_sensitivity, read_impedance_file, to_zma};
 use loadline::params::parse_with_unit;
 use loadline::physics::Impedance;
 use loadline::physics::headphones::{HeadphoneLoad, HeadphoneModel};
 use loadline::physics::impedance::MeasuredCurve;
-use loadline::physics::output::{OutputFigures, OutputStage, sens_db_spl_per_v_from_mw};
+use loadline::physics::output::{OutputFigures, OutputStage};
 use loadline::render::{Level, RenderSettings, render};
 use loadline::report::{Report, ResponsePoint, fmt_db, fmt_hz, fmt_sig, rank, response};
 use std::fmt::Write as _;
@@ -402,28 +402,6 @@ impl HeadphoneArgs {
     }
 }
 
-/// "102 dB/V", "97 dB/mW" (converted with |Z| at 1 kHz).
-fn parse_sensitivity(s: &str, z_1k_ohm: f64) -> Result<f64, String> {
-    let t = s.to_lowercase().replace(' ', "");
-    let (num, per_mw) = if let Some(n) = t.strip_suffix("db/mw").or(t.strip_suffix("dbspl/mw")) {
-        (n, true)
-    } else if let Some(n) = t.strip_suffix("db/v").or(t.strip_suffix("dbspl/v")) {
-        (n, false)
-    } else {
-        return Err(format!(
-            "sensitivity '{s}': say the unit, \"dB/V\" or \"dB/mW\""
-        ));
-    };
-    let v: f64 = num
-        .parse()
-        .map_err(|_| format!("sensitivity '{s}': '{num}' is not a number"))?;
-    Ok(if per_mw {
-        sens_db_spl_per_v_from_mw(v, z_1k_ohm)
-    } else {
-        v
-    })
-}
-
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match run(cli) {
@@ -647,12 +625,7 @@ fn write_file(path: &Path, bytes: &[u8]) -> Result<(), String> {
 
 /// The catalog, listed or filtered.
 fn list(what: ListWhat, search: Option<&str>, json: bool) -> Result<(), String> {
-    let matches = |name: &str| {
-        search.is_none_or(|s| {
-            let n = name.to_lowercase();
-            s.to_lowercase().split_whitespace().all(|w| n.contains(w))
-        })
-    };
+    let matches = |name: &str| search.is_none_or(|s| catalog::name_matches(name, s));
     let mut rows: Vec<serde_json::Value> = Vec::new();
     match what {
         ListWhat::Outputs => {

@@ -104,6 +104,22 @@ pub struct SlotParams {
     pub flicker_corner_hz: FloatParam,
 }
 
+/// The built-in test signal, played instead of the input.
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TestSignal {
+    /// The input plays.
+    #[id = "off"]
+    #[name = "Off (input)"]
+    Off,
+    /// Pink noise at −18 dBFS RMS: the level the target SPL refers to.
+    #[id = "pink"]
+    #[name = "Pink noise at the reference level"]
+    PinkNoise,
+}
+
+/// The editor's size in logical pixels when the project was saved.
+pub const EDITOR_DEFAULT_SIZE: [f32; 2] = [1100.0, 800.0];
+
 /// Every parameter of Loadline. Slot A keeps the ids of the single output of 0.1.x, so
 /// projects saved then reopen with their output as slot A's custom figures.
 #[derive(Params)]
@@ -155,6 +171,12 @@ pub struct LoadlineParams {
     /// The target SPL of the reference signal (pink noise at −18 dBFS RMS), dB SPL.
     #[id = "target"]
     pub target_spl_db: FloatParam,
+    /// A test signal to play instead of the input.
+    #[id = "testsig"]
+    pub test_signal: EnumParam<TestSignal>,
+    /// The editor's size, logical pixels (saved with the project).
+    #[persist = "editor-size"]
+    pub editor_size: Arc<Mutex<[f32; 2]>>,
 }
 
 /// A measured headphone curve the user imported, as the project saves it.
@@ -481,6 +503,8 @@ impl Default for LoadlineParams {
                 " dB SPL",
                 &["db spl", "dbspl", "db"],
             ),
+            test_signal: EnumParam::new("Test signal", TestSignal::Off),
+            editor_size: Arc::new(Mutex::new(EDITOR_DEFAULT_SIZE)),
         }
     }
 }

@@ -342,6 +342,20 @@ pub struct Engine {
     /// unclipped current, kept to be delayed by the clamps' latency.
     emf_delay: Vec<Vec<f64>>,
     voltage_delay: Vec<Vec<f64>>,
+    /// Whether the meters are fed (an editor is open): the current is then computed even
+    /// without a current limit.
+    metering: bool,
+    meter: MeterPeaks,
+}
+
+/// The largest magnitudes since the meters were last read, in units of `V_fs·volume` (volts
+/// for the EMF and the load voltage, amperes per volt for the current, as the limits see them).
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct MeterPeaks {
+    /// The EMF the output stage is asked for, before any limit.
+    pub emf: f64,
+    /// The current the load draws, before the current limit.
+    pub current: f64,
 }
 
 /// Seeds of the noise generators: per channel and source, fixed so renders repeat.
@@ -388,6 +402,8 @@ impl Engine {
             current_clip: vec![clip; channels],
             emf_delay: vec![vec![0.0; hist_len]; channels],
             voltage_delay: vec![vec![0.0; hist_len]; channels],
+            metering: false,
+            meter: MeterPeaks::default(),
         }
     }
 
@@ -488,6 +504,17 @@ impl Engine {
     /// tests).
     pub fn take_clipped_samples(&mut self) -> u64 {
         std::mem::take(&mut self.clipped_samples)
+    }
+
+    /// Feeds the meters (or stops): while on, the general path runs even when nothing else
+    /// needs it, so metering costs only while an editor shows it.
+    pub fn set_metering(&mut self, on: bool) {
+        self.metering = on;
+    }
+
+    /// The peaks since the last call (zero without metering).
+    pub fn take_meter_peaks(&mut self) -> MeterPeaks {
+        std::mem::take(&mut self.meter)
     }
 
     /// Requests bypass on or off: ramped while audio runs, at once before the first sample
@@ -597,6 +624,7 @@ impl Engine {
             }
         }
         let steady = self.pending.is_none()
+            && !self.metering
             && !self.limits_on
             && !stage.limits
             && self.switch_gain == 1.0
@@ -742,6 +770,10 @@ impl Engine {
                         }
                     }
                 }
+                if self.metering {
+                    let peak = e[..len].iter().fold(0.0f64, |m, v| m.max(v.abs()));
+                    self.meter.emf = self.meter.emf.max(peak);
+                }
                 let mut acted_emf = [false; MAX_BLOCK];
                 let mut acted_current = [false; MAX_BLOCK];
                 if limits {
@@ -772,9 +804,13 @@ impl Engine {
                     ch,
                     &e[..len],
                     &g_new[..len],
-                    current_limited.then_some(&mut current[..len]),
+                    (current_limited || self.metering).then_some(&mut current[..len]),
                     &mut voltage[..len],
                 );
+                if self.metering {
+                    let peak = current[..len].iter().fold(0.0f64, |m, v| m.max(v.abs()));
+                    self.meter.current = self.meter.current.max(peak);
+                }
                 for (k, v) in e[..len].iter().enumerate() {
                     self.emf_hist[ch][pos(k)] = *v;
                 }
@@ -947,6 +983,52 @@ mod tests {
         e.process(&mut [&mut l, &mut r]);
         assert_eq!(l, orig);
         assert_eq!(r, orig);
+    }
+
+    #[test]
+    fn meters_see_the_emf_and_the_current_the_load_draws() {
+        // 10 Ω into 30 Ω resistive: the current is e / 40 Ω, in A per full-scale volt.
+        let src = crate::physics::source::TheveninSource {
+            r_out_ohm: 10.0,
+            coupling_cap_f: None,
+        };
+        let load = crate::physics::impedance::Load::R(30.0);
+        let d = crate::dsp::design::design(
+            &src,
+            &load,
+            48_000.0,
+            crate::dsp::design::DesignMode::Exact,
+        )
+        .unwrap();
+        let mut e = Engine::new(1, d);
+        let mut x: Vec<f32> = (0..4800)
+            .map(|i| 0.5 * (2.0 * std::f32::consts::PI * 1000.0 * i as f32 / 48_000.0).sin())
+            .collect();
+        let dry = x.clone();
+        e.process(&mut [&mut x.clone()]);
+        assert_eq!(
+            e.take_meter_peaks(),
+            MeterPeaks::default(),
+            "off until asked"
+        );
+        e.reset();
+        e.set_metering(true);
+        e.process(&mut [&mut x]);
+        let m = e.take_meter_peaks();
+        assert!((m.emf - 0.5).abs() < 1e-4, "{m:?}");
+        // Within the design's own accuracy (0.05 dB is 0.6 %).
+        assert!((m.current * 40.0 / 0.5 - 1.0).abs() < 0.006, "{m:?}");
+        // The output is what the steady path gives: metering changes nothing heard.
+        let mut plain = Engine::new(1, d);
+        let mut y = dry.clone();
+        plain.process(&mut [&mut y]);
+        let worst = x
+            .iter()
+            .zip(&y)
+            .map(|(a, b)| (a - b).abs())
+            .fold(0.0, f32::max);
+        assert!(worst < 1e-6, "{worst}");
+        assert_eq!(e.take_meter_peaks(), MeterPeaks::default(), "taken");
     }
 
     #[test]

@@ -5,3 +5,4 @@ pub mod designer;
 pub mod engine;
 pub mod noise;
 pub mod oversample;
+pub mod test_signal;

@@ -1,0 +1,832 @@
+//! The editor (nice-plug-egui, egui_plot): pickers, the A / B / Ideal switch, the impedance and
+//! deviation plots, the live meters and the verdict. What it shows is computed in `view` and
+//! `report`; this file lays it out. It reads the meters from atomics and never touches the
+//! audio thread otherwise.
+
+use crate::catalog;
+use crate::import::{parse_sensitivity, read_impedance_file};
+use crate::meters::Meters;
+use crate::params::{
+    CUSTOM_OUTPUT, EDITOR_DEFAULT_SIZE, Heard, ImportedHeadphone, LevelMode, LoadlineParams,
+    SlotParams, headphone_model, imported_headphone_choice, output_choice_name,
+};
+use crate::physics::Impedance;
+use crate::physics::headphones::HeadphoneModel;
+use crate::physics::output::{OperatingPoint, OutputStage};
+use crate::report::{Report, fmt_sig};
+use crate::view::{self, Curves, MeterScale, MeterState, tips};
+use egui::{Color32, RichText};
+use egui_plot::{GridInput, GridMark, HoverPosition, Legend, Line, Plot};
+use nice_plug::context::gui::GuiContext;
+use nice_plug::prelude::*;
+use nice_plug_egui::{EguiEditor, EguiEditorState, EguiNiceSettings, NiceEguiApp, RepaintNotifier};
+use std::sync::Arc;
+use std::time::Instant;
+
+/// Colours of outputs A and B in the plots and the switch.
+const COLOUR_A: Color32 = Color32::from_rgb(80, 160, 255);
+const COLOUR_B: Color32 = Color32::from_rgb(255, 150, 60);
+const COLOUR_IDEAL: Color32 = Color32::from_rgb(150, 210, 120);
+const COLOUR_WARN: Color32 = Color32::from_rgb(255, 90, 80);
+
+/// Height of the top bar (the switch and two lines of verdict), logical pixels.
+const TOP_BAR_HEIGHT: f32 = 78.0;
+
+/// How long the meters ignore readings after the settings change (a new design takes a few
+/// milliseconds to arrive, and blocks in flight were processed with the old settings).
+const METER_SETTLE: std::time::Duration = std::time::Duration::from_millis(150);
+
+/// Smallest editor size, logical pixels.
+const MIN_SIZE: [f32; 2] = [900.0, 600.0];
+
+/// Builds the editor; its size comes from (and goes back to) the saved state.
+pub fn create(
+    params: Arc<LoadlineParams>,
+    meters: Arc<Meters>,
+    repaint: RepaintNotifier,
+) -> Option<EguiEditor<EditorApp>> {
+    let [w, h] = *params.editor_size.lock().unwrap_or_else(|e| e.into_inner());
+    let (w, h) = if w.is_finite() && h.is_finite() && w >= MIN_SIZE[0] && h >= MIN_SIZE[1] {
+        (w, h)
+    } else {
+        (EDITOR_DEFAULT_SIZE[0], EDITOR_DEFAULT_SIZE[1])
+    };
+    let state = EguiEditorState::from_size(
+        nice_plug::editor::dpi::LogicalSize::new(w as f64, h as f64),
+        1.0,
+    );
+    let settings = EguiNiceSettings::new()
+        .with_tile("Loadline")
+        .with_resize_hint(ResizeHint::resizable().with_min_logical_size(
+            nice_plug::editor::dpi::LogicalSize::new(MIN_SIZE[0], MIN_SIZE[1]),
+        ));
+    nice_plug_egui::create_egui_editor(state, repaint, settings, EditorApp::new(params, meters))
+}
+
+/// What the plots and verdicts were computed for.
+#[derive(Debug, Clone, PartialEq)]
+struct Inputs {
+    stage_a: OutputStage,
+    stage_b: OutputStage,
+    headphone: usize,
+    imported_generation: u32,
+    target_spl_db: f64,
+}
+
+/// What was computed for `Inputs`.
+struct Computed {
+    inputs: Inputs,
+    headphone: HeadphoneModel,
+    curves: Curves,
+    report_a: Report,
+    report_b: Report,
+}
+
+/// The editor's state between frames.
+pub struct EditorApp {
+    params: Arc<LoadlineParams>,
+    meters: Arc<Meters>,
+    gui: Option<GuiContext>,
+    catalog_models: Vec<HeadphoneModel>,
+    output_names: Vec<String>,
+    headphone_names: Vec<String>,
+    /// The pickers' search texts: headphone, output A, output B.
+    search: [String; 3],
+    meter: MeterState,
+    /// Readings before this instant are dropped: they were measured with the settings just
+    /// changed.
+    meter_settle_until: Option<Instant>,
+    last_frame: Option<Instant>,
+    computed: Option<Computed>,
+    show_phase: bool,
+    import_path: String,
+    import_sens: String,
+    /// The last import's outcome: (ok, message).
+    import_message: Option<(bool, String)>,
+}
+
+impl EditorApp {
+    fn new(params: Arc<LoadlineParams>, meters: Arc<Meters>) -> Self {
+        let output_names = (0..=catalog::outputs().len() as i32)
+            .map(output_choice_name)
+            .collect();
+        let headphone_names = catalog::headphones()
+            .iter()
+            .map(|h| h.name())
+            .chain(std::iter::once(
+                crate::params::IMPORTED_HEADPHONE_NAME.to_string(),
+            ))
+            .collect();
+        EditorApp {
+            params,
+            meters,
+            gui: None,
+            catalog_models: catalog::headphone_models(),
+            output_names,
+            headphone_names,
+            search: Default::default(),
+            meter: MeterState::default(),
+            meter_settle_until: None,
+            last_frame: None,
+            computed: None,
+            show_phase: false,
+            import_path: String::new(),
+            import_sens: String::new(),
+            import_message: None,
+        }
+    }
+
+    /// Recomputes the plots and reports when what they depend on changed.
+    fn refresh(&mut self) {
+        let p = &self.params;
+        let headphone = p.headphone.value() as usize;
+        let inputs = Inputs {
+            stage_a: p.slot_stage(Heard::A),
+            stage_b: p.slot_stage(Heard::B),
+            headphone,
+            imported_generation: p.imported.generation(),
+            target_spl_db: p.target_spl_db.value() as f64,
+        };
+        if self.computed.as_ref().is_some_and(|c| c.inputs == inputs) {
+            return;
+        }
+        // Held peaks belong to what was heard before; the clip light keeps its news.
+        self.meter = MeterState {
+            clip_held: self.meter.clip_held,
+            ..MeterState::default()
+        };
+        self.meter_settle_until = Some(Instant::now() + METER_SETTLE);
+        let hp = headphone_model(headphone, &self.catalog_models, &p.imported);
+        let name = |choice: i32| output_choice_name(choice);
+        let name_a = slot_name(&name(p.output_a.value()), "A");
+        let name_b = slot_name(&name(p.output_b.value()), "B");
+        self.computed = Some(Computed {
+            curves: view::curves(&inputs.stage_a, &inputs.stage_b, &hp.load),
+            report_a: Report::new(&name_a, &inputs.stage_a, &hp, inputs.target_spl_db),
+            report_b: Report::new(&name_b, &inputs.stage_b, &hp, inputs.target_spl_db),
+            headphone: hp,
+            inputs,
+        });
+    }
+
+    /// Sets a parameter as one gesture.
+    fn set<P: Param>(&self, param: &P, value: P::Plain) {
+        if let Some(gui) = &self.gui {
+            let setter = gui.param_setter();
+            setter.begin_set_parameter(param);
+            setter.set_parameter(param, value);
+            setter.end_set_parameter(param);
+        }
+    }
+
+    fn top_bar(&mut self, ui: &mut egui::Ui) {
+        let heard = self.params.heard.value();
+        ui.horizontal(|ui| {
+            ui.heading(RichText::new("Loadline").strong());
+            ui.add_space(16.0);
+            for (choice, label, colour) in [
+                (Heard::A, "A", COLOUR_A),
+                (Heard::B, "B", COLOUR_B),
+                (Heard::Ideal, "Ideal", COLOUR_IDEAL),
+            ] {
+                let on = heard == choice;
+                let text = RichText::new(format!("  {label}  ")).size(24.0).strong();
+                let text = if on {
+                    text.color(Color32::BLACK)
+                } else {
+                    text.color(colour)
+                };
+                let button = egui::Button::new(text).fill(if on {
+                    colour
+                } else {
+                    ui.visuals().widgets.inactive.bg_fill
+                });
+                if ui
+                    .add(button)
+                    .on_hover_text("Which output you hear: A, B, or the ideal reference (0 Ω, unlimited, silent)")
+                    .clicked()
+                {
+                    self.set(&self.params.heard, choice);
+                }
+            }
+            ui.add_space(12.0);
+            let mut matched = self.params.level_match.value();
+            if ui
+                .checkbox(&mut matched, RichText::new("Level match").size(16.0))
+                .on_hover_text(tips::LEVEL_MATCH)
+                .changed()
+            {
+                self.set(&self.params.level_match, matched);
+            }
+            ui.add_space(12.0);
+            let clip = self.meter.clip_held;
+            let light = egui::Button::new(RichText::new(" CLIP ").strong().color(if clip {
+                Color32::WHITE
+            } else {
+                Color32::GRAY
+            }))
+            .fill(if clip {
+                COLOUR_WARN
+            } else {
+                ui.visuals().widgets.inactive.bg_fill
+            });
+            if ui
+                .add(light)
+                .on_hover_text("Lights when a limit acted (rails, current, full scale) and holds; click to reset")
+                .clicked()
+            {
+                self.meter.clip_held = false;
+            }
+        });
+        if let Some(c) = &self.computed {
+            let (text, short) = match heard {
+                Heard::A => (c.report_a.verdict.clone(), c.report_a.short_db > 0.0),
+                Heard::B => (c.report_b.verdict.clone(), c.report_b.short_db > 0.0),
+                Heard::Ideal => (
+                    format!(
+                        "Ideal reference: {} driven from 0 Ω, unlimited and silent",
+                        c.headphone.name
+                    ),
+                    false,
+                ),
+            };
+            ui.label(RichText::new(text).size(15.0).color(if short {
+                COLOUR_WARN
+            } else {
+                COLOUR_IDEAL
+            }));
+        }
+    }
+
+    fn pickers(&mut self, ui: &mut egui::Ui) {
+        ui.label(RichText::new("Headphone").strong().size(16.0));
+        let current = self.params.headphone.value() as usize;
+        if let Some(k) = picker(
+            ui,
+            "hp",
+            &self.headphone_names,
+            current,
+            &mut self.search[0],
+        ) {
+            self.set(&self.params.headphone, k as i32);
+        }
+        if let Some(c) = &self.computed {
+            // One line, cut short if need be: the layout below must not move.
+            ui.add(
+                egui::Label::new(format!(
+                    "{}; {:.1} dB SPL/V; |Z| {} Ω at 1 kHz",
+                    c.headphone.kind,
+                    c.headphone.sens_db_spl_per_v,
+                    fmt_sig(c.headphone.load.z_ohm(1000.0).norm())
+                ))
+                .truncate(),
+            );
+        }
+        self.import_section(ui);
+        ui.separator();
+        self.output_section(ui, Heard::A);
+        ui.separator();
+        self.output_section(ui, Heard::B);
+        ui.separator();
+        self.level_section(ui);
+    }
+
+    fn import_section(&mut self, ui: &mut egui::Ui) {
+        egui::CollapsingHeader::new("Import a measured curve")
+            .id_salt("import")
+            .show(ui, |ui| {
+                ui.label("REW / ARTA .txt, DATS .zma or CSV (Hz, Ω[, degrees])");
+                ui.add(
+                    egui::TextEdit::singleline(&mut self.import_path)
+                        .hint_text("/path/to/headphone.zma")
+                        .desired_width(f32::INFINITY),
+                );
+                ui.horizontal(|ui| {
+                    ui.label("Sensitivity").on_hover_text(tips::DB_SPL);
+                    ui.add(
+                        egui::TextEdit::singleline(&mut self.import_sens)
+                            .hint_text("102 dB/V or 97 dB/mW")
+                            .desired_width(140.0),
+                    );
+                    if ui.button("Load curve").clicked() {
+                        self.import_message = Some(self.import());
+                    }
+                });
+                if let Some((ok, msg)) = &self.import_message {
+                    ui.label(RichText::new(msg).color(if *ok {
+                        COLOUR_IDEAL
+                    } else {
+                        COLOUR_WARN
+                    }));
+                }
+            });
+    }
+
+    /// Reads the file, and only if it is good makes it the headphone: a bad file leaves the
+    /// headphone playing as it was.
+    fn import(&mut self) -> (bool, String) {
+        let path = std::path::PathBuf::from(self.import_path.trim());
+        let curve = match read_impedance_file(&path) {
+            Ok(c) => c,
+            Err(e) => return (false, format!("Not loaded: {e}")),
+        };
+        let z_1k = curve.curve.z_ohm(1000.0).norm();
+        let sens = if self.import_sens.trim().is_empty() {
+            match &self.computed {
+                Some(c) => c.headphone.sens_db_spl_per_v,
+                None => return (false, "Not loaded: give a sensitivity".into()),
+            }
+        } else {
+            match parse_sensitivity(&self.import_sens, z_1k) {
+                Ok(s) => s,
+                Err(e) => return (false, format!("Not loaded: {e}")),
+            }
+        };
+        let name = path
+            .file_name()
+            .map_or_else(|| "imported".into(), |n| n.to_string_lossy().to_string());
+        let points = curve.curve.points().len();
+        let notes = curve.notes.join("; ");
+        self.params
+            .imported
+            .set(Some(ImportedHeadphone::new(&name, sens, &curve)));
+        self.set(&self.params.headphone, imported_headphone_choice());
+        (
+            true,
+            format!(
+                "Loaded {name}: {points} points, {sens:.1} dB SPL/V{}{notes}",
+                if notes.is_empty() { "" } else { "; " }
+            ),
+        )
+    }
+
+    fn output_section(&mut self, ui: &mut egui::Ui, which: Heard) {
+        let (param, slot, letter, colour, search) = match which {
+            Heard::B => (&self.params.output_b, &self.params.slot_b, "B", COLOUR_B, 2),
+            _ => (&self.params.output_a, &self.params.slot_a, "A", COLOUR_A, 1),
+        };
+        ui.label(
+            RichText::new(format!("Output {letter}"))
+                .strong()
+                .size(16.0)
+                .color(colour),
+        );
+        let current = param.value() as usize;
+        let mut search_text = std::mem::take(&mut self.search[search]);
+        let picked = picker(ui, letter, &self.output_names, current, &mut search_text);
+        self.search[search] = search_text;
+        if let Some(k) = picked {
+            self.set(param, k as i32);
+        }
+        if let Some(c) = &self.computed {
+            let r = if which == Heard::B {
+                &c.report_b
+            } else {
+                &c.report_a
+            };
+            // Two lines of fixed height, whatever the figures: the layout below must not move.
+            ui.horizontal(|ui| {
+                ui.label(format!("{} Ω output", fmt_sig(r.r_out_ohm)))
+                    .on_hover_text(tips::OUTPUT_IMPEDANCE);
+                ui.label("·");
+                ui.label(format!("damping factor {:.1}", r.damping_factor))
+                    .on_hover_text(tips::DAMPING_FACTOR);
+                ui.label("·");
+                ui.label(format!(
+                    "1/8 rule {}",
+                    if r.eighth_rule_passes {
+                        "met"
+                    } else {
+                        "broken"
+                    }
+                ))
+                .on_hover_text(tips::EIGHTH_RULE);
+            });
+            ui.add(
+                egui::Label::new(format!(
+                    "clean peaks up to {:.0} dB SPL at full volume",
+                    r.peak_spl_db
+                ))
+                .truncate(),
+            )
+            .on_hover_text(tips::DB_SPL);
+        }
+        if param.value() == CUSTOM_OUTPUT {
+            self.custom_figures(ui, slot, letter);
+        }
+    }
+
+    fn custom_figures(&self, ui: &mut egui::Ui, slot: &SlotParams, letter: &str) {
+        let Some(gui) = &self.gui else {
+            return;
+        };
+        let setter = gui.param_setter();
+        egui::Grid::new(format!("custom-{letter}"))
+            .num_columns(2)
+            .spacing([8.0, 2.0])
+            .show(ui, |ui| {
+                let row = |ui: &mut egui::Ui, label: &str, tip: &str, widget: &mut dyn FnMut(&mut egui::Ui)| {
+                    ui.label(label).on_hover_text(tip);
+                    widget(ui);
+                    ui.end_row();
+                };
+                row(ui, "Output impedance", tips::OUTPUT_IMPEDANCE, &mut |ui| {
+                    ui.add(nice_plug_egui::widgets::ParamSlider::for_param(&slot.r_out_ohm, &setter));
+                });
+                row(ui, "Coupling capacitor", "A series capacitor, as on many phones and laptops: it costs bass on low-impedance loads", &mut |ui| {
+                    ui.horizontal(|ui| {
+                        let mut on = slot.cap_on.value();
+                        if ui.checkbox(&mut on, "").changed() {
+                            setter.begin_set_parameter(&slot.cap_on);
+                            setter.set_parameter(&slot.cap_on, on);
+                            setter.end_set_parameter(&slot.cap_on);
+                        }
+                        ui.add(nice_plug_egui::widgets::ParamSlider::for_param(&slot.cap_uf, &setter));
+                    });
+                });
+                row(ui, "Full-scale level", tips::DBU, &mut |ui| {
+                    ui.add(nice_plug_egui::widgets::ParamSlider::for_param(&slot.full_scale_dbu, &setter));
+                });
+                row(ui, "Rail limit", "The highest voltage the output stage can swing", &mut |ui| {
+                    ui.add(nice_plug_egui::widgets::ParamSlider::for_param(&slot.rail_v_peak, &setter));
+                });
+                row(ui, "Current limit", "The most current the output stage can deliver", &mut |ui| {
+                    ui.add(nice_plug_egui::widgets::ParamSlider::for_param(&slot.i_max_ma_peak, &setter));
+                });
+                row(ui, "Dynamic range", "Noise before the volume control, below a full-scale sine", &mut |ui| {
+                    ui.add(nice_plug_egui::widgets::ParamSlider::for_param(&slot.dynamic_range_db, &setter));
+                });
+                row(ui, "Noise floor", tips::NOISE_FLOOR, &mut |ui| {
+                    ui.add(nice_plug_egui::widgets::ParamSlider::for_param(&slot.noise_floor_dbv, &setter));
+                });
+            });
+    }
+
+    fn level_section(&mut self, ui: &mut egui::Ui) {
+        let Some(gui) = &self.gui else {
+            return;
+        };
+        let setter = gui.param_setter();
+        let p = &self.params;
+        ui.label(RichText::new("Level").strong().size(16.0));
+        egui::Grid::new("level")
+            .num_columns(2)
+            .spacing([8.0, 2.0])
+            .show(ui, |ui| {
+                ui.label("Set by");
+                ui.horizontal(|ui| {
+                    for (mode, label) in [(LevelMode::Volume, "Volume"), (LevelMode::TargetSpl, "Target SPL")] {
+                        if ui.selectable_label(p.level_mode.value() == mode, label).clicked() {
+                            setter.begin_set_parameter(&p.level_mode);
+                            setter.set_parameter(&p.level_mode, mode);
+                            setter.end_set_parameter(&p.level_mode);
+                        }
+                    }
+                });
+                ui.end_row();
+                ui.label("Target SPL").on_hover_text(tips::DB_SPL);
+                ui.add(nice_plug_egui::widgets::ParamSlider::for_param(&p.target_spl_db, &setter));
+                ui.end_row();
+                ui.label("Volume");
+                ui.add(nice_plug_egui::widgets::ParamSlider::for_param(&p.volume_db, &setter));
+                ui.end_row();
+                for (param, label, tip) in [
+                    (&p.limits_on, "Output limits", "Clip where the output's rails, current limit and full scale say (oversampled, so it does not alias)"),
+                    (&p.noise_on, "Output noise", tips::NOISE_FLOOR),
+                ] {
+                    ui.label(label).on_hover_text(tip);
+                    let mut on = param.value();
+                    if ui.checkbox(&mut on, "").changed() {
+                        setter.begin_set_parameter(param);
+                        setter.set_parameter(param, on);
+                        setter.end_set_parameter(param);
+                    }
+                    ui.end_row();
+                }
+                ui.label("Test signal").on_hover_text("Pink noise at −18 dBFS RMS, the level the target SPL refers to, instead of the input");
+                let mut pink = p.test_signal.value() == crate::params::TestSignal::PinkNoise;
+                if ui.checkbox(&mut pink, "pink noise").changed() {
+                    let v = if pink {
+                        crate::params::TestSignal::PinkNoise
+                    } else {
+                        crate::params::TestSignal::Off
+                    };
+                    setter.begin_set_parameter(&p.test_signal);
+                    setter.set_parameter(&p.test_signal, v);
+                    setter.end_set_parameter(&p.test_signal);
+                }
+                ui.end_row();
+                ui.label("Mode");
+                ui.add(nice_plug_egui::widgets::ParamSlider::for_param(&p.mode, &setter));
+                ui.end_row();
+            });
+        // With the volume set by hand, what it gives (the verdict above is for the target).
+        if p.level_mode.value() == LevelMode::Volume
+            && let Some(c) = &self.computed
+        {
+            let stage = match p.heard.value() {
+                Heard::A => c.inputs.stage_a,
+                Heard::B => c.inputs.stage_b,
+                Heard::Ideal => OutputStage::IDEAL,
+            };
+            let f = OperatingPoint {
+                stage: &stage,
+                load: &c.headphone.load,
+                sens_db_spl_per_v: c.headphone.sens_db_spl_per_v,
+                volume_db: p.volume_db.value() as f64,
+            }
+            .figures();
+            let text = view::volume_text(f.reference_spl_db, f.headroom_db);
+            let colour = if f.headroom_db < 17.95 {
+                COLOUR_WARN
+            } else {
+                COLOUR_IDEAL
+            };
+            ui.label(RichText::new(text).color(colour))
+                .on_hover_text(tips::HEADROOM);
+        }
+    }
+
+    fn plots(&mut self, ui: &mut egui::Ui) {
+        let Some(c) = &self.computed else {
+            return;
+        };
+        let heard = self.params.heard.value();
+        let h = (ui.available_height() - 30.0).max(200.0);
+        ui.horizontal(|ui| {
+            ui.checkbox(&mut self.show_phase, "phase");
+            ui.label(RichText::new(format!("{}: impedance", c.headphone.name)).strong());
+        });
+        let z = Line::new("|Z| (Ω)", c.curves.z_mag_ohm.clone())
+            .color(Color32::LIGHT_GRAY)
+            .width(2.0);
+        let z_plot = log_freq_plot("impedance", "Ω").height(h * 0.42);
+        if self.show_phase {
+            ui.columns(2, |cols| {
+                z_plot
+                    .width(cols[0].available_width())
+                    .show(&mut cols[0], |p| p.line(z));
+                log_freq_plot("phase", "°")
+                    .height(h * 0.42)
+                    .include_y(-90.0)
+                    .include_y(90.0)
+                    .show(&mut cols[1], |p| {
+                        p.line(
+                            Line::new("phase (°)", c.curves.z_phase_deg.clone())
+                                .color(Color32::GRAY)
+                                .width(2.0),
+                        )
+                    });
+            });
+        } else {
+            z_plot.include_y(0.0).show(ui, |p| p.line(z));
+        }
+        ui.label(RichText::new("Tonal deviation A and B cause (dB, relative to 1 kHz)").strong());
+        let width = |slot| if heard == slot { 3.5 } else { 1.5 };
+        let a = Line::new(c.report_a.output.clone(), c.curves.deviation_a_db.clone())
+            .color(COLOUR_A)
+            .width(width(Heard::A))
+            .highlight(heard == Heard::A);
+        let b = Line::new(c.report_b.output.clone(), c.curves.deviation_b_db.clone())
+            .color(COLOUR_B)
+            .width(width(Heard::B))
+            .highlight(heard == Heard::B);
+        log_freq_plot("deviation", "dB")
+            .height(h * 0.48)
+            .include_y(-1.0)
+            .include_y(1.0)
+            .legend(Legend::default())
+            .show(ui, |p| {
+                p.line(a);
+                p.line(b);
+            });
+    }
+
+    fn meters_panel(&mut self, ui: &mut egui::Ui) {
+        let now = Instant::now();
+        let dt = self
+            .last_frame
+            .map_or(0.0, |t| now.duration_since(t).as_secs_f64());
+        self.last_frame = Some(now);
+        let reading = self.meters.take();
+        if self.meter_settle_until.is_none_or(|t| now >= t) {
+            self.meter.update(&reading, dt);
+        }
+        let Some(c) = &self.computed else {
+            return;
+        };
+        let p = &self.params;
+        let heard = p.heard.value();
+        let stage = match heard {
+            Heard::A => c.inputs.stage_a,
+            Heard::B => c.inputs.stage_b,
+            Heard::Ideal => OutputStage::IDEAL,
+        };
+        let report = match heard {
+            Heard::B => &c.report_b,
+            _ => &c.report_a,
+        };
+        let volume_db = match p.level_mode.value() {
+            LevelMode::Volume => p.volume_db.value() as f64,
+            LevelMode::TargetSpl => report.volume_db,
+        };
+        let scale = MeterScale::new(
+            &stage,
+            10f64.powf(volume_db / 20.0),
+            c.headphone.sens_db_spl_per_v,
+        );
+        let d = self.meter.display(&scale);
+        let bar = |ui: &mut egui::Ui, label: &str, tip: &str, (frac, text): &(f64, String)| {
+            ui.label(RichText::new(label).strong()).on_hover_text(tip);
+            let colour = if *frac >= 1.0 {
+                COLOUR_WARN
+            } else if *frac > 0.7 {
+                Color32::from_rgb(230, 200, 60)
+            } else {
+                Color32::from_rgb(60, 140, 80)
+            };
+            ui.add(
+                egui::ProgressBar::new(frac.clamp(0.0, 1.0) as f32)
+                    .text(RichText::new(text).color(Color32::WHITE))
+                    .fill(colour)
+                    .desired_width(330.0),
+            );
+        };
+        ui.add_space(4.0);
+        ui.horizontal(|ui| {
+            bar(
+                ui,
+                "Voltage",
+                "The EMF the output is asked for, against the rails or full scale",
+                &d.voltage,
+            );
+            ui.add_space(16.0);
+            bar(
+                ui,
+                "Current",
+                "The current the headphone draws, against the output's limit",
+                &d.current,
+            );
+        });
+        ui.horizontal(|ui| {
+            let noise = view::noise_text(if heard == Heard::Ideal {
+                f64::NEG_INFINITY
+            } else {
+                report.noise_floor_db_spl_a
+            });
+            for (label, tip, value) in [
+                ("Headroom", tips::HEADROOM, d.headroom.1.as_str()),
+                ("SPL", tips::DB_SPL, d.spl.as_str()),
+                ("Noise floor", tips::NOISE_FLOOR, noise.as_str()),
+            ] {
+                ui.label(RichText::new(label).strong()).on_hover_text(tip);
+                ui.label(value);
+                ui.add_space(14.0);
+            }
+            ui.label(RichText::new("Volume").strong());
+            ui.label(format!("{volume_db:.1} dB"));
+        });
+        ui.add_space(2.0);
+    }
+}
+
+/// "Output A: Focusrite …" style name of a slot's output.
+fn slot_name(choice_name: &str, letter: &str) -> String {
+    if choice_name == "Custom" {
+        format!("Custom output {letter}")
+    } else {
+        choice_name.to_string()
+    }
+}
+
+/// A searchable picker: the current choice as a drop-down of every name matching the search
+/// text beside it; Enter picks the only match. Returns the index picked this frame.
+fn picker(
+    ui: &mut egui::Ui,
+    id: &str,
+    names: &[String],
+    current: usize,
+    query: &mut String,
+) -> Option<usize> {
+    let mut picked = None;
+    ui.horizontal(|ui| {
+        let search = ui.add(
+            egui::TextEdit::singleline(query)
+                .id_salt(format!("{id}-search"))
+                .hint_text("type to search")
+                .desired_width(110.0),
+        );
+        // After the text edit: this frame's typing counts.
+        let hits = view::matching(names, query);
+        if search.lost_focus()
+            && ui.input(|i| i.key_pressed(egui::Key::Enter))
+            && let [k] = hits.as_slice()
+        {
+            picked = Some(*k);
+        }
+        egui::ComboBox::from_id_salt(format!("{id}-pick"))
+            .width(ui.available_width() - 8.0)
+            .selected_text(names.get(current).cloned().unwrap_or_default())
+            .height(360.0)
+            .show_ui(ui, |ui| {
+                for &k in &hits {
+                    if ui.selectable_label(k == current, &names[k]).clicked() {
+                        picked = Some(k);
+                    }
+                }
+            });
+    });
+    if picked.is_some() {
+        query.clear();
+    }
+    picked
+}
+
+/// Grid marks at 1–9 × each decade, for x = log10(f).
+fn log_freq_marks(input: GridInput) -> Vec<GridMark> {
+    let (lo, hi) = input.bounds;
+    let mut marks = Vec::new();
+    for decade in (lo.floor() as i32 - 1)..=(hi.ceil() as i32) {
+        for k in 1..10 {
+            let value = decade as f64 + (k as f64).log10();
+            if (lo..=hi).contains(&value) {
+                marks.push(GridMark {
+                    value,
+                    step_size: if k == 1 { 1.0 } else { 0.1 },
+                });
+            }
+        }
+    }
+    marks
+}
+
+/// A plot over log frequency, 20 Hz–20 kHz, with hover read-outs in `unit`.
+fn log_freq_plot<'a>(id: &'a str, unit: &'a str) -> Plot<'a> {
+    Plot::new(id)
+        .x_grid_spacer(log_freq_marks)
+        .x_axis_formatter(|mark, _| {
+            let k = 10f64.powf(mark.value - mark.value.floor()).round() as i32;
+            if matches!(k, 1 | 2 | 5) {
+                view::freq_label(mark.value)
+            } else {
+                String::new()
+            }
+        })
+        .default_x_bounds(20f64.log10(), 20_000f64.log10())
+        .allow_scroll(false)
+        .allow_zoom(false)
+        .allow_drag(false)
+        .label_formatter(|pos| match pos {
+            HoverPosition::NearDataPoint {
+                plot_name,
+                position,
+                ..
+            } => Some(view::hover_text(plot_name, position.x, position.y, unit)),
+            HoverPosition::Elsewhere { position } => Some(view::freq_label(position.x)),
+        })
+}
+
+impl NiceEguiApp for EditorApp {
+    fn build(
+        &mut self,
+        egui_ctx: egui::Context,
+        gui: GuiContext,
+        _frame: &mut nice_plug_egui::Frame,
+    ) -> Result<(), nice_plug_egui::baseview::HandlerError> {
+        egui_ctx.set_visuals(egui::Visuals::dark());
+        self.gui = Some(gui);
+        self.meters.set_shown(true);
+        self.last_frame = None;
+        Ok(())
+    }
+
+    fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut nice_plug_egui::Frame) {
+        self.refresh();
+        // A fixed height: a verdict on two lines must not move everything below it.
+        egui::Panel::top("top")
+            .exact_size(TOP_BAR_HEIGHT)
+            .show(ui, |ui| self.top_bar(ui));
+        egui::Panel::bottom("meters").show(ui, |ui| self.meters_panel(ui));
+        egui::Panel::left("pickers")
+            .resizable(false)
+            .exact_size(400.0)
+            .show(ui, |ui| {
+                egui::ScrollArea::vertical().show(ui, |ui| self.pickers(ui));
+            });
+        egui::CentralPanel::default().show(ui, |ui| self.plots(ui));
+    }
+
+    fn resized(&mut self, size: nice_plug_egui::baseview::WindowSize) {
+        *self
+            .params
+            .editor_size
+            .lock()
+            .unwrap_or_else(|e| e.into_inner()) =
+            [size.logical.width as f32, size.logical.height as f32];
+    }
+
+    fn editor_closed(&mut self) {
+        self.meters.set_shown(false);
+        self.gui = None;
+    }
+}

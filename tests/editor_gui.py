@@ -1,0 +1,246 @@
+"""The editor under Xvfb, driven like a user with xdotool (scripts/gui_test.sh sets up the X
+server, the window manager and the XSETTINGS owner, and runs this with pytest).
+
+- The standalone (dummy audio backend) is put into three states by clicking and typing; each
+  is screenshotted into target/gui/ (xwd | xwdtopnm | pnmtopng) and checked for what must be
+  on it: text, both deviation curves in A's and B's colours, the heard switch, the verdict's
+  colour, the clip light.
+- pedalboard opens the VST3 editor with show_editor(); it must render, and clicking "B" must
+  reach the host's parameters.
+
+Coordinates are the editor's own layout (egui lays out deterministically at a given size and
+font); they are taken relative to the editor's window, wherever the window manager puts it.
+"""
+
+import os
+import pathlib
+import subprocess
+import threading
+import time
+
+import numpy as np
+import pedalboard
+import pytest
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+OUT = ROOT / "target" / "gui"
+STANDALONE = ROOT / "target" / "release" / "loadline-standalone"
+BUNDLE = ROOT / "target" / "bundled" / "Loadline.vst3"
+
+# The editor's colours (src/editor.rs).
+COLOUR_A = (80, 160, 255)
+COLOUR_B = (255, 150, 60)
+COLOUR_WARN = (255, 90, 80)
+COLOUR_OK = (150, 210, 120)
+
+# Widget centres in the editor at its default size (1100 x 800 logical pixels). The top bar
+# and the info lines have fixed heights, so these move only where a custom output's figures
+# appear or go (the positions below say which layout they are for).
+HEARD = {"A": (126, 18), "B": (187, 18), "Ideal": (267, 18)}
+CLIP = (478, 18)
+HEADPHONE_SEARCH = (62, 111)
+OUTPUT_A_SEARCH = (62, 205)
+PHASE = (415, 96)
+# With output A custom (its figures shown) and B from the catalog:
+B_SEARCH_A_CUSTOM = (60, 468)
+TARGET_SPL_A_CUSTOM = (200, 563)
+LIMITS_A_CUSTOM = (100, 633)
+TEST_SIGNAL_A_CUSTOM = (99, 677)
+# With both outputs from the catalog:
+B_SEARCH_BOTH_CATALOG = (62, 299)
+VOLUME_BOTH_CATALOG = (123, 393)
+# With A from the catalog and B custom: B's coupling capacitor switch.
+B_CAPACITOR = (132, 388)
+
+
+def xdo(*args):
+    return subprocess.run(["xdotool", *map(str, args)], check=True, capture_output=True,
+                          text=True).stdout.strip()
+
+
+def find_window(name="Loadline", timeout=30.0):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        r = subprocess.run(["xdotool", "search", "--onlyvisible", "--name", name],
+                           capture_output=True, text=True)
+        ids = [w for w in r.stdout.split() if w]
+        for w in ids:
+            geometry = xdo("getwindowgeometry", w)
+            if "1100x800" in geometry:
+                return w
+        time.sleep(0.2)
+    raise AssertionError(f"no 1100x800 window named {name!r} within {timeout} s")
+
+
+def click(win, xy, double=False):
+    xdo("mousemove", "--window", win, *xy)
+    time.sleep(0.15)
+    xdo("click", "--repeat", 2 if double else 1, "1")
+    time.sleep(0.35)
+
+
+def type_and_enter(win, xy, text):
+    click(win, xy)
+    xdo("type", "--delay", 30, text)
+    time.sleep(0.2)
+    xdo("key", "Return")
+    time.sleep(0.6)
+
+
+def park_pointer(win, xy):
+    # Over a plot, so the screenshot also shows a hover read-out.
+    xdo("mousemove", "--window", win, *xy)
+    time.sleep(0.8)
+
+
+def ppm_to_array(ppm):
+    # Binary PPM: "P6 <w> <h> <max>\n" then RGB bytes.
+    parts = ppm.split(maxsplit=4)
+    assert parts[0] == b"P6", parts[0]
+    w, h = int(parts[1]), int(parts[2])
+    return np.frombuffer(parts[4][: w * h * 3], dtype=np.uint8).reshape(h, w, 3)
+
+
+def screenshot(name, win):
+    """The whole screen (xwd -root) as target/gui/NAME-screen.png and the editor's window
+    (xwd -id) as target/gui/NAME.png; returns the window as an RGB array."""
+    OUT.mkdir(parents=True, exist_ok=True)
+    for target, suffix in ((["-root"], "-screen"), (["-id", win], "")):
+        ppm = subprocess.run(["xwd", "-silent", *target], check=True, capture_output=True).stdout
+        ppm = subprocess.run(["xwdtopnm"], input=ppm, check=True, capture_output=True).stdout
+        png = subprocess.run(["pnmtopng"], input=ppm, check=True, capture_output=True).stdout
+        (OUT / f"{name}{suffix}.png").write_bytes(png)
+    img = ppm_to_array(ppm)
+    assert img.shape[:2] == (800, 1100), img.shape
+    return img
+
+
+def count(img, colour, box=None, tol=24):
+    """Pixels within `tol` of `colour`, in box (x0, y0, x1, y1) of the window."""
+    if box:
+        img = img[box[1]:box[3], box[0]:box[2]]
+    d = np.abs(img.astype(int) - np.array(colour)).max(axis=2)
+    return int((d <= tol).sum())
+
+
+def check_rendered(img, name, curve_b=True):
+    colours = len(np.unique(img.reshape(-1, 3), axis=0))
+    assert colours > 200, f"{name}: only {colours} colours: blank?"
+    # Both deviation curves in the lower plot, the impedance curve above it.
+    # Below the legend (its colour dots would count), the curves: the one not heard is drawn
+    # thin, so 150 pixels of its exact colour; a missing curve leaves none.
+    plot = (400, 440, 1100, 680)
+    assert count(img, COLOUR_A, plot) > 150, f"{name}: no curve of A"
+    if curve_b:
+        assert count(img, COLOUR_B, plot) > 150, f"{name}: no curve of B"
+    assert count(img, (220, 220, 220), (400, 100, 1100, 360), tol=40) > 150, f"{name}: no |Z| curve"
+
+
+def heard_filled(img, which):
+    x, y = HEARD[which]
+    colour = {"A": COLOUR_A, "B": COLOUR_B, "Ideal": COLOUR_OK}[which]
+    return count(img, colour, (x - 20, y - 12, x + 20, y + 12)) > 300
+
+
+@pytest.fixture()
+def standalone():
+    assert STANDALONE.exists(), f"{STANDALONE} missing: cargo build --release --features standalone"
+    env = dict(os.environ, LIBGL_ALWAYS_SOFTWARE="1")
+    proc = subprocess.Popen([str(STANDALONE), "--backend", "dummy", "--period-size", "256"],
+                            env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    try:
+        win = find_window()
+        time.sleep(1.0)
+        yield win
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+def test_standalone_editor_in_three_states(standalone):
+    win = standalone
+    # Opens on the HD 600, custom A (heard) and Scarlett 2i2 4th gen as B.
+    img = screenshot("0-default", win)
+    check_rendered(img, "default")
+    assert heard_filled(img, "A") and not heard_filled(img, "B")
+
+    # 1. A 600 Ω headphone on a laptop jack (B), heard, at the 85 dB SPL target, with the
+    #    reference pink noise playing through the limits: the volume runs out.
+    type_and_enter(win, HEADPHONE_SEARCH, "dt 990 600")
+    type_and_enter(win, B_SEARCH_A_CUSTOM, "dell")
+    click(win, HEARD["B"])
+    click(win, TARGET_SPL_A_CUSTOM)
+    click(win, LIMITS_A_CUSTOM)
+    click(win, TEST_SIGNAL_A_CUSTOM)
+    park_pointer(win, (582, 480))  # on B's curve at its peak: the hover read-out
+    img = screenshot("1-dt990-600-on-a-laptop-jack", win)
+    check_rendered(img, "laptop jack")
+    assert heard_filled(img, "B") and not heard_filled(img, "A"), "clicking B did not switch"
+    assert count(img, COLOUR_WARN, (0, 35, 1100, 70)) > 300, "the verdict is not a warning"
+
+    # 2. A planar on a multi-channel headphone amp (A), heard at full volume: its current
+    #    limit clips the pink noise's peaks and the clip light holds.
+    type_and_enter(win, HEADPHONE_SEARCH, "lcd-x")
+    type_and_enter(win, OUTPUT_A_SEARCH, "hm-4")
+    click(win, HEARD["A"])
+    click(win, VOLUME_BOTH_CATALOG)
+    park_pointer(win, (700, 600))
+    time.sleep(2.0)
+    img = screenshot("2-planar-on-a-distribution-amp-clipping", win)
+    # A planar's impedance is flat: every output's deviation is ~0 dB and A, drawn bold,
+    # covers B's curve but for its top octave.
+    check_rendered(img, "clipping", curve_b=False)
+    assert heard_filled(img, "A")
+    x, y = CLIP
+    assert count(img, COLOUR_WARN, (x - 25, y - 10, x + 25, y + 10)) > 200, "no clip light"
+    # The current meter is past its limit, drawn in the warning colour.
+    assert count(img, COLOUR_WARN, (460, 750, 800, 770)) > 1000, "current meter not red"
+
+    # 3. An IEM with a crossover (Andromeda) on a custom output B with a coupling capacitor,
+    #    against a dedicated amp as A; B heard, phase shown.
+    type_and_enter(win, HEADPHONE_SEARCH, "andromeda")
+    type_and_enter(win, OUTPUT_A_SEARCH, "topping l30")
+    type_and_enter(win, B_SEARCH_BOTH_CATALOG, "custom")
+    click(win, B_CAPACITOR)
+    click(win, HEARD["B"])
+    click(win, PHASE)
+    park_pointer(win, (900, 620))
+    img = screenshot("3-iem-with-a-coupling-capacitor", win)
+    check_rendered(img, "coupling capacitor")
+    assert heard_filled(img, "B")
+    # Phase shown: the plot row splits in two, so |Z| and phase curves sit either side.
+    assert count(img, (220, 220, 220), (400, 100, 750, 360), tol=40) > 150
+    assert count(img, (160, 160, 160), (760, 100, 1100, 360), tol=40) > 150
+
+
+def test_vst3_editor_in_pedalboard_reaches_the_host():
+    # Known limit (docs/editor.md): in pedalboard the editor stops redrawing after the first
+    # parameter change made in it (the change does reach the host), so one click is tested.
+    plugin = pedalboard.load_plugin(str(BUNDLE))
+    assert plugin.heard == "A"
+    done = threading.Event()
+    errors = []
+
+    def drive():
+        try:
+            win = find_window()
+            time.sleep(1.5)
+            img = screenshot("4-vst3-editor-in-pedalboard", win)
+            check_rendered(img, "pedalboard")
+            assert heard_filled(img, "A")
+            click(win, HEARD["B"])
+            time.sleep(0.5)
+        except Exception as e:  # reported after the editor closes
+            errors.append(e)
+        finally:
+            done.set()
+
+    t = threading.Thread(target=drive)
+    t.start()
+    plugin.show_editor(done)
+    t.join()
+    assert not errors, errors
+    assert plugin.heard == "B", "the click on B did not reach the host"
