@@ -26,7 +26,9 @@ if [ ${#missing[@]} -gt 0 ]; then
   fi
 fi
 
-cargo build --release --features standalone --bin loadline-standalone
+# The dev profile (optimised, as Cargo.toml sets it) shares its dependencies with the debug
+# bundles built before; a release build would compile them all again.
+cargo build --features standalone --bin loadline-standalone
 
 export DISPLAY=:97
 export LIBGL_ALWAYS_SOFTWARE=1

@@ -11,7 +11,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-step() { printf '\n==> %s\n' "$*"; }
+# Each step says how long the run has taken so far (the suite should stay under 20 minutes).
+step() { printf '\n==> [%d s] %s\n' "$SECONDS" "$*"; }
 
 step "Python venv for the VST3 host test (target/venv)"
 if [ ! -x target/venv/bin/python ]; then
@@ -41,7 +42,7 @@ cp target/bundled/Loadline.clap target/log-check/Loadline.clap
 
 step "Release bundles (target/bundled/Loadline.clap, Loadline.vst3)"
 cargo xtask bundle loadline --release
-cargo build --release --examples
+cargo build --release --example expected_response
 
 step "Unit, accuracy and CLAP host tests (release bundle)"
 cargo test --all-targets
@@ -67,3 +68,4 @@ target/venv/bin/python -m pytest -q tests/vst3_host.py
 
 step "Editor tests: the standalone and the VST3 editor under Xvfb (screenshots in target/gui/)"
 bash scripts/gui_test.sh
+step "Done"

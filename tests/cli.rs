@@ -338,6 +338,7 @@ fn a_rendered_wav_follows_the_physics_and_lines_up() {
             ));
         // The latency is removed: the response is T delayed by the impulse's own position,
         // and by nothing else.
+        eprintln!("rendered {rate} Hz, {output} → {hp}: {db:.4} dB, {deg:.3}°");
         assert!(
             db <= ACCURACY_DB_DEG.0 && deg <= ACCURACY_DB_DEG.1,
             "{rate} {output} {hp}: {db:.4} dB {deg:.3}°"
@@ -371,6 +372,7 @@ fn a_zma_round_trip_gives_the_same_response() {
     let a = response_at_bins(&ir_model, 48_000.0, &freqs);
     let b = response_at_bins(&ir_file, 48_000.0, &freqs);
     let (db, deg) = worst_deviation(a.iter().zip(&b).map(|(x, y)| (y.1, x.1)));
+    eprintln!(".zma round trip: {db:.4} dB, {deg:.3}°");
     assert!(
         db <= ACCURACY_DB_DEG.0 && deg <= ACCURACY_DB_DEG.1,
         "{db:.4} dB {deg:.3}°"
@@ -444,6 +446,7 @@ fn a_magnitude_only_curve_gets_a_minimum_phase_and_says_so() {
         via_file["deviation_span_db"].as_f64().unwrap(),
         via_model["deviation_span_db"].as_f64().unwrap(),
     );
+    eprintln!("magnitude-only curve: deviation span {x:.4} dB vs the model's {y:.4} dB");
     assert!((x - y).abs() < 0.02, "{x} vs {y}");
 }
 

@@ -24,7 +24,7 @@ import pytest
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 OUT = ROOT / "target" / "gui"
-STANDALONE = ROOT / "target" / "release" / "loadline-standalone"
+STANDALONE = ROOT / "target" / "debug" / "loadline-standalone"
 BUNDLE = ROOT / "target" / "bundled" / "Loadline.vst3"
 
 # The editor's colours (src/editor.rs).
@@ -144,7 +144,7 @@ def heard_filled(img, which):
 
 @pytest.fixture()
 def standalone():
-    assert STANDALONE.exists(), f"{STANDALONE} missing: cargo build --release --features standalone"
+    assert STANDALONE.exists(), f"{STANDALONE} missing: cargo build --features standalone"
     env = dict(os.environ, LIBGL_ALWAYS_SOFTWARE="1")
     proc = subprocess.Popen([str(STANDALONE), "--backend", "dummy", "--period-size", "256"],
                             env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
