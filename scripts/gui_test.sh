@@ -6,28 +6,15 @@
 # XSETTINGS owner: openbox, xsettingsd), clicked, and the clicks checked in the host's parameters.
 #
 # Called by scripts/test.sh. Needs Debian's xvfb x11-apps netpbm xdotool openbox xsettingsd
-# libgl1-mesa-dri and, to build the standalone, libasound2-dev libjack-jackd2-dev: installed with
-# apt-get when running as root, otherwise it says what is missing.
+# libgl1-mesa-dri and, to build the standalone, libasound2-dev libjack-jackd2-dev
+# (scripts/system_deps.sh installs them as root, or says what is missing).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(xvfb x11-apps netpbm xdotool openbox xsettingsd libgl1-mesa-dri libasound2-dev libjack-jackd2-dev)
-missing=()
-for p in "${packages[@]}"; do
-  dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
-done
-if [ ${#missing[@]} -gt 0 ]; then
-  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-    apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
-  else
-    echo "The editor test needs Debian packages: ${missing[*]} (install them, or run as root)." >&2
-    exit 1
-  fi
-fi
+bash scripts/system_deps.sh
 
-# The dev profile (optimised, as Cargo.toml sets it) shares its dependencies with the debug
-# bundles built before; a release build would compile them all again.
+# The dev profile (optimised, as Cargo.toml sets it): test.sh has built it already with the
+# debug bundle with logging, so this is a no-op there.
 cargo build --features standalone --bin loadline-standalone
 
 export DISPLAY=:97

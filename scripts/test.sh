@@ -30,22 +30,27 @@ if [ ! -x target/venv/bin/python ]; then
 fi
 target/venv/bin/python -m pip install -q --disable-pip-version-check -r tests/requirements.txt
 
+step "Debian packages for the editor tests and the standalone (scripts/system_deps.sh)"
+bash scripts/system_deps.sh
+
 step "Debug bundle with assert_process_allocs (any allocation in process() aborts)"
 cargo xtask bundle loadline --no-default-features --features assert_process_allocs
 mkdir -p target/alloc-check
 cp target/bundled/Loadline.clap target/alloc-check/Loadline.clap
 
-step "Debug bundle with logging (for the unreadable-state warning)"
-cargo xtask bundle loadline
+step "Debug bundle with logging (for the unreadable-state warning), and the standalone"
+# With the standalone feature, the same build also gives the editor tests their standalone.
+cargo xtask bundle loadline --features standalone
 mkdir -p target/log-check
 cp target/bundled/Loadline.clap target/log-check/Loadline.clap
 
 step "Release bundles (target/bundled/Loadline.clap, Loadline.vst3)"
-cargo xtask bundle loadline --release
+cargo xtask bundle loadline --release --lib
 cargo build --release --example expected_response
 
-step "Unit, accuracy and CLAP host tests (release bundle)"
-cargo test --all-targets
+step "Unit, accuracy, command-line and CLAP host tests (release bundle)"
+# Every target but the benchmarks (`cargo bench` runs those; CI's clippy compiles them).
+cargo test --lib --bins --tests --examples
 
 step "CLAP host and reliability tests against the allocation-checking bundle"
 LOADLINE_CLAP="$PWD/target/alloc-check/Loadline.clap" cargo test --test clap_host --test reliability

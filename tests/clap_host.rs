@@ -618,3 +618,18 @@ fn a_damaged_imported_curve_falls_back_and_keeps_playing() {
     ));
     assert!(db <= 0.05 && deg <= 0.5, "{db:.4} dB {deg:.3}°");
 }
+
+#[test]
+fn the_editor_size_is_saved_with_the_project() {
+    // The editor writes its size into this field when resized; the project keeps it.
+    let mut p = LoadedPlugin::load();
+    let mut state: serde_json::Value = serde_json::from_str(&state_json(&p.save_state())).unwrap();
+    let size = |s: &serde_json::Value| -> Vec<f64> {
+        serde_json::from_str(s["fields"]["editor-size"].as_str().unwrap()).unwrap()
+    };
+    assert_eq!(size(&state), vec![1100.0, 800.0], "the default size");
+    state["fields"]["editor-size"] = serde_json::Value::String("[1234.0,876.0]".into());
+    assert!(p.load_state(&framed_state(state.to_string().as_bytes())));
+    let again: serde_json::Value = serde_json::from_str(&state_json(&p.save_state())).unwrap();
+    assert_eq!(size(&again), vec![1234.0, 876.0]);
+}

@@ -423,7 +423,7 @@ fn a_magnitude_only_curve_gets_a_minimum_phase_and_says_so() {
     let out = loadline(&[
         "report",
         "--output",
-        "iphone 6s",
+        "dell inspiron",
         "--headphone-file",
         s(&file),
         "--sensitivity",
@@ -437,7 +437,7 @@ fn a_magnitude_only_curve_gets_a_minimum_phase_and_says_so() {
     let via_model = json(&[
         "report",
         "--output",
-        "iphone 6s",
+        "dell inspiron",
         "--headphone",
         "hd 600",
         "--json",

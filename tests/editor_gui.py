@@ -42,6 +42,7 @@ HEADPHONE_SEARCH = (62, 111)
 OUTPUT_A_SEARCH = (62, 205)
 PHASE = (415, 96)
 # With output A custom (its figures shown) and B from the catalog:
+DAMPING_FACTOR_A = (142, 229)
 B_SEARCH_A_CUSTOM = (60, 468)
 TARGET_SPL_A_CUSTOM = (200, 563)
 LIMITS_A_CUSTOM = (100, 633)
@@ -166,6 +167,12 @@ def test_standalone_editor_in_three_states(standalone):
     img = screenshot("0-default", win)
     check_rendered(img, "default")
     assert heard_filled(img, "A") and not heard_filled(img, "B")
+    # Resting on "damping factor" shows its one-sentence explanation over the panel below.
+    park_pointer(win, DAMPING_FACTOR_A)
+    time.sleep(1.0)
+    tip = screenshot("0-tooltip-damping-factor", win)
+    changed = np.abs(tip[240:282, 100:580].astype(int) - img[240:282, 100:580]).mean()
+    assert changed > 10, f"no tooltip drawn (mean change {changed:.1f})"
 
     # 1. A 600 Ω headphone on a laptop jack (B), heard, at the 85 dB SPL target, with the
     #    reference pink noise playing through the limits: the volume runs out.
