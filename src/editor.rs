@@ -13,7 +13,7 @@ use crate::params::{
 use crate::physics::Impedance;
 use crate::physics::headphones::HeadphoneModel;
 use crate::physics::output::{OperatingPoint, OutputStage};
-use crate::report::{Report, fmt_sig};
+use crate::report::{Report, fmt_sig, noise_text};
 use crate::view::{self, Curves, MeterScale, MeterState, tips};
 use egui::{Color32, RichText};
 use egui_plot::{GridInput, GridMark, HoverPosition, Legend, Line, Plot};
@@ -157,9 +157,8 @@ impl EditorApp {
         };
         self.meter_settle_until = Some(Instant::now() + METER_SETTLE);
         let hp = headphone_model(headphone, &self.catalog_models, &p.imported);
-        let name = |choice: i32| output_choice_name(choice);
-        let name_a = slot_name(&name(p.output_a.value()), "A");
-        let name_b = slot_name(&name(p.output_b.value()), "B");
+        let name_a = slot_name(p.output_a.value(), "A");
+        let name_b = slot_name(p.output_b.value(), "B");
         self.computed = Some(Computed {
             curves: view::curves(&inputs.stage_a, &inputs.stage_b, &hp.load),
             report_a: Report::new(&name_a, &inputs.stage_a, &hp, inputs.target_spl_db),
@@ -172,10 +171,7 @@ impl EditorApp {
     /// Sets a parameter as one gesture.
     fn set<P: Param>(&self, param: &P, value: P::Plain) {
         if let Some(gui) = &self.gui {
-            let setter = gui.param_setter();
-            setter.begin_set_parameter(param);
-            setter.set_parameter(param, value);
-            setter.end_set_parameter(param);
+            gesture(&gui.param_setter(), param, value);
         }
     }
 
@@ -437,9 +433,7 @@ impl EditorApp {
                     ui.horizontal(|ui| {
                         let mut on = slot.cap_on.value();
                         if ui.checkbox(&mut on, "").changed() {
-                            setter.begin_set_parameter(&slot.cap_on);
-                            setter.set_parameter(&slot.cap_on, on);
-                            setter.end_set_parameter(&slot.cap_on);
+                            gesture(&setter, &slot.cap_on, on);
                         }
                         ui.add(nice_plug_egui::widgets::ParamSlider::for_param(&slot.cap_uf, &setter));
                     });
@@ -477,9 +471,7 @@ impl EditorApp {
                 ui.horizontal(|ui| {
                     for (mode, label) in [(LevelMode::Volume, "Volume"), (LevelMode::TargetSpl, "Target SPL")] {
                         if ui.selectable_label(p.level_mode.value() == mode, label).clicked() {
-                            setter.begin_set_parameter(&p.level_mode);
-                            setter.set_parameter(&p.level_mode, mode);
-                            setter.end_set_parameter(&p.level_mode);
+                            gesture(&setter, &p.level_mode, mode);
                         }
                     }
                 });
@@ -497,9 +489,7 @@ impl EditorApp {
                     ui.label(label).on_hover_text(tip);
                     let mut on = param.value();
                     if ui.checkbox(&mut on, "").changed() {
-                        setter.begin_set_parameter(param);
-                        setter.set_parameter(param, on);
-                        setter.end_set_parameter(param);
+                        gesture(&setter, param, on);
                     }
                     ui.end_row();
                 }
@@ -511,9 +501,7 @@ impl EditorApp {
                     } else {
                         crate::params::TestSignal::Off
                     };
-                    setter.begin_set_parameter(&p.test_signal);
-                    setter.set_parameter(&p.test_signal, v);
-                    setter.end_set_parameter(&p.test_signal);
+                    gesture(&setter, &p.test_signal, v);
                 }
                 ui.end_row();
                 ui.label("Mode");
@@ -536,12 +524,8 @@ impl EditorApp {
                 volume_db: p.volume_db.value() as f64,
             }
             .figures();
-            let text = view::volume_text(f.reference_spl_db, f.headroom_db);
-            let colour = if f.headroom_db < 17.95 {
-                COLOUR_WARN
-            } else {
-                COLOUR_IDEAL
-            };
+            let (text, clips) = view::volume_text(f.reference_spl_db, f.headroom_db);
+            let colour = if clips { COLOUR_WARN } else { COLOUR_IDEAL };
             ui.label(RichText::new(text).color(colour))
                 .on_hover_text(tips::HEADROOM);
         }
@@ -669,7 +653,7 @@ impl EditorApp {
             );
         });
         ui.horizontal(|ui| {
-            let noise = view::noise_text(if heard == Heard::Ideal {
+            let noise = noise_text(if heard == Heard::Ideal {
                 f64::NEG_INFINITY
             } else {
                 report.noise_floor_db_spl_a
@@ -690,12 +674,19 @@ impl EditorApp {
     }
 }
 
+/// Sets `param` to `value` as one gesture (begin, set, end), as a host expects from a click.
+fn gesture<P: Param>(setter: &ParamSetter, param: &P, value: P::Plain) {
+    setter.begin_set_parameter(param);
+    setter.set_parameter(param, value);
+    setter.end_set_parameter(param);
+}
+
 /// "Output A: Focusrite …" style name of a slot's output.
-fn slot_name(choice_name: &str, letter: &str) -> String {
-    if choice_name == "Custom" {
+fn slot_name(choice: i32, letter: &str) -> String {
+    if choice == CUSTOM_OUTPUT {
         format!("Custom output {letter}")
     } else {
-        choice_name.to_string()
+        output_choice_name(choice)
     }
 }
 

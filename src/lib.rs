@@ -23,9 +23,9 @@ use meters::{MeterReading, Meters};
 use nice_plug::prelude::*;
 use params::{LevelMode, LoadlineParams, TestSignal};
 use physics::headphones::HeadphoneModel;
-use physics::output::{Figures, OutputStage};
+use physics::output::OutputStage;
 use std::num::NonZeroU32;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 /// Longest an offline render waits for a new design before playing on with the old one.
 const OFFLINE_DESIGN_WAIT: std::time::Duration = std::time::Duration::from_secs(2);
@@ -45,9 +45,6 @@ pub struct Loadline {
     latency_samples: u32,
     /// With a target SPL: the volume that reaches it (dB) and whether it does.
     target_volume: Option<(f64, bool)>,
-    /// The latest figures, written by the designer thread and read by the editor; never
-    /// touched by the audio thread.
-    figures: Arc<Mutex<Option<Figures>>>,
     /// The live meters (atomics), fed while an editor shows them.
     meters: Arc<Meters>,
     /// Asks the editor to redraw (an atomic flag: realtime-safe).
@@ -73,7 +70,6 @@ impl Default for Loadline {
             unsent: None,
             latency_samples: 0,
             target_volume: None,
-            figures: Arc::new(Mutex::new(None)),
             meters: Arc::new(Meters::default()),
             repaint: nice_plug_egui::RepaintNotifier::new(),
             pink: [PinkNoise::new(0x5EED_0001), PinkNoise::new(0x5EED_0002)],
@@ -110,11 +106,6 @@ impl Loadline {
             LevelMode::TargetSpl => self.target_volume.map_or(0.0, |(v, _)| v),
         };
         StageSettings::for_stage(stage, volume_db, p.limits_on.value(), p.noise_on.value())
-    }
-
-    /// The latest figures of the operating point (for the editor).
-    pub fn figures(&self) -> Arc<Mutex<Option<Figures>>> {
-        self.figures.clone()
     }
 
     /// Hands a finished design to the engine.
@@ -192,9 +183,7 @@ impl Plugin for Loadline {
         self.engine = Some(engine);
         self.last_request = Some(req);
         self.unsent = None;
-        *self.figures.lock().unwrap_or_else(|e| e.into_inner()) = Some(result.figures);
         if self.designer.is_none() {
-            let figures = self.figures.clone();
             let (models, imported) = (self.headphones.clone(), self.params.imported.clone());
             self.designer = Some(Designer::spawn(
                 move |req| params::headphone_model(req.headphone, &models, &imported),
@@ -207,7 +196,6 @@ impl Plugin for Loadline {
                             result.figures.reference_spl_db
                         );
                     }
-                    *figures.lock().unwrap_or_else(|e| e.into_inner()) = Some(result.figures);
                 },
             ));
         }

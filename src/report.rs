@@ -205,14 +205,15 @@ impl Report {
                 "  at target     {volume}; headroom {:.1} dB of 18",
                 self.headroom_at_target_db
             ),
-            if self.noise_floor_db_spl_a.is_finite() {
-                format!(
-                    "  noise floor   {:.1} dB SPL(A) at that volume",
-                    self.noise_floor_db_spl_a
-                )
-            } else {
-                "  noise floor   none modelled (no noise figures for this output)".into()
-            },
+            format!(
+                "  noise floor   {}{}",
+                noise_text(self.noise_floor_db_spl_a),
+                if self.noise_floor_db_spl_a.is_finite() {
+                    " at that volume"
+                } else {
+                    ""
+                }
+            ),
             format!(
                 "  impedance     {} Ω{cap}: damping factor {:.1} at 1 kHz; {rule} the 1/8 rule (ratio {:.2})",
                 fmt_sig(self.r_out_ohm),
@@ -293,6 +294,15 @@ pub fn response(stages: &[OutputStage], load: &dyn Impedance, n: usize) -> Vec<R
             }
         })
         .collect()
+}
+
+/// The noise floor in words: "-8.3 dB SPL(A)", or that the output has no noise figures.
+pub fn noise_text(db_spl_a: f64) -> String {
+    if db_spl_a.is_finite() {
+        format!("{db_spl_a:.1} dB SPL(A)")
+    } else {
+        "none modelled (no noise figures)".into()
+    }
 }
 
 /// A dB figure with one decimal, without "-0.0".

@@ -4,7 +4,7 @@
 
 use crate::meters::MeterReading;
 use crate::physics::Impedance;
-use crate::physics::output::OutputStage;
+use crate::physics::output::{OutputStage, REFERENCE_DBFS_RMS};
 use crate::report::{ResponsePoint, fmt_db, fmt_sig, response};
 
 /// Points per plotted curve, log-spaced over 20 Hz–20 kHz.
@@ -252,37 +252,38 @@ impl MeterState {
     }
 }
 
-/// What the volume set by hand gives: the reference's SPL and the headroom left for peaks.
-pub fn volume_text(reference_spl_db: f64, headroom_db: f64) -> String {
+/// What the volume set by hand gives, and whether program peaks clip there: the reference's
+/// SPL and the headroom left for peaks (all 18 dB of it, or peaks clip).
+pub fn volume_text(reference_spl_db: f64, headroom_db: f64) -> (String, bool) {
+    let clips = headroom_db < FULL_HEADROOM_DB - HEADROOM_TOLERANCE_DB;
     let peaks = if headroom_db < 0.0 {
         "the reference itself clips".to_string()
-    } else if headroom_db < 17.95 {
+    } else if clips {
         format!(
             "peaks clip {} dB below full scale",
-            fmt_db(18.0 - headroom_db)
+            fmt_db(FULL_HEADROOM_DB - headroom_db)
         )
     } else {
         "peaks stay clean".to_string()
     };
-    format!(
+    let text = format!(
         "At this volume the reference reaches {reference_spl_db:.1} dB SPL; headroom {} dB: {peaks}",
         fmt_db(headroom_db)
-    )
+    );
+    (text, clips)
 }
 
-/// The noise floor in words: "-8.3 dB SPL(A)", or that the output has no noise figures.
-pub fn noise_text(db_spl_a: f64) -> String {
-    if db_spl_a.is_finite() {
-        format!("{db_spl_a:.1} dB SPL(A)")
-    } else {
-        "none modelled (no noise figures)".into()
-    }
-}
+/// The headroom an output with no analog limit leaves above the reference, dB.
+const FULL_HEADROOM_DB: f64 = -REFERENCE_DBFS_RMS;
+
+/// Headroom this close to full counts as full: the figures carry hundredths of a dB of error.
+const HEADROOM_TOLERANCE_DB: f64 = 0.05;
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::catalog::{find_headphone, find_output, headphone_models, output_stage};
+    use crate::report::noise_text;
 
     #[test]
     fn curves_are_what_the_physics_gives_on_a_log_axis() {
@@ -320,10 +321,15 @@ mod tests {
         );
         assert_eq!(
             volume_text(97.04, 12.0),
-            "At this volume the reference reaches 97.0 dB SPL; headroom 12.0 dB: peaks clip 6.0 dB below full scale"
+            (
+                "At this volume the reference reaches 97.0 dB SPL; headroom 12.0 dB: peaks clip 6.0 dB below full scale".to_string(),
+                true
+            )
         );
-        assert!(volume_text(80.0, 18.0).ends_with("peaks stay clean"));
-        assert!(volume_text(120.0, -2.0).ends_with("the reference itself clips"));
+        let (text, clips) = volume_text(80.0, 18.0);
+        assert!(text.ends_with("peaks stay clean") && !clips);
+        let (text, clips) = volume_text(120.0, -2.0);
+        assert!(text.ends_with("the reference itself clips") && clips);
         assert_eq!(noise_text(-8.25), "-8.2 dB SPL(A)");
     }
 

@@ -11,6 +11,7 @@ use loadline::analysis::{
 };
 use loadline::catalog::headphone_models;
 use loadline::params::ImportedHeadphone;
+use loadline::physics::Impedance;
 use loadline::physics::impedance::{MeasuredCurve, log_spaced};
 use loadline::physics::output::{NoiseSpec, OperatingPoint, OutputStage, dbu_to_vrms, dbv_to_vrms};
 use loadline::physics::source::TheveninSource;
@@ -501,12 +502,60 @@ fn switching_a_b_and_ideal_is_heard_and_level_matched() {
     );
 }
 
+/// Loads a project whose headphone is the imported curve, saved as `field` (the JSON the
+/// plugin persists), and renders an impulse through a 47 Ω custom output in Exact mode at
+/// 48 kHz. Returns the plugin and the impulse response from the impulse on.
+fn imported_project_impulse(field: String) -> (LoadedPlugin, Vec<f64>) {
+    let mut p = LoadedPlugin::load();
+    let mut state: serde_json::Value = serde_json::from_str(&state_json(&p.save_state())).unwrap();
+    state["params"]["hp"] = serde_json::json!({ "i32": headphone_models().len() as i32 });
+    state["fields"]["imported-hp"] = serde_json::Value::String(field);
+    assert!(p.load_state(&framed_state(state.to_string().as_bytes())));
+    assert_eq!(p.current_text("Headphone"), "Imported curve");
+    p.set_offline(true);
+    let z = p.text_to_value("A output impedance", "47 ohm").unwrap();
+    let ids = (p.id("A output impedance"), p.id("Mode"));
+    let at = 64;
+    let y = {
+        let mut proc = p.activate(IMPORTED_RATE, 512, STEREO);
+        proc.render(
+            &impulse(72_000, at, STEREO),
+            512,
+            &[(ids.0, z), (ids.1, 1.0)],
+        )
+    };
+    let ir = y[0][at..].iter().map(|&v| v as f64).collect();
+    (p, ir)
+}
+
+/// The rate of `imported_project_impulse`.
+const IMPORTED_RATE: f64 = 48_000.0;
+
+/// The worst deviation of `ir` (from `imported_project_impulse`) from 47 Ω driving `load`,
+/// with Exact mode's 12 samples: (dB, degrees).
+fn deviation_from_47_ohm_into(ir: &[f64], load: &dyn Impedance) -> (f64, f64) {
+    let src = TheveninSource {
+        r_out_ohm: 47.0,
+        coupling_cap_f: None,
+    };
+    let freqs: Vec<f64> = log_spaced(20.0, 20_000.0, 150).collect();
+    worst_deviation(
+        response_at_bins(ir, IMPORTED_RATE, &freqs)
+            .into_iter()
+            .map(|(f, h)| {
+                (
+                    h,
+                    src.transfer(load, f) * delay_factor(12.0, f, IMPORTED_RATE),
+                )
+            }),
+    )
+}
+
 #[test]
 fn an_imported_curve_is_saved_with_the_project_and_heard() {
     // A measured curve (the Andromeda model sampled as a measurement would be) put into a
     // project's state, as the editor's import does: the project reopens with it, it is heard
     // through its own impedance, and saving keeps it.
-    let rate = 48_000.0;
     let andromeda = &headphone_models()[4];
     let curve = MeasuredCurve::sampled_from(&andromeda.load, 5.0, 40_000.0, 400);
     let imported = ImportedHeadphone {
@@ -519,47 +568,12 @@ fn an_imported_curve_is_saved_with_the_project_and_heard() {
             .map(|p| [p.freq_hz, p.mag_ohm, p.phase_deg])
             .collect(),
     };
-    let mut p = LoadedPlugin::load();
-    let mut state: serde_json::Value = serde_json::from_str(&state_json(&p.save_state())).unwrap();
-    state["params"]["hp"] = serde_json::json!({ "i32": headphone_models().len() as i32 });
-    state["fields"]["imported-hp"] =
-        serde_json::Value::String(serde_json::to_string(&Some(imported.clone())).unwrap());
-    assert!(p.load_state(&framed_state(state.to_string().as_bytes())));
-    assert_eq!(p.current_text("Headphone"), "Imported curve");
-    p.set_offline(true);
-    let z = p.text_to_value("A output impedance", "47 ohm").unwrap();
-    let ids = (p.id("A output impedance"), p.id("Mode"));
-    let at = 64;
-    let y = {
-        let mut proc = p.activate(rate, 512, STEREO);
-        proc.render(
-            &impulse(72_000, at, STEREO),
-            512,
-            &[(ids.0, z), (ids.1, 1.0)],
-        )
-    };
-    let src = TheveninSource {
-        r_out_ohm: 47.0,
-        coupling_cap_f: None,
-    };
-    let ir: Vec<f64> = y[0][at..].iter().map(|&v| v as f64).collect();
-    let freqs: Vec<f64> = log_spaced(20.0, 20_000.0, 150).collect();
-    let (db, deg) = worst_deviation(
-        response_at_bins(&ir, rate, &freqs)
-            .into_iter()
-            .map(|(f, h)| (h, src.transfer(&curve, f) * delay_factor(12.0, f, rate))),
-    );
+    let (mut p, ir) =
+        imported_project_impulse(serde_json::to_string(&Some(imported.clone())).unwrap());
+    let (db, deg) = deviation_from_47_ohm_into(&ir, &curve);
     assert!(db <= 0.05 && deg <= 0.5, "{db:.4} dB {deg:.3}°");
     // It differs audibly from the catalog's first headphone, the fallback.
-    let hd600 = &headphone_models()[0];
-    let (db_other, _) = worst_deviation(response_at_bins(&ir, rate, &freqs).into_iter().map(
-        |(f, h)| {
-            (
-                h,
-                src.transfer(&hd600.load, f) * delay_factor(12.0, f, rate),
-            )
-        },
-    ));
+    let (db_other, _) = deviation_from_47_ohm_into(&ir, &headphone_models()[0].load);
     assert!(db_other > 1.0, "{db_other}");
     // Saved again, the curve is still there.
     let again: serde_json::Value = serde_json::from_str(&state_json(&p.save_state())).unwrap();
@@ -580,42 +594,12 @@ fn an_imported_curve_is_saved_with_the_project_and_heard() {
 
 #[test]
 fn a_damaged_imported_curve_falls_back_and_keeps_playing() {
-    let mut p = LoadedPlugin::load();
-    let mut state: serde_json::Value = serde_json::from_str(&state_json(&p.save_state())).unwrap();
-    state["params"]["hp"] = serde_json::json!({ "i32": headphone_models().len() as i32 });
     // Frequencies out of order: refused as a curve; the catalog's first headphone plays.
-    state["fields"]["imported-hp"] = serde_json::Value::String(
+    let (_, ir) = imported_project_impulse(
         r#"{"name":"bad","sens_db_spl_per_v":100.0,"phase_derived":false,"points":[[1000.0,30.0,0.0],[100.0,30.0,0.0]]}"#
             .into(),
     );
-    assert!(p.load_state(&framed_state(state.to_string().as_bytes())));
-    p.set_offline(true);
-    let rate = 48_000.0;
-    let at = 64;
-    let z = p.text_to_value("A output impedance", "47 ohm").unwrap();
-    let ids = (p.id("A output impedance"), p.id("Mode"));
-    let y = {
-        let mut proc = p.activate(rate, 512, STEREO);
-        proc.render(
-            &impulse(72_000, at, STEREO),
-            512,
-            &[(ids.0, z), (ids.1, 1.0)],
-        )
-    };
-    let src = TheveninSource {
-        r_out_ohm: 47.0,
-        coupling_cap_f: None,
-    };
-    let ir: Vec<f64> = y[0][at..].iter().map(|&v| v as f64).collect();
-    let freqs: Vec<f64> = log_spaced(20.0, 20_000.0, 150).collect();
-    let (db, deg) = worst_deviation(response_at_bins(&ir, rate, &freqs).into_iter().map(
-        |(f, h)| {
-            (
-                h,
-                src.transfer(&headphone_models()[0].load, f) * delay_factor(12.0, f, rate),
-            )
-        },
-    ));
+    let (db, deg) = deviation_from_47_ohm_into(&ir, &headphone_models()[0].load);
     assert!(db <= 0.05 && deg <= 0.5, "{db:.4} dB {deg:.3}°");
 }
 
