@@ -27,6 +27,7 @@ fn interface() -> OutputStage {
         },
         v_rail_peak: 3.0,
         i_max_peak: 0.0441,
+        r_sag_ohm: 0.0,
         noise_pre: OutputStage::noise_from_dynamic_range(v_fs_peak, 115.0, true, 200.0),
         noise_post: NoiseSpec {
             level_vrms: 2e-6,
@@ -47,13 +48,7 @@ fn engine(rate: f64, hp: usize, full: bool) -> Engine {
     .unwrap();
     let mut e = Engine::new(2, d);
     if full {
-        e.set_stage(StageSettings {
-            volume_gain: 0.5,
-            limits: true,
-            rail_over_fs: stage.v_rail_peak / stage.v_fs_peak,
-            imax_over_fs: stage.i_max_peak / stage.v_fs_peak,
-            noise_on: true,
-        });
+        e.set_stage(StageSettings::for_stage(&stage, -6.0, true, true));
         e.set_noise(StageNoise {
             pre: NoiseCoefs::new(&stage.noise_pre, rate, 1.0 / stage.v_fs_peak),
             post: NoiseCoefs::new(&stage.noise_post, rate, 1.0 / stage.v_fs_peak),

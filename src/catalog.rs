@@ -130,6 +130,10 @@ pub struct OutputEntry {
     /// Rail limit of the EMF, V peak (none: the converter's full scale is the limit).
     #[serde(default)]
     pub rail_v_peak: Option<Figure>,
+    /// Supply sag, ohms (`OutputStage::r_sag_ohm`): with it, the maximum outputs fix a
+    /// sagging rail instead of a full scale and a current limit (see `stage`).
+    #[serde(default)]
+    pub sag_ohm: Option<Figure>,
     /// Dynamic range, dB below a full-scale sine at maximum volume.
     #[serde(default)]
     pub dynamic_range_db: Option<Figure>,
@@ -357,9 +361,12 @@ impl OutputEntry {
     /// needs (`V·(R_L + Z_out)/R_L` at 1 kHz) is the full scale; a figure that needs less
     /// EMF than that was current-limited (`V/R_L`, peak). The current limit is the geometric
     /// mean of the lowest and highest such currents, which splits the worst error in dB
-    /// between them (they agree when the output really has one current limit; an output
-    /// whose supply sags under load does not fit this model exactly). Without noise figures
-    /// the output is silent.
+    /// between them (they agree when the output really has one current limit).
+    ///
+    /// An entry with a supply sag is instead limited by sagging rails: each figure needs a
+    /// rail of `V·(|R_L + Z_out| + R_sag)/R_L`, and the rail (and full scale) is the geometric
+    /// mean of the lowest and highest of these, again splitting the worst error in dB.
+    /// Without noise figures the output is silent.
     pub fn stage(&self) -> OutputStage {
         if self.kind == OutputKind::Reference {
             return OutputStage::IDEAL;
@@ -369,6 +376,56 @@ impl OutputEntry {
             coupling_cap_f: self.coupling_uf.as_ref().map(|c| c.value * 1e-6),
         };
         let z_out = source.z_out();
+        let r_sag_ohm = self.sag_ohm.as_ref().map_or(0.0, |f| f.value);
+        let (v_fs_peak, v_rail_peak, i_max_peak) = if r_sag_ohm > 0.0 {
+            let (lo, hi) = self
+                .max_output
+                .iter()
+                .filter_map(|m| {
+                    let z_total = (z_out.z_ohm(1000.0) + m.load_ohm).norm();
+                    Some(m.load_vrms()? * SQRT_2 * (z_total + r_sag_ohm) / m.load_ohm)
+                })
+                .fold((f64::INFINITY, 0.0f64), |(lo, hi), v| {
+                    (lo.min(v), hi.max(v))
+                });
+            let rail = (lo * hi).sqrt();
+            (rail, rail, f64::INFINITY)
+        } else {
+            let rail = self.rail_v_peak.as_ref().map_or(f64::INFINITY, |r| r.value);
+            let (fs, i_max) = self.full_scale_and_current_limit(&z_out);
+            (fs, rail, i_max)
+        };
+        OutputStage {
+            v_fs_peak,
+            source,
+            v_rail_peak,
+            i_max_peak,
+            r_sag_ohm,
+            noise_pre: self
+                .dynamic_range_db
+                .as_ref()
+                .map_or(NoiseSpec::SILENT, |dr| {
+                    OutputStage::noise_from_dynamic_range(
+                        v_fs_peak,
+                        dr.value,
+                        self.dynamic_range_a_weighted,
+                        0.0,
+                    )
+                }),
+            noise_post: self
+                .noise_dbv
+                .as_ref()
+                .map_or(NoiseSpec::SILENT, |n| NoiseSpec {
+                    level_vrms: dbv_to_vrms(n.value),
+                    a_weighted: self.noise_a_weighted,
+                    flicker_corner_hz: 0.0,
+                }),
+        }
+    }
+
+    /// Without a supply sag: the full-scale EMF and the current limit (`INFINITY` = none) that
+    /// the maximum outputs fix (see `stage`), volts and amps peak.
+    fn full_scale_and_current_limit(&self, z_out: &dyn Impedance) -> (f64, f64) {
         let emf_and_current: Vec<(f64, f64)> = self
             .max_output
             .iter()
@@ -400,31 +457,7 @@ impl OutputEntry {
             let hi = limited.iter().copied().fold(0.0, f64::max);
             (lo * hi).sqrt()
         };
-        OutputStage {
-            v_fs_peak,
-            source,
-            v_rail_peak: self.rail_v_peak.as_ref().map_or(f64::INFINITY, |r| r.value),
-            i_max_peak,
-            noise_pre: self
-                .dynamic_range_db
-                .as_ref()
-                .map_or(NoiseSpec::SILENT, |dr| {
-                    OutputStage::noise_from_dynamic_range(
-                        v_fs_peak,
-                        dr.value,
-                        self.dynamic_range_a_weighted,
-                        0.0,
-                    )
-                }),
-            noise_post: self
-                .noise_dbv
-                .as_ref()
-                .map_or(NoiseSpec::SILENT, |n| NoiseSpec {
-                    level_vrms: dbv_to_vrms(n.value),
-                    a_weighted: self.noise_a_weighted,
-                    flicker_corner_hz: 0.0,
-                }),
-        }
+        (v_fs_peak, i_max_peak)
     }
 
     /// Every figure of the entry, with its field name (for validation and reports).
@@ -433,6 +466,7 @@ impl OutputEntry {
         for (name, f) in [
             ("coupling_uf", &self.coupling_uf),
             ("rail_v_peak", &self.rail_v_peak),
+            ("sag_ohm", &self.sag_ohm),
             ("dynamic_range_db", &self.dynamic_range_db),
             ("noise_dbv", &self.noise_dbv),
         ] {
@@ -703,6 +737,7 @@ pub fn problems() -> Vec<String> {
             "r_out_ohm" => (0.0, 1000.0),
             "coupling_uf" => (1.0, 10_000.0),
             "rail_v_peak" => (0.1, 100.0),
+            "sag_ohm" => (0.0, 100.0),
             "dynamic_range_db" => (60.0, 140.0),
             "noise_dbv" => (-150.0, -60.0),
             "nominal_ohm" | "rdc_ohm" | "z_1k_ohm" | "z_10k_ohm" | "z_res_ohm" => (1.0, 2000.0),
@@ -721,6 +756,11 @@ pub fn problems() -> Vec<String> {
         }
         if e.kind != OutputKind::Reference && e.max_output.is_empty() {
             out.push(format!("{who}: no maximum output figure"));
+        }
+        if e.sag_ohm.is_some() && (e.rail_v_peak.is_some() || e.max_output.len() < 2) {
+            out.push(format!(
+                "{who}: a supply sag is fitted to two or more maximum outputs, without a rail figure"
+            ));
         }
         for m in &e.max_output {
             if m.load_vrms().is_none_or(|v| !(v > 0.0 && v < 100.0)) {

@@ -447,6 +447,9 @@ impl EditorApp {
                 row(ui, "Current limit", "The most current the output stage can deliver", &mut |ui| {
                     ui.add(nice_plug_egui::widgets::ParamSlider::for_param(&slot.i_max_ma_peak, &setter));
                 });
+                row(ui, "Supply sag", tips::SUPPLY_SAG, &mut |ui| {
+                    ui.add(nice_plug_egui::widgets::ParamSlider::for_param(&slot.sag_ohm, &setter));
+                });
                 row(ui, "Dynamic range", "Noise before the volume control, below a full-scale sine", &mut |ui| {
                     ui.add(nice_plug_egui::widgets::ParamSlider::for_param(&slot.dynamic_range_db, &setter));
                 });

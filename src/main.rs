@@ -183,6 +183,14 @@ struct OutputArgs {
         conflicts_with = "output"
     )]
     imax_ma: Option<String>,
+    /// Custom output: supply sag, ohms (the rails fall by this times the load's peak current).
+    #[arg(
+        long,
+        allow_negative_numbers = true,
+        value_name = "OHM",
+        conflicts_with = "output"
+    )]
+    sag_ohm: Option<String>,
     /// Custom output: dynamic range, dB(A) below a full-scale sine.
     #[arg(
         long,
@@ -232,6 +240,18 @@ fn figure(key: &str, s: &str, units: &[&str]) -> Result<f64, String> {
 }
 
 /// Sets the custom figure `key` from text: one parser for the flags and for key=value specs.
+/// The custom output's figures, as `key=value` keys and (with `--`) flags.
+const FIGURE_KEYS: [&str; 8] = [
+    "zout",
+    "coupling-uf",
+    "max-dbu",
+    "rail-v",
+    "imax-ma",
+    "sag-ohm",
+    "dynamic-range-db",
+    "noise-dbv",
+];
+
 fn set_figure(f: &mut OutputFigures, key: &str, value: &str) -> Result<(), String> {
     let positive = |v: f64| {
         if v > 0.0 {
@@ -252,11 +272,19 @@ fn set_figure(f: &mut OutputFigures, key: &str, value: &str) -> Result<(), Strin
         "max-dbu" => f.full_scale_dbu = Some(figure(key, value, &["dbu"])?),
         "rail-v" => f.rail_v_peak = Some(positive(figure(key, value, &["v"])?)?),
         "imax-ma" => f.i_max_ma_peak = Some(positive(figure(key, value, &["ma"])?)?),
+        "sag-ohm" => {
+            let v = figure(key, value, &["ohm", "ohms", "Ω"])?;
+            if v < 0.0 {
+                return Err("sag-ohm: must not be negative".into());
+            }
+            f.sag_ohm = Some(v);
+        }
         "dynamic-range-db" => f.dynamic_range_db = Some((figure(key, value, &["db"])?, true)),
         "noise-dbv" => f.noise_floor_dbv = Some((figure(key, value, &["dbv"])?, true)),
         _ => {
             return Err(format!(
-                "unknown figure '{key}' (zout, coupling-uf, max-dbu, rail-v, imax-ma, dynamic-range-db, noise-dbv)"
+                "unknown figure '{key}' ({})",
+                FIGURE_KEYS.join(", ")
             ));
         }
     }
@@ -326,6 +354,7 @@ impl OutputArgs {
             ("max-dbu", &self.max_dbu),
             ("rail-v", &self.rail_v),
             ("imax-ma", &self.imax_ma),
+            ("sag-ohm", &self.sag_ohm),
             ("dynamic-range-db", &self.dynamic_range_db),
             ("noise-dbv", &self.noise_dbv),
         ];
@@ -338,10 +367,10 @@ impl OutputArgs {
             }
         }
         if pairs.is_empty() {
-            return Err(
-                "no output: give --output NAME, or a custom output's figures (--zout, --coupling-uf, --max-dbu, --rail-v, --imax-ma, --dynamic-range-db, --noise-dbv)"
-                    .into(),
-            );
+            return Err(format!(
+                "no output: give --output NAME, or a custom output's figures (--{})",
+                FIGURE_KEYS.join(", --")
+            ));
         }
         Ok(NamedOutput {
             name: custom_name(&pairs),
@@ -643,6 +672,7 @@ fn list(what: ListWhat, search: Option<&str>, json: bool) -> Result<(), String> 
                     "full_scale_v_peak": stage.v_fs_peak,
                     "rail_v_peak": stage.v_rail_peak.is_finite().then_some(stage.v_rail_peak),
                     "i_max_ma_peak": stage.i_max_peak.is_finite().then_some(stage.i_max_peak * 1e3),
+                    "sag_ohm": stage.r_sag_ohm,
                 }));
             }
         }
@@ -746,7 +776,7 @@ fn draw_png(path: &Path, pts: &[ResponsePoint], names: &[&str], hp: &str) -> Res
         .map_err(|e| err(&e))?;
     z_chart
         .configure_mesh()
-        .x_desc("Hz")
+        .x_desc("frequency")
         .x_label_formatter(&|f| fmt_hz(*f))
         .y_desc("|Z| (Ω)")
         .draw()
@@ -769,7 +799,7 @@ fn draw_png(path: &Path, pts: &[ResponsePoint], names: &[&str], hp: &str) -> Res
         .map_err(|e| err(&e))?;
     d_chart
         .configure_mesh()
-        .x_desc("Hz")
+        .x_desc("frequency")
         .x_label_formatter(&|f| fmt_hz(*f))
         .y_desc("dB")
         .draw()

@@ -87,6 +87,10 @@ pub struct SlotParams {
     /// The current limit, milliamps peak.
     #[id = "imax"]
     pub i_max_ma_peak: FloatParam,
+    /// Supply sag, ohms: the rails fall by this times the load's peak current (0 = a stiff
+    /// supply).
+    #[id = "sag"]
+    pub sag_ohm: FloatParam,
     /// Dynamic range (noise before the volume control), dB below a full-scale sine.
     #[id = "dr"]
     pub dynamic_range_db: FloatParam,
@@ -317,6 +321,8 @@ pub fn headphone_model(
 
 /// Output impedance range, ohms.
 pub const R_OUT_RANGE_OHM: (f32, f32) = (0.0, 300.0);
+/// Supply sag range, ohms.
+pub const SAG_RANGE_OHM: (f32, f32) = (0.0, 50.0);
 /// Coupling capacitor range, µF.
 pub const CAP_RANGE_UF: (f32, f32) = (10.0, 2200.0);
 /// The output choice that means "this slot's own figures".
@@ -376,6 +382,14 @@ impl SlotParams {
                 " mA",
                 &["ma"],
             ),
+            sag_ohm: physical(
+                &n("supply sag"),
+                0.0,
+                SAG_RANGE_OHM,
+                -1.5,
+                " Ω",
+                &["ohms", "ohm", "Ω", "r"],
+            ),
             dynamic_range_db: physical(
                 &n("dynamic range"),
                 115.0,
@@ -406,6 +420,7 @@ impl SlotParams {
             coupling_uf: self.cap_on.value().then(|| self.cap_uf.value() as f64),
             rail_v_peak: Some(self.rail_v_peak.value() as f64),
             i_max_ma_peak: Some(self.i_max_ma_peak.value() as f64),
+            sag_ohm: Some(self.sag_ohm.value() as f64),
             dynamic_range_db: Some((
                 self.dynamic_range_db.value() as f64,
                 self.dynamic_range_a_weighted.value(),

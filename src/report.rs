@@ -34,7 +34,7 @@ pub struct Report {
     /// The loudest sine that stays clean at maximum volume, dB SPL, at the band's weakest
     /// frequency.
     pub max_sine_spl_db: f64,
-    /// What limits it: "full scale", "rails" or "current limit".
+    /// What limits it: "full scale", "rails", "sagging rails" or "current limit".
     pub max_sine_limit: &'static str,
     /// Where in the band that sine is weakest, Hz.
     pub max_sine_freq_hz: f64,
@@ -109,7 +109,10 @@ impl Report {
             r_out_ohm: stage.source.r_out_ohm,
             coupling_cap_uf: stage.source.coupling_cap_f.map(|c| c * 1e6),
             max_sine_spl_db: max.level_limit.max_sine_spl_db,
-            max_sine_limit: limit_name(max.level_limit.limit),
+            max_sine_limit: match max.level_limit.limit {
+                Limit::Rail if stage.r_sag_ohm > 0.0 => "sagging rails",
+                limit => limit_name(limit),
+            },
             max_sine_freq_hz: max.level_limit.freq_hz,
             reference_spl_at_max_db: max.reference_spl_db,
             peak_spl_db,
@@ -163,10 +166,11 @@ impl Report {
     fn limit_words(&self) -> String {
         match self.max_sine_limit {
             "current limit" => format!(
-                "current limit (at {} Hz, where the load is lowest)",
+                "current limit (at {}, where the load is lowest)",
                 fmt_hz(self.max_sine_freq_hz)
             ),
             "rails" => "voltage rails".into(),
+            "sagging rails" => "voltage rails (sagging under the load's current)".into(),
             _ => "converter's full scale".into(),
         }
     }
@@ -190,7 +194,7 @@ impl Report {
             format!("{} → {}", self.output, self.headphone),
             format!("  verdict       {}", self.verdict),
             format!(
-                "  loudest       {:.1} dB SPL clean sine at maximum volume (limited by the {} at {} Hz)",
+                "  loudest       {:.1} dB SPL clean sine at maximum volume (limited by the {} at {})",
                 self.max_sine_spl_db,
                 self.max_sine_limit,
                 fmt_hz(self.max_sine_freq_hz)
@@ -221,7 +225,7 @@ impl Report {
                 self.eighth_rule_ratio
             ),
             format!(
-                "  tone          {:.2} dB span over 20 Hz–20 kHz (highest at {} Hz, lowest at {} Hz); {:.2} dB level at 1 kHz",
+                "  tone          {:.2} dB span over 20 Hz–20 kHz (highest at {}, lowest at {}); {:.2} dB level at 1 kHz",
                 self.deviation_span_db,
                 fmt_hz(self.deviation_peak_hz),
                 fmt_hz(self.deviation_dip_hz),
@@ -313,11 +317,25 @@ pub fn fmt_db(v: f64) -> String {
 
 /// A frequency: "48", "1.2 k", "12 k".
 pub fn fmt_hz(f: f64) -> String {
-    if f >= 1000.0 {
-        format!("{} k", fmt_sig(f / 1000.0))
+    if f >= 999.5 {
+        format!("{} kHz", fmt_sig(f / 1000.0))
     } else {
-        format!("{f:.0}")
+        format!("{f:.0} Hz")
     }
+}
+
+/// `v` in `unit` with an SI prefix, three significant digits: "2.45 V", "12.3 mV", "850 µA";
+/// "0 V" below a nano-unit (a meter at rest).
+pub fn fmt_si(v: f64, unit: &str) -> String {
+    let a = v.abs();
+    let (scale, prefix) = match a {
+        _ if a >= 1.0 || !a.is_finite() => (1.0, ""),
+        _ if a >= 1e-3 => (1e3, "m"),
+        _ if a >= 1e-6 => (1e6, "µ"),
+        _ if a >= 1e-9 => (1e9, "n"),
+        _ => return format!("0 {unit}"),
+    };
+    format!("{} {prefix}{unit}", fmt_sig(v * scale))
 }
 
 /// Three significant digits, without trailing zeros.
@@ -431,8 +449,14 @@ mod tests {
     fn formatting() {
         assert_eq!(fmt_db(-0.04), "0.0");
         assert_eq!(fmt_db(6.25), "6.2");
-        assert_eq!(fmt_hz(48.2), "48");
-        assert_eq!(fmt_hz(1234.0), "1.23 k");
+        assert_eq!(fmt_hz(48.2), "48 Hz");
+        assert_eq!(fmt_hz(1234.0), "1.23 kHz");
+        assert_eq!(fmt_hz(999.7), "1 kHz");
+        assert_eq!(fmt_si(2.449, "V"), "2.45 V");
+        assert_eq!(fmt_si(0.0123, "V"), "12.3 mV");
+        assert_eq!(fmt_si(-8.5e-4, "A"), "-850 µA");
+        assert_eq!(fmt_si(2.38e-8, "V"), "23.8 nV");
+        assert_eq!(fmt_si(1e-12, "V"), "0 V");
         assert_eq!(fmt_sig(10.0), "10");
         assert_eq!(fmt_sig(0.047), "0.047");
         assert_eq!(fmt_sig(220.0), "220");

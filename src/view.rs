@@ -5,7 +5,7 @@
 use crate::meters::MeterReading;
 use crate::physics::Impedance;
 use crate::physics::output::{OutputStage, REFERENCE_DBFS_RMS};
-use crate::report::{ResponsePoint, fmt_db, fmt_sig, response};
+use crate::report::{ResponsePoint, fmt_db, fmt_hz, fmt_si, fmt_sig, response};
 
 /// Points per plotted curve, log-spaced over 20 Hz–20 kHz.
 pub const PLOT_POINTS: usize = 240;
@@ -39,12 +39,7 @@ pub fn curves(a: &OutputStage, b: &OutputStage, load: &dyn Impedance) -> Curves 
 
 /// A frequency axis label for x = log10(f): "100 Hz", "1.62 kHz".
 pub fn freq_label(log_f: f64) -> String {
-    let f = 10f64.powf(log_f);
-    if f >= 999.5 {
-        format!("{} kHz", fmt_sig(f / 1000.0))
-    } else {
-        format!("{f:.0} Hz")
-    }
+    fmt_hz(10f64.powf(log_f))
 }
 
 /// The hover read-out of a plotted point: "name\n1.23 kHz: 4.56 dB".
@@ -81,6 +76,8 @@ pub mod tips {
     pub const DAMPING_FACTOR: &str = "The headphone's impedance divided by the output's: the higher it is, the less the output colours the sound (above about 8 it rarely matters).";
     /// The 1/8 rule.
     pub const EIGHTH_RULE: &str = "Keep the output impedance under one eighth of the headphone's lowest impedance and the tonal change stays within about 1 dB.";
+    /// Supply sag.
+    pub const SUPPLY_SAG: &str = "How much the output's rails fall as the headphone draws current, as a small amp's wall-adapter supply does: a heavy, low-impedance load then clips sooner than a light one, and a short burst gets through before the supply droops. 0 Ω is a stiff supply; it acts only where the rails, not the full scale, set the limit.";
     /// dBu.
     pub const DBU: &str = "A voltage scale of pro audio gear: 0 dBu is 0.775 V RMS, so an output rated +10 dBu swings 2.45 V RMS.";
     /// dB SPL.
@@ -208,22 +205,22 @@ impl MeterState {
         let voltage = (
             emf / scale.emf_limit_v,
             format!(
-                "{} V of {} V peak ({limit_name})",
-                fmt_sig(emf),
-                fmt_sig(scale.emf_limit_v)
+                "{} of {} peak ({limit_name})",
+                fmt_si(emf, "V"),
+                fmt_si(scale.emf_limit_v, "V")
             ),
         );
         let current = if scale.current_limit_a.is_finite() {
             (
                 cur / scale.current_limit_a,
                 format!(
-                    "{} mA of {} mA peak",
-                    fmt_sig(cur * 1e3),
-                    fmt_sig(scale.current_limit_a * 1e3)
+                    "{} of {} peak",
+                    fmt_si(cur, "A"),
+                    fmt_si(scale.current_limit_a, "A")
                 ),
             )
         } else {
-            (0.0, format!("{} mA peak (no limit)", fmt_sig(cur * 1e3)))
+            (0.0, format!("{} peak (no limit)", fmt_si(cur, "A")))
         };
         let headroom_db = -20.0 * voltage.0.max(current.0).log10();
         let headroom = (

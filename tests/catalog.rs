@@ -133,20 +133,10 @@ fn every_headphone_model_meets_its_key_points_within_5_percent() {
     );
 }
 
-/// Outputs the stage model cannot reproduce, and why (the test prints their errors and checks
-/// that they still fail, so that this list cannot outlive its reason).
-const NOT_REPRODUCED: &[(&str, &str)] = &[(
-    "Schiit Magni 2",
-    "its maximum voltage falls gradually from 600 Ω to 16 Ω (supply sag); the stage model has \
-     one current limit, which cannot follow five figures",
-)];
-
 #[test]
 fn every_output_reproduces_its_stated_maxima_within_half_a_db() {
     let mut worst = (0.0f64, String::new());
     for e in catalog::outputs() {
-        let known = NOT_REPRODUCED.iter().find(|(n, _)| *n == e.name());
-        let mut entry_worst = 0.0f64;
         let stage = e.stage();
         for m in &e.max_output {
             let load = Load::R(m.load_ohm);
@@ -164,10 +154,6 @@ fn every_output_reproduces_its_stated_maxima_within_half_a_db() {
                 e.name(),
                 m.load_ohm
             );
-            entry_worst = entry_worst.max(err_db);
-            if known.is_some() {
-                continue;
-            }
             if err_db > worst.0 {
                 worst = (err_db, format!("{} into {} Ω", e.name(), m.load_ohm));
             }
@@ -176,13 +162,6 @@ fn every_output_reproduces_its_stated_maxima_within_half_a_db() {
                 "{} into {} Ω: {err_db:.2} dB",
                 e.name(),
                 m.load_ohm
-            );
-        }
-        if let Some((name, why)) = known {
-            println!("not reproduced: {name}, worst {entry_worst:.2} dB: {why}");
-            assert!(
-                entry_worst > 0.5,
-                "{name} now fits: take it off NOT_REPRODUCED"
             );
         }
     }

@@ -155,6 +155,40 @@ fn a_custom_output_defaults_to_ideal_figures() {
 }
 
 #[test]
+fn a_sagging_supply_lowers_the_maximum_by_its_divider() {
+    // Rails of 5 V peak into the 37 Ω Sundara (a planar, nearly resistive): a 10 Ω sag holds
+    // the EMF to 5·37/(37 + 10), 2.07 dB below the stiff supply's 5 V.
+    let report = |extra: &[&str]| {
+        let mut args = vec![
+            "report",
+            "--rail-v",
+            "5 V",
+            "--headphone",
+            "sundara",
+            "--json",
+        ];
+        args.extend_from_slice(extra);
+        json(&args)
+    };
+    let stiff = report(&[]);
+    let sagging = report(&["--sag-ohm", "10 ohm"]);
+    assert_eq!(stiff["max_sine_limit"], "rails");
+    assert_eq!(sagging["max_sine_limit"], "sagging rails");
+    let drop =
+        stiff["max_sine_spl_db"].as_f64().unwrap() - sagging["max_sine_spl_db"].as_f64().unwrap();
+    let hp = &headphone_models()[find_headphone("sundara").unwrap()];
+    let f = sagging["max_sine_freq_hz"].as_f64().unwrap();
+    let want = 20.0 * (1.0 + 10.0 / hp.load.z_ohm(f).norm()).log10();
+    println!("sag: {drop:.3} dB lower, physics {want:.3} dB");
+    assert!(want > 1.5 && (drop - want).abs() < 0.01, "{drop} vs {want}");
+    // The catalog's sagging output says so, in words.
+    let magni = ok(&["report", "--output", "magni 2", "--headphone", "lcd-x"]);
+    assert!(magni.contains("sagging rails"), "{magni}");
+    let err = fails(&["report", "--sag-ohm", "-1", "--headphone", "sundara"]);
+    assert!(err.contains("sag-ohm: must not be negative"), "{err}");
+}
+
+#[test]
 fn bad_names_and_flags_are_refused_with_reasons() {
     let err = fails(&[
         "report",

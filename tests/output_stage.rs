@@ -6,12 +6,14 @@ use loadline::analysis::{
     a_weighted_rms, current_clamped_voltage_peak, delay_factor, response_at_bins, worst_deviation,
     worst_non_harmonic_db,
 };
-use loadline::catalog::headphone_models;
+use loadline::catalog::{self, headphone_models};
 use loadline::dsp::design::{BAND_BOTTOM_HZ, DesignMode, band_top_hz, design};
-use loadline::dsp::engine::{Engine, StageNoise, StageSettings};
+use loadline::dsp::engine::{Engine, SUPPLY_SAG_S, StageNoise, StageSettings};
 use loadline::dsp::noise::NoiseCoefs;
 use loadline::physics::impedance::{Impedance, Load, log_spaced};
-use loadline::physics::output::{NoiseSpec, OperatingPoint, OutputStage, dbu_to_vrms, vrms_to_dbu};
+use loadline::physics::output::{
+    Limit, NoiseSpec, OperatingPoint, OutputStage, dbu_to_vrms, vrms_to_dbu,
+};
 use loadline::physics::source::TheveninSource;
 use std::f64::consts::{PI, SQRT_2};
 
@@ -30,19 +32,14 @@ fn scarlett_2i2_4th() -> OutputStage {
         },
         v_rail_peak: f64::INFINITY,
         i_max_peak: dbu_to_vrms(2.5) * SQRT_2 / 33.0,
+        r_sag_ohm: 0.0,
         noise_pre: OutputStage::noise_from_dynamic_range(v_fs_peak, 115.0, true, 0.0),
         noise_post: NoiseSpec::SILENT,
     }
 }
 
 fn settings(stage: &OutputStage, volume_db: f64, noise_on: bool) -> StageSettings {
-    StageSettings {
-        volume_gain: 10f64.powf(volume_db / 20.0),
-        limits: true,
-        rail_over_fs: stage.v_rail_peak / stage.v_fs_peak,
-        imax_over_fs: stage.i_max_peak / stage.v_fs_peak,
-        noise_on,
-    }
+    StageSettings::for_stage(stage, volume_db, true, noise_on)
 }
 
 fn engine(
@@ -68,14 +65,16 @@ fn sine(freq: f64, rate: f64, peak: f64, seconds: f64) -> Vec<f32> {
         .collect()
 }
 
-/// The lowest sine level (dBFS peak) at which the output departs from the linear output (aligned
-/// for the limits' latency) by more than 1e-4 of the signal, found by bisection to 0.001 dB.
+/// The lowest level (dBFS peak) of a `seconds`-long sine at which the output's second half
+/// departs from the linear output (aligned for the limits' latency) by more than 1e-4 of the
+/// signal, found by bisection to 0.001 dB.
 fn clip_onset_dbfs(
     stage: &OutputStage,
     load: &dyn Impedance,
     rate: f64,
     volume_db: f64,
     freq: f64,
+    seconds: f64,
 ) -> f64 {
     let linear = OutputStage {
         v_rail_peak: f64::INFINITY,
@@ -84,7 +83,7 @@ fn clip_onset_dbfs(
     };
     let clips = |dbfs: f64| {
         let peak = 10f64.powf(dbfs / 20.0);
-        let mut y = sine(freq, rate, peak, 0.1);
+        let mut y = sine(freq, rate, peak, seconds);
         let mut y_lin = y.clone();
         let mut lin = engine(&linear, load, rate, volume_db, false);
         lin.set_stage(StageSettings {
@@ -139,7 +138,7 @@ fn clipping_starts_where_the_chain_predicts() {
             };
             let (emf, limit) = op.emf_limit_peak(freq);
             let predicted = 20.0 * (emf / (stage.v_fs_peak * op.volume_gain())).log10();
-            let measured = clip_onset_dbfs(stage, load, rate, volume_db, freq);
+            let measured = clip_onset_dbfs(stage, load, rate, volume_db, freq, 0.1);
             println!(
                 "{freq} Hz, {volume_db} dB, {rate}: {limit:?} predicted {predicted:.3} dBFS, measured {measured:.3}"
             );
@@ -148,6 +147,69 @@ fn clipping_starts_where_the_chain_predicts() {
                 "{freq} Hz {rate}: {measured} vs {predicted}"
             );
         }
+    }
+}
+
+/// The Schiit Magni 2's catalog stage: rails that sag with the load current, fitted to the
+/// maker's five maxima (catalog/outputs.toml).
+fn magni_2() -> OutputStage {
+    catalog::outputs()[catalog::find_output("Magni 2").unwrap()].stage()
+}
+
+#[test]
+fn a_sagging_supply_clips_where_the_physics_predicts() {
+    // Steady sines long enough for the supply to settle (ten of its time constants before the
+    // half that is compared): the onset must sit where `emf_limit_peak` puts the sagged rail,
+    // into loads from 16 Ω (most sag) to 600 Ω (almost none), in the bass and the midrange.
+    let stage = magni_2();
+    assert!(stage.r_sag_ohm > 0.0 && stage.v_rail_peak.is_finite());
+    let seconds = 20.0 * SUPPLY_SAG_S;
+    for (load_ohm, freq) in [(16.0, 1000.0), (32.0, 100.0), (600.0, 1000.0)] {
+        let load = Load::R(load_ohm);
+        let op = OperatingPoint {
+            stage: &stage,
+            load: &load,
+            sens_db_spl_per_v: 100.0,
+            volume_db: 0.0,
+        };
+        let (emf, limit) = op.emf_limit_peak(freq);
+        assert_eq!(limit, Limit::Rail);
+        let predicted = 20.0 * (emf / stage.v_fs_peak).log10();
+        let stiff_db = 20.0 * (1.0 + stage.r_sag_ohm / (load_ohm + stage.source.r_out_ohm)).log10();
+        let measured = clip_onset_dbfs(&stage, &load, 48_000.0, 0.0, freq, seconds);
+        println!(
+            "{load_ohm} Ω, {freq} Hz: sag {stiff_db:.2} dB, predicted {predicted:.3} dBFS, measured {measured:.3}"
+        );
+        assert!(
+            (measured - predicted).abs() <= 0.1,
+            "{load_ohm} Ω {freq} Hz: {measured} vs {predicted}"
+        );
+    }
+}
+
+#[test]
+fn a_sagging_supply_lets_a_short_burst_through() {
+    // A supply sags over tens of milliseconds: a 2 ms burst 2 dB above the steady limit into
+    // 16 Ω passes clean, and the same level held for half a second clips.
+    let stage = magni_2();
+    let load = Load::R(16.0);
+    let op = OperatingPoint {
+        stage: &stage,
+        load: &load,
+        sens_db_spl_per_v: 100.0,
+        volume_db: 0.0,
+    };
+    let peak = op.emf_limit_peak(1000.0).0 / stage.v_fs_peak * 10f64.powf(2.0 / 20.0);
+    assert!(peak < 1.0, "below full scale: only the sag can clip it");
+    let rate = 48_000.0;
+    for (seconds, clips) in [(0.002, false), (0.5, true)] {
+        let mut e = engine(&stage, &load, rate, 0.0, false);
+        let mut y = sine(1000.0, rate, peak, seconds);
+        y.extend(vec![0.0; 4800]);
+        e.process(&mut [&mut y]);
+        let clipped = e.take_clipped_samples();
+        println!("{} ms at +2 dB: {clipped} samples clipped", seconds * 1e3);
+        assert_eq!(clipped > 0, clips, "{seconds} s");
     }
 }
 
@@ -164,7 +226,7 @@ fn scarlett_reaches_its_stated_maximum_levels() {
         };
         let physics_dbu = vrms_to_dbu(op.max_load_voltage_peak(1000.0) / SQRT_2);
         // The engine at its clip onset: output (in full-scale units) times V_fs is the load voltage.
-        let onset = clip_onset_dbfs(&stage, &load, 48_000.0, 0.0, 1000.0);
+        let onset = clip_onset_dbfs(&stage, &load, 48_000.0, 0.0, 1000.0, 0.1);
         let mut y = sine(1000.0, 48_000.0, 10f64.powf(onset / 20.0), 0.1);
         engine(&stage, &load, 48_000.0, 0.0, false).process(&mut [&mut y]);
         let peak = y[y.len() / 2..].iter().fold(0.0f32, |m, v| m.max(v.abs())) as f64;
@@ -238,6 +300,7 @@ fn below_the_limits_the_stage_changes_nothing() {
                         .z_ohm(20_000.0)
                         .norm()
                         .min(hp.load.z_ohm(20.0).norm())),
+                sag_ohm: 0.0,
                 noise_on: false,
             });
             // The design's latency plus the limits' (their resampling).

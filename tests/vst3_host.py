@@ -73,6 +73,8 @@ def test_parameters_have_names_units_and_ranges():
     outputs = p.parameters["output_a"].valid_values
     assert outputs[0] == "Custom" and "Focusrite Scarlett 2i2 4th gen" in outputs, outputs
     assert p.parameters["heard"].valid_values == ["A", "B", "Ideal"]
+    sag = p.parameters["b_supply_sag"]
+    assert sag.label.strip() == "Ω" and sag.range[0] == 0.0 and sag.range[1] == 50.0
 
 
 @pytest.mark.parametrize("rate,mode,z_out,hp,latency", [

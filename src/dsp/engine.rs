@@ -33,6 +33,10 @@ pub const VOLUME_SMOOTHING_S: f64 = 0.01;
 /// Switching the limits on or off changes the latency; the output fades out and back in
 /// over this time on each side of the switch, seconds.
 pub const LIMITS_SWITCH_FADE_S: f64 = 0.005;
+/// Time constant of the supply's sag: the rails follow the load current's smoothed
+/// magnitude, as a supply's reservoir capacitors and transformer do, seconds. Long beside a
+/// bass period, so that a steady sine's rails hardly ripple.
+pub const SUPPLY_SAG_S: f64 = 0.05;
 /// States smaller than this are flushed to zero so that silence never turns subnormal.
 const FLUSH_BELOW: f64 = 1e-30;
 
@@ -49,6 +53,11 @@ pub struct StageSettings {
     pub rail_over_fs: f64,
     /// `I_max / V_fs`, amps per volt (`INFINITY` = no current limit); acts with `limits`.
     pub imax_over_fs: f64,
+    /// Supply sag, ohms (`OutputStage::r_sag_ohm`): the rails fall by this times the load
+    /// current's magnitude smoothed over `SUPPLY_SAG_S`, scaled so that a steady sine gives
+    /// its peak. The supply is shared, so the channels' mean current counts. Acts with
+    /// `limits` on an output with rails.
+    pub sag_ohm: f64,
     /// Whether the output's noise is heard.
     pub noise_on: bool,
 }
@@ -60,6 +69,7 @@ impl StageSettings {
         limits: false,
         rail_over_fs: f64::INFINITY,
         imax_over_fs: f64::INFINITY,
+        sag_ohm: 0.0,
         noise_on: false,
     };
 }
@@ -73,6 +83,7 @@ impl StageSettings {
             limits,
             rail_over_fs: stage.v_rail_peak / stage.v_fs_peak,
             imax_over_fs: stage.i_max_peak / stage.v_fs_peak,
+            sag_ohm: stage.r_sag_ohm,
             noise_on,
         }
     }
@@ -327,6 +338,11 @@ pub struct Engine {
     imax_now: f64,
     /// Fastest glide of a limit, nepers per sample (a factor e per `LIMIT_GLIDE_S`).
     glide_max_step: f64,
+    /// The load current the supply's sag follows, `I / V_fs` (amperes per volt): the
+    /// channels' mean magnitude, smoothed, times π/2 (a sine's peak over its mean magnitude).
+    sag_current: f64,
+    /// One-pole coefficient of that smoothing (`SUPPLY_SAG_S`).
+    sag_coef: f64,
     /// Samples whose EMF the rails or the current limit changed, since the last read.
     clipped_samples: u64,
     /// Whether the oversampled limits are in the signal path now (the setting is
@@ -394,6 +410,8 @@ impl Engine {
             rail_now: NO_LIMIT,
             imax_now: NO_LIMIT,
             glide_max_step: 1.0 / (LIMIT_GLIDE_S * fs),
+            sag_current: 0.0,
+            sag_coef: 1.0 - (-1.0 / (SUPPLY_SAG_S * fs)).exp(),
             clipped_samples: 0,
             limits_on: false,
             switch_gain: 1.0,
@@ -555,6 +573,7 @@ impl Engine {
         self.bypass_mix = if self.bypass_target { 1.0 } else { 0.0 };
         self.volume = self.stage.volume_gain;
         (self.rail_now, self.imax_now) = self.stage.limit_targets();
+        self.sag_current = 0.0;
         self.fresh = true;
     }
 
@@ -658,8 +677,14 @@ impl Engine {
     ) {
         let stage = self.stage;
         let mask = self.hist_mask;
+        let sagging = stage.limits && stage.sag_ohm > 0.0 && rail_target < NO_LIMIT;
+        if !sagging {
+            self.sag_current = 0.0;
+        }
         let mut start = 0;
         while start < n {
+            // The sag over this run, from the current up to its start (the supply is slow).
+            let sag = stage.sag_ohm * self.sag_current;
             let mut g_new = [0.0; MAX_BLOCK];
             let mut dry_mix = [0.0; MAX_BLOCK];
             let mut out_gain = [1.0; MAX_BLOCK];
@@ -725,7 +750,7 @@ impl Engine {
                 emf_limit[len] = if self.rail_now >= NO_LIMIT {
                     1.0
                 } else {
-                    (self.rail_now * inv).min(1.0)
+                    ((self.rail_now - sag).max(0.01 * self.rail_now) * inv).min(1.0)
                 };
                 if self.imax_now < NO_LIMIT {
                     imax[len] = self.imax_now * inv;
@@ -747,6 +772,8 @@ impl Engine {
             let lat_active = self.filters[self.active].design.latency_samples + 2 * clip_lat;
             let lat_incoming = self.filters[1 - self.active].design.latency_samples + 2 * clip_lat;
             let any_dry = dry_mix[..len].iter().any(|&d| d > 0.0);
+            // Per sample, the channels' summed current magnitude as `I / V_fs`.
+            let mut sag_drive = [0.0; MAX_BLOCK];
             for (ch, buffer) in buffers.iter_mut().enumerate().take(chans) {
                 let buf = &mut buffer[start..start + len];
                 let pos = |k: usize| (self.hist_pos + k) & mask;
@@ -804,12 +831,18 @@ impl Engine {
                     ch,
                     &e[..len],
                     &g_new[..len],
-                    (current_limited || self.metering).then_some(&mut current[..len]),
+                    (current_limited || self.metering || sagging).then_some(&mut current[..len]),
                     &mut voltage[..len],
                 );
                 if self.metering {
                     let peak = current[..len].iter().fold(0.0f64, |m, v| m.max(v.abs()));
                     self.meter.current = self.meter.current.max(peak);
+                }
+                if sagging {
+                    for ((d, i), inv) in sag_drive[..len].iter_mut().zip(&current).zip(&inv_volume)
+                    {
+                        *d += i.abs() / inv;
+                    }
                 }
                 for (k, v) in e[..len].iter().enumerate() {
                     self.emf_hist[ch][pos(k)] = *v;
@@ -868,6 +901,12 @@ impl Engine {
                     } else {
                         y as f32
                     };
+                }
+            }
+            if sagging {
+                let scale = std::f64::consts::FRAC_PI_2 / chans as f64;
+                for d in &sag_drive[..len] {
+                    self.sag_current += (d * scale - self.sag_current) * self.sag_coef;
                 }
             }
             self.hist_pos = (self.hist_pos + len) & mask;

@@ -167,6 +167,10 @@ pub struct OutputStage {
     pub v_rail_peak: f64,
     /// The current into the load cannot exceed ±this, amps peak (`INFINITY` = none).
     pub i_max_peak: f64,
+    /// Supply sag, ohms (0 = a stiff supply): under a steady sine the rails fall by this
+    /// times the load's peak current. Only the rails sag (the converter's full scale does
+    /// not), so it acts only on an output with rails.
+    pub r_sag_ohm: f64,
     /// Noise before the volume control (DAC, preamp): scales with the volume.
     pub noise_pre: NoiseSpec,
     /// Noise after the volume control (output stage): a fixed floor.
@@ -184,6 +188,7 @@ impl OutputStage {
         },
         v_rail_peak: f64::INFINITY,
         i_max_peak: f64::INFINITY,
+        r_sag_ohm: 0.0,
         noise_pre: NoiseSpec::SILENT,
         noise_post: NoiseSpec::SILENT,
     };
@@ -219,6 +224,8 @@ pub struct OutputFigures {
     pub rail_v_peak: Option<f64>,
     /// Current limit, mA peak.
     pub i_max_ma_peak: Option<f64>,
+    /// Supply sag, ohms (see `OutputStage::r_sag_ohm`; absent = a stiff supply).
+    pub sag_ohm: Option<f64>,
     /// Dynamic range below a full-scale sine at maximum volume, dB, and whether A-weighted.
     pub dynamic_range_db: Option<(f64, bool)>,
     /// Noise floor after the volume control, dBV, and whether A-weighted.
@@ -243,6 +250,7 @@ impl OutputFigures {
             },
             v_rail_peak: self.rail_v_peak.unwrap_or(f64::INFINITY),
             i_max_peak: self.i_max_ma_peak.map_or(f64::INFINITY, |ma| ma * 1e-3),
+            r_sag_ohm: self.sag_ohm.unwrap_or(0.0),
             noise_pre: self
                 .dynamic_range_db
                 .map_or(NoiseSpec::SILENT, |(dr_db, a_weighted)| {
@@ -335,16 +343,18 @@ impl OperatingPoint<'_> {
         10f64.powf(self.volume_db / 20.0)
     }
 
-    /// The largest EMF (volts peak) of a sine at `freq_hz` that clips nothing, and what
+    /// The largest EMF (volts peak) of a steady sine at `freq_hz` that clips nothing, and what
     /// limits it: full scale at this volume, the rails, or the current limit (the EMF that
-    /// drives `I_max` through `Z_hp + Z_out`).
+    /// drives `I_max` through `Z_hp + Z_out`). Sagging rails hold the EMF `e` where
+    /// `e = V_rail − R_sag·e/|Z_hp + Z_out|`.
     pub fn emf_limit_peak(&self, freq_hz: f64) -> (f64, Limit) {
         let digital = self.stage.v_fs_peak * self.volume_gain();
-        let z_total = self.load.z_ohm(freq_hz) + self.stage.source.z_out().z_ohm(freq_hz);
-        let current = self.stage.i_max_peak * z_total.norm();
+        let z_total = (self.load.z_ohm(freq_hz) + self.stage.source.z_out().z_ohm(freq_hz)).norm();
+        let current = self.stage.i_max_peak * z_total;
+        let rail = self.stage.v_rail_peak / (1.0 + self.stage.r_sag_ohm / z_total);
         let mut best = (digital, Limit::DigitalFullScale);
-        if self.stage.v_rail_peak < best.0 {
-            best = (self.stage.v_rail_peak, Limit::Rail);
+        if rail < best.0 {
+            best = (rail, Limit::Rail);
         }
         if current < best.0 {
             best = (current, Limit::Current);
@@ -570,6 +580,39 @@ mod tests {
         let (vol, ok) =
             OperatingPoint::volume_for_target(&stage, &Load::R(30.0), 100.0, want + 3.0);
         assert!(!ok && vol == 0.0);
+    }
+
+    #[test]
+    fn sagging_rails_hold_less_into_a_heavier_load() {
+        // Rails of 5 V peak that sag 10 Ω: into 30 Ω the EMF stops at 5/(1 + 10/30) = 3.75 V,
+        // into 270 Ω at 5/(1 + 10/270) = 4.82 V; a stiff supply holds 5 V into both.
+        let stage = OutputStage {
+            v_fs_peak: 10.0,
+            v_rail_peak: 5.0,
+            r_sag_ohm: 10.0,
+            ..OutputStage::IDEAL
+        };
+        for (load_ohm, want) in [(30.0, 3.75), (270.0, 5.0 * 270.0 / 280.0)] {
+            let load = Load::R(load_ohm);
+            let op = OperatingPoint {
+                stage: &stage,
+                load: &load,
+                sens_db_spl_per_v: 100.0,
+                volume_db: 0.0,
+            };
+            let (emf, limit) = op.emf_limit_peak(1000.0);
+            assert_eq!(limit, Limit::Rail);
+            assert!((emf - want).abs() < 1e-12, "{load_ohm} Ω: {emf}");
+            let stiff = OutputStage {
+                r_sag_ohm: 0.0,
+                ..stage
+            };
+            let op = OperatingPoint {
+                stage: &stiff,
+                ..op
+            };
+            assert_eq!(op.emf_limit_peak(1000.0).0, 5.0);
+        }
     }
 
     #[test]
