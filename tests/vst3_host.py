@@ -1,7 +1,8 @@
 """Loads the bundled Loadline.vst3 in a real VST3 host (pedalboard) and checks it.
 
 The expected responses come from this crate's own physics through
-`target/release/examples/expected_response`, so Python holds no second model.
+`target/debug/examples/expected_response` (the dev profile, optimised), so Python holds
+no second model.
 Run by scripts/test.sh inside the project's venv (target/venv).
 """
 
@@ -14,7 +15,7 @@ import pytest
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 BUNDLE = ROOT / "target" / "bundled" / "Loadline.vst3"
-EXPECTED = ROOT / "target" / "release" / "examples" / "expected_response"
+EXPECTED = ROOT / "target" / "debug" / "examples" / "expected_response"
 # The catalog's first five headphones (catalog/headphones.toml), which the tests use by index.
 HEADPHONES = [
     "Sennheiser HD 600",
