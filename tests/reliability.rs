@@ -47,8 +47,8 @@ fn program(len: usize, rate: f64) -> Vec<f32> {
 fn any_block_partition_gives_the_same_output() {
     // Offline, the engine is sample-by-sample: a render split into blocks of 1 to 16384
     // samples, changing every call, must equal a render in fixed blocks bit for bit. The
-    // limits are on and the current limit low, so the oversampled clamps work (and idle)
-    // across the block boundaries too.
+    // limits are on, the current limit low and the rails low and sagging, so the oversampled
+    // clamps work (and idle) and the supply droops across the block boundaries too.
     let rate = 48_000.0;
     let x = vec![program(120_000, rate); 2];
     let render = |blocks: &mut dyn FnMut() -> usize| {
@@ -64,6 +64,14 @@ fn any_block_partition_gives_the_same_output() {
             (
                 p.id("A current limit"),
                 p.text_to_value("A current limit", "30 mA").unwrap(),
+            ),
+            (
+                p.id("A rail limit"),
+                p.text_to_value("A rail limit", "2 V").unwrap(),
+            ),
+            (
+                p.id("A supply sag"),
+                p.text_to_value("A supply sag", "20 ohm").unwrap(),
             ),
         ];
         let mut proc = p.activate(rate, 16_384, 2);

@@ -37,6 +37,8 @@ pub const LIMITS_SWITCH_FADE_S: f64 = 0.005;
 /// magnitude, as a supply's reservoir capacitors and transformer do, seconds. Long beside a
 /// bass period, so that a steady sine's rails hardly ripple.
 pub const SUPPLY_SAG_S: f64 = 0.05;
+// The sag's ring is indexed by masking the sample position.
+const _: () = assert!(MAX_BLOCK.is_power_of_two());
 /// States smaller than this are flushed to zero so that silence never turns subnormal.
 const FLUSH_BELOW: f64 = 1e-30;
 
@@ -343,6 +345,10 @@ pub struct Engine {
     sag_current: f64,
     /// One-pole coefficient of that smoothing (`SUPPLY_SAG_S`).
     sag_coef: f64,
+    /// `sag_current` after each of the last `MAX_BLOCK` samples, by position: the rails at a
+    /// sample sag by the value `MAX_BLOCK` samples before it, which every run has computed
+    /// already, so that the output does not depend on how the host splits its blocks.
+    sag_ring: [f64; MAX_BLOCK],
     /// Samples whose EMF the rails or the current limit changed, since the last read.
     clipped_samples: u64,
     /// Whether the oversampled limits are in the signal path now (the setting is
@@ -412,6 +418,7 @@ impl Engine {
             glide_max_step: 1.0 / (LIMIT_GLIDE_S * fs),
             sag_current: 0.0,
             sag_coef: 1.0 - (-1.0 / (SUPPLY_SAG_S * fs)).exp(),
+            sag_ring: [0.0; MAX_BLOCK],
             clipped_samples: 0,
             limits_on: false,
             switch_gain: 1.0,
@@ -574,6 +581,7 @@ impl Engine {
         self.volume = self.stage.volume_gain;
         (self.rail_now, self.imax_now) = self.stage.limit_targets();
         self.sag_current = 0.0;
+        self.sag_ring = [0.0; MAX_BLOCK];
         self.fresh = true;
     }
 
@@ -680,11 +688,10 @@ impl Engine {
         let sagging = stage.limits && stage.sag_ohm > 0.0 && rail_target < NO_LIMIT;
         if !sagging {
             self.sag_current = 0.0;
+            self.sag_ring = [0.0; MAX_BLOCK];
         }
         let mut start = 0;
         while start < n {
-            // The sag over this run, from the current up to its start (the supply is slow).
-            let sag = stage.sag_ohm * self.sag_current;
             let mut g_new = [0.0; MAX_BLOCK];
             let mut dry_mix = [0.0; MAX_BLOCK];
             let mut out_gain = [1.0; MAX_BLOCK];
@@ -750,6 +757,10 @@ impl Engine {
                 emf_limit[len] = if self.rail_now >= NO_LIMIT {
                     1.0
                 } else {
+                    // The supply is slow: the current one block ago sets the sag. The floor
+                    // only keeps the limit positive.
+                    let sag =
+                        stage.sag_ohm * self.sag_ring[(self.hist_pos + len) & (MAX_BLOCK - 1)];
                     ((self.rail_now - sag).max(0.01 * self.rail_now) * inv).min(1.0)
                 };
                 if self.imax_now < NO_LIMIT {
@@ -905,8 +916,9 @@ impl Engine {
             }
             if sagging {
                 let scale = std::f64::consts::FRAC_PI_2 / chans as f64;
-                for d in &sag_drive[..len] {
+                for (k, d) in sag_drive[..len].iter().enumerate() {
                     self.sag_current += (d * scale - self.sag_current) * self.sag_coef;
+                    self.sag_ring[(self.hist_pos + k) & (MAX_BLOCK - 1)] = self.sag_current;
                 }
             }
             self.hist_pos = (self.hist_pos + len) & mask;
