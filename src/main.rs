@@ -240,7 +240,8 @@ fn figure(key: &str, s: &str, units: &[&str]) -> Result<f64, String> {
 }
 
 /// Sets the custom figure `key` from text: one parser for the flags and for key=value specs.
-/// The custom output's figures, as `key=value` keys and (with `--`) flags.
+/// The custom output's figures, as `key=value` keys and (with `--`) flags; `resolve` reads
+/// the flags in this order.
 const FIGURE_KEYS: [&str; 8] = [
     "zout",
     "coupling-uf",
@@ -348,16 +349,17 @@ impl OutputArgs {
         if let Some(name) = &self.output {
             return catalog_output(name);
         }
-        let given = [
-            ("zout", &self.zout),
-            ("coupling-uf", &self.coupling_uf),
-            ("max-dbu", &self.max_dbu),
-            ("rail-v", &self.rail_v),
-            ("imax-ma", &self.imax_ma),
-            ("sag-ohm", &self.sag_ohm),
-            ("dynamic-range-db", &self.dynamic_range_db),
-            ("noise-dbv", &self.noise_dbv),
-        ];
+        // The flags, in the order of `FIGURE_KEYS`.
+        let given = FIGURE_KEYS.into_iter().zip([
+            &self.zout,
+            &self.coupling_uf,
+            &self.max_dbu,
+            &self.rail_v,
+            &self.imax_ma,
+            &self.sag_ohm,
+            &self.dynamic_range_db,
+            &self.noise_dbv,
+        ]);
         let mut figures = OutputFigures::default();
         let mut pairs = Vec::new();
         for (key, value) in given {

@@ -59,6 +59,21 @@ fn engine(
     e
 }
 
+/// `stage` driving `load` at `volume_db`; these tests read voltages, so the sensitivity
+/// (100 dB SPL/V) does not matter.
+fn at_volume<'a>(
+    stage: &'a OutputStage,
+    load: &'a dyn Impedance,
+    volume_db: f64,
+) -> OperatingPoint<'a> {
+    OperatingPoint {
+        stage,
+        load,
+        sens_db_spl_per_v: 100.0,
+        volume_db,
+    }
+}
+
 fn sine(freq: f64, rate: f64, peak: f64, seconds: f64) -> Vec<f32> {
     (0..(seconds * rate) as usize)
         .map(|i| (peak * (2.0 * PI * freq * i as f64 / rate).sin()) as f32)
@@ -130,12 +145,7 @@ fn clipping_starts_where_the_chain_predicts() {
     ];
     for (stage, load, volume_db, freq) in cases {
         for rate in [44_100.0, 96_000.0] {
-            let op = OperatingPoint {
-                stage,
-                load,
-                sens_db_spl_per_v: 100.0,
-                volume_db,
-            };
+            let op = at_volume(stage, load, volume_db);
             let (emf, limit) = op.emf_limit_peak(freq);
             let predicted = 20.0 * (emf / (stage.v_fs_peak * op.volume_gain())).log10();
             let measured = clip_onset_dbfs(stage, load, rate, volume_db, freq, 0.1);
@@ -166,12 +176,7 @@ fn a_sagging_supply_clips_where_the_physics_predicts() {
     let seconds = 20.0 * SUPPLY_SAG_S;
     for (load_ohm, freq) in [(16.0, 1000.0), (32.0, 100.0), (600.0, 1000.0)] {
         let load = Load::R(load_ohm);
-        let op = OperatingPoint {
-            stage: &stage,
-            load: &load,
-            sens_db_spl_per_v: 100.0,
-            volume_db: 0.0,
-        };
+        let op = at_volume(&stage, &load, 0.0);
         let (emf, limit) = op.emf_limit_peak(freq);
         assert_eq!(limit, Limit::Rail);
         let predicted = 20.0 * (emf / stage.v_fs_peak).log10();
@@ -193,12 +198,7 @@ fn a_sagging_supply_lets_a_short_burst_through() {
     // 16 Ω passes clean, and the same level held for half a second clips.
     let stage = magni_2();
     let load = Load::R(16.0);
-    let op = OperatingPoint {
-        stage: &stage,
-        load: &load,
-        sens_db_spl_per_v: 100.0,
-        volume_db: 0.0,
-    };
+    let op = at_volume(&stage, &load, 0.0);
     let peak = op.emf_limit_peak(1000.0).0 / stage.v_fs_peak * 10f64.powf(2.0 / 20.0);
     assert!(peak < 1.0, "below full scale: only the sag can clip it");
     let rate = 48_000.0;
@@ -218,12 +218,7 @@ fn scarlett_reaches_its_stated_maximum_levels() {
     let stage = scarlett_2i2_4th();
     for (load_ohm, stated_dbu) in [(33.0, 2.5), (300.0, 10.0)] {
         let load = Load::R(load_ohm);
-        let op = OperatingPoint {
-            stage: &stage,
-            load: &load,
-            sens_db_spl_per_v: 100.0,
-            volume_db: 0.0,
-        };
+        let op = at_volume(&stage, &load, 0.0);
         let physics_dbu = vrms_to_dbu(op.max_load_voltage_peak(1000.0) / SQRT_2);
         // The engine at its clip onset: output (in full-scale units) times V_fs is the load voltage.
         let onset = clip_onset_dbfs(&stage, &load, 48_000.0, 0.0, 1000.0, 0.1);
@@ -406,12 +401,7 @@ fn clipping_aliases_stay_80_db_down() {
     for rate in [44_100.0, 48_000.0] {
         for freq in [1000.0, 5000.0, 997.0, 4987.0] {
             for (name, stage, load) in cases {
-                let op = OperatingPoint {
-                    stage,
-                    load,
-                    sens_db_spl_per_v: 100.0,
-                    volume_db: 0.0,
-                };
+                let op = at_volume(stage, load, 0.0);
                 let onset_peak = op.emf_limit_peak(freq).0 / stage.v_fs_peak;
                 let design = design(&stage.source, load, rate, DesignMode::ZeroLatency).unwrap();
                 let mut e = Engine::new(1, design);
