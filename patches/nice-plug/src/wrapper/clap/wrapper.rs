@@ -168,6 +168,9 @@ pub struct Wrapper<P: ClapPlugin> {
     /// `latency_changed` needs to be called in `activate` in order to inform the host of the
     /// latency change.
     latency_changed: AtomicBool,
+    /// Whether `clap_plugin::activate` is running: a latency change then needs no restart, as
+    /// that activation reports it.
+    in_activate: AtomicBool,
     /// The current latency in samples, as set by the plugin through the
     /// [`ProcessContext`](nice_plug_core::context::process::ProcessContext). Uses the latency
     /// extension.
@@ -437,21 +440,21 @@ impl<P: ClapPlugin> MainThreadExecutor<Task<P>> for Wrapper<P> {
                 }
             }
             Task::LatencyChanged => match &*self.host_latency.borrow() {
-                Some(host_latency) => {
+                Some(_) => {
                     crate::nice_debug_assert!(is_gui_thread);
 
-                    // The plugin needs to be deactivated in order for the latency to change. If
-                    // it's already deactivated we can notify the host immediately, otherwise we
-                    // need to request a restart and remember to notify the host of the latency
-                    // change in the `activate` function.
-                    //
-                    // In practice, ignoring the activation status would be fine for many hosts, but
-                    // following the specification is probably a good idea regardless :)
-                    if self.is_activated.load(Ordering::SeqCst) {
-                        self.latency_changed.store(true, Ordering::SeqCst);
+                    // CLAP allows `clap_host_latency::changed()` only from within
+                    // `clap_plugin::activate()`, so the host is always told there (see
+                    // `activate`, and `latency_changed`, which `set_latency_samples` sets).
+                    // While the plugin is active, that takes a restart. A plugin that is not
+                    // active (this task may run after the host deactivated it), or that is being
+                    // activated now, is told by that activation; so is one whose change an
+                    // activation since has reported already.
+                    if self.is_activated.load(Ordering::SeqCst)
+                        && !self.in_activate.load(Ordering::SeqCst)
+                        && self.latency_changed.load(Ordering::SeqCst)
+                    {
                         self.request_restart();
-                    } else {
-                        unsafe_clap_call! { host_latency=>changed(&*self.host_callback) };
                     }
                 }
                 None => {
@@ -616,6 +619,7 @@ impl<P: ClapPlugin> Wrapper<P> {
             input_events: AtomicRefCell::new(VecDeque::with_capacity(P::INPUT_EVENT_CAPACITY)),
             last_process_status: AtomicCell::new(ProcessStatus::Normal),
             latency_changed: AtomicBool::new(false),
+            in_activate: AtomicBool::new(false),
             current_latency: AtomicU32::new(0),
             // This is initialized just before calling `Plugin::activate()` so that during the
             // process call buffers can be initialized without any allocations
@@ -1546,6 +1550,7 @@ impl<P: ClapPlugin> Wrapper<P> {
         //      to keep doing it this way to stay consistent with VST3.
         let old_latency = self.current_latency.swap(samples, Ordering::SeqCst);
         if old_latency != samples {
+            self.latency_changed.store(true, Ordering::SeqCst);
             let task_posted = self.schedule_gui(Task::LatencyChanged);
             crate::nice_debug_assert!(task_posted, "The task queue is full, dropping task...");
         }
@@ -1743,13 +1748,7 @@ impl<P: ClapPlugin> Wrapper<P> {
             unsafe { param._internal_update_smoother(buffer_config.sample_rate, true) };
         }
 
-        // If this reactivation happened due to the latency changing, notify the host of that
-        // latency change.
-        if wrapper.latency_changed.swap(false, Ordering::SeqCst)
-            && let Some(host_latency) = &*wrapper.host_latency.borrow()
-        {
-            unsafe_clap_call! { host_latency=>changed(&*wrapper.host_callback) };
-        }
+        wrapper.in_activate.store(true, Ordering::SeqCst);
 
         let mut activate_context = wrapper.make_activate_context();
 
@@ -1805,6 +1804,17 @@ impl<P: ClapPlugin> Wrapper<P> {
 
         // NOTE: This needs to be dropped after the `plugin` lock to avoid deadlocks
         drop(activate_context);
+
+        // If the latency changed since the last activation (while the plugin was active, which
+        // is why the host restarted it, or while it was not, or just now in `Plugin::activate`),
+        // tell the host: this is the only place CLAP allows it.
+        if result
+            && wrapper.latency_changed.swap(false, Ordering::SeqCst)
+            && let Some(host_latency) = &*wrapper.host_latency.borrow()
+        {
+            unsafe_clap_call! { host_latency=>changed(&*wrapper.host_callback) };
+        }
+        wrapper.in_activate.store(false, Ordering::SeqCst);
 
         result
     }

@@ -416,23 +416,18 @@ impl<P: Vst3Plugin + Send> GuiContextInner for WrapperGuiContext<P> {
         match &*inner.component_handler.borrow() {
             Some(handler) => match inner.param_ptr_to_hash.get(&param) {
                 Some(hash) => {
-                    // Only update the parameters manually if the host is not processing audio. If
-                    // the plugin is currently processing audio, the host will pass this change back
-                    // to the plugin in the audio callback. This also prevents the values from
-                    // changing in the middle of the process callback, which would be unsound.
-                    // FIXME: So this doesn't work for REAPER, because they just silently stop
-                    //        processing audio when you bypass the plugin. Great. We can add a time
-                    //        based heuristic to work around this in the meantime.
-                    if !inner
-                        .is_processing
-                        .load(std::sync::atomic::Ordering::SeqCst)
-                    {
-                        inner.set_normalized_value_by_hash(
-                            *hash,
-                            normalized,
-                            inner.current_buffer_config.load().map(|c| c.sample_rate),
-                        );
-                    }
+                    // The value is set before `performEdit()` whether or not the host is
+                    // processing: the editor reads it back to draw itself, and waiting for the
+                    // host to pass the change back through `process()` leaves the editor showing
+                    // the old value for as long as the host does not call `process()`
+                    // (pedalboard between renders, REAPER with the plugin bypassed). Values and
+                    // smoothers are atomics, as in the not-processing case; when the same change
+                    // arrives in `process()`, it is no change.
+                    inner.set_normalized_value_by_hash(
+                        *hash,
+                        normalized,
+                        inner.current_buffer_config.load().map(|c| c.sample_rate),
+                    );
 
                     unsafe { handler.performEdit(*hash, normalized as f64) };
                 }

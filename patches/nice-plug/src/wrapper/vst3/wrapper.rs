@@ -767,12 +767,10 @@ impl<P: Vst3Plugin> IEditControllerTrait for Wrapper<P> {
     }
 
     unsafe fn setParamNormalized(&self, id: ParamID, value: ParamValue) -> tresult {
-        // If the plugin is currently processing audio, then this parameter change will also be sent
-        // to the process function
-        if self.inner.is_processing.load(Ordering::SeqCst) {
-            return kResultOk;
-        }
-
+        // The value is applied at once even while the plugin is processing (the host sends the
+        // same change to `process()` too, where it is then no change): deferring it to the next
+        // `process()` call loses it when the host saves the state before that call, and hosts
+        // do (a script that sets a value and saves, "save preset" right after an edit).
         let sample_rate = self
             .inner
             .current_buffer_config
