@@ -68,6 +68,10 @@ pub fn create(
 struct Inputs {
     stage_a: OutputStage,
     stage_b: OutputStage,
+    /// The Ideal reference: a perfect output with the full scale of the slot it is compared
+    /// with (`LoadlineParams::slot_stage`).
+    stage_ideal: OutputStage,
+    compared: Heard,
     headphone: usize,
     imported_generation: u32,
     target_spl_db: f64,
@@ -80,6 +84,18 @@ struct Computed {
     curves: Curves,
     report_a: Report,
     report_b: Report,
+    report_ideal: Report,
+}
+
+impl Computed {
+    /// The stage and the report of what is heard as `heard`.
+    fn heard(&self, heard: Heard) -> (&OutputStage, &Report) {
+        match heard {
+            Heard::A => (&self.inputs.stage_a, &self.report_a),
+            Heard::B => (&self.inputs.stage_b, &self.report_b),
+            Heard::Ideal => (&self.inputs.stage_ideal, &self.report_ideal),
+        }
+    }
 }
 
 /// The editor's state between frames.
@@ -140,9 +156,12 @@ impl EditorApp {
     fn refresh(&mut self) {
         let p = &self.params;
         let headphone = p.headphone.value() as usize;
+        let compared = p.compared_slot();
         let inputs = Inputs {
             stage_a: p.slot_stage(Heard::A),
             stage_b: p.slot_stage(Heard::B),
+            stage_ideal: p.slot_stage(Heard::Ideal),
+            compared,
             headphone,
             imported_generation: p.imported.generation(),
             target_spl_db: p.target_spl_db.value() as f64,
@@ -159,7 +178,12 @@ impl EditorApp {
         let hp = headphone_model(headphone, &self.catalog_models, &p.imported);
         let name_a = slot_name(p.output_a.value(), "A");
         let name_b = slot_name(p.output_b.value(), "B");
+        let name_ideal = format!(
+            "Ideal (a perfect output at {}'s full scale)",
+            if compared == Heard::B { "B" } else { "A" }
+        );
         self.computed = Some(Computed {
+            report_ideal: Report::new(&name_ideal, &inputs.stage_ideal, &hp, inputs.target_spl_db),
             curves: view::curves(&inputs.stage_a, &inputs.stage_b, &hp.load),
             report_a: Report::new(&name_a, &inputs.stage_a, &hp, inputs.target_spl_db),
             report_b: Report::new(&name_b, &inputs.stage_b, &hp, inputs.target_spl_db),
@@ -235,18 +259,9 @@ impl EditorApp {
             }
         });
         if let Some(c) = &self.computed {
-            let (text, short) = match heard {
-                Heard::A => (c.report_a.verdict.clone(), c.report_a.short_db > 0.0),
-                Heard::B => (c.report_b.verdict.clone(), c.report_b.short_db > 0.0),
-                Heard::Ideal => (
-                    format!(
-                        "Ideal reference: {} driven from 0 Ω, unlimited and silent",
-                        c.headphone.name
-                    ),
-                    false,
-                ),
-            };
-            ui.label(RichText::new(text).size(15.0).color(if short {
+            let (_, report) = c.heard(heard);
+            let short = report.short_db > 0.0;
+            ui.label(RichText::new(&report.verdict).size(15.0).color(if short {
                 COLOUR_WARN
             } else {
                 COLOUR_IDEAL
@@ -515,13 +530,9 @@ impl EditorApp {
         if p.level_mode.value() == LevelMode::Volume
             && let Some(c) = &self.computed
         {
-            let stage = match p.heard.value() {
-                Heard::A => c.inputs.stage_a,
-                Heard::B => c.inputs.stage_b,
-                Heard::Ideal => OutputStage::IDEAL,
-            };
+            let (stage, _) = c.heard(p.heard.value());
             let f = OperatingPoint {
-                stage: &stage,
+                stage,
                 load: &c.headphone.load,
                 sens_db_spl_per_v: c.headphone.sens_db_spl_per_v,
                 volume_db: p.volume_db.value() as f64,
@@ -604,21 +615,13 @@ impl EditorApp {
         };
         let p = &self.params;
         let heard = p.heard.value();
-        let stage = match heard {
-            Heard::A => c.inputs.stage_a,
-            Heard::B => c.inputs.stage_b,
-            Heard::Ideal => OutputStage::IDEAL,
-        };
-        let report = match heard {
-            Heard::B => &c.report_b,
-            _ => &c.report_a,
-        };
+        let (stage, report) = c.heard(heard);
         let volume_db = match p.level_mode.value() {
             LevelMode::Volume => p.volume_db.value() as f64,
             LevelMode::TargetSpl => report.volume_db,
         };
         let scale = MeterScale::new(
-            &stage,
+            stage,
             10f64.powf(volume_db / 20.0),
             c.headphone.sens_db_spl_per_v,
         );
@@ -656,11 +659,7 @@ impl EditorApp {
             );
         });
         ui.horizontal(|ui| {
-            let noise = noise_text(if heard == Heard::Ideal {
-                f64::NEG_INFINITY
-            } else {
-                report.noise_floor_db_spl_a
-            });
+            let noise = noise_text(report.noise_floor_db_spl_a);
             for (label, tip, value) in [
                 ("Headroom", tips::HEADROOM, d.headroom.1.as_str()),
                 ("SPL", tips::DB_SPL, d.spl.as_str()),

@@ -119,8 +119,9 @@ impl Loadline {
 impl Plugin for Loadline {
     const NAME: &'static str = "Loadline";
     const VENDOR: &'static str = "Loadline";
-    const URL: &'static str = "https://example.invalid/loadline";
-    const EMAIL: &'static str = "support@example.invalid";
+    // No web site or support address exists yet: hosts show none rather than a placeholder.
+    const URL: &'static str = "";
+    const EMAIL: &'static str = "";
     const VERSION: &'static str = env!("CARGO_PKG_VERSION");
 
     const AUDIO_IO_LAYOUTS: &'static [AudioIOLayout] = &[
@@ -242,7 +243,11 @@ impl Plugin for Loadline {
                 }
             }
         }
-        if let Some((_, result)) = designer.poll() {
+        if let Some((done, result)) = designer.poll()
+            && self.last_request.is_some_and(|r| r.same_filter(&done))
+        {
+            // A result for any other request (one sent before the last activation, say) is
+            // not what the parameters ask for now.
             Self::apply(engine, &mut self.target_volume, result);
         }
         let settings = self.stage_settings(&req.stage);
@@ -297,18 +302,23 @@ impl ClapPlugin for Loadline {
         Some("Hear what a headphone output does to your headphones");
     const CLAP_MANUAL_URL: Option<&'static str> = None;
     const CLAP_SUPPORT_URL: Option<&'static str> = None;
+    // Where producers look for a monitoring tool: a utility and an analyzer among the effects.
     const CLAP_FEATURES: &'static [ClapFeature] = &[
         ClapFeature::AudioEffect,
+        ClapFeature::Utility,
+        ClapFeature::Analyzer,
         ClapFeature::Stereo,
         ClapFeature::Mono,
-        ClapFeature::Utility,
     ];
 }
 
 impl Vst3Plugin for Loadline {
     const VST3_CLASS_ID: [u8; 16] = *b"LoadlineHpAmp01.";
-    const VST3_SUBCATEGORIES: &'static [Vst3SubCategory] =
-        &[Vst3SubCategory::Fx, Vst3SubCategory::Tools];
+    const VST3_SUBCATEGORIES: &'static [Vst3SubCategory] = &[
+        Vst3SubCategory::Fx,
+        Vst3SubCategory::Tools,
+        Vst3SubCategory::Analyzer,
+    ];
 }
 
 nice_export_clap!(Loadline);

@@ -9,7 +9,7 @@ use nice_plug::params::persist::PersistentField;
 use nice_plug::plugin::ParamValue;
 use nice_plug::prelude::*;
 use serde::{Deserialize, Serialize};
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
 
 /// The accuracy / latency trade-off (see `DesignMode`).
@@ -178,6 +178,10 @@ pub struct LoadlineParams {
     /// A test signal to play instead of the input.
     #[id = "testsig"]
     pub test_signal: EnumParam<TestSignal>,
+    /// The slot the Ideal reference is compared with: B when true, else A (the slot heard
+    /// last before Ideal; saved with the project so that it reopens the same).
+    #[persist = "ideal-compared-b"]
+    pub ideal_compared_b: AtomicBool,
     /// The editor's size, logical pixels (saved with the project).
     #[persist = "editor-size"]
     pub editor_size: Arc<Mutex<[f32; 2]>>,
@@ -519,18 +523,30 @@ impl Default for LoadlineParams {
                 &["db spl", "dbspl", "db"],
             ),
             test_signal: EnumParam::new("Test signal", TestSignal::Off),
+            ideal_compared_b: AtomicBool::new(false),
             editor_size: Arc::new(Mutex::new(EDITOR_DEFAULT_SIZE)),
         }
     }
 }
 
 impl LoadlineParams {
-    /// The output stage of slot `heard` (the ideal output for `Heard::Ideal`).
+    /// The output stage of slot `heard`. For `Heard::Ideal`, a perfect amplifier with the full
+    /// scale of the slot it is compared with ([`Self::compared_slot`]): it sounds the same
+    /// whatever its full scale (it has no limits and no noise), and its figures are then those
+    /// of that output at the same volume, made perfect.
     pub fn slot_stage(&self, heard: Heard) -> OutputStage {
         let (choice, slot) = match heard {
             Heard::A => (self.output_a.value(), &self.slot_a),
             Heard::B => (self.output_b.value(), &self.slot_b),
-            Heard::Ideal => return OutputStage::IDEAL,
+            Heard::Ideal => {
+                let compared = if self.ideal_compared_b.load(Ordering::Relaxed) {
+                    Heard::B
+                } else {
+                    Heard::A
+                };
+                let v_fs_peak = self.slot_stage(compared).v_fs_peak;
+                return OutputStage::perfect_at_full_scale(v_fs_peak);
+            }
         };
         usize::try_from(choice - 1)
             .ok()
@@ -538,8 +554,34 @@ impl LoadlineParams {
             .unwrap_or_else(|| slot.stage())
     }
 
-    /// The output stage heard now.
+    /// The slot (A or B) the Ideal reference is compared with: the one heard now, or while
+    /// Ideal is heard, the one heard before it. Reading it while A or B is heard records that
+    /// slot (an atomic store, so the audio thread may call it).
+    pub fn compared_slot(&self) -> Heard {
+        self.note_heard(self.heard.value())
+    }
+
+    /// [`Self::compared_slot`] with `heard` heard.
+    fn note_heard(&self, heard: Heard) -> Heard {
+        match heard {
+            Heard::Ideal => {
+                if self.ideal_compared_b.load(Ordering::Relaxed) {
+                    Heard::B
+                } else {
+                    Heard::A
+                }
+            }
+            slot => {
+                self.ideal_compared_b
+                    .store(slot == Heard::B, Ordering::Relaxed);
+                slot
+            }
+        }
+    }
+
+    /// The output stage heard now (recording the slot Ideal is compared with).
     pub fn heard_stage(&self) -> OutputStage {
+        self.compared_slot();
         self.slot_stage(self.heard.value())
     }
 }
@@ -598,12 +640,23 @@ fn switch(name: &str, default: bool) -> BoolParam {
 
 /// Formats `v` with `digits` significant digits (no trailing unit: the host adds it).
 pub fn format_sig(v: f32, digits: usize) -> String {
-    if v == 0.0 {
-        return "0".into();
+    if v == 0.0 || !v.is_finite() {
+        return format!("{v}");
     }
+    let with_digits = |mag: i32| {
+        let decimals = (digits as i32 - 1 - mag).max(0) as usize;
+        format!("{v:.decimals$}")
+    };
     let mag = v.abs().log10().floor() as i32;
-    let decimals = (digits as i32 - 1 - mag).max(0) as usize;
-    format!("{v:.decimals$}")
+    let text = with_digits(mag);
+    // Rounding can carry into the next decade (0.09999 gives "0.1000"): the text must have
+    // the digits that its own value formats with, or text → value → text would not settle.
+    let rounded: f32 = text.parse().unwrap_or(v);
+    if rounded != 0.0 && rounded.abs().log10().floor() as i32 != mag {
+        with_digits(rounded.abs().log10().floor() as i32)
+    } else {
+        text
+    }
 }
 
 /// Parses "47", "47 ohm", "47Ω", "4.7k", "4.7 kohm": a number, an optional SI prefix
@@ -667,6 +720,27 @@ mod tests {
     }
 
     #[test]
+    fn text_settles_after_one_round_trip() {
+        // A value just below a decade rounds up into it: its text must be that of the decade
+        // (0.100, not 0.1000), so that text → value → text gives the same text.
+        assert_eq!(format_sig(0.099_999, 3), "0.100");
+        assert_eq!(format_sig(9.9996, 3), "10.0");
+        assert_eq!(format_sig(0.1234, 3), "0.123");
+        let p = LoadlineParams::default();
+        let sag = &p.slot_a.sag_ohm;
+        for k in 0..=1000 {
+            let norm = k as f32 / 1000.0;
+            let text = sag.normalized_value_to_string(norm, false);
+            let back = sag.string_to_normalized_value(&text).unwrap();
+            assert_eq!(
+                sag.normalized_value_to_string(back, false),
+                text,
+                "at {norm}"
+            );
+        }
+    }
+
+    #[test]
     fn parameters_round_trip_through_text() {
         let p = LoadlineParams::default();
         let a = &p.slot_a;
@@ -704,6 +778,29 @@ mod tests {
                 .normalized_value_to_string(p.headphone.preview_normalized(hp), true),
             "Beyerdynamic DT 990 Pro 250 ohm"
         );
+    }
+
+    #[test]
+    fn ideal_takes_the_full_scale_of_the_slot_heard_before_it() {
+        let p = LoadlineParams::default();
+        // A: the custom slot at its default +10 dBu; B: a catalog output.
+        let (a, b) = (p.slot_stage(Heard::A), p.slot_stage(Heard::B));
+        assert!(
+            (a.v_fs_peak / b.v_fs_peak - 1.0).abs() > 0.01,
+            "A and B differ"
+        );
+        assert_eq!(p.compared_slot(), Heard::A);
+        assert_eq!(
+            p.slot_stage(Heard::Ideal),
+            OutputStage::perfect_at_full_scale(a.v_fs_peak)
+        );
+        assert_eq!(p.note_heard(Heard::B), Heard::B);
+        assert_eq!(p.note_heard(Heard::Ideal), Heard::B, "Ideal keeps B");
+        let i = p.slot_stage(Heard::Ideal);
+        assert_eq!(i.v_fs_peak, b.v_fs_peak);
+        assert_eq!(i.source.r_out_ohm, 0.0);
+        assert!(i.v_rail_peak.is_infinite() && i.i_max_peak.is_infinite());
+        assert_eq!(i.noise_pre, crate::physics::output::NoiseSpec::SILENT);
     }
 
     #[test]

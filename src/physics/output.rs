@@ -193,6 +193,17 @@ impl OutputStage {
         noise_post: NoiseSpec::SILENT,
     };
 
+    /// A perfect amplifier with the full scale `v_fs_peak` (volts peak): 0 Ω, unlimited,
+    /// silent. It is what the plugin's Ideal reference is measured as, with the full scale of
+    /// the output it is compared with, so that its levels are those that output would give at
+    /// the same volume if it were perfect.
+    pub fn perfect_at_full_scale(v_fs_peak: f64) -> OutputStage {
+        OutputStage {
+            v_fs_peak,
+            ..OutputStage::IDEAL
+        }
+    }
+
     /// Pre-volume noise from a dynamic-range figure: the noise sits `dr_db` below a
     /// full-scale sine at maximum volume.
     pub fn noise_from_dynamic_range(
