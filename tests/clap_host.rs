@@ -676,3 +676,118 @@ fn the_editor_size_is_saved_with_the_project() {
     let again: serde_json::Value = serde_json::from_str(&state_json(&p.save_state())).unwrap();
     assert_eq!(size(&again), vec![1234.0, 876.0]);
 }
+
+/// Processes silent blocks until the plugin asks for a restart (the designer thread delivers a
+/// new design asynchronously), pumping the main-thread callback as a host's event loop would;
+/// `changes` go with the first block. Returns whether the request came within two seconds of
+/// audio.
+fn run_until_restart_requested(
+    proc: &mut common::clap_host::Processor<'_>,
+    changes: &[(u32, f64)],
+) -> bool {
+    let silent = vec![0.0f32; 256];
+    for b in 0..375 {
+        proc.block(&[&silent, &silent], if b == 0 { changes } else { &[] });
+        proc.pump_main_thread();
+        if proc.restart_requested() {
+            return true;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(2));
+    }
+    false
+}
+
+/// CLAP lets the latency change only inside `activate`. Switching the mode or the limits while
+/// processing must therefore end in a restart request, the host told the new latency inside
+/// the next `activate` and nowhere else, and the audio aligned with what it was told.
+#[test]
+fn latency_changes_are_reported_inside_activate_only() {
+    let rate = 48_000.0;
+    let mut p = LoadedPlugin::load();
+    let (mode, limits) = (p.id("Mode"), p.id("Output limits"));
+    let flags = p.flags.clone();
+    {
+        let mut proc = p.activate(rate, 256, STEREO);
+        assert_eq!(proc.latency(), 0);
+        // Exact mode, then the oversampled limits on top (74 samples at 48 kHz), then back.
+        for (changes, want) in [
+            (vec![(mode, 1.0)], 12),
+            (vec![(limits, 1.0)], 12 + 74),
+            (vec![(mode, 0.0), (limits, 0.0)], 0),
+        ] {
+            assert!(
+                run_until_restart_requested(&mut proc, &changes),
+                "no restart requested for {changes:?}"
+            );
+            let (inside_before, elsewhere) = flags.latency_changed_calls();
+            assert_eq!(elsewhere, 0, "latency changed() outside activate");
+            proc.restart();
+            let (inside, elsewhere) = flags.latency_changed_calls();
+            assert_eq!(elsewhere, 0, "latency changed() outside activate");
+            assert_eq!(
+                inside,
+                inside_before + 1,
+                "changed() inside the new activate"
+            );
+            assert_eq!(proc.latency(), want);
+            // The audio keeps what the host was told: the impulse lands at the latency.
+            let y = proc.render(&impulse(4096, 64, STEREO), 256, &[]);
+            assert_eq!(peak_index(&y[0]), 64 + want as usize, "{changes:?}");
+            println!("latency {want} samples: told inside activate, impulse aligned");
+            assert!(!proc.restart_requested(), "a restart asked for nothing");
+        }
+    }
+    // While not active the host sets values through flush(); the next activate reports.
+    p.flush(&[(mode, 1.0)]);
+    let (inside_before, _) = flags.latency_changed_calls();
+    let mut proc = p.activate(rate, 256, STEREO);
+    assert_eq!(proc.latency(), 12);
+    assert_eq!(flags.latency_changed_calls(), (inside_before + 1, 0));
+    assert!(!proc.restart_requested());
+}
+
+/// The value of parameter `name` in a saved state, as a fresh instance shows it.
+fn value_in_state(state: &[u8], name: &str) -> String {
+    let mut q = LoadedPlugin::load();
+    assert!(q.load_state(state), "the saved state loads");
+    q.current_text(name)
+}
+
+/// A value the host sets is in the state the plugin saves right after, whether the plugin is
+/// inactive (set through flush()) or processing (set by an event in a block).
+#[test]
+fn a_value_set_is_in_the_state_saved_at_once() {
+    let mut p = LoadedPlugin::load();
+    let zid = p.id("A output impedance");
+    let z68 = p.text_to_value("A output impedance", "68").unwrap();
+    let z22 = p.text_to_value("A output impedance", "22").unwrap();
+    p.flush(&[(zid, z68)]);
+    let saved = p.save_state();
+    assert_eq!(value_in_state(&saved, "A output impedance"), "68.0 Ω");
+    let mut proc = p.activate(48_000.0, 256, STEREO);
+    let silent = vec![0.0f32; 256];
+    proc.block(&[&silent, &silent], &[(zid, z22)]);
+    let saved = proc.save_state();
+    drop(proc);
+    assert_eq!(value_in_state(&saved, "A output impedance"), "22.0 Ω");
+}
+
+/// What hosts and scanners show of the plugin: a real vendor, no placeholder addresses, the
+/// package's version, and the features that file it with the utilities and analyzers.
+#[test]
+fn the_descriptor_names_the_plugin_honestly() {
+    let p = LoadedPlugin::load();
+    let d = &p.descriptor;
+    assert_eq!(d.vendor, "Loadline");
+    assert_eq!(d.version, env!("CARGO_PKG_VERSION"));
+    for text in [&d.url, &d.support_url] {
+        assert!(!text.contains("example"), "placeholder address {text:?}");
+    }
+    for want in ["audio-effect", "utility", "analyzer", "stereo", "mono"] {
+        assert!(
+            d.features.iter().any(|f| f == want),
+            "{want}: {:?}",
+            d.features
+        );
+    }
+}

@@ -5,7 +5,7 @@
 #![allow(dead_code)]
 
 use clack_extensions::audio_ports_config::PluginAudioPortsConfig;
-use clack_extensions::latency::PluginLatency;
+use clack_extensions::latency::{HostLatency, HostLatencyImpl, PluginLatency};
 use clack_extensions::params::{ParamInfoBuffer, PluginParams};
 use clack_extensions::render::{PluginRender, RenderMode};
 use clack_extensions::state::PluginState;
@@ -14,6 +14,8 @@ use clack_host::prelude::*;
 use std::collections::BTreeMap;
 use std::ffi::CString;
 use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 
 /// Where `cargo xtask bundle loadline --release` puts the CLAP bundle, unless
 /// `LOADLINE_CLAP` names another (the allocation check uses a debug bundle).
@@ -31,18 +33,68 @@ pub fn bundle_path() -> PathBuf {
     p
 }
 
-struct Shared;
+/// What the plugin asked of the host, and when it told the host its latency changed.
+#[derive(Debug, Default)]
+pub struct HostFlags {
+    /// The plugin asked for a restart (deactivate, activate) since the flag was last taken.
+    restart_requested: AtomicBool,
+    /// The plugin asked for `on_main_thread` since the flag was last taken.
+    callback_requested: AtomicBool,
+    /// The host is inside `clap_plugin::activate`.
+    activating: AtomicBool,
+    /// Calls of `clap_host_latency::changed` from inside `activate` (allowed).
+    latency_changed_in_activate: AtomicU32,
+    /// Calls of `clap_host_latency::changed` anywhere else (a CLAP rule broken).
+    latency_changed_elsewhere: AtomicU32,
+}
+
+impl HostFlags {
+    /// Calls of `clap_host_latency::changed`: (inside `activate`, elsewhere).
+    pub fn latency_changed_calls(&self) -> (u32, u32) {
+        (
+            self.latency_changed_in_activate.load(Ordering::SeqCst),
+            self.latency_changed_elsewhere.load(Ordering::SeqCst),
+        )
+    }
+}
+
+struct Shared {
+    flags: Arc<HostFlags>,
+}
 impl SharedHandler<'_> for Shared {
-    fn request_restart(&self) {}
+    fn request_restart(&self) {
+        self.flags.restart_requested.store(true, Ordering::SeqCst);
+    }
     fn request_process(&self) {}
-    fn request_callback(&self) {}
+    fn request_callback(&self) {
+        self.flags.callback_requested.store(true, Ordering::SeqCst);
+    }
+}
+
+struct MainThread {
+    flags: Arc<HostFlags>,
+}
+impl MainThreadHandler<'_> for MainThread {}
+impl HostLatencyImpl for MainThread {
+    fn changed(&self) {
+        let counter = if self.flags.activating.load(Ordering::SeqCst) {
+            &self.flags.latency_changed_in_activate
+        } else {
+            &self.flags.latency_changed_elsewhere
+        };
+        counter.fetch_add(1, Ordering::SeqCst);
+    }
 }
 
 struct Host;
 impl HostHandlers for Host {
     type Shared<'a> = Shared;
-    type MainThread<'a> = ();
+    type MainThread<'a> = MainThread;
     type AudioProcessor<'a> = ();
+
+    fn declare_extensions(builder: &mut HostExtensions<Self>, _shared: &Self::Shared<'_>) {
+        builder.register::<HostLatency>();
+    }
 }
 
 /// One parameter as the host sees it.
@@ -60,6 +112,21 @@ pub struct ParamDesc {
     pub default: f64,
 }
 
+/// What the plugin's descriptor tells a host before it is instantiated.
+#[derive(Debug, Clone)]
+pub struct Descriptor {
+    /// Vendor.
+    pub vendor: String,
+    /// Web site (empty for none).
+    pub url: String,
+    /// Support address (empty for none).
+    pub support_url: String,
+    /// Version.
+    pub version: String,
+    /// CLAP features, in order.
+    pub features: Vec<String>,
+}
+
 /// A loaded plugin instance.
 pub struct LoadedPlugin {
     // Field order matters: the instance must drop before the entry (library) it came from.
@@ -67,6 +134,10 @@ pub struct LoadedPlugin {
     _entry: PluginEntry,
     /// Parameters by name.
     pub params: BTreeMap<String, ParamDesc>,
+    /// What the plugin asked of the host.
+    pub flags: Arc<HostFlags>,
+    /// The plugin's descriptor.
+    pub descriptor: Descriptor,
 }
 
 impl LoadedPlugin {
@@ -80,6 +151,18 @@ impl LoadedPlugin {
             .plugin_descriptors()
             .next()
             .expect("one plugin in the bundle");
+        let text =
+            |c: Option<&std::ffi::CStr>| c.map_or(String::new(), |c| c.to_string_lossy().into());
+        let descriptor = Descriptor {
+            vendor: text(desc.vendor()),
+            url: text(desc.url()),
+            support_url: text(desc.support_url()),
+            version: text(desc.version()),
+            features: desc
+                .features()
+                .map(|f| f.to_string_lossy().into())
+                .collect(),
+        };
         let id = CString::from(desc.id().expect("plugin id"));
         assert_eq!(id.to_str().unwrap(), "com.loadline.loadline");
         let host_info = HostInfo::new(
@@ -89,8 +172,19 @@ impl LoadedPlugin {
             "1.0",
         )
         .unwrap();
-        let mut instance = PluginInstance::<Host>::new(|_| Shared, |_| (), &entry, &id, &host_info)
-            .expect("instance");
+        let flags = Arc::new(HostFlags::default());
+        let mut instance = PluginInstance::<Host>::new(
+            |_| Shared {
+                flags: flags.clone(),
+            },
+            |shared| MainThread {
+                flags: shared.flags.clone(),
+            },
+            &entry,
+            &id,
+            &host_info,
+        )
+        .expect("instance");
         let mut params = BTreeMap::new();
         {
             let handle = instance.plugin_handle();
@@ -117,6 +211,8 @@ impl LoadedPlugin {
             instance,
             _entry: entry,
             params,
+            flags,
+            descriptor,
         }
     }
 
@@ -165,6 +261,30 @@ impl LoadedPlugin {
         ext.get_value(&handle, ClapId::new(id)).expect("get_value")
     }
 
+    /// Sets parameters `(id, plain value)` through `clap_plugin_params::flush`, as a host does
+    /// while the plugin is not active.
+    pub fn flush(&mut self, changes: &[(u32, f64)]) {
+        let ext: PluginParams = self
+            .instance
+            .plugin_handle()
+            .get_extension()
+            .expect("params extension");
+        let mut handle = self
+            .instance
+            .inactive_plugin_handle()
+            .expect("flush() is for an inactive plugin");
+        let events = param_events(changes);
+        let mut out_events = EventBuffer::new();
+        ext.flush(&mut handle, &events.as_input(), &mut out_events.as_output());
+    }
+
+    /// Runs the plugin's main-thread callback if it asked for one, as a host's event loop does.
+    pub fn pump_main_thread(&mut self) {
+        if self.flags.callback_requested.swap(false, Ordering::SeqCst) {
+            self.instance.call_on_main_thread_callback();
+        }
+    }
+
     /// Selects the audio-ports configuration with `channels` channels (1 or 2).
     pub fn select_channels(&mut self, channels: u32) {
         let handle = self.instance.plugin_handle();
@@ -196,11 +316,7 @@ impl LoadedPlugin {
 
     /// Saves the plugin state.
     pub fn save_state(&mut self) -> Vec<u8> {
-        let handle = self.instance.plugin_handle();
-        let ext: PluginState = handle.get_extension().expect("state extension");
-        let mut out = Vec::new();
-        ext.save(&handle, &mut out).expect("save state");
-        out
+        save_state(&mut self.instance)
     }
 
     /// Loads a plugin state; false when the plugin refuses it.
@@ -217,10 +333,11 @@ impl LoadedPlugin {
             min_frames_count: 1,
             max_frames_count: max_block,
         };
-        let stopped = self.instance.activate(|_, _| (), config).expect("activate");
-        let started = stopped.start_processing().expect("start processing");
+        let started = start(&mut self.instance, &self.flags, config);
         Processor {
             owner: &mut self.instance,
+            flags: self.flags.clone(),
+            config,
             processor: Some(started),
             channels,
             max_block: max_block as usize,
@@ -232,9 +349,41 @@ impl LoadedPlugin {
     }
 }
 
+/// Activates `instance` with `config` (telling the latency extension that the host is inside
+/// `activate`) and starts processing.
+fn start(
+    instance: &mut PluginInstance<Host>,
+    flags: &HostFlags,
+    config: PluginAudioConfiguration,
+) -> StartedPluginAudioProcessor<Host> {
+    flags.activating.store(true, Ordering::SeqCst);
+    let stopped = instance.activate(|_, _| (), config);
+    flags.activating.store(false, Ordering::SeqCst);
+    stopped
+        .expect("activate")
+        .start_processing()
+        .expect("start processing")
+}
+
+/// Parameter value events `(id, plain value)` at the first sample.
+fn param_events(changes: &[(u32, f64)]) -> EventBuffer {
+    let mut events = EventBuffer::new();
+    for &(id, v) in changes {
+        events.push(&ParamValueEvent::new(
+            0,
+            ClapId::new(id),
+            Pckn::match_all(),
+            v,
+        ));
+    }
+    events
+}
+
 /// An activated, processing plugin. Deactivates on drop.
 pub struct Processor<'a> {
     owner: &'a mut PluginInstance<Host>,
+    flags: Arc<HostFlags>,
+    config: PluginAudioConfiguration,
     processor: Option<StartedPluginAudioProcessor<Host>>,
     channels: usize,
     max_block: usize,
@@ -253,15 +402,7 @@ impl Processor<'_> {
         for (buf, samples) in self.ins.iter_mut().zip(input) {
             buf[..n].copy_from_slice(samples);
         }
-        let mut events = EventBuffer::new();
-        for &(id, v) in changes {
-            events.push(&ParamValueEvent::new(
-                0,
-                ClapId::new(id),
-                Pckn::match_all(),
-                v,
-            ));
-        }
+        let events = param_events(changes);
         let mut out_events = EventBuffer::new();
         let ins = &mut self.ins;
         let outs = &mut self.outs;
@@ -316,6 +457,47 @@ impl Processor<'_> {
     pub fn reset(&mut self) {
         self.processor.as_mut().unwrap().reset();
     }
+
+    /// Whether the plugin asked for a restart since the last call (and forgets the request).
+    pub fn restart_requested(&self) -> bool {
+        self.flags.restart_requested.swap(false, Ordering::SeqCst)
+    }
+
+    /// Runs the plugin's main-thread callback if it asked for one.
+    pub fn pump_main_thread(&mut self) {
+        if self.flags.callback_requested.swap(false, Ordering::SeqCst) {
+            self.owner.call_on_main_thread_callback();
+        }
+    }
+
+    /// Restarts the plugin as a host does when asked to: stops processing, deactivates,
+    /// activates again with the same configuration and starts processing.
+    pub fn restart(&mut self) {
+        let stopped = self.processor.take().unwrap().stop_processing();
+        self.owner.deactivate(stopped);
+        self.processor = Some(start(self.owner, &self.flags, self.config));
+    }
+
+    /// The latency the plugin reports now, samples.
+    pub fn latency(&mut self) -> u32 {
+        let handle = self.owner.plugin_handle();
+        let ext: PluginLatency = handle.get_extension().expect("latency extension");
+        ext.get(&handle)
+    }
+
+    /// Saves the plugin state while it is active, as a host saving a project during playback.
+    pub fn save_state(&mut self) -> Vec<u8> {
+        save_state(self.owner)
+    }
+}
+
+/// The state `instance` saves now, active or not.
+fn save_state(instance: &mut PluginInstance<Host>) -> Vec<u8> {
+    let handle = instance.plugin_handle();
+    let ext: PluginState = handle.get_extension().expect("state extension");
+    let mut out = Vec::new();
+    ext.save(&handle, &mut out).expect("save state");
+    out
 }
 
 impl Drop for Processor<'_> {
