@@ -202,3 +202,47 @@ def test_hot_signal_clips_and_noise_shows_in_silence():
     assert rms > 1e-7 and not np.array_equal(quiet[0], quiet[1])
     p.output_noise = False
     assert not np.any(p.process(np.zeros((2, rate), dtype=np.float32), rate))
+
+
+def test_a_value_set_while_processing_is_in_the_state_saved_at_once():
+    # After its first render pedalboard keeps the plugin processing; a value set then reaches
+    # the plugin through setParamNormalized, and a state saved at once, before any further
+    # audio, must have it.
+    p = load()
+    p.process(np.zeros((2, 4800), dtype=np.float32), 48_000)
+    p.a_output_impedance = 68.0
+    p.output_b = "Topping A50s"
+    state = p.raw_state
+    q = load()
+    q.raw_state = state
+    q.process(np.zeros((2, 480), dtype=np.float32), 48_000)
+    assert q.parameters["a_output_impedance"].string_value == "68.0"
+    assert q.output_b == "Topping A50s"
+
+
+def test_identity_is_real():
+    p = load()
+    assert p.manufacturer_name == "Loadline"
+    cargo = (ROOT / "Cargo.toml").read_text()
+    version = next(l.split('"')[1] for l in cargo.splitlines() if l.startswith("version = "))
+    assert p.version == version, (p.version, version)
+    assert "Fx" in p.category and "Analyzer" in p.category, p.category
+    assert p.is_effect and not p.is_instrument
+
+
+def test_switching_the_mode_between_renders_reports_the_new_latency_aligned():
+    # nice-plug asks the host to restart the component (kLatencyChanged); pedalboard then
+    # reports the new latency and removes it, so the impulse comes back where it went in.
+    p = load()
+    p.a_output_impedance = 47.0
+    p.mode = ZERO
+    y, _ = impulse_response(p, 48_000)
+    assert p.reported_latency_samples == 0
+    p.mode = EXACT
+    for _ in range(20):
+        y, _ = impulse_response(p, 48_000, seconds=0.2)
+        if p.reported_latency_samples == 12:
+            break
+    assert p.reported_latency_samples == 12
+    y, _ = impulse_response(p, 48_000)
+    assert np.argmax(np.abs(y[0])) == AT
