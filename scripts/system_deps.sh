@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# The Debian packages the editor tests and the standalone build need: an X server, a window
-# manager and an XSETTINGS owner, screenshot and input tools, Mesa's software OpenGL, and the
-# ALSA/JACK headers. Installs the missing ones with apt-get when running as root; otherwise
-# names them and fails.
+# The Debian packages the editor tests, the standalone build and the Ardour test need: an X
+# server, a window manager and an XSETTINGS owner, screenshot and input tools, Mesa's software
+# OpenGL, the ALSA/JACK headers, and Ardour 7 (headless through ardour7-lua: about 90 packages,
+# 215 MB). Installs the missing ones with apt-get when running as root; otherwise names them
+# and fails.
 set -euo pipefail
-packages=(xvfb x11-apps netpbm xdotool openbox xsettingsd libgl1-mesa-dri libasound2-dev libjack-jackd2-dev)
+packages=(xvfb x11-apps netpbm xdotool openbox xsettingsd libgl1-mesa-dri libasound2-dev libjack-jackd2-dev ardour)
 missing=()
 for p in "${packages[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
