@@ -140,7 +140,8 @@ enum ModeArg {
 /// The output: a catalog name, or a custom output's figures (each absent one ideal).
 #[derive(Args)]
 struct OutputArgs {
-    /// A catalog output by name (any unique part: "scarlett 2i2 4th").
+    /// A catalog output by name (any words that pick one, case, spaces and hyphens aside:
+    /// "scarlett 2i2 4th", "studio24c").
     #[arg(long, value_name = "NAME")]
     output: Option<String>,
     /// Custom output: output impedance ("47", "47 ohm").
@@ -212,8 +213,8 @@ struct OutputArgs {
 /// The headphone: a catalog name, or a measured curve.
 #[derive(Args)]
 struct HeadphoneArgs {
-    /// A catalog headphone by name (any unique part: "dt 770 80"). With --headphone-file,
-    /// only its sensitivity and name are used.
+    /// A catalog headphone by name (any words that pick one, case, spaces and hyphens aside:
+    /// "dt 770 80", "HD600"). With --headphone-file, only its sensitivity and name are used.
     #[arg(long, value_name = "NAME")]
     headphone: Option<String>,
     /// A measured impedance curve: REW/ARTA .txt, DATS .zma, or CSV (frequency, magnitude[,
