@@ -539,12 +539,7 @@ impl LoadlineParams {
             Heard::A => (self.output_a.value(), &self.slot_a),
             Heard::B => (self.output_b.value(), &self.slot_b),
             Heard::Ideal => {
-                let compared = if self.ideal_compared_b.load(Ordering::Relaxed) {
-                    Heard::B
-                } else {
-                    Heard::A
-                };
-                let v_fs_peak = self.slot_stage(compared).v_fs_peak;
+                let v_fs_peak = self.slot_stage(self.note_heard(Heard::Ideal)).v_fs_peak;
                 return OutputStage::perfect_at_full_scale(v_fs_peak);
             }
         };
@@ -561,7 +556,7 @@ impl LoadlineParams {
         self.note_heard(self.heard.value())
     }
 
-    /// [`Self::compared_slot`] with `heard` heard.
+    /// [`Self::compared_slot`] with `heard` heard (with `Heard::Ideal`, only a read).
     fn note_heard(&self, heard: Heard) -> Heard {
         match heard {
             Heard::Ideal => {
