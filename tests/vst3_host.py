@@ -204,6 +204,16 @@ def test_hot_signal_clips_and_noise_shows_in_silence():
     assert not np.any(p.process(np.zeros((2, rate), dtype=np.float32), rate))
 
 
+def test_a_value_set_before_processing_is_in_the_state_saved_at_once():
+    p = load()
+    p.a_output_impedance = 33.0
+    state = p.raw_state
+    q = load()
+    q.raw_state = state
+    q.process(np.zeros((2, 480), dtype=np.float32), 48_000)
+    assert q.parameters["a_output_impedance"].string_value == "33.0"
+
+
 def test_a_value_set_while_processing_is_in_the_state_saved_at_once():
     # After its first render pedalboard keeps the plugin processing; a value set then reaches
     # the plugin through setParamNormalized, and a state saved at once, before any further
