@@ -52,15 +52,17 @@ bash scripts/clap_validator.sh target/bundled/Loadline.clap 60
 
 step "Unit, accuracy, command-line and CLAP host tests (release bundle)"
 # Every target but the benchmarks (`cargo bench` runs those; CI's clippy compiles them).
-cargo test --lib --bins --tests --examples
+# With the tests plain `cargo test` leaves out (they need the bundles, or take minutes).
+cargo test --lib --bins --tests --examples -- --include-ignored
 
 step "CLAP host and reliability tests against the allocation-checking bundle"
-LOADLINE_CLAP="$PWD/target/alloc-check/Loadline.clap" cargo test --test clap_host --test reliability
+LOADLINE_CLAP="$PWD/target/alloc-check/Loadline.clap" cargo test --test clap_host --test reliability \
+  -- --include-ignored
 
 step "Unreadable state is logged (debug bundle with logging)"
 rm -f target/log-check/nice.log
 NICE_LOG="$PWD/target/log-check/nice.log" LOADLINE_CLAP="$PWD/target/log-check/Loadline.clap" \
-  cargo test --test reliability corrupt
+  cargo test --test reliability corrupt -- --include-ignored
 # The reliability suite feeds the plugin unreadable state: nice-plug refuses it (the test checks
 # that the defaults stay) and, in a debug build, logs why. Release builds of nice-plug 0.4 only
 # return the failure to the host.

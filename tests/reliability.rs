@@ -44,6 +44,7 @@ fn program(len: usize, rate: f64) -> Vec<f32> {
 }
 
 #[test]
+#[ignore = "loads the bundled plugin: bash scripts/test.sh builds it and runs these"]
 fn any_block_partition_gives_the_same_output() {
     // Offline, the engine is sample-by-sample: a render split into blocks of 1 to 16384
     // samples, changing every call, must equal a render in fixed blocks bit for bit. The
@@ -103,6 +104,7 @@ fn any_block_partition_gives_the_same_output() {
 }
 
 #[test]
+#[ignore = "loads the bundled plugin: bash scripts/test.sh builds it and runs these"]
 fn garbage_samples_are_silenced_and_the_plugin_recovers() {
     // NaN and ±Inf are taken as silence and subnormals as the tiny numbers they are: the
     // output equals the output for zeros in their place, finite and free of subnormals.
@@ -137,6 +139,7 @@ fn garbage_samples_are_silenced_and_the_plugin_recovers() {
 }
 
 #[test]
+#[ignore = "loads the bundled plugin: bash scripts/test.sh builds it and runs these"]
 fn every_sample_rate_from_8_to_768_khz_works() {
     for rate in [
         8_000.0, 22_050.0, 32_000.0, 44_100.0, 88_200.0, 352_800.0, 384_000.0, 768_000.0,
@@ -181,6 +184,7 @@ fn every_sample_rate_from_8_to_768_khz_works() {
 }
 
 #[test]
+#[ignore = "loads the bundled plugin: bash scripts/test.sh builds it and runs these"]
 fn activate_deactivate_and_reset_cycles() {
     let mut p = LoadedPlugin::load();
     let x = vec![program(4096, 48_000.0); 2];
@@ -202,6 +206,7 @@ fn activate_deactivate_and_reset_cycles() {
 }
 
 #[test]
+#[ignore = "loads the bundled plugin: bash scripts/test.sh builds it and runs these"]
 fn corrupt_truncated_and_future_state_never_crash() {
     let mut p = LoadedPlugin::load();
     let change = (
@@ -274,6 +279,7 @@ fn corrupt_truncated_and_future_state_never_crash() {
 }
 
 #[test]
+#[ignore = "loads the bundled plugin: bash scripts/test.sh builds it and runs these"]
 fn random_automation_every_block_stays_finite_and_smooth() {
     // DC in (0.25 FS), every automatable parameter except the noise set to a random value in
     // every block, real-time mode. The legitimate ramps are slow: a design crossfade moves at
