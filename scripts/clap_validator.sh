@@ -36,6 +36,6 @@ trap 'rm -rf "$runtime"' EXIT
 export XDG_RUNTIME_DIR=$runtime
 
 echo "clap-validator validate $bundle"
-XDG_RUNTIME_DIR=$runtime "$validator" validate "$bundle" | tee target/clap-validator-validate.log
+"$validator" validate "$bundle" | tee target/clap-validator-validate.log
 echo "clap-validator fuzz for ${fuzz_seconds} s"
 "$validator" fuzz --duration "${fuzz_seconds}s" "$bundle" 2>&1 | tee target/clap-validator-fuzz.log
