@@ -53,16 +53,18 @@ bash scripts/clap_validator.sh target/bundled/Loadline.clap 60
 step "Unit, accuracy, command-line and CLAP host tests (release bundle)"
 # Every target but the benchmarks (`cargo bench` runs those; CI's clippy compiles them).
 # With the tests plain `cargo test` leaves out (they need the bundles, or take minutes).
-cargo test --lib --bins --tests --examples -- --include-ignored
+cargo test --workspace --exclude xtask --lib --bins --tests --examples -- --include-ignored
+# The examples in the documentation (the units, among others).
+cargo test --workspace --exclude xtask --doc
 
 step "CLAP host and reliability tests against the allocation-checking bundle"
-LOADLINE_CLAP="$PWD/target/alloc-check/Loadline.clap" cargo test --test clap_host --test reliability \
+LOADLINE_CLAP="$PWD/target/alloc-check/Loadline.clap" cargo test -p loadline --test clap_host --test reliability \
   -- --include-ignored
 
 step "Unreadable state is logged (debug bundle with logging)"
 rm -f target/log-check/nice.log
 NICE_LOG="$PWD/target/log-check/nice.log" LOADLINE_CLAP="$PWD/target/log-check/Loadline.clap" \
-  cargo test --test reliability corrupt -- --include-ignored
+  cargo test -p loadline --test reliability corrupt -- --include-ignored
 # The reliability suite feeds the plugin unreadable state: nice-plug refuses it (the test checks
 # that the defaults stay) and, in a debug build, logs why. Release builds of nice-plug 0.4 only
 # return the failure to the host.
@@ -75,7 +77,7 @@ echo "unreadable state was logged: $(grep -c 'Error while deserializing state' t
 step "VST3 host tests (pedalboard)"
 # The physics the VST3 test compares against, in the dev profile (optimised, and its
 # dependencies are built by now: a few seconds, where a release build with LTO takes a minute).
-cargo build --example expected_response
+cargo build -p loadline-core --example expected_response
 target/venv/bin/python -m pytest -q tests/vst3_host.py
 
 step "Ardour 7, headless: the VST3 set by name, exported, saved, reopened (tests/ardour/)"

@@ -3,20 +3,21 @@
 //! `report`; this file lays it out. It reads the meters from atomics and never touches the
 //! audio thread otherwise.
 
-use crate::catalog;
-use crate::import::{parse_sensitivity, read_impedance_file};
 use crate::meters::Meters;
 use crate::params::{
     CUSTOM_OUTPUT, EDITOR_DEFAULT_SIZE, Heard, ImportedHeadphone, LevelMode, LoadlineParams,
     SlotParams, headphone_model, imported_headphone_choice, output_choice_name,
 };
-use crate::physics::Impedance;
-use crate::physics::headphones::HeadphoneModel;
-use crate::physics::output::{OperatingPoint, OutputStage};
-use crate::report::{Report, fmt_sig, noise_text};
 use crate::view::{self, Curves, MeterScale, MeterState, tips};
 use egui::{Color32, RichText};
 use egui_plot::{GridInput, GridMark, HoverPosition, Legend, Line, Plot};
+use loadline_core::catalog;
+use loadline_core::import::{parse_sensitivity, read_impedance_file};
+use loadline_core::physics::Impedance;
+use loadline_core::physics::headphones::HeadphoneModel;
+use loadline_core::physics::output::{OperatingPoint, OutputStage};
+use loadline_core::report::{Report, noise_text};
+use loadline_core::units::{db_to_gain, fmt_sig};
 use nice_plug::context::gui::GuiContext;
 use nice_plug::prelude::*;
 use nice_plug_egui::{EguiEditor, EguiEditorState, EguiNiceSettings, NiceEguiApp, RepaintNotifier};
@@ -620,11 +621,7 @@ impl EditorApp {
             LevelMode::Volume => p.volume_db.value() as f64,
             LevelMode::TargetSpl => report.volume_db,
         };
-        let scale = MeterScale::new(
-            stage,
-            10f64.powf(volume_db / 20.0),
-            c.headphone.sens_db_spl_per_v,
-        );
+        let scale = MeterScale::new(stage, db_to_gain(volume_db), c.headphone.sens_db_spl_per_v);
         let d = self.meter.display(&scale);
         let bar = |ui: &mut egui::Ui, label: &str, tip: &str, (frac, text): &(f64, String)| {
             ui.label(RichText::new(label).strong()).on_hover_text(tip);

@@ -1,29 +1,22 @@
 //! Loadline: hear what a headphone output does to a pair of headphones.
 //!
-//! `physics` is the framework-free model, `dsp` the real-time engine built from it, and this
-//! file the thin plugin glue (nice-plug: CLAP and VST3).
+//! The plugin glue (nice-plug: CLAP and VST3), its parameters and its editor. What is heard and
+//! every figure shown come from `loadline_core`.
 
-pub mod analysis;
-pub mod catalog;
-pub mod dsp;
-pub mod editor;
-pub mod import;
-pub mod meters;
+mod editor;
+mod meters;
 pub mod params;
-pub mod physics;
-pub mod render;
-pub mod report;
-pub mod view;
+mod view;
 
-use dsp::design::DesignMode;
-use dsp::designer::{DesignRequest, DesignResult, Designer, design_for};
-use dsp::engine::{Engine, StageSettings};
-use dsp::test_signal::PinkNoise;
+use loadline_core::dsp::design::DesignMode;
+use loadline_core::dsp::designer::{DesignRequest, DesignResult, Designer, design_for};
+use loadline_core::dsp::engine::{Engine, StageSettings};
+use loadline_core::dsp::test_signal::PinkNoise;
+use loadline_core::physics::headphones::HeadphoneModel;
+use loadline_core::physics::output::OutputStage;
 use meters::{MeterReading, Meters};
 use nice_plug::prelude::*;
 use params::{LevelMode, LoadlineParams, TestSignal};
-use physics::headphones::HeadphoneModel;
-use physics::output::OutputStage;
 use std::num::NonZeroU32;
 use std::sync::Arc;
 
@@ -50,7 +43,7 @@ pub struct Loadline {
     /// Asks the editor to redraw (an atomic flag: realtime-safe).
     repaint: nice_plug_egui::RepaintNotifier,
     /// The test signal's generators, one per channel.
-    pink: [PinkNoise; dsp::engine::MAX_CHANNELS],
+    pink: [PinkNoise; loadline_core::dsp::engine::MAX_CHANNELS],
 }
 
 impl Default for Loadline {
@@ -59,8 +52,8 @@ impl Default for Loadline {
             params: Arc::new(LoadlineParams::default()),
             // Also derives the catalog's output stages, so that the audio thread only reads them.
             headphones: {
-                let _ = catalog::output_stage(0);
-                catalog::headphone_models()
+                let _ = loadline_core::catalog::output_stage(0);
+                loadline_core::catalog::headphone_models()
             },
             engine: None,
             designer: None,
@@ -174,7 +167,10 @@ impl Plugin for Loadline {
             &req,
             &params::headphone_model(req.headphone, &self.headphones, &self.params.imported),
         );
-        let mut engine = Engine::new(channels.min(dsp::engine::MAX_CHANNELS), result.design);
+        let mut engine = Engine::new(
+            channels.min(loadline_core::dsp::engine::MAX_CHANNELS),
+            result.design,
+        );
         Self::apply(&mut engine, &mut self.target_volume, result);
         engine.reset();
         engine.set_bypass(self.params.bypass.value());

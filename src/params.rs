@@ -1,10 +1,11 @@
 //! The plugin's parameters, with units and text entry.
 
-use crate::catalog;
-use crate::dsp::design::DesignMode;
-use crate::physics::headphones::{HeadphoneLoad, HeadphoneModel};
-use crate::physics::impedance::{ImpedancePoint, MeasuredCurve};
-use crate::physics::output::{OutputFigures, OutputStage};
+use loadline_core::catalog;
+use loadline_core::dsp::design::DesignMode;
+use loadline_core::physics::headphones::{HeadphoneLoad, HeadphoneModel};
+use loadline_core::physics::impedance::{ImpedancePoint, MeasuredCurve};
+use loadline_core::physics::output::{OutputFigures, OutputStage};
+use loadline_core::units::{fmt_param, parse_with_unit};
 use nice_plug::params::persist::PersistentField;
 use nice_plug::plugin::ParamValue;
 use nice_plug::prelude::*;
@@ -202,7 +203,11 @@ pub struct ImportedHeadphone {
 
 impl ImportedHeadphone {
     /// Wraps a curve read from a file.
-    pub fn new(name: &str, sens_db_spl_per_v: f64, curve: &crate::import::ImportedCurve) -> Self {
+    pub fn new(
+        name: &str,
+        sens_db_spl_per_v: f64,
+        curve: &loadline_core::import::ImportedCurve,
+    ) -> Self {
         ImportedHeadphone {
             name: name.to_string(),
             sens_db_spl_per_v,
@@ -235,7 +240,7 @@ impl ImportedHeadphone {
         Ok(HeadphoneModel {
             name: self.name.clone(),
             kind: "imported measurement".into(),
-            nominal_ohm: crate::physics::Impedance::z_ohm(&curve, 1000.0).norm(),
+            nominal_ohm: loadline_core::physics::Impedance::z_ohm(&curve, 1000.0).norm(),
             source: if self.phase_derived {
                 "imported curve (phase derived from the magnitude)".into()
             } else {
@@ -359,8 +364,7 @@ impl SlotParams {
                 &["µf", "uf", "μf"],
             )
             .with_string_to_value(Arc::new(|s| {
-                parse_with_unit(s, &["µf", "uf", "μf"], 1.0)
-                    .or_else(|| parse_with_unit(s, &["mf"], 1000.0))
+                parse_param(s, &["µf", "uf", "μf"], 1.0).or_else(|| parse_param(s, &["mf"], 1000.0))
             })),
             full_scale_dbu: physical(
                 &n("full-scale level"),
@@ -622,8 +626,8 @@ fn physical(
     };
     FloatParam::new(name, default, range)
         .with_unit(unit)
-        .with_value_to_string(Arc::new(|v| format_sig(v, 3)))
-        .with_string_to_value(Arc::new(move |s| parse_with_unit(s, units, 1.0)))
+        .with_value_to_string(Arc::new(|v| fmt_param(v, 3)))
+        .with_string_to_value(Arc::new(move |s| parse_param(s, units, 1.0)))
 }
 
 /// An on/off parameter with text entry.
@@ -633,60 +637,9 @@ fn switch(name: &str, default: bool) -> BoolParam {
         .with_string_to_value(Arc::new(parse_on_off))
 }
 
-/// Formats `v` with `digits` significant digits (no trailing unit: the host adds it).
-pub fn format_sig(v: f32, digits: usize) -> String {
-    if v == 0.0 || !v.is_finite() {
-        return format!("{v}");
-    }
-    let with_digits = |mag: i32| {
-        let decimals = (digits as i32 - 1 - mag).max(0) as usize;
-        format!("{v:.decimals$}")
-    };
-    let mag = v.abs().log10().floor() as i32;
-    let text = with_digits(mag);
-    // Rounding can carry into the next decade (0.09999 gives "0.1000"): the text must have
-    // the digits that its own value formats with, or text → value → text would not settle.
-    let rounded: f32 = text.parse().unwrap_or(v);
-    if rounded != 0.0 && rounded.abs().log10().floor() as i32 != mag {
-        with_digits(rounded.abs().log10().floor() as i32)
-    } else {
-        text
-    }
-}
-
-/// Parses "47", "47 ohm", "47Ω", "4.7k", "4.7 kohm": a number, an optional SI prefix
-/// (k, m, µ/u), then optionally one of `units` (case-insensitive). `scale` converts the
-/// unit to the parameter's.
-pub fn parse_with_unit(text: &str, units: &[&str], scale: f32) -> Option<f32> {
-    let t = text.trim().to_lowercase();
-    let end = t
-        .char_indices()
-        .find(|(_, c)| !(c.is_ascii_digit() || matches!(c, '.' | '-' | '+' | 'e')))
-        .map_or(t.len(), |(i, _)| i);
-    // An 'e' that does not start an exponent belongs to the unit.
-    let (mut num, mut rest) = t.split_at(end);
-    while num.ends_with('e') {
-        num = &num[..num.len() - 1];
-        rest = &t[num.len()..];
-    }
-    let value: f32 = num.trim().parse().ok()?;
-    let mut rest = rest.trim();
-    let mut factor = 1.0;
-    for unit in units {
-        if let Some(stripped) = rest.strip_suffix(unit.to_lowercase().as_str()) {
-            rest = stripped.trim();
-            break;
-        }
-    }
-    match rest {
-        "" => {}
-        "k" => factor = 1e3,
-        "m" => factor = 1e-3,
-        "u" | "µ" | "μ" => factor = 1e-6,
-        _ => return None,
-    }
-    let v = value * factor * scale;
-    v.is_finite().then_some(v)
+/// Parses `text` in one of `units` (`units::parse_with_unit`) into a parameter's value.
+fn parse_param(text: &str, units: &[&str], scale: f64) -> Option<f32> {
+    parse_with_unit(text, units, scale).map(|v| v as f32)
 }
 
 fn parse_on_off(s: &str) -> Option<bool> {
@@ -702,25 +655,9 @@ mod tests {
     use super::*;
 
     #[test]
-    fn parses_units_and_prefixes() {
-        let ohm = ["ohms", "ohm", "Ω", "r"];
-        assert_eq!(parse_with_unit("47 ohm", &ohm, 1.0), Some(47.0));
-        assert_eq!(parse_with_unit("47Ω", &ohm, 1.0), Some(47.0));
-        assert_eq!(parse_with_unit(" 0.1 ohms ", &ohm, 1.0), Some(0.1));
-        assert_eq!(parse_with_unit("0.12k", &ohm, 1.0), Some(120.0));
-        assert_eq!(parse_with_unit("1e1 ohm", &ohm, 1.0), Some(10.0));
-        assert_eq!(parse_with_unit("fast", &ohm, 1.0), None);
-        assert_eq!(parse_with_unit("47 volts", &ohm, 1.0), None);
-        assert_eq!(parse_with_unit("100 uF", &["uf"], 1.0), Some(100.0));
-    }
-
-    #[test]
     fn text_settles_after_one_round_trip() {
         // A value just below a decade rounds up into it: its text must be that of the decade
         // (0.100, not 0.1000), so that text → value → text gives the same text.
-        assert_eq!(format_sig(0.099_999, 3), "0.100");
-        assert_eq!(format_sig(9.9996, 3), "10.0");
-        assert_eq!(format_sig(0.1234, 3), "0.123");
         let p = LoadlineParams::default();
         let sag = &p.slot_a.sag_ohm;
         for k in 0..=1000 {
@@ -795,7 +732,10 @@ mod tests {
         assert_eq!(i.v_fs_peak, b.v_fs_peak);
         assert_eq!(i.source.r_out_ohm, 0.0);
         assert!(i.v_rail_peak.is_infinite() && i.i_max_peak.is_infinite());
-        assert_eq!(i.noise_pre, crate::physics::output::NoiseSpec::SILENT);
+        assert_eq!(
+            i.noise_pre,
+            loadline_core::physics::output::NoiseSpec::SILENT
+        );
     }
 
     #[test]

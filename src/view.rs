@@ -3,9 +3,10 @@
 //! `editor.rs` only lays it out with egui.
 
 use crate::meters::MeterReading;
-use crate::physics::Impedance;
-use crate::physics::output::{OutputStage, REFERENCE_DBFS_RMS};
-use crate::report::{ResponsePoint, fmt_db, fmt_hz, fmt_si, fmt_sig, response};
+use loadline_core::physics::Impedance;
+use loadline_core::physics::output::{OutputStage, REFERENCE_DBFS_RMS};
+use loadline_core::report::{ResponsePoint, response};
+use loadline_core::units::{db_to_gain, fmt_db, fmt_hz, fmt_si, fmt_sig, gain_to_db};
 
 /// Points per plotted curve, log-spaced over 20 Hz–20 kHz.
 pub const PLOT_POINTS: usize = 240;
@@ -63,7 +64,7 @@ pub fn matching(names: &[String], query: &str) -> Vec<usize> {
     names
         .iter()
         .enumerate()
-        .filter(|(_, n)| crate::catalog::name_matches(n, query))
+        .filter(|(_, n)| loadline_core::catalog::name_matches(n, query))
         .map(|(k, _)| k)
         .collect()
 }
@@ -141,7 +142,7 @@ impl HeldPeak {
         }
         self.held_for_s += dt_s;
         if self.held_for_s > PEAK_HOLD_S {
-            let fall = 10f64.powf(-PEAK_FALL_DB_PER_S * dt_s / 20.0);
+            let fall = db_to_gain(-PEAK_FALL_DB_PER_S * dt_s);
             self.value = (self.value * fall).max(peak);
         }
     }
@@ -231,7 +232,7 @@ impl MeterState {
                 "— (silence)".into()
             },
         );
-        let spl_of = |v_rms: f64| scale.sens_db_spl_per_v + 20.0 * v_rms.log10();
+        let spl_of = |v_rms: f64| scale.sens_db_spl_per_v + gain_to_db(v_rms);
         let rms = spl_of(self.load_ms_v2.sqrt());
         let peak = spl_of(self.load_v.value / std::f64::consts::SQRT_2);
         let spl = if rms.is_finite() && rms > -30.0 {
@@ -279,8 +280,8 @@ const HEADROOM_TOLERANCE_DB: f64 = 0.05;
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::catalog::{find_headphone, find_output, headphone_models, output_stage};
-    use crate::report::noise_text;
+    use loadline_core::catalog::{find_headphone, find_output, headphone_models, output_stage};
+    use loadline_core::report::noise_text;
 
     #[test]
     fn curves_are_what_the_physics_gives_on_a_log_axis() {
@@ -380,7 +381,7 @@ mod tests {
                 falling += 1;
             }
         }
-        let fell_db = 20.0 * (2.0 / m.emf_v.value).log10();
+        let fell_db = gain_to_db(2.0 / m.emf_v.value);
         let want_db = PEAK_FALL_DB_PER_S * 0.02 * falling as f64;
         assert!(
             falling > 40 && (fell_db - want_db).abs() < 1e-9,

@@ -2,19 +2,18 @@
 //! would use it: parameters, activation at two rates, parameter events, audio against physics,
 //! latency, mono and stereo, silence, click-free changes, state.
 
-mod common;
-
-use common::clap_host::{LoadedPlugin, framed_state, state_json};
-use loadline::analysis::{
+use loadline::params::ImportedHeadphone;
+use loadline_core::catalog::headphone_models;
+use loadline_core::physics::Impedance;
+use loadline_core::physics::impedance::{MeasuredCurve, log_spaced};
+use loadline_core::physics::output::{NoiseSpec, OperatingPoint, OutputStage};
+use loadline_core::physics::source::TheveninSource;
+use loadline_core::units::{dbu_to_vrms, dbv_to_vrms};
+use loadline_testkit::clap_host::{LoadedPlugin, framed_state, state_json};
+use loadline_testkit::measure::{
     a_weighted_rms, current_clamped_voltage_peak, delay_factor, peak_index, response_at_bins,
     worst_deviation,
 };
-use loadline::catalog::headphone_models;
-use loadline::params::ImportedHeadphone;
-use loadline::physics::Impedance;
-use loadline::physics::impedance::{MeasuredCurve, log_spaced};
-use loadline::physics::output::{NoiseSpec, OperatingPoint, OutputStage, dbu_to_vrms, dbv_to_vrms};
-use loadline::physics::source::TheveninSource;
 use std::f64::consts::{PI, SQRT_2};
 
 const STEREO: usize = 2;
@@ -698,7 +697,7 @@ fn the_editor_size_is_saved_with_the_project() {
 /// `changes` go with the first block. Returns whether the request came within two seconds of
 /// audio.
 fn run_until_restart_requested(
-    proc: &mut common::clap_host::Processor<'_>,
+    proc: &mut loadline_testkit::clap_host::Processor<'_>,
     changes: &[(u32, f64)],
 ) -> bool {
     let silent = vec![0.0f32; 256];

@@ -4,15 +4,13 @@
 //!
 //! The fuzz runs here are short; `LOADLINE_FUZZ_SECONDS` lengthens them (docs/testing.md).
 
-mod common;
-
-use common::clap_host::{LoadedPlugin, framed_state, state_json};
-use loadline::analysis::{delay_factor, peak_index, response_at_bins, worst_deviation};
-use loadline::catalog::headphone_models;
-use loadline::dsp::design::band_top_hz;
-use loadline::dsp::noise::Rng;
-use loadline::physics::impedance::log_spaced;
-use loadline::physics::source::TheveninSource;
+use loadline_core::catalog::headphone_models;
+use loadline_core::dsp::design::band_top_hz;
+use loadline_core::dsp::noise::Rng;
+use loadline_core::physics::impedance::log_spaced;
+use loadline_core::physics::source::TheveninSource;
+use loadline_testkit::clap_host::{LoadedPlugin, framed_state, state_json};
+use loadline_testkit::measure::{delay_factor, peak_index, response_at_bins, worst_deviation};
 
 fn fuzz_seconds() -> f64 {
     std::env::var("LOADLINE_FUZZ_SECONDS")

@@ -3,8 +3,8 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use loadline::import::parse_impedance_bytes;
-use loadline::physics::Impedance;
+use loadline_core::import::parse_impedance_bytes;
+use loadline_core::physics::Impedance;
 
 fuzz_target!(|data: &[u8]| {
     if let Ok(c) = parse_impedance_bytes(data) {

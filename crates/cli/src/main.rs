@@ -1,0 +1,877 @@
+//! `loadline`: the plugin's physics and engine from the command line. Reports how an output
+//! drives a headphone, ranks the catalog's outputs, draws the curves, renders WAV files, and
+//! imports measured impedance curves.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use indicatif::{ProgressBar, ProgressStyle};
+use loadline_core::catalog::{self, find_headphone, find_output};
+use loadline_core::dsp::design::DesignMode;
+use loadline_core::import::{parse_sensitivity, read_impedance_file, to_zma};
+use loadline_core::physics::Impedance;
+use loadline_core::physics::headphones::{HeadphoneLoad, HeadphoneModel};
+use loadline_core::physics::impedance::MeasuredCurve;
+use loadline_core::physics::output::{OutputFigures, OutputStage};
+use loadline_core::render::{Level, RenderSettings, render};
+use loadline_core::report::{Report, ResponsePoint, rank, response};
+use loadline_core::units::parse_with_unit;
+use loadline_core::units::{fmt_db, fmt_hz, fmt_sig};
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(
+    name = "loadline",
+    version,
+    about = "Is my interface enough for these headphones? Loadline's physics from the command line.",
+    after_help = "Examples:\n  loadline report --output \"Scarlett 2i2 4th gen\" --headphone \"DT 990 600\"\n  loadline rank --headphone \"HD 600\" --target-spl 90\n  loadline render in.wav out.wav --output \"iPhone 6s\" --headphone andromeda --target-spl 85"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// List the catalog's outputs or headphones.
+    List {
+        /// What to list.
+        what: ListWhat,
+        /// Only entries whose name contains every word of TEXT.
+        #[arg(long, value_name = "TEXT")]
+        search: Option<String>,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// How well an output drives a headphone: maximum SPL and what limits it, headroom at the
+    /// target, noise floor, damping factor, the 1/8 rule, the tonal deviation.
+    Report {
+        #[command(flatten)]
+        output: OutputArgs,
+        #[command(flatten)]
+        headphone: HeadphoneArgs,
+        /// Target SPL of the reference (pink noise at −18 dBFS RMS), dB SPL.
+        #[arg(long, value_name = "DB", default_value = "85", value_parser = db_value)]
+        target_spl: f64,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// The headphone's impedance and the tonal deviation each output causes, as CSV, PNG,
+    /// or the headphone's curve as a .zma file.
+    Response {
+        #[command(flatten)]
+        output: OutputArgs,
+        /// A second output to draw beside the first (a catalog name or key=value figures).
+        #[arg(long, value_name = "OUTPUT")]
+        compare: Option<String>,
+        #[command(flatten)]
+        headphone: HeadphoneArgs,
+        /// Write the curves as CSV.
+        #[arg(long, value_name = "FILE")]
+        csv: Option<PathBuf>,
+        /// Draw the curves as a PNG.
+        #[arg(long, value_name = "FILE")]
+        png: Option<PathBuf>,
+        /// Write the headphone's impedance curve as a .zma file (REW / DATS style).
+        #[arg(long, value_name = "FILE")]
+        zma: Option<PathBuf>,
+        /// Points per curve, log-spaced over 20 Hz–20 kHz.
+        #[arg(long, default_value_t = 200, value_parser = clap::value_parser!(u32).range(2..=100_000))]
+        points: u32,
+    },
+    /// Render a WAV file through the full chain (same sample rate out, 32-bit float).
+    Render {
+        /// The input WAV (any format hound reads: 8–32-bit integer, 32-bit float).
+        input: PathBuf,
+        /// The output WAV; with --compare, NAME.A.wav and NAME.B.wav beside it.
+        output_wav: PathBuf,
+        #[command(flatten)]
+        output: OutputArgs,
+        /// Also render through this output (a catalog name or key=value figures).
+        #[arg(long, value_name = "OUTPUT")]
+        compare: Option<String>,
+        #[command(flatten)]
+        headphone: HeadphoneArgs,
+        /// Volume control, dB (0 = maximum).
+        #[arg(long, value_name = "DB", allow_negative_numbers = true, value_parser = db_value, conflicts_with = "target_spl")]
+        volume: Option<f64>,
+        /// Set the volume so that the reference reaches this SPL, dB SPL.
+        #[arg(long, value_name = "DB", value_parser = db_value)]
+        target_spl: Option<f64>,
+        /// Remove the divider's broadband level loss (normalised at 1 kHz).
+        #[arg(long)]
+        level_match: bool,
+        /// Filter mode (the latency is removed either way).
+        #[arg(long, value_enum, default_value_t = ModeArg::Exact)]
+        mode: ModeArg,
+        /// Leave out the output's limits (full scale, rails, current).
+        #[arg(long)]
+        no_limits: bool,
+        /// Leave out the output's noise.
+        #[arg(long)]
+        no_noise: bool,
+    },
+    /// Every catalog output ranked by how well it drives a headphone.
+    Rank {
+        #[command(flatten)]
+        headphone: HeadphoneArgs,
+        /// Target SPL of the reference, dB SPL.
+        #[arg(long, value_name = "DB", default_value = "85", value_parser = db_value)]
+        target_spl: f64,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum ListWhat {
+    Outputs,
+    Headphones,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum ModeArg {
+    Exact,
+    ZeroLatency,
+}
+
+/// The output: a catalog name, or a custom output's figures (each absent one ideal).
+#[derive(Args)]
+struct OutputArgs {
+    /// A catalog output by name (any words that pick one, case, spaces and hyphens aside:
+    /// "scarlett 2i2 4th", "studio24c").
+    #[arg(long, value_name = "NAME")]
+    output: Option<String>,
+    /// Custom output: output impedance ("47", "47 ohm").
+    #[arg(
+        long,
+        allow_negative_numbers = true,
+        value_name = "OHM",
+        conflicts_with = "output"
+    )]
+    zout: Option<String>,
+    /// Custom output: series coupling capacitor ("220", "220 uF").
+    #[arg(
+        long,
+        allow_negative_numbers = true,
+        value_name = "UF",
+        conflicts_with = "output"
+    )]
+    coupling_uf: Option<String>,
+    /// Custom output: maximum level, the EMF of a full-scale sine at full volume ("10 dBu").
+    #[arg(
+        long,
+        value_name = "DBU",
+        allow_negative_numbers = true,
+        conflicts_with = "output"
+    )]
+    max_dbu: Option<String>,
+    /// Custom output: voltage rails, EMF volts peak.
+    #[arg(
+        long,
+        allow_negative_numbers = true,
+        value_name = "V",
+        conflicts_with = "output"
+    )]
+    rail_v: Option<String>,
+    /// Custom output: current limit, mA peak.
+    #[arg(
+        long,
+        allow_negative_numbers = true,
+        value_name = "MA",
+        conflicts_with = "output"
+    )]
+    imax_ma: Option<String>,
+    /// Custom output: supply sag, ohms (the rails fall by this times the load's peak current).
+    #[arg(
+        long,
+        allow_negative_numbers = true,
+        value_name = "OHM",
+        conflicts_with = "output"
+    )]
+    sag_ohm: Option<String>,
+    /// Custom output: dynamic range, dB(A) below a full-scale sine.
+    #[arg(
+        long,
+        allow_negative_numbers = true,
+        value_name = "DB",
+        conflicts_with = "output"
+    )]
+    dynamic_range_db: Option<String>,
+    /// Custom output: noise floor after the volume control, dBV(A).
+    #[arg(
+        long,
+        value_name = "DBV",
+        allow_negative_numbers = true,
+        conflicts_with = "output"
+    )]
+    noise_dbv: Option<String>,
+}
+
+/// The headphone: a catalog name, or a measured curve.
+#[derive(Args)]
+struct HeadphoneArgs {
+    /// A catalog headphone by name (any words that pick one, case, spaces and hyphens aside:
+    /// "dt 770 80", "HD600"). With --headphone-file, only its sensitivity and name are used.
+    #[arg(long, value_name = "NAME")]
+    headphone: Option<String>,
+    /// A measured impedance curve: REW/ARTA .txt, DATS .zma, or CSV (frequency, magnitude[,
+    /// phase]).
+    #[arg(long, value_name = "FILE")]
+    headphone_file: Option<PathBuf>,
+    /// The measured headphone's sensitivity: "102 dB/V" or "97 dB/mW".
+    #[arg(long, value_name = "SENS", requires = "headphone_file")]
+    sensitivity: Option<String>,
+}
+
+/// A dB figure: "-6", "-6 dB", "85 dB SPL".
+fn db_value(s: &str) -> Result<f64, String> {
+    parse_with_unit(s, &["db spl", "dbspl", "db"], 1.0)
+        .ok_or_else(|| format!("'{s}' is not a level in dB"))
+}
+
+/// A figure with one of `units`.
+fn figure(key: &str, s: &str, units: &[&str]) -> Result<f64, String> {
+    parse_with_unit(s, units, 1.0)
+        .ok_or_else(|| format!("{key}: '{s}' is not a number (in {})", units[0]))
+}
+
+/// Sets the custom figure `key` from text: one parser for the flags and for key=value specs.
+/// The custom output's figures, as `key=value` keys and (with `--`) flags; `resolve` reads
+/// the flags in this order.
+const FIGURE_KEYS: [&str; 8] = [
+    "zout",
+    "coupling-uf",
+    "max-dbu",
+    "rail-v",
+    "imax-ma",
+    "sag-ohm",
+    "dynamic-range-db",
+    "noise-dbv",
+];
+
+fn set_figure(f: &mut OutputFigures, key: &str, value: &str) -> Result<(), String> {
+    let positive = |v: f64| {
+        if v > 0.0 {
+            Ok(v)
+        } else {
+            Err(format!("{key}: must be positive"))
+        }
+    };
+    match key {
+        "zout" => {
+            let v = figure(key, value, &["ohm", "ohms", "Ω"])?;
+            if v < 0.0 {
+                return Err("zout: must not be negative".into());
+            }
+            f.r_out_ohm = v;
+        }
+        "coupling-uf" => f.coupling_uf = Some(positive(figure(key, value, &["uf", "µf"])?)?),
+        "max-dbu" => f.full_scale_dbu = Some(figure(key, value, &["dbu"])?),
+        "rail-v" => f.rail_v_peak = Some(positive(figure(key, value, &["v"])?)?),
+        "imax-ma" => f.i_max_ma_peak = Some(positive(figure(key, value, &["ma"])?)?),
+        "sag-ohm" => {
+            let v = figure(key, value, &["ohm", "ohms", "Ω"])?;
+            if v < 0.0 {
+                return Err("sag-ohm: must not be negative".into());
+            }
+            f.sag_ohm = Some(v);
+        }
+        "dynamic-range-db" => f.dynamic_range_db = Some((figure(key, value, &["db"])?, true)),
+        "noise-dbv" => f.noise_floor_dbv = Some((figure(key, value, &["dbv"])?, true)),
+        _ => {
+            return Err(format!(
+                "unknown figure '{key}' ({})",
+                FIGURE_KEYS.join(", ")
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// A named output stage.
+struct NamedOutput {
+    name: String,
+    stage: OutputStage,
+}
+
+/// A catalog output by name.
+fn catalog_output(name: &str) -> Result<NamedOutput, String> {
+    let k = find_output(name)?;
+    Ok(NamedOutput {
+        name: catalog::outputs()[k].name(),
+        stage: catalog::output_stage(k).ok_or("catalog output without a stage")?,
+    })
+}
+
+/// A custom output's name: its figures.
+fn custom_name(pairs: &[(&str, String)]) -> String {
+    if pairs.is_empty() {
+        "Ideal output".into()
+    } else {
+        let figures: Vec<String> = pairs.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        format!("Custom output ({})", figures.join(", "))
+    }
+}
+
+/// A custom output from `key=value` pairs (comma-separated).
+fn custom_from_spec(spec: &str) -> Result<NamedOutput, String> {
+    let mut figures = OutputFigures::default();
+    let mut pairs = Vec::new();
+    for item in spec.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+        let (k, v) = item
+            .split_once('=')
+            .ok_or_else(|| format!("'{item}': expected key=value"))?;
+        set_figure(&mut figures, k.trim(), v.trim())?;
+        pairs.push((k.trim(), v.trim().to_string()));
+    }
+    Ok(NamedOutput {
+        name: custom_name(&pairs),
+        stage: figures.stage(),
+    })
+}
+
+/// An output given as a catalog name or as key=value figures.
+fn output_from_text(text: &str) -> Result<NamedOutput, String> {
+    if text.contains('=') {
+        custom_from_spec(text)
+    } else {
+        catalog_output(text)
+    }
+}
+
+impl OutputArgs {
+    /// The output these flags describe.
+    fn resolve(&self) -> Result<NamedOutput, String> {
+        if let Some(name) = &self.output {
+            return catalog_output(name);
+        }
+        // The flags, in the order of `FIGURE_KEYS`.
+        let given = FIGURE_KEYS.into_iter().zip([
+            &self.zout,
+            &self.coupling_uf,
+            &self.max_dbu,
+            &self.rail_v,
+            &self.imax_ma,
+            &self.sag_ohm,
+            &self.dynamic_range_db,
+            &self.noise_dbv,
+        ]);
+        let mut figures = OutputFigures::default();
+        let mut pairs = Vec::new();
+        for (key, value) in given {
+            if let Some(v) = value {
+                set_figure(&mut figures, key, v)?;
+                pairs.push((key, v.clone()));
+            }
+        }
+        if pairs.is_empty() {
+            return Err(format!(
+                "no output: give --output NAME, or a custom output's figures (--{})",
+                FIGURE_KEYS.join(", --")
+            ));
+        }
+        Ok(NamedOutput {
+            name: custom_name(&pairs),
+            stage: figures.stage(),
+        })
+    }
+}
+
+impl HeadphoneArgs {
+    /// The headphone these flags describe; notes about an imported curve go to stderr.
+    fn resolve(&self) -> Result<HeadphoneModel, String> {
+        let from_catalog = match &self.headphone {
+            Some(name) => Some(catalog::headphone_models()[find_headphone(name)?].clone()),
+            None => None,
+        };
+        let Some(path) = &self.headphone_file else {
+            return from_catalog.ok_or_else(|| {
+                "no headphone: give --headphone NAME or --headphone-file FILE".to_string()
+            });
+        };
+        let imported = read_impedance_file(path).map_err(|e| format!("{}: {e}", path.display()))?;
+        for note in &imported.notes {
+            eprintln!("note: {}: {note}", path.display());
+        }
+        let curve = imported.curve;
+        let z_1k = curve.z_ohm(1000.0).norm();
+        let file_name = path.file_name().map_or_else(
+            || path.display().to_string(),
+            |n| n.to_string_lossy().into(),
+        );
+        let (sens_db_spl_per_v, sens_source, name) = match (&self.sensitivity, from_catalog) {
+            (Some(s), catalog_model) => (
+                parse_sensitivity(s, z_1k)?,
+                format!("given: {s}"),
+                catalog_model.map_or(file_name.clone(), |m| format!("{} ({file_name})", m.name)),
+            ),
+            (None, Some(m)) => (
+                m.sens_db_spl_per_v,
+                m.sens_source.clone(),
+                format!("{} ({file_name})", m.name),
+            ),
+            (None, None) => {
+                return Err(
+                    "a measured curve needs a sensitivity: --sensitivity \"102 dB/V\" (or dB/mW), or --headphone NAME to take the catalog's"
+                        .into(),
+                );
+            }
+        };
+        Ok(HeadphoneModel {
+            name,
+            kind: "measured curve".into(),
+            nominal_ohm: z_1k,
+            source: format!("measured: {}", path.display()),
+            sens_db_spl_per_v,
+            sens_source,
+            load: HeadphoneLoad::Measured(curve),
+        })
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<(), String> {
+    match cli.command {
+        Command::List { what, search, json } => list(what, search.as_deref(), json),
+        Command::Report {
+            output,
+            headphone,
+            target_spl,
+            json,
+        } => {
+            let out = output.resolve()?;
+            let hp = headphone.resolve()?;
+            let r = Report::new(&out.name, &out.stage, &hp, target_spl);
+            if json {
+                emit(&to_json(&r)?);
+            } else {
+                emit(&r.text());
+            }
+            Ok(())
+        }
+        Command::Rank {
+            headphone,
+            target_spl,
+            json,
+        } => {
+            let hp = headphone.resolve()?;
+            let ranked = rank(&hp, target_spl);
+            if json {
+                let reports: Vec<&Report> = ranked.iter().map(|(_, r)| r).collect();
+                emit(&to_json(&reports)?);
+            } else {
+                let mut table = format!(
+                    "Outputs for {} at {} dB SPL (peaks need {} dB SPL), best first:\n",
+                    hp.name,
+                    fmt_db(target_spl),
+                    fmt_db(target_spl + 18.0)
+                );
+                let _ = writeln!(
+                    table,
+                    "{:>3}  {:<44} {:>9} {:>10} {:>9} {:>10}",
+                    "#", "output", "short dB", "peak dBSPL", "tone dB", "noise dBA"
+                );
+                for (i, (_, r)) in ranked.iter().enumerate() {
+                    let _ = writeln!(
+                        table,
+                        "{:>3}  {:<44} {:>9} {:>10.1} {:>9.2} {:>10}",
+                        i + 1,
+                        r.output,
+                        if r.short_db > 0.0 {
+                            fmt_db(r.short_db)
+                        } else {
+                            "enough".into()
+                        },
+                        r.peak_spl_db,
+                        r.deviation_span_db,
+                        noise_text(r.noise_floor_db_spl_a)
+                    );
+                }
+                emit(table.trim_end());
+            }
+            Ok(())
+        }
+        Command::Response {
+            output,
+            compare,
+            headphone,
+            csv,
+            png,
+            zma,
+            points,
+        } => {
+            let hp = headphone.resolve()?;
+            if csv.is_none() && png.is_none() && zma.is_none() {
+                return Err("nothing to write: give --csv FILE, --png FILE or --zma FILE".into());
+            }
+            if let Some(path) = &zma {
+                let curve = MeasuredCurve::sampled_from(&hp.load, 5.0, 40_000.0, 400);
+                write_file(path, to_zma(&curve, &hp.name).as_bytes())?;
+            }
+            if csv.is_none() && png.is_none() {
+                return Ok(());
+            }
+            let mut outs = vec![output.resolve()?];
+            if let Some(c) = &compare {
+                outs.push(output_from_text(c)?);
+            }
+            let stages: Vec<OutputStage> = outs.iter().map(|o| o.stage).collect();
+            let pts = response(&stages, &hp.load, points as usize);
+            let names: Vec<&str> = outs.iter().map(|o| o.name.as_str()).collect();
+            if let Some(path) = &csv {
+                write_file(path, response_csv(&pts, &names).as_bytes())?;
+            }
+            if let Some(path) = &png {
+                draw_png(path, &pts, &names, &hp.name)?;
+            }
+            Ok(())
+        }
+        Command::Render {
+            input,
+            output_wav,
+            output,
+            compare,
+            headphone,
+            volume,
+            target_spl,
+            level_match,
+            mode,
+            no_limits,
+            no_noise,
+        } => {
+            let mut outs = vec![output.resolve()?];
+            if let Some(c) = &compare {
+                outs.push(output_from_text(c)?);
+            }
+            let hp = headphone.resolve()?;
+            let level = match (volume, target_spl) {
+                (_, Some(t)) => Level::TargetSplDb(t),
+                (Some(v), None) => Level::VolumeDb(v),
+                (None, None) => Level::VolumeDb(0.0),
+            };
+            if let Level::VolumeDb(v) = level
+                && v > 0.0
+            {
+                return Err(format!("--volume {v}: 0 dB is the maximum"));
+            }
+            let (rate, channels) = read_wav(&input)?;
+            let targets: Vec<PathBuf> = if outs.len() == 1 {
+                vec![output_wav.clone()]
+            } else {
+                ["A", "B"]
+                    .iter()
+                    .map(|l| output_wav.with_extension(format!("{l}.wav")))
+                    .collect()
+            };
+            for (out, path) in outs.iter().zip(&targets) {
+                let settings = RenderSettings {
+                    stage: out.stage,
+                    headphone: hp.clone(),
+                    mode: match mode {
+                        ModeArg::Exact => DesignMode::Exact,
+                        ModeArg::ZeroLatency => DesignMode::ZeroLatency,
+                    },
+                    level_match,
+                    level,
+                    limits: !no_limits,
+                    noise: !no_noise,
+                };
+                let bar = ProgressBar::new(1000).with_style(
+                    ProgressStyle::with_template("{msg} [{bar:40}] {percent}%")
+                        .map_err(|e| e.to_string())?,
+                );
+                bar.set_message(format!("{} → {}", out.name, path.display()));
+                let (audio, info) = render(&channels, rate as f64, &settings, &mut |done| {
+                    bar.set_position((done * 1000.0) as u64)
+                });
+                bar.finish_and_clear();
+                write_wav(path, rate, &audio)?;
+                let mut msg = format!(
+                    "{}: {} through {} on {}, volume {} dB",
+                    path.display(),
+                    input.display(),
+                    out.name,
+                    hp.name,
+                    fmt_db(info.volume_db)
+                );
+                if info.target_reachable == Some(false) {
+                    msg.push_str(" (maximum: the target is out of reach)");
+                }
+                if info.clipped_samples > 0 {
+                    let _ = write!(msg, ", clipped in {} samples", info.clipped_samples);
+                }
+                eprintln!("{msg}");
+            }
+            Ok(())
+        }
+    }
+}
+
+/// A noise floor, or a dash for an output without noise figures.
+fn noise_text(db_spl_a: f64) -> String {
+    if db_spl_a.is_finite() {
+        format!("{db_spl_a:.1}")
+    } else {
+        "—".into()
+    }
+}
+
+/// Prints `text` and a newline on stdout. A closed pipe (`| head`) ends the program quietly,
+/// as for any Unix filter; other write errors are reported.
+fn emit(text: &str) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    if let Err(e) = writeln!(out, "{text}").and_then(|()| out.flush()) {
+        if e.kind() != std::io::ErrorKind::BrokenPipe {
+            eprintln!("error: writing to stdout: {e}");
+            std::process::exit(1);
+        }
+        std::process::exit(0);
+    }
+}
+
+/// Serialises to pretty JSON.
+fn to_json<T: serde::Serialize + ?Sized>(v: &T) -> Result<String, String> {
+    serde_json::to_string_pretty(v).map_err(|e| e.to_string())
+}
+
+/// Writes a file, naming it in the error.
+fn write_file(path: &Path, bytes: &[u8]) -> Result<(), String> {
+    std::fs::write(path, bytes).map_err(|e| format!("cannot write {}: {e}", path.display()))
+}
+
+/// The catalog, listed or filtered.
+fn list(what: ListWhat, search: Option<&str>, json: bool) -> Result<(), String> {
+    let matches = |name: &str| search.is_none_or(|s| catalog::name_matches(name, s));
+    let mut rows: Vec<serde_json::Value> = Vec::new();
+    match what {
+        ListWhat::Outputs => {
+            for (k, e) in catalog::outputs().iter().enumerate() {
+                let name = e.name();
+                if !matches(&name) {
+                    continue;
+                }
+                let stage = catalog::output_stage(k).ok_or("catalog output without a stage")?;
+                rows.push(serde_json::json!({
+                    "name": name,
+                    "kind": format!("{:?}", e.kind),
+                    "r_out_ohm": stage.source.r_out_ohm,
+                    "coupling_uf": stage.source.coupling_cap_f.map(|c| c * 1e6),
+                    "full_scale_v_peak": stage.v_fs_peak,
+                    "rail_v_peak": stage.v_rail_peak.is_finite().then_some(stage.v_rail_peak),
+                    "i_max_ma_peak": stage.i_max_peak.is_finite().then_some(stage.i_max_peak * 1e3),
+                    "sag_ohm": stage.r_sag_ohm,
+                }));
+            }
+        }
+        ListWhat::Headphones => {
+            for (e, m) in catalog::headphones()
+                .iter()
+                .zip(catalog::headphone_models())
+            {
+                let name = e.name();
+                if !matches(&name) {
+                    continue;
+                }
+                rows.push(serde_json::json!({
+                    "name": name,
+                    "kind": m.kind,
+                    "nominal_ohm": m.nominal_ohm,
+                    "z_1k_ohm": m.load.z_ohm(1000.0).norm(),
+                    "sens_db_spl_per_v": m.sens_db_spl_per_v,
+                }));
+            }
+        }
+    }
+    if rows.is_empty() {
+        return Err(format!("nothing matches '{}'", search.unwrap_or_default()));
+    }
+    if json {
+        emit(&to_json(&rows)?);
+        return Ok(());
+    }
+    let mut text = String::new();
+    for r in &rows {
+        let name = r["name"].as_str().unwrap_or_default();
+        let line = match what {
+            ListWhat::Outputs => {
+                let mut s = format!(
+                    "{name:<44} {:>6} Ω",
+                    fmt_sig(r["r_out_ohm"].as_f64().unwrap_or(0.0))
+                );
+                if let Some(c) = r["coupling_uf"].as_f64() {
+                    let _ = write!(s, " + {} µF", fmt_sig(c));
+                }
+                s
+            }
+            ListWhat::Headphones => format!(
+                "{name:<40} {:>6} Ω nominal, {:>5.1} dB SPL/V",
+                fmt_sig(r["nominal_ohm"].as_f64().unwrap_or(0.0)),
+                r["sens_db_spl_per_v"].as_f64().unwrap_or(0.0)
+            ),
+        };
+        let _ = writeln!(text, "{line}");
+    }
+    emit(text.trim_end());
+    Ok(())
+}
+
+/// The response as CSV: frequency, |Z|, phase, then per output the deviation and the level.
+fn response_csv(pts: &[ResponsePoint], names: &[&str]) -> String {
+    let mut s = String::from("freq_hz,z_mag_ohm,z_phase_deg");
+    for (i, _) in names.iter().enumerate() {
+        let _ = write!(s, ",deviation_db_{i},level_db_{i}");
+    }
+    s.push('\n');
+    for (i, n) in names.iter().enumerate() {
+        let _ = writeln!(s, "# output {i}: {}", n.replace('\n', " "));
+    }
+    for p in pts {
+        let _ = write!(
+            s,
+            "{:.6},{:.6},{:.4}",
+            p.freq_hz, p.z_mag_ohm, p.z_phase_deg
+        );
+        for (d, l) in p.deviation_db.iter().zip(&p.level_db) {
+            let _ = write!(s, ",{d:.5},{l:.5}");
+        }
+        s.push('\n');
+    }
+    s
+}
+
+/// Draws |Z| and the deviations as a PNG (two panels, log frequency).
+fn draw_png(path: &Path, pts: &[ResponsePoint], names: &[&str], hp: &str) -> Result<(), String> {
+    use plotters::prelude::*;
+    plotters::style::register_font(
+        "sans-serif",
+        FontStyle::Normal,
+        epaint_default_fonts::UBUNTU_LIGHT,
+    )
+    .map_err(|_| "the embedded font did not load".to_string())?;
+    let err = |e: &dyn std::fmt::Display| format!("drawing {}: {e}", path.display());
+    let root = BitMapBackend::new(path, (1000, 720)).into_drawing_area();
+    root.fill(&WHITE).map_err(|e| err(&e))?;
+    let (top, bottom) = root.split_vertically(340);
+    let (f_lo, f_hi) = (pts[0].freq_hz, pts[pts.len() - 1].freq_hz);
+    let z_max = pts.iter().map(|p| p.z_mag_ohm).fold(0.0, f64::max) * 1.1;
+    let mut z_chart = ChartBuilder::on(&top)
+        .caption(format!("{hp}: impedance"), ("sans-serif", 22))
+        .margin(12)
+        .x_label_area_size(34)
+        .y_label_area_size(60)
+        .build_cartesian_2d((f_lo..f_hi).log_scale(), 0.0..z_max)
+        .map_err(|e| err(&e))?;
+    z_chart
+        .configure_mesh()
+        .x_desc("frequency")
+        .x_label_formatter(&|f| fmt_hz(*f))
+        .y_desc("|Z| (Ω)")
+        .draw()
+        .map_err(|e| err(&e))?;
+    z_chart
+        .draw_series(LineSeries::new(
+            pts.iter().map(|p| (p.freq_hz, p.z_mag_ohm)),
+            BLACK.stroke_width(2),
+        ))
+        .map_err(|e| err(&e))?;
+    let devs = pts.iter().flat_map(|p| p.deviation_db.iter().copied());
+    let (lo, hi) = devs.fold((0.0f64, 0.0f64), |(a, b), v| (a.min(v), b.max(v)));
+    let pad = ((hi - lo) * 0.1).max(0.25);
+    let mut d_chart = ChartBuilder::on(&bottom)
+        .caption("tonal deviation (relative to 1 kHz)", ("sans-serif", 22))
+        .margin(12)
+        .x_label_area_size(34)
+        .y_label_area_size(60)
+        .build_cartesian_2d((f_lo..f_hi).log_scale(), (lo - pad)..(hi + pad))
+        .map_err(|e| err(&e))?;
+    d_chart
+        .configure_mesh()
+        .x_desc("frequency")
+        .x_label_formatter(&|f| fmt_hz(*f))
+        .y_desc("dB")
+        .draw()
+        .map_err(|e| err(&e))?;
+    for (i, name) in names.iter().enumerate() {
+        let colour = Palette99::pick(i).to_rgba();
+        d_chart
+            .draw_series(LineSeries::new(
+                pts.iter().map(|p| (p.freq_hz, p.deviation_db[i])),
+                colour.stroke_width(2),
+            ))
+            .map_err(|e| err(&e))?
+            .label(*name)
+            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], colour));
+    }
+    d_chart
+        .configure_series_labels()
+        .background_style(WHITE.mix(0.8))
+        .border_style(BLACK)
+        .draw()
+        .map_err(|e| err(&e))?;
+    root.present().map_err(|e| err(&e))?;
+    Ok(())
+}
+
+/// Reads a WAV into one `Vec` per channel, in full-scale units.
+fn read_wav(path: &Path) -> Result<(u32, Vec<Vec<f32>>), String> {
+    let mut reader =
+        hound::WavReader::open(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let spec = reader.spec();
+    let ch = spec.channels as usize;
+    if ch == 0 {
+        return Err(format!("{}: no channels", path.display()));
+    }
+    let interleaved: Vec<f32> = match spec.sample_format {
+        hound::SampleFormat::Float => reader
+            .samples::<f32>()
+            .collect::<Result<_, _>>()
+            .map_err(|e| format!("{}: {e}", path.display()))?,
+        hound::SampleFormat::Int => {
+            let scale = 1.0 / (1u64 << (spec.bits_per_sample - 1)) as f32;
+            reader
+                .samples::<i32>()
+                .map(|s| s.map(|v| v as f32 * scale))
+                .collect::<Result<_, _>>()
+                .map_err(|e| format!("{}: {e}", path.display()))?
+        }
+    };
+    let frames = interleaved.len() / ch;
+    let channels = (0..ch)
+        .map(|c| (0..frames).map(|i| interleaved[i * ch + c]).collect())
+        .collect();
+    Ok((spec.sample_rate, channels))
+}
+
+/// Writes 32-bit float WAV.
+fn write_wav(path: &Path, rate: u32, channels: &[Vec<f32>]) -> Result<(), String> {
+    let spec = hound::WavSpec {
+        channels: channels.len() as u16,
+        sample_rate: rate,
+        bits_per_sample: 32,
+        sample_format: hound::SampleFormat::Float,
+    };
+    let e = |e: hound::Error| format!("cannot write {}: {e}", path.display());
+    let mut w = hound::WavWriter::create(path, spec).map_err(e)?;
+    let frames = channels.first().map_or(0, Vec::len);
+    for i in 0..frames {
+        for c in channels {
+            w.write_sample(c[i]).map_err(e)?;
+        }
+    }
+    w.finalize().map_err(e)
+}

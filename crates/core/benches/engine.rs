@@ -1,0 +1,210 @@
+//! Cost of the engine (`cargo bench --bench engine`; `scripts/bench.sh` turns the results into
+//! docs/performance.md). Every benchmark processes stereo blocks in place, so its time per
+//! iteration over the block's duration is the share of one core the plugin takes.
+
+use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+use loadline_core::catalog::headphone_models;
+use loadline_core::dsp::design::{DesignMode, design};
+use loadline_core::dsp::designer::{DesignRequest, design_for};
+use loadline_core::dsp::engine::{Engine, StageNoise, StageSettings};
+use loadline_core::dsp::noise::{NoiseCoefs, Rng};
+use loadline_core::physics::output::{NoiseSpec, OutputStage};
+use loadline_core::physics::source::TheveninSource;
+use loadline_core::units::dbu_to_vrms;
+use std::hint::black_box;
+
+/// The headphones of the full chain: a resonant 300 Ω dynamic and a multi-armature IEM.
+const HEADPHONES: [usize; 2] = [0, 4];
+
+/// An output like the Scarlett 2i2 4th gen (docs/output-stage.md) with a 3 V rail and its
+/// noise, so that every part of the stage runs.
+fn interface() -> OutputStage {
+    let v_fs_peak = dbu_to_vrms(10.0) * std::f64::consts::SQRT_2 * 350.0 / 300.0;
+    OutputStage {
+        v_fs_peak,
+        source: TheveninSource {
+            r_out_ohm: 50.0,
+            coupling_cap_f: None,
+        },
+        v_rail_peak: 3.0,
+        i_max_peak: 0.0441,
+        r_sag_ohm: 0.0,
+        noise_pre: OutputStage::noise_from_dynamic_range(v_fs_peak, 115.0, true, 200.0),
+        noise_post: NoiseSpec {
+            level_vrms: 2e-6,
+            a_weighted: true,
+            flicker_corner_hz: 200.0,
+        },
+    }
+}
+
+fn engine(rate: f64, hp: usize, full: bool) -> Engine {
+    let stage = interface();
+    let d = design(
+        &stage.source,
+        &headphone_models()[hp].load,
+        rate,
+        DesignMode::ZeroLatency,
+    )
+    .unwrap();
+    let mut e = Engine::new(2, d);
+    if full {
+        e.set_stage(StageSettings::for_stage(&stage, -6.0, true, true));
+        e.set_noise(StageNoise {
+            pre: NoiseCoefs::new(&stage.noise_pre, rate, 1.0 / stage.v_fs_peak),
+            post: NoiseCoefs::new(&stage.noise_post, rate, 1.0 / stage.v_fs_peak),
+        });
+    }
+    e
+}
+
+/// Program-like material: a slow sine and noise peaking at `peak` (full-scale units).
+fn program(len: usize, peak: f64) -> [Vec<f32>; 2] {
+    let mut rng = Rng::new(1);
+    // rng.unit() spans ±√3, so the noise's peak is 0.15·√3.
+    let scale = peak / (0.5 + 0.15 * 3f64.sqrt());
+    let x: Vec<f32> = (0..len)
+        .map(|i| (scale * (0.5 * (i as f64 * 0.01).sin() + 0.15 * rng.unit())) as f32)
+        .collect();
+    [x.clone(), x]
+}
+
+/// Peak of the program in the full-chain benchmarks: within a few dB of full scale, where the
+/// oversampled limits must watch every sample; the clipping benchmarks drive 6 dB past it.
+const PROGRAM_PEAK: f64 = 0.76;
+
+fn process_bench(c: &mut Criterion, group: &str, rate: f64, hp: usize, full: bool, block: usize) {
+    let peak = if group == "clipping" {
+        2.0
+    } else {
+        PROGRAM_PEAK
+    };
+    let mut g = c.benchmark_group(group);
+    g.throughput(Throughput::Elements(block as u64));
+    let mut e = engine(rate, hp, full);
+    let input = program(block, peak);
+    let (mut l, mut r) = (input[0].clone(), input[1].clone());
+    g.bench_function(
+        BenchmarkId::new(
+            format!(
+                "{}Hz/{}",
+                rate as u32,
+                headphone_models()[hp].kind.replace(' ', "-")
+            ),
+            block,
+        ),
+        |b| {
+            b.iter(|| {
+                l.copy_from_slice(&input[0]);
+                r.copy_from_slice(&input[1]);
+                e.process(&mut [&mut l, &mut r]);
+                black_box(&l);
+            })
+        },
+    );
+    g.finish();
+}
+
+/// The floor: a bare cascade of four biquads (transposed direct form II, f64) over the
+/// same stereo buffers.
+fn floor(c: &mut Criterion) {
+    let mut g = c.benchmark_group("floor");
+    g.throughput(Throughput::Elements(512));
+    let coefs = [[0.2, 0.4, 0.2, -0.5, 0.3]; 4];
+    let mut state = [[[0.0f64; 2]; 4]; 2];
+    let input = program(512, PROGRAM_PEAK);
+    let (mut l, mut r) = (input[0].clone(), input[1].clone());
+    g.bench_function("four-biquads/512", |b| {
+        b.iter(|| {
+            l.copy_from_slice(&input[0]);
+            r.copy_from_slice(&input[1]);
+            for (ch, buf) in [&mut l, &mut r].into_iter().enumerate() {
+                for v in buf.iter_mut() {
+                    let mut x = *v as f64;
+                    for (k, [b0, b1, b2, a1, a2]) in coefs.iter().enumerate() {
+                        let s = &mut state[ch][k];
+                        let y = b0 * x + s[0];
+                        s[0] = b1 * x - a1 * y + s[1];
+                        s[1] = b2 * x - a2 * y;
+                        x = y;
+                    }
+                    *v = x as f32;
+                }
+            }
+            black_box(&l);
+        })
+    });
+    g.finish();
+}
+
+fn full_chain(c: &mut Criterion) {
+    for rate in [48_000.0, 192_000.0] {
+        for hp in HEADPHONES {
+            process_bench(c, "full-chain", rate, hp, true, 512);
+        }
+    }
+}
+
+/// The full chain driven 6 dB past full scale: the clamps act on most samples.
+fn clipping(c: &mut Criterion) {
+    for hp in HEADPHONES {
+        process_bench(c, "clipping", 48_000.0, hp, true, 512);
+    }
+}
+
+fn linear_path(c: &mut Criterion) {
+    for hp in HEADPHONES {
+        process_bench(c, "linear", 48_000.0, hp, false, 512);
+    }
+}
+
+fn by_rate(c: &mut Criterion) {
+    for rate in [44_100.0, 96_000.0, 384_000.0] {
+        process_bench(c, "by-rate", rate, 0, true, 512);
+    }
+}
+
+fn by_block(c: &mut Criterion) {
+    for block in [1, 16, 64, 256, 1024, 4096] {
+        process_bench(c, "by-block", 48_000.0, 0, true, block);
+    }
+}
+
+fn redesign(c: &mut Criterion) {
+    let mut g = c.benchmark_group("redesign");
+    g.sample_size(20);
+    let hps = headphone_models();
+    for (hp, mode) in [
+        (0, DesignMode::ZeroLatency),
+        (4, DesignMode::ZeroLatency),
+        (0, DesignMode::Exact),
+    ] {
+        let req = DesignRequest {
+            sample_rate_hz: 48_000.0,
+            stage: interface(),
+            headphone: hp,
+            imported_generation: 0,
+            mode,
+            level_match: false,
+            target_spl_db: Some(85.0),
+            volume_db: 0.0,
+        };
+        g.bench_function(
+            format!("48000Hz/{}/{mode:?}", hps[hp].kind.replace(' ', "-")),
+            |b| b.iter(|| black_box(design_for(&req, &hps[hp]))),
+        );
+    }
+    g.finish();
+}
+
+criterion_group!(
+    benches,
+    floor,
+    full_chain,
+    clipping,
+    linear_path,
+    by_rate,
+    by_block,
+    redesign
+);
+criterion_main!(benches);

@@ -1,0 +1,16 @@
+//! Loadline's core: what a headphone output does to a pair of headphones, without a plugin
+//! framework or a GUI.
+//!
+//! `physics` is the exact model in f64, `dsp` the real-time engine built from it (allocation-
+//! and lock-free in `Engine::process`), `catalog` the devices with the basis and source of
+//! every figure, `import` measured impedance curves, `report` the figures a producer reads,
+//! `render` offline renders through the engine, and `units` the conversions and the text of
+//! every quantity.
+
+pub mod catalog;
+pub mod dsp;
+pub mod import;
+pub mod physics;
+pub mod render;
+pub mod report;
+pub mod units;

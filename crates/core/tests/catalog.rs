@@ -1,0 +1,204 @@
+//! The catalog: every entry parses, is sourced and plausible, the required devices are there,
+//! the headphone models meet the key points they were fitted to, and every output reproduces
+//! its stated maximum outputs through the output-stage model. Prints the basis counts
+//! (`-- --nocapture`).
+
+use loadline_core::catalog::{self, Basis, KEY_FREQS_HZ, OutputKind};
+use loadline_core::physics::impedance::{Impedance, Load};
+use loadline_core::physics::output::OperatingPoint;
+use loadline_core::units::vrms_to_dbu;
+use std::f64::consts::SQRT_2;
+
+#[test]
+fn every_entry_is_sourced_and_plausible() {
+    let problems = catalog::problems();
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+#[test]
+fn the_required_devices_are_there() {
+    let outputs: Vec<String> = catalog::outputs().iter().map(|e| e.name()).collect();
+    let real_outputs = catalog::outputs()
+        .iter()
+        .filter(|e| e.kind != OutputKind::Reference)
+        .count();
+    assert!(real_outputs >= 18, "{real_outputs} outputs");
+    for want in [
+        "Ideal",
+        "Scarlett 2i2 3rd gen",
+        "Scarlett 2i2 4th gen",
+        "Studio 24c",
+        "MOTU M2",
+        "MOTU M4",
+        "Apollo Twin X",
+        "UMC202HD",
+        "Powerplay HA8000",
+        "HM-4",
+        "USB-C to 3.5 mm",
+        "Atom",
+        "Magni",
+        "L30",
+        "Objective2",
+    ] {
+        assert!(
+            outputs.iter().any(|n| n.contains(want)),
+            "no output named like {want}"
+        );
+    }
+    for kind in [
+        OutputKind::Computer,
+        OutputKind::PhoneOrAdapter,
+        OutputKind::MultiChannelAmp,
+        OutputKind::DedicatedAmp,
+        OutputKind::AudioInterface,
+    ] {
+        assert!(
+            catalog::outputs().iter().any(|e| e.kind == kind),
+            "{kind:?}"
+        );
+    }
+    let headphones: Vec<String> = catalog::headphones().iter().map(|h| h.name()).collect();
+    assert!(headphones.len() >= 24, "{} headphones", headphones.len());
+    for want in [
+        "ATH-M50x",
+        "HD 280 Pro",
+        "HD 600",
+        "HD 650",
+        "DT 770 Pro 32",
+        "DT 770 Pro 80",
+        "DT 770 Pro 250",
+        "DT 990 Pro 250",
+        "DT 990 600",
+        "MDR-7506",
+        "K702",
+        "K371",
+        "Sundara",
+        "SE215",
+        "ER4XR",
+        "Andromeda",
+        "EarPods",
+    ] {
+        assert!(
+            headphones.iter().any(|n| n.contains(want)),
+            "no headphone named like {want}"
+        );
+    }
+}
+
+#[test]
+fn every_headphone_model_meets_its_key_points_within_5_percent() {
+    let mut worst = (0.0f64, String::new());
+    for h in catalog::headphones() {
+        let load: Load = h.load();
+        let p = &h.points;
+        let mut checks = vec![
+            (0.0, p.rdc_ohm.value, "R_dc"),
+            (KEY_FREQS_HZ[0], p.z_1k_ohm.value, "1 kHz"),
+            (KEY_FREQS_HZ[1], p.z_10k_ohm.value, "10 kHz"),
+        ];
+        if let (Some(f), Some(z)) = (&p.f_res_hz, &p.z_res_ohm) {
+            checks.push((f.value, z.value, "peak"));
+        }
+        for (f, want, what) in checks {
+            // DC: the model's value at 0.1 Hz (its capacitors are open there).
+            let got = load.z_ohm(f.max(0.1)).norm();
+            let err = (got / want - 1.0).abs();
+            println!("{}: {what} {got:.2} Ω vs {want:.2} Ω", h.name());
+            if err > worst.0 {
+                worst = (err, format!("{} {what}", h.name()));
+            }
+            assert!(
+                err <= 0.05,
+                "{}: {what}: model {got:.2} Ω, key point {want:.2} Ω",
+                h.name()
+            );
+        }
+        if let Some(f) = &p.f_res_hz {
+            // The peak is where the model peaks (within 10 %), not merely a point it passes.
+            let peak_f = (0..400)
+                .map(|i| f.value * 0.5 * 4f64.powf(i as f64 / 400.0))
+                .max_by(|a, b| load.z_ohm(*a).norm().total_cmp(&load.z_ohm(*b).norm()))
+                .unwrap();
+            assert!(
+                (peak_f / f.value - 1.0).abs() < 0.1,
+                "{}: model peaks at {peak_f:.0} Hz, key point {}",
+                h.name(),
+                f.value
+            );
+        }
+    }
+    println!(
+        "worst key-point error: {:.2} % ({})",
+        worst.0 * 100.0,
+        worst.1
+    );
+}
+
+#[test]
+fn every_output_reproduces_its_stated_maxima_within_half_a_db() {
+    let mut worst = (0.0f64, String::new());
+    for e in catalog::outputs() {
+        let stage = e.stage();
+        for m in &e.max_output {
+            let load = Load::R(m.load_ohm);
+            let op = OperatingPoint {
+                stage: &stage,
+                load: &load,
+                sens_db_spl_per_v: 100.0,
+                volume_db: 0.0,
+            };
+            let model_vrms = op.max_load_voltage_peak(1000.0) / SQRT_2;
+            let stated = m.load_vrms().unwrap();
+            let err_db = (vrms_to_dbu(model_vrms) - vrms_to_dbu(stated)).abs();
+            println!(
+                "{} into {} Ω: stated {stated:.3} V, model {model_vrms:.3} V ({err_db:.3} dB)",
+                e.name(),
+                m.load_ohm
+            );
+            if err_db > worst.0 {
+                worst = (err_db, format!("{} into {} Ω", e.name(), m.load_ohm));
+            }
+            assert!(
+                err_db <= 0.5,
+                "{} into {} Ω: {err_db:.2} dB",
+                e.name(),
+                m.load_ohm
+            );
+        }
+    }
+    println!(
+        "worst maximum-output error: {:.3} dB ({})",
+        worst.0, worst.1
+    );
+}
+
+#[test]
+fn basis_counts() {
+    let mut counts = [[0usize; 3]; 2];
+    let slot = |b: Basis| match b {
+        Basis::Measured => 0,
+        Basis::Stated => 1,
+        Basis::Estimated => 2,
+    };
+    for e in catalog::outputs() {
+        for (_, f) in e.figures() {
+            counts[0][slot(f.basis)] += 1;
+        }
+        for m in &e.max_output {
+            counts[0][slot(m.basis)] += 1;
+        }
+    }
+    for h in catalog::headphones() {
+        for (_, f) in h.figures() {
+            counts[1][slot(f.basis)] += 1;
+        }
+        counts[1][slot(h.sensitivity.basis)] += 1;
+    }
+    for (what, c) in ["outputs", "headphones"].iter().zip(counts) {
+        println!(
+            "{what}: {} measured, {} stated, {} estimated figures",
+            c[0], c[1], c[2]
+        );
+        assert!(c.iter().sum::<usize>() > 0);
+    }
+}
