@@ -451,7 +451,7 @@ impl EditorApp {
                         if ui.checkbox(&mut on, "").changed() {
                             gesture(&setter, &slot.cap_on, on);
                         }
-                        ui.add(nice_plug_egui::widgets::ParamSlider::for_param(&slot.cap_uf, &setter));
+                        ui.add(nice_plug_egui::widgets::ParamSlider::for_param(&slot.coupling_cap_uf, &setter));
                     });
                 });
                 row(ui, "Full-scale level", tips::DBU, &mut |ui| {
@@ -464,7 +464,7 @@ impl EditorApp {
                     ui.add(nice_plug_egui::widgets::ParamSlider::for_param(&slot.i_max_ma_peak, &setter));
                 });
                 row(ui, "Supply sag", tips::SUPPLY_SAG, &mut |ui| {
-                    ui.add(nice_plug_egui::widgets::ParamSlider::for_param(&slot.sag_ohm, &setter));
+                    ui.add(nice_plug_egui::widgets::ParamSlider::for_param(&slot.r_sag_ohm, &setter));
                 });
                 row(ui, "Dynamic range", "Noise before the volume control, below a full-scale sine", &mut |ui| {
                     ui.add(nice_plug_egui::widgets::ParamSlider::for_param(&slot.dynamic_range_db, &setter));

@@ -77,7 +77,7 @@ pub struct SlotParams {
     pub cap_on: BoolParam,
     /// The coupling capacitor's value, µF.
     #[id = "capuf"]
-    pub cap_uf: FloatParam,
+    pub coupling_cap_uf: FloatParam,
     /// The EMF a full-scale sample gives at maximum volume, no load, dBu (RMS of a full-scale
     /// sine).
     #[id = "fsdbu"]
@@ -91,7 +91,7 @@ pub struct SlotParams {
     /// Supply sag, ohms: the rails fall by this times the load's peak current (0 = a stiff
     /// supply).
     #[id = "sag"]
-    pub sag_ohm: FloatParam,
+    pub r_sag_ohm: FloatParam,
     /// Dynamic range (noise before the volume control), dB below a full-scale sine.
     #[id = "dr"]
     pub dynamic_range_db: FloatParam,
@@ -355,7 +355,7 @@ impl SlotParams {
                 &["ohms", "ohm", "Ω", "r"],
             ),
             cap_on: switch(&n("coupling capacitor"), false),
-            cap_uf: physical(
+            coupling_cap_uf: physical(
                 &n("coupling capacitor value"),
                 220.0,
                 CAP_RANGE_UF,
@@ -390,7 +390,7 @@ impl SlotParams {
                 " mA",
                 &["ma"],
             ),
-            sag_ohm: physical(
+            r_sag_ohm: physical(
                 &n("supply sag"),
                 0.0,
                 SAG_RANGE_OHM,
@@ -425,10 +425,13 @@ impl SlotParams {
         OutputFigures {
             full_scale_dbu: Some(self.full_scale_dbu.value() as f64),
             r_out_ohm: self.r_out_ohm.value() as f64,
-            coupling_uf: self.cap_on.value().then(|| self.cap_uf.value() as f64),
+            coupling_cap_uf: self
+                .cap_on
+                .value()
+                .then(|| self.coupling_cap_uf.value() as f64),
             rail_v_peak: Some(self.rail_v_peak.value() as f64),
             i_max_ma_peak: Some(self.i_max_ma_peak.value() as f64),
-            sag_ohm: Some(self.sag_ohm.value() as f64),
+            r_sag_ohm: Some(self.r_sag_ohm.value() as f64),
             dynamic_range_db: Some((
                 self.dynamic_range_db.value() as f64,
                 self.dynamic_range_a_weighted.value(),
@@ -659,7 +662,7 @@ mod tests {
         // A value just below a decade rounds up into it: its text must be that of the decade
         // (0.100, not 0.1000), so that text → value → text gives the same text.
         let p = LoadlineParams::default();
-        let sag = &p.slot_a.sag_ohm;
+        let sag = &p.slot_a.r_sag_ohm;
         for k in 0..=1000 {
             let norm = k as f32 / 1000.0;
             let text = sag.normalized_value_to_string(norm, false);
@@ -680,10 +683,16 @@ mod tests {
         let back = a.r_out_ohm.preview_plain(norm);
         assert!((back - 47.0).abs() < 1e-3, "{back}");
         assert_eq!(a.r_out_ohm.normalized_value_to_string(norm, true), "47.0 Ω");
-        let c = a.cap_uf.string_to_normalized_value("100µF").unwrap();
-        assert!((a.cap_uf.preview_plain(c) - 100.0).abs() < 1e-2);
-        let c = a.cap_uf.string_to_normalized_value("0.47 mF").unwrap();
-        assert!((a.cap_uf.preview_plain(c) - 470.0).abs() < 1e-2);
+        let c = a
+            .coupling_cap_uf
+            .string_to_normalized_value("100µF")
+            .unwrap();
+        assert!((a.coupling_cap_uf.preview_plain(c) - 100.0).abs() < 1e-2);
+        let c = a
+            .coupling_cap_uf
+            .string_to_normalized_value("0.47 mF")
+            .unwrap();
+        assert!((a.coupling_cap_uf.preview_plain(c) - 470.0).abs() < 1e-2);
         assert_eq!(p.level_match.string_to_normalized_value("on"), Some(1.0));
     }
 
@@ -731,7 +740,7 @@ mod tests {
         let i = p.slot_stage(Heard::Ideal);
         assert_eq!(i.v_fs_peak, b.v_fs_peak);
         assert_eq!(i.source.r_out_ohm, 0.0);
-        assert!(i.v_rail_peak.is_infinite() && i.i_max_peak.is_infinite());
+        assert!(i.rail_v_peak.is_infinite() && i.i_max_peak.is_infinite());
         assert_eq!(
             i.noise_pre,
             loadline_core::physics::output::NoiseSpec::SILENT

@@ -109,8 +109,8 @@ impl MeterScale {
     pub fn new(stage: &OutputStage, volume_gain: f64, sens_db_spl_per_v: f64) -> Self {
         let full_scale = stage.v_fs_peak * volume_gain;
         MeterScale {
-            emf_limit_v: full_scale.min(stage.v_rail_peak),
-            rails_limit: stage.v_rail_peak < full_scale,
+            emf_limit_v: full_scale.min(stage.rail_v_peak),
+            rails_limit: stage.rail_v_peak < full_scale,
             current_limit_a: stage.i_max_peak,
             sens_db_spl_per_v,
         }
@@ -394,7 +394,7 @@ mod tests {
     fn meter_display_against_the_limits() {
         let stage = OutputStage {
             v_fs_peak: 4.0,
-            v_rail_peak: 3.0,
+            rail_v_peak: 3.0,
             i_max_peak: 0.1,
             ..OutputStage::IDEAL
         };

@@ -155,12 +155,12 @@ struct OutputArgs {
     zout: Option<String>,
     /// Custom output: series coupling capacitor ("220", "220 uF").
     #[arg(
-        long,
+        long = "coupling-uf",
         allow_negative_numbers = true,
         value_name = "UF",
         conflicts_with = "output"
     )]
-    coupling_uf: Option<String>,
+    coupling_cap_uf: Option<String>,
     /// Custom output: maximum level, the EMF of a full-scale sine at full volume ("10 dBu").
     #[arg(
         long,
@@ -187,12 +187,12 @@ struct OutputArgs {
     imax_ma: Option<String>,
     /// Custom output: supply sag, ohms (the rails fall by this times the load's peak current).
     #[arg(
-        long,
+        long = "sag-ohm",
         allow_negative_numbers = true,
         value_name = "OHM",
         conflicts_with = "output"
     )]
-    sag_ohm: Option<String>,
+    r_sag_ohm: Option<String>,
     /// Custom output: dynamic range, dB(A) below a full-scale sine.
     #[arg(
         long,
@@ -269,7 +269,7 @@ fn set_figure(f: &mut OutputFigures, key: &str, value: &str) -> Result<(), Strin
             }
             f.r_out_ohm = v;
         }
-        "coupling-uf" => f.coupling_uf = Some(positive(figure(key, value, &["uf", "µf"])?)?),
+        "coupling-uf" => f.coupling_cap_uf = Some(positive(figure(key, value, &["uf", "µf"])?)?),
         "max-dbu" => f.full_scale_dbu = Some(figure(key, value, &["dbu"])?),
         "rail-v" => f.rail_v_peak = Some(positive(figure(key, value, &["v"])?)?),
         "imax-ma" => f.i_max_ma_peak = Some(positive(figure(key, value, &["ma"])?)?),
@@ -278,7 +278,7 @@ fn set_figure(f: &mut OutputFigures, key: &str, value: &str) -> Result<(), Strin
             if v < 0.0 {
                 return Err("sag-ohm: must not be negative".into());
             }
-            f.sag_ohm = Some(v);
+            f.r_sag_ohm = Some(v);
         }
         "dynamic-range-db" => f.dynamic_range_db = Some((figure(key, value, &["db"])?, true)),
         "noise-dbv" => f.noise_floor_dbv = Some((figure(key, value, &["dbv"])?, true)),
@@ -352,11 +352,11 @@ impl OutputArgs {
         // The flags, in the order of `FIGURE_KEYS`.
         let given = FIGURE_KEYS.into_iter().zip([
             &self.zout,
-            &self.coupling_uf,
+            &self.coupling_cap_uf,
             &self.max_dbu,
             &self.rail_v,
             &self.imax_ma,
-            &self.sag_ohm,
+            &self.r_sag_ohm,
             &self.dynamic_range_db,
             &self.noise_dbv,
         ]);
@@ -672,7 +672,7 @@ fn list(what: ListWhat, search: Option<&str>, json: bool) -> Result<(), String> 
                     "r_out_ohm": stage.source.r_out_ohm,
                     "coupling_uf": stage.source.coupling_cap_f.map(|c| c * 1e6),
                     "full_scale_v_peak": stage.v_fs_peak,
-                    "rail_v_peak": stage.v_rail_peak.is_finite().then_some(stage.v_rail_peak),
+                    "rail_v_peak": stage.rail_v_peak.is_finite().then_some(stage.rail_v_peak),
                     "i_max_ma_peak": stage.i_max_peak.is_finite().then_some(stage.i_max_peak * 1e3),
                     "sag_ohm": stage.r_sag_ohm,
                 }));

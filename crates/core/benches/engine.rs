@@ -13,7 +13,7 @@ use loadline_core::physics::source::TheveninSource;
 use loadline_core::units::dbu_to_vrms;
 use std::hint::black_box;
 
-/// The headphones of the full chain: a resonant 300 Ω dynamic and a multi-armature IEM.
+/// The headphones of the full chain's benchmark: a resonant 300 Ω dynamic and a multi-armature IEM.
 const HEADPHONES: [usize; 2] = [0, 4];
 
 /// An output like the Scarlett 2i2 4th gen (docs/output-stage.md) with a 3 V rail and its
@@ -26,7 +26,7 @@ fn interface() -> OutputStage {
             r_out_ohm: 50.0,
             coupling_cap_f: None,
         },
-        v_rail_peak: 3.0,
+        rail_v_peak: 3.0,
         i_max_peak: 0.0441,
         r_sag_ohm: 0.0,
         noise_pre: OutputStage::noise_from_dynamic_range(v_fs_peak, 115.0, true, 200.0),

@@ -40,7 +40,7 @@ fn main() {
                 limits,
                 rail_over_fs: 0.79,
                 imax_over_fs: 0.0116,
-                sag_ohm: 0.0,
+                r_sag_ohm: 0.0,
                 noise_on: noise,
             });
             let spec = NoiseSpec {

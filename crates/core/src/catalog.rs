@@ -122,7 +122,7 @@ pub struct OutputEntry {
     pub r_out_ohm: Figure,
     /// Series coupling capacitor, µF (none when absent).
     #[serde(default)]
-    pub coupling_uf: Option<Figure>,
+    pub coupling_cap_uf: Option<Figure>,
     /// Maximum outputs into loads (at least one unless the entry is the reference).
     #[serde(default)]
     pub max_output: Vec<MaxOutput>,
@@ -132,7 +132,7 @@ pub struct OutputEntry {
     /// Supply sag, ohms (`OutputStage::r_sag_ohm`): with it, the maximum outputs fix a
     /// sagging rail instead of a full scale and a current limit (see `stage`).
     #[serde(default)]
-    pub sag_ohm: Option<Figure>,
+    pub r_sag_ohm: Option<Figure>,
     /// Dynamic range, dB below a full-scale sine at maximum volume.
     #[serde(default)]
     pub dynamic_range_db: Option<Figure>,
@@ -399,11 +399,11 @@ impl OutputEntry {
         }
         let source = TheveninSource {
             r_out_ohm: self.r_out_ohm.value,
-            coupling_cap_f: self.coupling_uf.as_ref().map(|c| c.value * 1e-6),
+            coupling_cap_f: self.coupling_cap_uf.as_ref().map(|c| c.value * 1e-6),
         };
         let z_out = source.z_out();
-        let r_sag_ohm = self.sag_ohm.as_ref().map_or(0.0, |f| f.value);
-        let (v_fs_peak, v_rail_peak, i_max_peak) = if r_sag_ohm > 0.0 {
+        let r_sag_ohm = self.r_sag_ohm.as_ref().map_or(0.0, |f| f.value);
+        let (v_fs_peak, rail_v_peak, i_max_peak) = if r_sag_ohm > 0.0 {
             let (lo, hi) = self
                 .max_output
                 .iter()
@@ -424,7 +424,7 @@ impl OutputEntry {
         OutputStage {
             v_fs_peak,
             source,
-            v_rail_peak,
+            rail_v_peak,
             i_max_peak,
             r_sag_ohm,
             noise_pre: self
@@ -490,9 +490,9 @@ impl OutputEntry {
     pub fn figures(&self) -> Vec<(&'static str, &Figure)> {
         let mut v = vec![("r_out_ohm", &self.r_out_ohm)];
         for (name, f) in [
-            ("coupling_uf", &self.coupling_uf),
+            ("coupling_cap_uf", &self.coupling_cap_uf),
             ("rail_v_peak", &self.rail_v_peak),
-            ("sag_ohm", &self.sag_ohm),
+            ("r_sag_ohm", &self.r_sag_ohm),
             ("dynamic_range_db", &self.dynamic_range_db),
             ("noise_dbv", &self.noise_dbv),
         ] {
@@ -761,9 +761,9 @@ pub fn problems() -> Vec<String> {
     let ranges = |name: &str| -> (f64, f64) {
         match name {
             "r_out_ohm" => (0.0, 1000.0),
-            "coupling_uf" => (1.0, 10_000.0),
+            "coupling_cap_uf" => (1.0, 10_000.0),
             "rail_v_peak" => (0.1, 100.0),
-            "sag_ohm" => (0.0, 100.0),
+            "r_sag_ohm" => (0.0, 100.0),
             "dynamic_range_db" => (60.0, 140.0),
             "noise_dbv" => (-150.0, -60.0),
             "nominal_ohm" | "rdc_ohm" | "z_1k_ohm" | "z_10k_ohm" | "z_res_ohm" => (1.0, 2000.0),
@@ -783,7 +783,7 @@ pub fn problems() -> Vec<String> {
         if e.kind != OutputKind::Reference && e.max_output.is_empty() {
             out.push(format!("{who}: no maximum output figure"));
         }
-        if e.sag_ohm.is_some() && (e.rail_v_peak.is_some() || e.max_output.len() < 2) {
+        if e.r_sag_ohm.is_some() && (e.rail_v_peak.is_some() || e.max_output.len() < 2) {
             out.push(format!(
                 "{who}: a supply sag is fitted to two or more maximum outputs, without a rail figure"
             ));

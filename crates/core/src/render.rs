@@ -172,7 +172,7 @@ mod tests {
         let mut settings = RenderSettings {
             stage: OutputStage {
                 v_fs_peak: 2.0,
-                v_rail_peak: 1.0,
+                rail_v_peak: 1.0,
                 ..OutputStage::IDEAL
             },
             headphone: headphone_models()[0].clone(),

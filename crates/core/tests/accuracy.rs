@@ -1,4 +1,4 @@
-//! The accuracy figures, measured on the real-time engine: an impulse rendered through
+//! The accuracy figures the engine is held to, measured on the real-time engine: an impulse rendered through
 //! `Engine` (f32 in and out, as in a host), FFT, compared with `T(jω)·e^{-jωD}` from physics,
 //! 20 Hz to min(20 kHz, 0.45·fs), for every built-in headphone, output impedances 0.1–150 Ω,
 //! with and without a coupling capacitor, at six sample rates, in both modes.

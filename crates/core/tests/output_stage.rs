@@ -17,7 +17,7 @@ use loadline_testkit::measure::{
 use std::f64::consts::{PI, SQRT_2};
 
 /// An output configured from the Focusrite Scarlett 2i2 4th gen figures in
-/// ../shared/reference/devices.md (maker's figures, quoted on audiosciencereview.com):
+/// Focusrite's user guide (maker's figures, quoted on audiosciencereview.com):
 /// 50 Ω; +10 dBu into 300 Ω and +2.5 dBu into 33 Ω at maximum; DR 115 dB(A) into 300 Ω.
 /// +10 dBu across 300 Ω behind 50 Ω pins the full-scale EMF; +2.5 dBu into 33 Ω is 0.83 dB
 /// below what that EMF would give there, so the current limit sets it.
@@ -29,7 +29,7 @@ fn scarlett_2i2_4th() -> OutputStage {
             r_out_ohm: 50.0,
             coupling_cap_f: None,
         },
-        v_rail_peak: f64::INFINITY,
+        rail_v_peak: f64::INFINITY,
         i_max_peak: dbu_to_vrms(2.5) * SQRT_2 / 33.0,
         r_sag_ohm: 0.0,
         noise_pre: OutputStage::noise_from_dynamic_range(v_fs_peak, 115.0, true, 0.0),
@@ -91,7 +91,7 @@ fn clip_onset_dbfs(
     seconds: f64,
 ) -> f64 {
     let linear = OutputStage {
-        v_rail_peak: f64::INFINITY,
+        rail_v_peak: f64::INFINITY,
         i_max_peak: f64::INFINITY,
         ..*stage
     };
@@ -129,7 +129,7 @@ fn clipping_starts_where_the_chain_predicts() {
     let scarlett = scarlett_2i2_4th();
     // The same output with rails below full scale, so that they bite first on 300 Ω.
     let railed = OutputStage {
-        v_rail_peak: 3.0,
+        rail_v_peak: 3.0,
         ..scarlett
     };
     let closed_38 = headphone_models()[1].load.clone();
@@ -171,7 +171,7 @@ fn a_sagging_supply_clips_where_the_physics_predicts() {
     // half that is compared): the onset must sit where `emf_limit_peak` puts the sagged rail,
     // into loads from 16 Ω (most sag) to 600 Ω (almost none), in the bass and the midrange.
     let stage = magni_2();
-    assert!(stage.r_sag_ohm > 0.0 && stage.v_rail_peak.is_finite());
+    assert!(stage.r_sag_ohm > 0.0 && stage.rail_v_peak.is_finite());
     let seconds = 20.0 * SUPPLY_SAG_S;
     for (load_ohm, freq) in [(16.0, 1000.0), (32.0, 100.0), (600.0, 1000.0)] {
         let load = Load::R(load_ohm);
@@ -294,7 +294,7 @@ fn below_the_limits_the_stage_changes_nothing() {
                         .z_ohm(20_000.0)
                         .norm()
                         .min(hp.load.z_ohm(20.0).norm())),
-                sag_ohm: 0.0,
+                r_sag_ohm: 0.0,
                 noise_on: false,
             });
             // The design's latency plus the limits' (their resampling).
@@ -369,7 +369,7 @@ fn deep_current_limiting_gives_the_clamped_steady_state() {
     }
 }
 
-/// The alias test: 1 kHz and 5 kHz sines (and two off the sample-rate grid, whose
+/// The alias test: 1 kHz and 5 kHz sines (and two off the sample-rate grid, whose
 /// aliases cannot land on harmonics) driven 6 dB past the clip point at 44.1 and 48 kHz, on
 /// a rail-limited output into a resistor and a current-limited one into the reactive ATH-M50x
 /// model (38 Ω). Every component in 20 Hz–20 kHz that is not a harmonic must sit 80 dB
@@ -383,11 +383,11 @@ fn clipping_aliases_stay_80_db_down() {
             r_out_ohm: 10.0,
             coupling_cap_f: None,
         },
-        v_rail_peak: 0.5 * v_fs,
+        rail_v_peak: 0.5 * v_fs,
         ..OutputStage::IDEAL
     };
     let current_limited = OutputStage {
-        v_rail_peak: f64::INFINITY,
+        rail_v_peak: f64::INFINITY,
         i_max_peak: 0.01,
         ..railed
     };

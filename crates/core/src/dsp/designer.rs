@@ -246,7 +246,7 @@ mod tests {
                     r_out_ohm: 22.0,
                     coupling_cap_f: None,
                 },
-                v_rail_peak: 2.0,
+                rail_v_peak: 2.0,
                 i_max_peak: 0.05,
                 r_sag_ohm: 0.0,
                 noise_pre: OutputStage::noise_from_dynamic_range(1.5, 105.0, true, 0.0),

@@ -60,7 +60,7 @@ pub struct StageSettings {
     /// current's magnitude smoothed over `SUPPLY_SAG_S`, scaled so that a steady sine gives
     /// its peak. The supply is shared, so the channels' mean current counts. Acts with
     /// `limits` on an output with rails.
-    pub sag_ohm: f64,
+    pub r_sag_ohm: f64,
     /// Whether the output's noise is heard.
     pub noise_on: bool,
 }
@@ -72,7 +72,7 @@ impl StageSettings {
         limits: false,
         rail_over_fs: f64::INFINITY,
         imax_over_fs: f64::INFINITY,
-        sag_ohm: 0.0,
+        r_sag_ohm: 0.0,
         noise_on: false,
     };
 }
@@ -84,9 +84,9 @@ impl StageSettings {
         StageSettings {
             volume_gain: db_to_gain(volume_db),
             limits,
-            rail_over_fs: stage.v_rail_peak / stage.v_fs_peak,
+            rail_over_fs: stage.rail_v_peak / stage.v_fs_peak,
             imax_over_fs: stage.i_max_peak / stage.v_fs_peak,
-            sag_ohm: stage.r_sag_ohm,
+            r_sag_ohm: stage.r_sag_ohm,
             noise_on,
         }
     }
@@ -686,7 +686,7 @@ impl Engine {
     ) {
         let stage = self.stage;
         let mask = self.hist_mask;
-        let sagging = stage.limits && stage.sag_ohm > 0.0 && rail_target < NO_LIMIT;
+        let sagging = stage.limits && stage.r_sag_ohm > 0.0 && rail_target < NO_LIMIT;
         if !sagging {
             self.sag_current = 0.0;
             self.sag_ring = [0.0; MAX_BLOCK];
@@ -761,7 +761,7 @@ impl Engine {
                     // The supply is slow: the current one block ago sets the sag. The floor
                     // only keeps the limit positive.
                     let sag =
-                        stage.sag_ohm * self.sag_ring[(self.hist_pos + len) & (MAX_BLOCK - 1)];
+                        stage.r_sag_ohm * self.sag_ring[(self.hist_pos + len) & (MAX_BLOCK - 1)];
                     ((self.rail_now - sag).max(0.01 * self.rail_now) * inv).min(1.0)
                 };
                 if self.imax_now < NO_LIMIT {

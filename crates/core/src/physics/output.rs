@@ -148,7 +148,7 @@ pub struct OutputStage {
     /// Output resistance and coupling capacitor.
     pub source: TheveninSource,
     /// The EMF cannot swing past ±this, volts peak (`INFINITY` = no rail limit).
-    pub v_rail_peak: f64,
+    pub rail_v_peak: f64,
     /// The current into the load cannot exceed ±this, amps peak (`INFINITY` = none).
     pub i_max_peak: f64,
     /// Supply sag, ohms (0 = a stiff supply): under a steady sine the rails fall by this
@@ -170,7 +170,7 @@ impl OutputStage {
             r_out_ohm: 0.0,
             coupling_cap_f: None,
         },
-        v_rail_peak: f64::INFINITY,
+        rail_v_peak: f64::INFINITY,
         i_max_peak: f64::INFINITY,
         r_sag_ohm: 0.0,
         noise_pre: NoiseSpec::SILENT,
@@ -214,13 +214,13 @@ pub struct OutputFigures {
     /// Output resistance, ohms.
     pub r_out_ohm: f64,
     /// Series coupling capacitor, µF.
-    pub coupling_uf: Option<f64>,
+    pub coupling_cap_uf: Option<f64>,
     /// Rail limit of the EMF, V peak.
     pub rail_v_peak: Option<f64>,
     /// Current limit, mA peak.
     pub i_max_ma_peak: Option<f64>,
     /// Supply sag, ohms (see `OutputStage::r_sag_ohm`; absent = a stiff supply).
-    pub sag_ohm: Option<f64>,
+    pub r_sag_ohm: Option<f64>,
     /// Dynamic range below a full-scale sine at maximum volume, dB, and whether A-weighted.
     pub dynamic_range_db: Option<(f64, bool)>,
     /// Noise floor after the volume control, dBV, and whether A-weighted.
@@ -241,11 +241,11 @@ impl OutputFigures {
             v_fs_peak,
             source: TheveninSource {
                 r_out_ohm: self.r_out_ohm,
-                coupling_cap_f: self.coupling_uf.map(|uf| uf * 1e-6),
+                coupling_cap_f: self.coupling_cap_uf.map(|uf| uf * 1e-6),
             },
-            v_rail_peak: self.rail_v_peak.unwrap_or(f64::INFINITY),
+            rail_v_peak: self.rail_v_peak.unwrap_or(f64::INFINITY),
             i_max_peak: self.i_max_ma_peak.map_or(f64::INFINITY, |ma| ma * 1e-3),
-            r_sag_ohm: self.sag_ohm.unwrap_or(0.0),
+            r_sag_ohm: self.r_sag_ohm.unwrap_or(0.0),
             noise_pre: self
                 .dynamic_range_db
                 .map_or(NoiseSpec::SILENT, |(dr_db, a_weighted)| {
@@ -346,7 +346,7 @@ impl OperatingPoint<'_> {
         let digital = self.stage.v_fs_peak * self.volume_gain();
         let z_total = (self.load.z_ohm(freq_hz) + self.stage.source.z_out().z_ohm(freq_hz)).norm();
         let current = self.stage.i_max_peak * z_total;
-        let rail = self.stage.v_rail_peak / (1.0 + self.stage.r_sag_ohm / z_total);
+        let rail = self.stage.rail_v_peak / (1.0 + self.stage.r_sag_ohm / z_total);
         let mut best = (digital, Limit::DigitalFullScale);
         if rail < best.0 {
             best = (rail, Limit::Rail);
@@ -550,7 +550,7 @@ mod tests {
                 r_out_ohm: 10.0,
                 coupling_cap_f: None,
             },
-            v_rail_peak: 0.5,
+            rail_v_peak: 0.5,
             ..OutputStage::IDEAL
         };
         let op = OperatingPoint {
@@ -584,7 +584,7 @@ mod tests {
         // into 270 Ω at 5/(1 + 10/270) = 4.82 V; a stiff supply holds 5 V into both.
         let stage = OutputStage {
             v_fs_peak: 10.0,
-            v_rail_peak: 5.0,
+            rail_v_peak: 5.0,
             r_sag_ohm: 10.0,
             ..OutputStage::IDEAL
         };
