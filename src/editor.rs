@@ -5,8 +5,8 @@
 
 use crate::meters::Meters;
 use crate::params::{
-    CUSTOM_OUTPUT, EDITOR_DEFAULT_SIZE, Heard, ImportedHeadphone, LevelMode, LoadlineParams,
-    SlotParams, headphone_model, imported_headphone_choice, output_choice_name,
+    EDITOR_DEFAULT_SIZE, Heard, ImportedHeadphone, LevelMode, LoadlineParams, SlotParams,
+    headphone_model,
 };
 use crate::view::{self, Curves, MeterScale, MeterState, tips};
 use egui::{Color32, RichText};
@@ -17,6 +17,7 @@ use loadline_core::physics::Impedance;
 use loadline_core::physics::headphones::HeadphoneModel;
 use loadline_core::physics::output::{OperatingPoint, OutputStage};
 use loadline_core::report::{Report, noise_text};
+use loadline_core::scenario::{HeadphoneChoice, OutputChoice};
 use loadline_core::units::{db_to_gain, fmt_sig};
 use nice_plug::context::gui::GuiContext;
 use nice_plug::prelude::*;
@@ -73,8 +74,7 @@ struct Inputs {
     /// with (`LoadlineParams::slot_stage`).
     stage_ideal: OutputStage,
     compared: Heard,
-    headphone: usize,
-    imported_generation: u32,
+    headphone: HeadphoneChoice,
     target_spl_db: f64,
 }
 
@@ -125,7 +125,7 @@ pub struct EditorApp {
 impl EditorApp {
     fn new(params: Arc<LoadlineParams>, meters: Arc<Meters>) -> Self {
         let output_names = (0..=catalog::outputs().len() as i32)
-            .map(output_choice_name)
+            .map(|v| OutputChoice::from_param(v).name())
             .collect();
         let headphone_names = catalog::headphones()
             .iter()
@@ -156,7 +156,7 @@ impl EditorApp {
     /// Recomputes the plots and reports when what they depend on changed.
     fn refresh(&mut self) {
         let p = &self.params;
-        let headphone = p.headphone.value() as usize;
+        let headphone = p.headphone_choice();
         let compared = p.compared_slot();
         let inputs = Inputs {
             stage_a: p.slot_stage(Heard::A),
@@ -164,7 +164,6 @@ impl EditorApp {
             stage_ideal: p.slot_stage(Heard::Ideal),
             compared,
             headphone,
-            imported_generation: p.imported.generation(),
             target_spl_db: p.target_spl_db.value() as f64,
         };
         if self.computed.as_ref().is_some_and(|c| c.inputs == inputs) {
@@ -177,8 +176,8 @@ impl EditorApp {
         };
         self.meter_settle_until = Some(Instant::now() + METER_SETTLE);
         let hp = headphone_model(headphone, &self.catalog_models, &p.imported);
-        let name_a = slot_name(p.output_a.value(), "A");
-        let name_b = slot_name(p.output_b.value(), "B");
+        let name_a = slot_name(OutputChoice::from_param(p.output_a.value()), "A");
+        let name_b = slot_name(OutputChoice::from_param(p.output_b.value()), "B");
         let name_ideal = format!(
             "Ideal (a perfect output at {}'s full scale)",
             if compared == Heard::B { "B" } else { "A" }
@@ -362,7 +361,7 @@ impl EditorApp {
         self.params
             .imported
             .set(Some(ImportedHeadphone::new(&name, sens, &curve)));
-        self.set(&self.params.headphone, imported_headphone_choice());
+        self.set(&self.params.headphone, HeadphoneChoice::imported_param());
         (
             true,
             format!(
@@ -423,7 +422,7 @@ impl EditorApp {
             )
             .on_hover_text(tips::DB_SPL);
         }
-        if param.value() == CUSTOM_OUTPUT {
+        if OutputChoice::from_param(param.value()) == OutputChoice::Custom {
             self.custom_figures(ui, slot, letter);
         }
     }
@@ -617,10 +616,7 @@ impl EditorApp {
         let p = &self.params;
         let heard = p.heard.value();
         let (stage, report) = c.heard(heard);
-        let volume_db = match p.level_mode.value() {
-            LevelMode::Volume => p.volume_db.value() as f64,
-            LevelMode::TargetSpl => report.volume_db,
-        };
+        let volume_db = p.level().volume_db(Some(report.volume_db));
         let scale = MeterScale::new(stage, db_to_gain(volume_db), c.headphone.sens_db_spl_per_v);
         let d = self.meter.display(&scale);
         let bar = |ui: &mut egui::Ui, label: &str, tip: &str, (frac, text): &(f64, String)| {
@@ -681,11 +677,10 @@ fn gesture<P: Param>(setter: &ParamSetter, param: &P, value: P::Plain) {
 }
 
 /// "Output A: Focusrite …" style name of a slot's output.
-fn slot_name(choice: i32, letter: &str) -> String {
-    if choice == CUSTOM_OUTPUT {
-        format!("Custom output {letter}")
-    } else {
-        output_choice_name(choice)
+fn slot_name(choice: OutputChoice, letter: &str) -> String {
+    match choice {
+        OutputChoice::Custom => format!("Custom output {letter}"),
+        OutputChoice::Catalog(_) => choice.name(),
     }
 }
 

@@ -9,14 +9,13 @@ pub mod params;
 mod view;
 
 use loadline_core::dsp::design::DesignMode;
-use loadline_core::dsp::designer::{DesignRequest, DesignResult, Designer, design_for};
+use loadline_core::dsp::designer::{DesignJob, DesignRequest, DesignResult, Designer, design_for};
 use loadline_core::dsp::engine::{Engine, StageSettings};
 use loadline_core::dsp::test_signal::PinkNoise;
 use loadline_core::physics::headphones::HeadphoneModel;
-use loadline_core::physics::output::OutputStage;
 use meters::{MeterReading, Meters};
 use nice_plug::prelude::*;
-use params::{LevelMode, LoadlineParams, TestSignal};
+use params::{LoadlineParams, TestSignal};
 use std::num::NonZeroU32;
 use std::sync::Arc;
 
@@ -32,9 +31,9 @@ pub struct Loadline {
     sample_rate_hz: f64,
     offline: bool,
     /// The request whose design is playing or on its way.
-    last_request: Option<DesignRequest>,
+    last_job: Option<DesignJob>,
     /// A request that did not fit in the ring yet.
-    unsent: Option<DesignRequest>,
+    unsent: Option<DesignJob>,
     latency_samples: u32,
     /// With a target SPL: the volume that reaches it (dB) and whether it does.
     target_volume: Option<(f64, bool)>,
@@ -59,7 +58,7 @@ impl Default for Loadline {
             designer: None,
             sample_rate_hz: 48_000.0,
             offline: false,
-            last_request: None,
+            last_job: None,
             unsent: None,
             latency_samples: 0,
             target_volume: None,
@@ -71,34 +70,31 @@ impl Default for Loadline {
 }
 
 impl Loadline {
-    /// The design request that the current parameter values call for.
-    fn current_request(&self) -> DesignRequest {
+    /// The design the current parameter values call for.
+    fn current_job(&self) -> DesignJob {
         let p = &self.params;
-        DesignRequest {
-            sample_rate_hz: self.sample_rate_hz,
-            stage: p.heard_stage(),
-            headphone: p.headphone.value() as usize,
-            imported_generation: if p.headphone.value() == params::imported_headphone_choice() {
-                p.imported.generation()
-            } else {
-                0
+        DesignJob {
+            headphone: p.headphone_choice(),
+            request: DesignRequest {
+                sample_rate_hz: self.sample_rate_hz,
+                stage: p.heard_stage(),
+                mode: DesignMode::from(p.mode.value()),
+                level_match: p.level_match.value(),
+                level: p.level(),
             },
-            mode: DesignMode::from(p.mode.value()),
-            level_match: p.level_match.value(),
-            target_spl_db: (p.level_mode.value() == LevelMode::TargetSpl)
-                .then(|| p.target_spl_db.value() as f64),
-            volume_db: p.volume_db.value() as f64,
         }
     }
 
     /// What the engine needs of the output stage this block.
-    fn stage_settings(&self, stage: &OutputStage) -> StageSettings {
+    fn stage_settings(&self, request: &DesignRequest) -> StageSettings {
         let p = &self.params;
-        let volume_db = match p.level_mode.value() {
-            LevelMode::Volume => p.volume_db.value() as f64,
-            LevelMode::TargetSpl => self.target_volume.map_or(0.0, |(v, _)| v),
-        };
-        StageSettings::for_stage(stage, volume_db, p.limits_on.value(), p.noise_on.value())
+        let volume_db = request.level.volume_db(self.target_volume.map(|(v, _)| v));
+        StageSettings::for_stage(
+            &request.stage,
+            volume_db,
+            p.limits_on.value(),
+            p.noise_on.value(),
+        )
     }
 
     /// Hands a finished design to the engine.
@@ -162,10 +158,10 @@ impl Plugin for Loadline {
         let channels = audio_io_layout
             .main_output_channels
             .map_or(2, |c| c.get() as usize);
-        let req = self.current_request();
+        let job = self.current_job();
         let result = design_for(
-            &req,
-            &params::headphone_model(req.headphone, &self.headphones, &self.params.imported),
+            &job.request,
+            &params::headphone_model(job.headphone, &self.headphones, &self.params.imported),
         );
         let mut engine = Engine::new(
             channels.min(loadline_core::dsp::engine::MAX_CHANNELS),
@@ -174,19 +170,19 @@ impl Plugin for Loadline {
         Self::apply(&mut engine, &mut self.target_volume, result);
         engine.reset();
         engine.set_bypass(self.params.bypass.value());
-        engine.set_stage(self.stage_settings(&req.stage));
+        engine.set_stage(self.stage_settings(&job.request));
         self.latency_samples = engine.latency_samples() as u32;
         context.set_latency_samples(self.latency_samples);
         self.engine = Some(engine);
-        self.last_request = Some(req);
+        self.last_job = Some(job);
         self.unsent = None;
         if self.designer.is_none() {
             let (models, imported) = (self.headphones.clone(), self.params.imported.clone());
             self.designer = Some(Designer::spawn(
-                move |req| params::headphone_model(req.headphone, &models, &imported),
-                move |req, result| {
+                move |choice| params::headphone_model(choice, &models, &imported),
+                move |job, result| {
                     if let (Some(target), Some((_, false))) =
-                        (req.target_spl_db, result.target_volume)
+                        (job.request.level.target_spl_db(), result.target_volume)
                     {
                         nice_warn!(
                             "target {target:.1} dB SPL is out of reach: the output gets {:.1} dB SPL at maximum volume",
@@ -212,13 +208,13 @@ impl Plugin for Loadline {
         _aux: &mut AuxiliaryBuffers,
         context: &mut impl ProcessContext<Self>,
     ) -> ProcessStatus {
-        let req = self.current_request();
+        let job = self.current_job();
         let (Some(engine), Some(designer)) = (self.engine.as_mut(), self.designer.as_mut()) else {
             return ProcessStatus::Error("process() before activate()");
         };
-        if self.last_request != Some(req) {
-            self.last_request = Some(req);
-            self.unsent = Some(req);
+        if self.last_job != Some(job) {
+            self.last_job = Some(job);
+            self.unsent = Some(job);
         }
         if let Some(r) = self.unsent
             && designer.request(r)
@@ -240,13 +236,13 @@ impl Plugin for Loadline {
             }
         }
         if let Some((done, result)) = designer.poll()
-            && self.last_request.is_some_and(|r| r.same_filter(&done))
+            && self.last_job.is_some_and(|j| j.same_filter(&done))
         {
             // A result for any other request (one sent before the last activation, say) is
             // not what the parameters ask for now.
             Self::apply(engine, &mut self.target_volume, result);
         }
-        let settings = self.stage_settings(&req.stage);
+        let settings = self.stage_settings(&job.request);
         let engine = self.engine.as_mut().expect("checked above");
         engine.set_stage(settings);
         engine.set_bypass(self.params.bypass.value());
@@ -263,7 +259,7 @@ impl Plugin for Loadline {
         engine.process(buffers);
         if metering {
             // Volts per full-scale unit at this volume: what the limits and the load see.
-            let to_volts = req.stage.v_fs_peak * settings.volume_gain;
+            let to_volts = job.request.stage.v_fs_peak * settings.volume_gain;
             let peaks = engine.take_meter_peaks();
             let mut reading = MeterReading {
                 emf_peak_v: peaks.emf * to_volts,

@@ -5,6 +5,7 @@ use loadline_core::dsp::design::DesignMode;
 use loadline_core::physics::headphones::{HeadphoneLoad, HeadphoneModel};
 use loadline_core::physics::impedance::{ImpedancePoint, MeasuredCurve};
 use loadline_core::physics::output::{OutputFigures, OutputStage};
+use loadline_core::scenario::{HeadphoneChoice, Level, OutputChoice};
 use loadline_core::units::{fmt_param, parse_with_unit};
 use nice_plug::params::persist::PersistentField;
 use nice_plug::plugin::ParamValue;
@@ -302,20 +303,15 @@ impl PersistentField<'_, Option<ImportedHeadphone>> for ImportedSlot {
 /// The name of the headphone choice one past the catalog.
 pub const IMPORTED_HEADPHONE_NAME: &str = "Imported curve";
 
-/// The headphone choice that means the imported curve.
-pub fn imported_headphone_choice() -> i32 {
-    catalog::headphones().len() as i32
-}
-
-/// The headphone of choice `index`: a catalog model, or the imported curve; when no usable
-/// curve was imported, the catalog's first headphone, named so that the figures say it.
+/// The headphone `choice` names: a catalog model, or the imported curve; when no usable curve
+/// was imported, the catalog's first headphone, named so that the figures say it.
 pub fn headphone_model(
-    index: usize,
+    choice: HeadphoneChoice,
     catalog_models: &[HeadphoneModel],
     imported: &ImportedSlot,
 ) -> HeadphoneModel {
-    if let Some(m) = catalog_models.get(index) {
-        return m.clone();
+    if let HeadphoneChoice::Catalog(k) = choice {
+        return catalog_models[k].clone();
     }
     let fallback = |why: &str| HeadphoneModel {
         name: format!("{} ({why})", catalog_models[0].name),
@@ -334,12 +330,10 @@ pub const R_OUT_RANGE_OHM: (f32, f32) = (0.0, 300.0);
 pub const SAG_RANGE_OHM: (f32, f32) = (0.0, 50.0);
 /// Coupling capacitor range, µF.
 pub const CAP_RANGE_UF: (f32, f32) = (10.0, 2200.0);
-/// The output choice that means "this slot's own figures".
-pub const CUSTOM_OUTPUT: i32 = 0;
 /// Slot A starts as the custom output (as the single output of 0.1.x did).
-const DEFAULT_OUTPUT_A: i32 = CUSTOM_OUTPUT;
+const DEFAULT_OUTPUT_A: OutputChoice = OutputChoice::Custom;
 /// Slot B starts as a common interface: the Focusrite Scarlett 2i2 4th gen (catalog 1).
-const DEFAULT_OUTPUT_B: i32 = 2;
+const DEFAULT_OUTPUT_B: OutputChoice = OutputChoice::Catalog(1);
 
 impl SlotParams {
     /// Slot `letter`'s custom figures ("A", "B"), named after it.
@@ -446,17 +440,6 @@ impl SlotParams {
     }
 }
 
-/// The name an output choice shows: "Custom" or the catalog entry's name.
-pub fn output_choice_name(choice: i32) -> String {
-    match usize::try_from(choice - 1)
-        .ok()
-        .and_then(|k| catalog::outputs().get(k))
-    {
-        Some(e) => e.name(),
-        None => "Custom".into(),
-    }
-}
-
 /// The choice whose name `text` picks (`catalog::lookup`), or a plain number.
 fn parse_choice(text: &str, names: &[String]) -> Option<i32> {
     match catalog::lookup(text, names) {
@@ -478,7 +461,7 @@ fn output_choice(name: &str, default: i32) -> IntParam {
             max: catalog::outputs().len() as i32,
         },
     )
-    .with_value_to_string(Arc::new(output_choice_name))
+    .with_value_to_string(Arc::new(|v| OutputChoice::from_param(v).name()))
     .with_string_to_value(Arc::new(move |s| parse_choice(s, &names)))
 }
 
@@ -493,8 +476,8 @@ impl Default for LoadlineParams {
         );
         let names = hp_names.clone();
         LoadlineParams {
-            output_a: output_choice("Output A", DEFAULT_OUTPUT_A),
-            output_b: output_choice("Output B", DEFAULT_OUTPUT_B),
+            output_a: output_choice("Output A", DEFAULT_OUTPUT_A.to_param()),
+            output_b: output_choice("Output B", DEFAULT_OUTPUT_B.to_param()),
             heard: EnumParam::new("Heard", Heard::A),
             slot_a: SlotParams::new("A"),
             slot_b: SlotParams::new("B"),
@@ -550,10 +533,32 @@ impl LoadlineParams {
                 return OutputStage::perfect_at_full_scale(v_fs_peak);
             }
         };
-        usize::try_from(choice - 1)
-            .ok()
-            .and_then(catalog::output_stage)
-            .unwrap_or_else(|| slot.stage())
+        match OutputChoice::from_param(choice) {
+            OutputChoice::Catalog(k) => catalog::output_stage(k).unwrap_or_else(|| slot.stage()),
+            OutputChoice::Custom => slot.stage(),
+        }
+    }
+
+    /// The output slot `heard` uses (`None` for the Ideal reference, which is no slot's).
+    pub fn output_choice(&self, heard: Heard) -> Option<OutputChoice> {
+        match heard {
+            Heard::A => Some(OutputChoice::from_param(self.output_a.value())),
+            Heard::B => Some(OutputChoice::from_param(self.output_b.value())),
+            Heard::Ideal => None,
+        }
+    }
+
+    /// The headphone being driven.
+    pub fn headphone_choice(&self) -> HeadphoneChoice {
+        HeadphoneChoice::from_param(self.headphone.value(), self.imported.generation())
+    }
+
+    /// How the listening level is set.
+    pub fn level(&self) -> Level {
+        match self.level_mode.value() {
+            LevelMode::Volume => Level::VolumeDb(self.volume_db.value() as f64),
+            LevelMode::TargetSpl => Level::TargetSplDb(self.target_spl_db.value() as f64),
+        }
     }
 
     /// The slot (A or B) the Ideal reference is compared with: the one heard now, or while
@@ -602,7 +607,10 @@ pub fn migrate_state(state: &mut PluginState) {
         params.insert("hp".into(), ParamValue::I32(index as i32));
     }
     if state.version.starts_with("0.1.") && !params.contains_key("outa") {
-        params.insert("outa".into(), ParamValue::I32(CUSTOM_OUTPUT));
+        params.insert(
+            "outa".into(),
+            ParamValue::I32(OutputChoice::Custom.to_param()),
+        );
         params.insert("heard".into(), ParamValue::String("a".into()));
     }
 }
@@ -705,8 +713,14 @@ mod tests {
                 .map(|n| param.preview_plain(n))
         };
         let k = pick(&p.output_a, "Scarlett 2i2 4th gen").unwrap();
-        assert_eq!(output_choice_name(k), "Focusrite Scarlett 2i2 4th gen");
-        assert_eq!(pick(&p.output_a, "custom"), Some(CUSTOM_OUTPUT));
+        assert_eq!(
+            OutputChoice::from_param(k).name(),
+            "Focusrite Scarlett 2i2 4th gen"
+        );
+        assert_eq!(
+            pick(&p.output_a, "custom"),
+            Some(OutputChoice::Custom.to_param())
+        );
         // "Scarlett" alone is ambiguous and no number: refused.
         assert_eq!(pick(&p.output_b, "Scarlett"), None);
         let hp = pick(&p.headphone, "dt 990 pro 250").unwrap();
@@ -757,7 +771,7 @@ mod tests {
         assert!(matches!(state.params["hp"], ParamValue::I32(1)));
         assert!(matches!(
             state.params["outa"],
-            ParamValue::I32(CUSTOM_OUTPUT)
+            ParamValue::I32(v) if OutputChoice::from_param(v) == OutputChoice::Custom
         ));
         assert!(matches!(state.params["zout"], ParamValue::F32(v) if v == 33.0));
     }

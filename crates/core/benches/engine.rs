@@ -10,6 +10,7 @@ use loadline_core::dsp::engine::{Engine, StageNoise, StageSettings};
 use loadline_core::dsp::noise::{NoiseCoefs, Rng};
 use loadline_core::physics::output::{NoiseSpec, OutputStage};
 use loadline_core::physics::source::TheveninSource;
+use loadline_core::scenario::Level;
 use loadline_core::units::dbu_to_vrms;
 use std::hint::black_box;
 
@@ -182,12 +183,9 @@ fn redesign(c: &mut Criterion) {
         let req = DesignRequest {
             sample_rate_hz: 48_000.0,
             stage: interface(),
-            headphone: hp,
-            imported_generation: 0,
             mode,
             level_match: false,
-            target_spl_db: Some(85.0),
-            volume_db: 0.0,
+            level: Level::TargetSplDb(85.0),
         };
         g.bench_function(
             format!("48000Hz/{}/{mode:?}", hps[hp].kind.replace(' ', "-")),

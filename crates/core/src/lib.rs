@@ -4,7 +4,8 @@
 //! `physics` is the exact model in f64, `dsp` the real-time engine built from it (allocation-
 //! and lock-free in `Engine::process`), `catalog` the devices with the basis and source of
 //! every figure, `import` measured impedance curves, `report` the figures a producer reads,
-//! `render` offline renders through the engine, and `units` the conversions and the text of
+//! `render` offline renders through the engine, `scenario` the choices of what is emulated, and
+//! `units` the conversions and the text of
 //! every quantity.
 
 pub mod catalog;
@@ -13,4 +14,5 @@ pub mod import;
 pub mod physics;
 pub mod render;
 pub mod report;
+pub mod scenario;
 pub mod units;

@@ -7,15 +7,7 @@ use crate::dsp::designer::{DesignRequest, design_for};
 use crate::dsp::engine::{Engine, MAX_CHANNELS, StageSettings};
 use crate::physics::headphones::HeadphoneModel;
 use crate::physics::output::OutputStage;
-
-/// How the listening level is set.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub enum Level {
-    /// A volume setting, dB (0 = maximum).
-    VolumeDb(f64),
-    /// The SPL of the reference (pink noise at −18 dBFS RMS), dB SPL.
-    TargetSplDb(f64),
-}
+use crate::scenario::Level;
 
 /// Everything a render depends on.
 #[derive(Debug, Clone)]
@@ -65,21 +57,12 @@ pub fn render(
     let req = DesignRequest {
         sample_rate_hz,
         stage: settings.stage,
-        headphone: 0,
-        imported_generation: 0,
         mode: settings.mode,
         level_match: settings.level_match,
-        target_spl_db: match settings.level {
-            Level::TargetSplDb(t) => Some(t),
-            Level::VolumeDb(_) => None,
-        },
-        volume_db: match settings.level {
-            Level::VolumeDb(v) => v,
-            Level::TargetSplDb(_) => 0.0,
-        },
+        level: settings.level,
     };
     let result = design_for(&req, &settings.headphone);
-    let volume_db = result.target_volume.map_or(req.volume_db, |(v, _)| v);
+    let volume_db = req.level.volume_db(result.target_volume.map(|(v, _)| v));
     let stage =
         StageSettings::for_stage(&settings.stage, volume_db, settings.limits, settings.noise);
     let frames = input.first().map_or(0, Vec::len);

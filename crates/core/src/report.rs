@@ -13,7 +13,7 @@ use crate::physics::impedance::log_spaced;
 use crate::physics::output::{
     AUDIO_BAND_HZ, Limit, OperatingPoint, OutputStage, REFERENCE_DBFS_RMS,
 };
-use crate::units::{fmt_db, fmt_hz, fmt_sig};
+use crate::units::{fmt_db, fmt_hz, fmt_sig, gain_to_db};
 use serde::Serialize;
 
 /// A shortfall smaller than this is none (dB): the figures carry a few hundredths of error.
@@ -35,8 +35,8 @@ pub struct Report {
     /// The loudest sine that stays clean at maximum volume, dB SPL, at the band's weakest
     /// frequency.
     pub max_sine_spl_db: f64,
-    /// What limits it: "full scale", "rails", "sagging rails" or "current limit".
-    pub max_sine_limit: &'static str,
+    /// What limits it.
+    pub max_sine_limit: LimitKind,
     /// Where in the band that sine is weakest, Hz.
     pub max_sine_freq_hz: f64,
     /// The reference's SPL at maximum volume, dB SPL.
@@ -73,12 +73,43 @@ pub struct Report {
     pub verdict: String,
 }
 
-/// A limit in words, as the report names it.
-pub fn limit_name(limit: Limit) -> &'static str {
-    match limit {
-        Limit::DigitalFullScale => "full scale",
-        Limit::Rail => "rails",
-        Limit::Current => "current limit",
+/// What sets the loudest clean sine at maximum volume, as the report tells it apart: a
+/// sagging supply's rails are named apart from stiff ones, because the load itself lowers them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum LimitKind {
+    /// The converter's full scale.
+    #[serde(rename = "full scale")]
+    FullScale,
+    /// The output stage's voltage rails, from a stiff supply.
+    #[serde(rename = "rails")]
+    Rails,
+    /// The voltage rails, sagging under the load's current.
+    #[serde(rename = "sagging rails")]
+    SaggingRails,
+    /// The output stage's current limit.
+    #[serde(rename = "current limit")]
+    CurrentLimit,
+}
+
+impl LimitKind {
+    /// The kind of `limit` for `stage` (whose supply may sag).
+    pub fn of(limit: Limit, stage: &OutputStage) -> Self {
+        match limit {
+            Limit::DigitalFullScale => Self::FullScale,
+            Limit::Rail if stage.r_sag_ohm > 0.0 => Self::SaggingRails,
+            Limit::Rail => Self::Rails,
+            Limit::Current => Self::CurrentLimit,
+        }
+    }
+
+    /// The limit in words, as the report and its JSON name it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::FullScale => "full scale",
+            Self::Rails => "rails",
+            Self::SaggingRails => "sagging rails",
+            Self::CurrentLimit => "current limit",
+        }
     }
 }
 
@@ -110,10 +141,7 @@ impl Report {
             r_out_ohm: stage.source.r_out_ohm,
             coupling_cap_uf: stage.source.coupling_cap_f.map(|c| c * 1e6),
             max_sine_spl_db: max.level_limit.max_sine_spl_db,
-            max_sine_limit: match max.level_limit.limit {
-                Limit::Rail if stage.r_sag_ohm > 0.0 => "sagging rails",
-                limit => limit_name(limit),
-            },
+            max_sine_limit: LimitKind::of(max.level_limit.limit, stage),
             max_sine_freq_hz: max.level_limit.freq_hz,
             reference_spl_at_max_db: max.reference_spl_db,
             peak_spl_db,
@@ -126,7 +154,7 @@ impl Report {
             damping_factor: at_target.damping_factor,
             eighth_rule_ratio: at_target.eighth_rule_ratio,
             eighth_rule_passes: at_target.eighth_rule_ratio >= 1.0,
-            level_at_1k_db: 20.0 * stage.source.transfer(&hp.load, 1000.0).norm().log10(),
+            level_at_1k_db: gain_to_db(stage.source.transfer(&hp.load, 1000.0).norm()),
             deviation_span_db: at_target.deviation_span_db,
             deviation_peak_hz: at_target.deviation_peak_hz,
             deviation_dip_hz: at_target.deviation_dip_hz,
@@ -147,7 +175,7 @@ impl Report {
                 self.peak_spl_db
             );
         }
-        let why = if !self.target_reachable && self.max_sine_limit == "full scale" {
+        let why = if !self.target_reachable && self.max_sine_limit == LimitKind::FullScale {
             "the volume runs out before anything clips".to_string()
         } else {
             format!("its {} clip first", self.limit_words())
@@ -166,13 +194,13 @@ impl Report {
     /// The limit at maximum volume, as the subject of "clip first".
     fn limit_words(&self) -> String {
         match self.max_sine_limit {
-            "current limit" => format!(
+            LimitKind::CurrentLimit => format!(
                 "current limit (at {}, where the load is lowest)",
                 fmt_hz(self.max_sine_freq_hz)
             ),
-            "rails" => "voltage rails".into(),
-            "sagging rails" => "voltage rails (sagging under the load's current)".into(),
-            _ => "converter's full scale".into(),
+            LimitKind::Rails => "voltage rails".into(),
+            LimitKind::SaggingRails => "voltage rails (sagging under the load's current)".into(),
+            LimitKind::FullScale => "converter's full scale".into(),
         }
     }
 
@@ -197,7 +225,7 @@ impl Report {
             format!(
                 "  loudest       {:.1} dB SPL clean sine at maximum volume (limited by the {} at {})",
                 self.max_sine_spl_db,
-                self.max_sine_limit,
+                self.max_sine_limit.name(),
                 fmt_hz(self.max_sine_freq_hz)
             ),
             format!(
@@ -294,7 +322,7 @@ pub fn response(stages: &[OutputStage], load: &dyn Impedance, n: usize) -> Vec<R
                     .collect(),
                 level_db: stages
                     .iter()
-                    .map(|s| 20.0 * s.source.transfer(load, f).norm().log10())
+                    .map(|s| gain_to_db(s.source.transfer(load, f).norm()))
                     .collect(),
             }
         })

@@ -10,6 +10,7 @@ use super::noise::NoiseCoefs;
 use crate::physics::headphones::HeadphoneModel;
 use crate::physics::output::{Figures, OperatingPoint, OutputStage};
 use crate::physics::source::TheveninSource;
+use crate::scenario::{HeadphoneChoice, Level};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread::JoinHandle;
@@ -22,32 +23,44 @@ pub struct DesignRequest {
     pub sample_rate_hz: f64,
     /// The output: its source impedance, level chain, limits and noise.
     pub stage: OutputStage,
-    /// Index into the catalog's headphones (`catalog::headphone_models`); one past the end
-    /// is the imported curve.
-    pub headphone: usize,
-    /// Changes whenever a new curve is imported (0 when the headphone is a catalog one).
-    pub imported_generation: u32,
     /// Latency / accuracy trade-off.
     pub mode: DesignMode,
     /// Remove the broadband level loss (normalised at 1 kHz).
     pub level_match: bool,
-    /// A target SPL for the reference signal, when the level is set that way.
-    pub target_spl_db: Option<f64>,
-    /// The volume control, dB, when the level is set by it (ignored with a target SPL). Only
-    /// the figures depend on it.
-    pub volume_db: f64,
+    /// How the level is set. Only the figures depend on a volume setting; a target SPL also
+    /// gives the volume that reaches it.
+    pub level: Level,
 }
 
 impl DesignRequest {
     /// Whether `other` needs the same filter and noise (it may differ in volume only).
     pub fn same_filter(&self, other: &DesignRequest) -> bool {
-        DesignRequest {
-            volume_db: 0.0,
-            ..*self
-        } == DesignRequest {
-            volume_db: 0.0,
-            ..*other
-        }
+        let without_volume = |r: &DesignRequest| DesignRequest {
+            level: match r.level {
+                Level::VolumeDb(_) => Level::VolumeDb(0.0),
+                target => target,
+            },
+            ..*r
+        };
+        without_volume(self) == without_volume(other)
+    }
+}
+
+/// A request as the designer thread takes it: the headphone it names (resolved there, where an
+/// imported curve may be read behind a lock) and the design asked for.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct DesignJob {
+    /// The headphone driven.
+    pub headphone: HeadphoneChoice,
+    /// The design.
+    pub request: DesignRequest,
+}
+
+impl DesignJob {
+    /// Whether `other` needs the same filter and noise (the same headphone, and requests that
+    /// differ in volume only).
+    pub fn same_filter(&self, other: &DesignJob) -> bool {
+        self.headphone == other.headphone && self.request.same_filter(&other.request)
     }
 }
 
@@ -67,7 +80,7 @@ pub struct DesignResult {
 /// Frequency at which level match normalises, Hz.
 pub const LEVEL_MATCH_HZ: f64 = 1000.0;
 
-/// Makes the design for `req` driving `hp` (the headphone `req.headphone` names); on a failed
+/// Makes the design for `req` driving `hp`; on a failed
 /// fit, the identity with the mode's latency (audible as "no effect", and reported by
 /// `check_err_db = inf`).
 pub fn design_for(req: &DesignRequest, hp: &HeadphoneModel) -> DesignResult {
@@ -94,7 +107,8 @@ pub fn design_for(req: &DesignRequest, hp: &HeadphoneModel) -> DesignResult {
         post: NoiseCoefs::new(&req.stage.noise_post, req.sample_rate_hz, to_full_scale),
     };
     let target_volume = req
-        .target_spl_db
+        .level
+        .target_spl_db()
         .map(|t| OperatingPoint::volume_for_target(&req.stage, &hp.load, hp.sens_db_spl_per_v, t));
     let figures = figures_for(req, hp, target_volume);
     DesignResult {
@@ -111,7 +125,7 @@ fn figures_for(
     hp: &HeadphoneModel,
     target_volume: Option<(f64, bool)>,
 ) -> Figures {
-    let volume_db = target_volume.map_or(req.volume_db, |(v, _)| v);
+    let volume_db = req.level.volume_db(target_volume.map(|(v, _)| v));
     OperatingPoint {
         stage: &req.stage,
         load: &hp.load,
@@ -124,44 +138,44 @@ fn figures_for(
 /// Like `design_for`, but reuses `previous` when only the volume changed (then only the
 /// figures are recomputed).
 pub fn design_reusing(
-    req: &DesignRequest,
+    job: &DesignJob,
     hp: &HeadphoneModel,
-    previous: Option<&(DesignRequest, DesignResult)>,
+    previous: Option<&(DesignJob, DesignResult)>,
 ) -> DesignResult {
     match previous {
-        Some((prev_req, prev)) if prev_req.same_filter(req) => DesignResult {
-            figures: figures_for(req, hp, prev.target_volume),
+        Some((prev_job, prev)) if prev_job.same_filter(job) => DesignResult {
+            figures: figures_for(&job.request, hp, prev.target_volume),
             ..*prev
         },
-        _ => design_for(req, hp),
+        _ => design_for(&job.request, hp),
     }
 }
 
 /// The audio thread's handle on the designer thread.
 pub struct Designer {
-    requests: rtrb::Producer<DesignRequest>,
-    results: rtrb::Consumer<(DesignRequest, DesignResult)>,
+    requests: rtrb::Producer<DesignJob>,
+    results: rtrb::Consumer<(DesignJob, DesignResult)>,
     stop: Arc<AtomicBool>,
     thread: Option<JoinHandle<()>>,
 }
 
 impl Designer {
     /// Starts the thread (allocates; call from `activate`, not from `process`).
-    /// `headphone_of` gives the headphone a request names (it runs on the designer thread, so
+    /// `headphone_of` gives the headphone a job names (it runs on the designer thread, so
     /// it may lock); `on_result` runs there too for every finished result (to publish the
     /// figures, to log), never on the audio thread.
     pub fn spawn(
-        headphone_of: impl Fn(&DesignRequest) -> HeadphoneModel + Send + 'static,
-        mut on_result: impl FnMut(&DesignRequest, &DesignResult) + Send + 'static,
+        headphone_of: impl Fn(HeadphoneChoice) -> HeadphoneModel + Send + 'static,
+        mut on_result: impl FnMut(&DesignJob, &DesignResult) + Send + 'static,
     ) -> Self {
-        let (requests, mut req_rx) = rtrb::RingBuffer::<DesignRequest>::new(64);
+        let (requests, mut req_rx) = rtrb::RingBuffer::<DesignJob>::new(64);
         let (mut res_tx, results) = rtrb::RingBuffer::new(8);
         let stop = Arc::new(AtomicBool::new(false));
         let stop_flag = stop.clone();
         let thread = std::thread::Builder::new()
             .name("loadline-designer".into())
             .spawn(move || {
-                let mut last: Option<(DesignRequest, DesignResult)> = None;
+                let mut last: Option<(DesignJob, DesignResult)> = None;
                 while !stop_flag.load(Ordering::Acquire) {
                     // Only the newest request matters: older ones are superseded.
                     let mut latest = None;
@@ -169,12 +183,12 @@ impl Designer {
                         latest = Some(r);
                     }
                     match latest {
-                        Some(req) => {
-                            let hp = headphone_of(&req);
-                            let d = design_reusing(&req, &hp, last.as_ref());
-                            on_result(&req, &d);
-                            last = Some((req, d));
-                            let mut item = (req, d);
+                        Some(job) => {
+                            let hp = headphone_of(job.headphone);
+                            let d = design_reusing(&job, &hp, last.as_ref());
+                            on_result(&job, &d);
+                            last = Some((job, d));
+                            let mut item = (job, d);
                             // The audio thread drains results every block; wait for room.
                             loop {
                                 match res_tx.push(item) {
@@ -203,8 +217,8 @@ impl Designer {
     }
 
     /// Asks for a design (audio thread: wait-free). Returns false if the ring was full.
-    pub fn request(&mut self, req: DesignRequest) -> bool {
-        let ok = self.requests.push(req).is_ok();
+    pub fn request(&mut self, job: DesignJob) -> bool {
+        let ok = self.requests.push(job).is_ok();
         if let Some(t) = &self.thread {
             t.thread().unpark();
         }
@@ -212,7 +226,7 @@ impl Designer {
     }
 
     /// The newest finished design, if any (audio thread: wait-free).
-    pub fn poll(&mut self) -> Option<(DesignRequest, DesignResult)> {
+    pub fn poll(&mut self) -> Option<(DesignJob, DesignResult)> {
         let mut latest = None;
         while let Ok(r) = self.results.pop() {
             latest = Some(r);
@@ -237,7 +251,7 @@ mod tests {
     use crate::catalog::headphone_models;
     use crate::physics::output::NoiseSpec;
 
-    fn request(volume_db: f64, target_spl_db: Option<f64>) -> DesignRequest {
+    fn request(level: Level) -> DesignRequest {
         DesignRequest {
             sample_rate_hz: 48_000.0,
             stage: OutputStage {
@@ -256,20 +270,25 @@ mod tests {
                     flicker_corner_hz: 0.0,
                 },
             },
-            headphone: 0,
-            imported_generation: 0,
             mode: DesignMode::ZeroLatency,
             level_match: false,
-            target_spl_db,
-            volume_db,
+            level,
+        }
+    }
+
+    fn job(headphone: usize, level: Level) -> DesignJob {
+        DesignJob {
+            headphone: HeadphoneChoice::Catalog(headphone),
+            request: request(level),
         }
     }
 
     #[test]
     fn a_volume_change_reuses_the_design_and_moves_the_figures() {
         let hp = &headphone_models()[0];
-        let first = (request(0.0, None), design_for(&request(0.0, None), hp));
-        let quieter = design_reusing(&request(-20.0, None), hp, Some(&first));
+        let loud = Level::VolumeDb(0.0);
+        let first = (job(0, loud), design_for(&request(loud), hp));
+        let quieter = design_reusing(&job(0, Level::VolumeDb(-20.0)), hp, Some(&first));
         assert_eq!(quieter.design, first.1.design);
         // The reference drops by the volume step; the post-volume noise does not.
         let drop = first.1.figures.reference_spl_db - quieter.figures.reference_spl_db;
@@ -277,21 +296,20 @@ mod tests {
         assert!(quieter.figures.noise_floor_db_spl_a > first.1.figures.noise_floor_db_spl_a - 20.0);
         assert_eq!(quieter.figures.volume_db, -20.0);
         // Anything else is a new design.
-        let other = DesignRequest {
-            headphone: 1,
-            ..request(-20.0, None)
-        };
-        assert!(!other.same_filter(&first.0));
+        assert!(!job(1, Level::VolumeDb(-20.0)).same_filter(&first.0));
+        assert!(!job(0, Level::TargetSplDb(85.0)).same_filter(&first.0));
+        assert!(job(0, Level::TargetSplDb(85.0)).same_filter(&job(0, Level::TargetSplDb(85.0))));
+        assert!(!job(0, Level::TargetSplDb(85.0)).same_filter(&job(0, Level::TargetSplDb(86.0))));
     }
 
     #[test]
     fn an_out_of_reach_target_says_so_and_plays_at_maximum() {
         let hp = &headphone_models()[0];
-        let r = design_for(&request(0.0, Some(140.0)), hp);
+        let r = design_for(&request(Level::TargetSplDb(140.0)), hp);
         let (volume, reachable) = r.target_volume.unwrap();
         assert!(!reachable && volume == 0.0);
         assert!(r.figures.reference_spl_db < 140.0);
-        let r = design_for(&request(0.0, Some(60.0)), hp);
+        let r = design_for(&request(Level::TargetSplDb(60.0)), hp);
         let (volume, reachable) = r.target_volume.unwrap();
         assert!(reachable && volume < 0.0);
         assert!((r.figures.reference_spl_db - 60.0).abs() < 1e-6);

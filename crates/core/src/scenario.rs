@@ -1,0 +1,150 @@
+//! What is being emulated, as choices: which output a slot uses, which headphone is driven,
+//! and how the listening level is set. The plugin's parameters, the command line and the tests
+//! all resolve to these, so no layer passes indices with a special meaning.
+
+use crate::catalog;
+
+/// The output a slot uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OutputChoice {
+    /// The slot's own figures.
+    Custom,
+    /// A catalog output, by its index in `catalog::outputs()`.
+    Catalog(usize),
+}
+
+impl OutputChoice {
+    /// The choice a parameter value stands for: 0 is the custom output, k ≥ 1 catalog output
+    /// k − 1 (the order of the parameter's list). A value past the catalog is the custom
+    /// output, as the parameter's range never gives one.
+    ///
+    /// ```
+    /// # use loadline_core::scenario::OutputChoice;
+    /// assert_eq!(OutputChoice::from_param(0), OutputChoice::Custom);
+    /// assert_eq!(OutputChoice::from_param(3), OutputChoice::Catalog(2));
+    /// assert_eq!(OutputChoice::Catalog(2).to_param(), 3);
+    /// ```
+    pub fn from_param(value: i32) -> Self {
+        match usize::try_from(value - 1) {
+            Ok(k) if k < catalog::outputs().len() => Self::Catalog(k),
+            _ => Self::Custom,
+        }
+    }
+
+    /// The parameter value that stands for this choice.
+    pub const fn to_param(self) -> i32 {
+        match self {
+            Self::Custom => 0,
+            Self::Catalog(k) => k as i32 + 1,
+        }
+    }
+
+    /// The name the choice shows: "Custom" or the catalog entry's name.
+    pub fn name(self) -> String {
+        match self {
+            Self::Custom => "Custom".into(),
+            Self::Catalog(k) => catalog::outputs()[k].name(),
+        }
+    }
+}
+
+/// The headphone being driven.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HeadphoneChoice {
+    /// A catalog headphone, by its index in `catalog::headphones()`.
+    Catalog(usize),
+    /// The curve the user imported; `generation` changes with every import, so that a new
+    /// curve is a new choice even under the same name.
+    Imported {
+        /// Counts the imports.
+        generation: u32,
+    },
+}
+
+impl HeadphoneChoice {
+    /// The choice a parameter value stands for: catalog index k, or one past the catalog for
+    /// the imported curve (imported `generation`).
+    ///
+    /// ```
+    /// # use loadline_core::{catalog, scenario::HeadphoneChoice};
+    /// assert_eq!(HeadphoneChoice::from_param(1, 7), HeadphoneChoice::Catalog(1));
+    /// let past = HeadphoneChoice::imported_param();
+    /// assert_eq!(HeadphoneChoice::from_param(past, 7), HeadphoneChoice::Imported { generation: 7 });
+    /// ```
+    pub fn from_param(value: i32, generation: u32) -> Self {
+        match usize::try_from(value) {
+            Ok(k) if k < catalog::headphones().len() => Self::Catalog(k),
+            _ => Self::Imported { generation },
+        }
+    }
+
+    /// The parameter value of the imported curve: one past the catalog's headphones.
+    pub fn imported_param() -> i32 {
+        catalog::headphones().len() as i32
+    }
+
+    /// The parameter value that stands for this choice.
+    pub fn to_param(self) -> i32 {
+        match self {
+            Self::Catalog(k) => k as i32,
+            Self::Imported { .. } => Self::imported_param(),
+        }
+    }
+}
+
+/// How the listening level is set.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Level {
+    /// A volume setting, dB (0 = maximum).
+    VolumeDb(f64),
+    /// The SPL of the reference (pink noise at −18 dBFS RMS), dB SPL; the volume follows.
+    TargetSplDb(f64),
+}
+
+impl Level {
+    /// The target SPL, when the level is set that way.
+    pub fn target_spl_db(self) -> Option<f64> {
+        match self {
+            Self::TargetSplDb(t) => Some(t),
+            Self::VolumeDb(_) => None,
+        }
+    }
+
+    /// The volume in effect: the set one, or with a target SPL the volume `derived_db` that
+    /// reaches it (maximum, 0 dB, until one is derived).
+    pub fn volume_db(self, derived_db: Option<f64>) -> f64 {
+        match self {
+            Self::VolumeDb(v) => v,
+            Self::TargetSplDb(_) => derived_db.unwrap_or(0.0),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_parameter_value_is_one_choice_and_back() {
+        for v in 0..=catalog::outputs().len() as i32 {
+            assert_eq!(OutputChoice::from_param(v).to_param(), v);
+        }
+        for v in 0..=HeadphoneChoice::imported_param() {
+            assert_eq!(HeadphoneChoice::from_param(v, 3).to_param(), v);
+        }
+        assert_eq!(OutputChoice::from_param(-1), OutputChoice::Custom);
+        assert_eq!(
+            HeadphoneChoice::from_param(-1, 0),
+            HeadphoneChoice::Imported { generation: 0 }
+        );
+    }
+
+    #[test]
+    fn a_target_derives_the_volume_and_a_volume_is_kept() {
+        assert_eq!(Level::VolumeDb(-6.0).volume_db(Some(-20.0)), -6.0);
+        assert_eq!(Level::TargetSplDb(85.0).volume_db(Some(-20.0)), -20.0);
+        assert_eq!(Level::TargetSplDb(85.0).volume_db(None), 0.0);
+        assert_eq!(Level::TargetSplDb(85.0).target_spl_db(), Some(85.0));
+        assert_eq!(Level::VolumeDb(0.0).target_spl_db(), None);
+    }
+}
