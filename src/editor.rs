@@ -11,7 +11,7 @@ use crate::params::{
 use crate::view::{self, Curves, MeterScale, MeterState, tips};
 use egui::{Color32, RichText};
 use egui_plot::{GridInput, GridMark, HoverPosition, Legend, Line, Plot};
-use loadline_core::catalog;
+use loadline_core::catalog::{self, Provenance, estimated};
 use loadline_core::import::{parse_sensitivity, read_impedance_file};
 use loadline_core::physics::Impedance;
 use loadline_core::physics::headphones::HeadphoneModel;
@@ -124,12 +124,19 @@ pub struct EditorApp {
 
 impl EditorApp {
     fn new(params: Arc<LoadlineParams>, meters: Arc<Meters>) -> Self {
+        // The pickers say which entries' deciding figures are estimates, before one is picked.
         let output_names = (0..=catalog::outputs().len() as i32)
-            .map(|v| OutputChoice::from_param(v).name())
+            .map(|v| match OutputChoice::from_param(v) {
+                OutputChoice::Catalog(k) => marked_name(
+                    catalog::outputs()[k].name(),
+                    &catalog::outputs()[k].provenance(),
+                ),
+                OutputChoice::Custom => OutputChoice::Custom.name(),
+            })
             .collect();
         let headphone_names = catalog::headphones()
             .iter()
-            .map(|h| h.name())
+            .map(|h| marked_name(h.name(), &h.provenance()))
             .chain(std::iter::once(
                 crate::params::IMPORTED_HEADPHONE_NAME.to_string(),
             ))
@@ -182,11 +189,23 @@ impl EditorApp {
             "Ideal (a perfect output at {}'s full scale)",
             if compared == Heard::B { "B" } else { "A" }
         );
+        let hp_provenance = match headphone {
+            HeadphoneChoice::Catalog(k) => catalog::headphones()[k].provenance(),
+            HeadphoneChoice::Imported { .. } => Vec::new(),
+        };
+        let report = |name: &str, stage: &OutputStage, output: Option<OutputChoice>| {
+            let provenance = match output {
+                Some(OutputChoice::Catalog(k)) => catalog::outputs()[k].provenance(),
+                _ => Vec::new(),
+            };
+            Report::new(name, stage, &hp, inputs.target_spl_db)
+                .with_estimated(estimated(&[provenance, hp_provenance.clone()].concat()))
+        };
         self.computed = Some(Computed {
-            report_ideal: Report::new(&name_ideal, &inputs.stage_ideal, &hp, inputs.target_spl_db),
+            report_ideal: report(&name_ideal, &inputs.stage_ideal, None),
             curves: view::curves(&inputs.stage_a, &inputs.stage_b, &hp.load),
-            report_a: Report::new(&name_a, &inputs.stage_a, &hp, inputs.target_spl_db),
-            report_b: Report::new(&name_b, &inputs.stage_b, &hp, inputs.target_spl_db),
+            report_a: report(&name_a, &inputs.stage_a, p.output_choice(Heard::A)),
+            report_b: report(&name_b, &inputs.stage_b, p.output_choice(Heard::B)),
             headphone: hp,
             inputs,
         });
@@ -674,6 +693,17 @@ fn gesture<P: Param>(setter: &ParamSetter, param: &P, value: P::Plain) {
     setter.begin_set_parameter(param);
     setter.set_parameter(param, value);
     setter.end_set_parameter(param);
+}
+
+/// `name`, with what its estimated figures decide: "MOTU M2 (estimated: output impedance,
+/// maximum level)".
+fn marked_name(name: String, provenance: &[Provenance]) -> String {
+    let decides: Vec<&str> = estimated(provenance).iter().map(|d| d.name()).collect();
+    if decides.is_empty() {
+        name
+    } else {
+        format!("{name} (estimated: {})", decides.join(", "))
+    }
 }
 
 /// "Output A: Focusrite …" style name of a slot's output.

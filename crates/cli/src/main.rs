@@ -5,6 +5,7 @@
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
 use loadline_core::catalog::{self, find_headphone, find_output};
+use loadline_core::catalog::{Decides, Provenance, estimated};
 use loadline_core::dsp::design::DesignMode;
 use loadline_core::import::{parse_sensitivity, read_impedance_file, to_zma};
 use loadline_core::physics::Impedance;
@@ -12,7 +13,7 @@ use loadline_core::physics::headphones::{HeadphoneLoad, HeadphoneModel};
 use loadline_core::physics::impedance::MeasuredCurve;
 use loadline_core::physics::output::{OutputFigures, OutputStage};
 use loadline_core::render::{RenderSettings, render};
-use loadline_core::report::{Report, ResponsePoint, rank, response};
+use loadline_core::report::{Report, ResponsePoint, provenance_text, rank, response};
 use loadline_core::scenario::Level;
 use loadline_core::units::parse_with_unit;
 use loadline_core::units::{fmt_db, fmt_hz, fmt_sig};
@@ -58,6 +59,10 @@ enum Command {
         /// Print JSON.
         #[arg(long)]
         json: bool,
+        /// Also list where each figure of the output and the headphone comes from: measured,
+        /// stated by the maker or estimated, with the source and how an estimate was made.
+        #[arg(long, conflicts_with = "json")]
+        sources: bool,
     },
     /// The headphone's impedance and the tonal deviation each output causes, as CSV, PNG,
     /// or the headphone's curve as a .zma file.
@@ -297,6 +302,8 @@ fn set_figure(f: &mut OutputFigures, key: &str, value: &str) -> Result<(), Strin
 struct NamedOutput {
     name: String,
     stage: OutputStage,
+    /// Where the figures come from (empty for the user's own).
+    provenance: Vec<Provenance>,
 }
 
 /// A catalog output by name.
@@ -305,6 +312,7 @@ fn catalog_output(name: &str) -> Result<NamedOutput, String> {
     Ok(NamedOutput {
         name: catalog::outputs()[k].name(),
         stage: catalog::output_stage(k).ok_or("catalog output without a stage")?,
+        provenance: catalog::outputs()[k].provenance(),
     })
 }
 
@@ -332,6 +340,7 @@ fn custom_from_spec(spec: &str) -> Result<NamedOutput, String> {
     Ok(NamedOutput {
         name: custom_name(&pairs),
         stage: figures.stage(),
+        provenance: Vec::new(),
     })
 }
 
@@ -378,11 +387,30 @@ impl OutputArgs {
         Ok(NamedOutput {
             name: custom_name(&pairs),
             stage: figures.stage(),
+            provenance: Vec::new(),
         })
     }
 }
 
 impl HeadphoneArgs {
+    /// Where the catalog's figures among the headphone's come from: all of them for a catalog
+    /// headphone, only the sensitivity for a measured curve that takes the catalog's, none
+    /// for the user's own curve and sensitivity.
+    fn provenance(&self) -> Result<Vec<Provenance>, String> {
+        let Some(name) = &self.headphone else {
+            return Ok(Vec::new());
+        };
+        let all = catalog::headphones()[find_headphone(name)?].provenance();
+        Ok(match (&self.headphone_file, &self.sensitivity) {
+            (None, _) => all,
+            (Some(_), None) => all
+                .into_iter()
+                .filter(|p| p.decides == Decides::Sensitivity)
+                .collect(),
+            (Some(_), Some(_)) => Vec::new(),
+        })
+    }
+
     /// The headphone these flags describe; notes about an imported curve go to stderr.
     fn resolve(&self) -> Result<HeadphoneModel, String> {
         let from_catalog = match &self.headphone {
@@ -453,14 +481,25 @@ fn run(cli: Cli) -> Result<(), String> {
             headphone,
             target_spl,
             json,
+            sources,
         } => {
             let out = output.resolve()?;
             let hp = headphone.resolve()?;
-            let r = Report::new(&out.name, &out.stage, &hp, target_spl);
+            let hp_provenance = headphone.provenance()?;
+            let provenance = [out.provenance.clone(), hp_provenance.clone()].concat();
+            let r = Report::new(&out.name, &out.stage, &hp, target_spl)
+                .with_estimated(estimated(&provenance));
             if json {
                 emit(&to_json(&r)?);
             } else {
                 emit(&r.text());
+            }
+            if sources {
+                emit(&format!(
+                    "\nSources:\n{}\n{}",
+                    provenance_text(&out.name, &out.provenance),
+                    provenance_text(&hp.name, &hp_provenance)
+                ));
             }
             Ok(())
         }
@@ -470,7 +509,8 @@ fn run(cli: Cli) -> Result<(), String> {
             json,
         } => {
             let hp = headphone.resolve()?;
-            let ranked = rank(&hp, target_spl);
+            let hp_provenance = headphone.provenance()?;
+            let ranked = rank(&hp, &hp_provenance, target_spl);
             if json {
                 let reports: Vec<&Report> = ranked.iter().map(|(_, r)| r).collect();
                 emit(&to_json(&reports)?);
@@ -483,13 +523,14 @@ fn run(cli: Cli) -> Result<(), String> {
                 );
                 let _ = writeln!(
                     table,
-                    "{:>3}  {:<44} {:>9} {:>10} {:>9} {:>10}",
+                    "{:>3}  {:<44} {:>9} {:>10} {:>9} {:>10}  figures",
                     "#", "output", "short dB", "peak dBSPL", "tone dB", "noise dBA"
                 );
-                for (i, (_, r)) in ranked.iter().enumerate() {
+                for (i, (k, r)) in ranked.iter().enumerate() {
+                    let output_estimated = estimated(&catalog::outputs()[*k].provenance());
                     let _ = writeln!(
                         table,
-                        "{:>3}  {:<44} {:>9} {:>10.1} {:>9.2} {:>10}",
+                        "{:>3}  {:<44} {:>9} {:>10.1} {:>9.2} {:>10}  {}",
                         i + 1,
                         r.output,
                         if r.short_db > 0.0 {
@@ -499,9 +540,20 @@ fn run(cli: Cli) -> Result<(), String> {
                         },
                         r.peak_spl_db,
                         r.deviation_span_db,
-                        noise_text(r.noise_floor_db_spl_a)
+                        noise_text(r.noise_floor_db_spl_a),
+                        decides_text(&output_estimated, "published")
                     );
                 }
+                let _ = write!(
+                    table,
+                    "\nfigures: whether the output's deciding figures are published; ESTIMATED: none \
+                     was found, and the catalog's estimate stands in.\n\
+                     {}'s figures: {}.\n\
+                     `loadline report --output NAME --headphone NAME --sources` shows each figure's \
+                     source and how an estimate was made.",
+                    hp.name,
+                    decides_text(&estimated(&hp_provenance), "published or yours")
+                );
                 emit(table.trim_end());
             }
             Ok(())
@@ -669,6 +721,7 @@ fn list(what: ListWhat, search: Option<&str>, json: bool) -> Result<(), String> 
                 let stage = catalog::output_stage(k).ok_or("catalog output without a stage")?;
                 rows.push(serde_json::json!({
                     "name": name,
+                    "estimated": catalog::estimated(&e.provenance()),
                     "kind": format!("{:?}", e.kind),
                     "r_out_ohm": stage.source.r_out_ohm,
                     "coupling_uf": stage.source.coupling_cap_f.map(|c| c * 1e6),
@@ -690,6 +743,7 @@ fn list(what: ListWhat, search: Option<&str>, json: bool) -> Result<(), String> 
                 }
                 rows.push(serde_json::json!({
                     "name": name,
+                    "estimated": catalog::estimated(&e.provenance()),
                     "kind": m.kind,
                     "nominal_ohm": m.nominal_ohm,
                     "z_1k_ohm": m.load.z_ohm(1000.0).norm(),
@@ -717,18 +771,45 @@ fn list(what: ListWhat, search: Option<&str>, json: bool) -> Result<(), String> 
                 if let Some(c) = r["coupling_uf"].as_f64() {
                     let _ = write!(s, " + {} µF", fmt_sig(c));
                 }
+                estimated_mark(&mut s, &r["estimated"]);
                 s
             }
-            ListWhat::Headphones => format!(
-                "{name:<40} {:>6} Ω nominal, {:>5.1} dB SPL/V",
-                fmt_sig(r["nominal_ohm"].as_f64().unwrap_or(0.0)),
-                r["sens_db_spl_per_v"].as_f64().unwrap_or(0.0)
-            ),
+            ListWhat::Headphones => {
+                let mut s = format!(
+                    "{name:<40} {:>6} Ω nominal, {:>5.1} dB SPL/V",
+                    fmt_sig(r["nominal_ohm"].as_f64().unwrap_or(0.0)),
+                    r["sens_db_spl_per_v"].as_f64().unwrap_or(0.0)
+                );
+                estimated_mark(&mut s, &r["estimated"]);
+                s
+            }
         };
         let _ = writeln!(text, "{line}");
     }
     emit(text.trim_end());
     Ok(())
+}
+
+/// "ESTIMATED: output impedance, noise" for what `estimated` lists, else `otherwise`.
+fn decides_text(estimated: &[Decides], otherwise: &str) -> String {
+    if estimated.is_empty() {
+        return otherwise.into();
+    }
+    let names: Vec<&str> = estimated.iter().map(|d| d.name()).collect();
+    format!("ESTIMATED: {}", names.join(", "))
+}
+
+/// Appends what a listed entry's estimated figures decide, from its JSON row's "estimated".
+fn estimated_mark(line: &mut String, estimated: &serde_json::Value) {
+    let decides: Vec<Decides> = estimated
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|d| serde_json::from_value(d.clone()).ok())
+        .collect();
+    if !decides.is_empty() {
+        let _ = write!(line, "   ({})", decides_text(&decides, ""));
+    }
 }
 
 /// The response as CSV: frequency, |Z|, phase, then per output the deviation and the level.

@@ -3,7 +3,7 @@
 //! against `physics` as the core's accuracy test does.
 
 use assert_cmd::prelude::*;
-use loadline_core::catalog::{find_headphone, find_output, headphone_models, output_stage};
+use loadline_core::catalog::{self, find_headphone, find_output, headphone_models, output_stage};
 use loadline_core::dsp::design::ACCURACY_DB_DEG;
 use loadline_core::physics::Impedance;
 use loadline_core::physics::impedance::log_spaced;
@@ -261,7 +261,15 @@ fn rank_orders_outputs_and_skips_the_reference() {
         "{shorts:?}"
     );
     let table = ok(&["rank", "--headphone", "DT 990 600", "--target-spl", "95"]);
-    assert!(table.contains("enough") && table.lines().count() == ranked.len() + 2);
+    let rows = table
+        .lines()
+        .filter(|l| {
+            l.split_whitespace()
+                .next()
+                .is_some_and(|w| w.parse::<usize>().is_ok())
+        })
+        .count();
+    assert!(table.contains("enough") && rows == ranked.len(), "{table}");
     fails(&["rank", "--headphone", "nonexistent"]);
 }
 
@@ -648,4 +656,125 @@ fn render_reads_integer_wavs_writes_pairs_and_reports_clipping() {
         "6",
     ]);
     assert!(err.contains("maximum"), "{err}");
+}
+
+#[test]
+fn estimated_figures_are_marked_wherever_they_decide() {
+    use loadline_core::catalog::{Basis, Decides, estimated};
+    let outputs = catalog::outputs();
+    let by_name = |name: &str| &outputs[find_output(name).unwrap()];
+    // The catalog decides what is marked: the 3rd gen's impedance is an estimate, the 4th
+    // gen's is stated.
+    let third = by_name("Scarlett 2i2 3rd gen");
+    let fourth = by_name("Scarlett 2i2 4th gen");
+    assert_eq!(third.r_out_ohm.basis, Basis::Estimated);
+    assert_ne!(fourth.r_out_ohm.basis, Basis::Estimated);
+
+    let ranked = json(&["rank", "--headphone", "HD 600", "--json"]);
+    for r in ranked.as_array().unwrap() {
+        let name = r["output"].as_str().unwrap();
+        let mut want = estimated(
+            &[
+                by_name(name).provenance(),
+                headphones()[hd600()].provenance(),
+            ]
+            .concat(),
+        );
+        want.sort();
+        let got: Vec<Decides> = serde_json::from_value(r["estimated"].clone()).unwrap();
+        assert_eq!(got, want, "{name}");
+        assert_eq!(
+            r["verdict"]
+                .as_str()
+                .unwrap()
+                .contains("estimated, not published"),
+            !want.is_empty(),
+            "{name}"
+        );
+    }
+
+    let table = ok(&["rank", "--headphone", "HD 600"]);
+    let row = |name: &str| {
+        table
+            .lines()
+            .find(|l| l.contains(name))
+            .unwrap_or_else(|| panic!("{name} not ranked:\n{table}"))
+            .to_string()
+    };
+    assert!(row("Scarlett 2i2 3rd gen").contains("ESTIMATED: output impedance, maximum level"));
+    assert!(!row("Scarlett 2i2 4th gen").contains("output impedance"));
+
+    let listed = ok(&["list", "outputs", "--search", "scarlett 2i2"]);
+    assert!(
+        listed
+            .lines()
+            .any(|l| l.contains("3rd gen") && l.contains("ESTIMATED"))
+    );
+
+    let report = ok(&[
+        "report",
+        "--output",
+        "Scarlett 2i2 3rd gen",
+        "--headphone",
+        "HD 600",
+        "--sources",
+    ]);
+    assert!(
+        report.contains("basis         estimated: output impedance, maximum level"),
+        "{report}"
+    );
+    assert!(
+        report.contains(&third.r_out_ohm.note),
+        "the estimate's note is shown:\n{report}"
+    );
+    assert!(report.contains(&third.r_out_ohm.source), "{report}");
+}
+
+#[test]
+fn the_users_own_figures_are_not_called_estimates() {
+    let dir = scratch("own-figures");
+    let curve = dir.join("own.zma");
+    ok(&[
+        "response",
+        "--output",
+        "ideal",
+        "--headphone",
+        "HD 600",
+        "--zma",
+        s(&curve),
+    ]);
+    let r = json(&[
+        "report",
+        "--zout",
+        "10",
+        "--max-dbu",
+        "10",
+        "--headphone-file",
+        s(&curve),
+        "--sensitivity",
+        "102 dB/V",
+        "--json",
+    ]);
+    assert_eq!(r["estimated"], serde_json::json!([]));
+    assert!(!r["verdict"].as_str().unwrap().contains("estimated"));
+    // The catalog's sensitivity taken for a measured curve keeps its basis.
+    let r = json(&[
+        "report",
+        "--zout",
+        "10",
+        "--headphone",
+        "Shure SE310",
+        "--headphone-file",
+        s(&curve),
+        "--json",
+    ]);
+    assert_eq!(r["estimated"], serde_json::json!(["sensitivity"]));
+}
+
+fn headphones() -> &'static [loadline_core::catalog::HeadphoneEntry] {
+    catalog::headphones()
+}
+
+fn hd600() -> usize {
+    find_headphone("HD 600").unwrap()
 }

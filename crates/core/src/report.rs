@@ -6,7 +6,7 @@
 //! peaks stay clean at the target: its *peak SPL* (the reference's SPL at maximum volume plus
 //! the headroom left there) must reach target + 18 dB.
 
-use crate::catalog;
+use crate::catalog::{self, Decides, Provenance, estimated};
 use crate::physics::Impedance;
 use crate::physics::headphones::HeadphoneModel;
 use crate::physics::impedance::log_spaced;
@@ -69,6 +69,9 @@ pub struct Report {
     pub deviation_peak_hz: f64,
     /// Where it is lowest, Hz.
     pub deviation_dip_hz: f64,
+    /// What the deciding figures of the output and the headphone are estimates for (empty
+    /// when every one is stated or measured, or the figures are the user's own).
+    pub estimated: Vec<Decides>,
     /// The verdict in one sentence.
     pub verdict: String,
 }
@@ -158,14 +161,41 @@ impl Report {
             deviation_span_db: at_target.deviation_span_db,
             deviation_peak_hz: at_target.deviation_peak_hz,
             deviation_dip_hz: at_target.deviation_dip_hz,
+            estimated: Vec::new(),
             verdict: String::new(),
         };
         r.verdict = r.verdict_text();
         r
     }
 
-    /// The one-sentence verdict.
+    /// The report, told that its figures for `estimated` are estimates (the verdict says so).
+    pub fn with_estimated(mut self, estimated: Vec<Decides>) -> Self {
+        self.estimated = estimated;
+        self.verdict = self.verdict_text();
+        self
+    }
+
+    /// What is estimated, in words: "output impedance, maximum level" (empty if nothing).
+    pub fn estimated_text(&self) -> String {
+        let names: Vec<&str> = self.estimated.iter().map(|d| d.name()).collect();
+        names.join(", ")
+    }
+
+    /// The one-sentence verdict, and what it rests on when that is estimated.
     fn verdict_text(&self) -> String {
+        let verdict = self.verdict_from_figures();
+        if self.estimated.is_empty() {
+            verdict
+        } else {
+            format!(
+                "{verdict}; estimated, not published: {}",
+                self.estimated_text()
+            )
+        }
+    }
+
+    /// The verdict the figures give, as if each were known.
+    fn verdict_from_figures(&self) -> String {
         if self.short_db == 0.0 {
             return format!(
                 "{} drives {} to {} dB SPL with all 18 dB of headroom for peaks (clean up to {:.0} dB SPL)",
@@ -219,9 +249,18 @@ impl Report {
         } else {
             "breaks"
         };
+        let basis = if self.estimated.is_empty() {
+            "every deciding figure stated, measured or yours".to_string()
+        } else {
+            format!(
+                "estimated: {} (--sources lists each figure)",
+                self.estimated_text()
+            )
+        };
         [
             format!("{} → {}", self.output, self.headphone),
             format!("  verdict       {}", self.verdict),
+            format!("  basis         {basis}"),
             format!(
                 "  loudest       {:.1} dB SPL clean sine at maximum volume (limited by the {} at {})",
                 self.max_sine_spl_db,
@@ -265,19 +304,44 @@ impl Report {
     }
 }
 
+/// Where the figures of the device `name` come from, one per line: the figure, how it is
+/// known, the source, and the note when there is one.
+pub fn provenance_text(name: &str, provenance: &[Provenance]) -> String {
+    if provenance.is_empty() {
+        return format!("{name}: your own figures");
+    }
+    let mut lines = vec![format!("{name}:")];
+    for p in provenance {
+        let basis = match p.basis {
+            catalog::Basis::Measured => "measured",
+            catalog::Basis::Stated => "stated by the maker",
+            catalog::Basis::Estimated => "ESTIMATED",
+        };
+        lines.push(format!("  {:<28} {basis}: {}", p.figure, p.source));
+        if !p.note.is_empty() {
+            lines.push(format!("  {:<28} {}", "", p.note));
+        }
+    }
+    lines.join("\n")
+}
+
 /// Every catalog output (but the ideal reference) driving `hp` at `target_spl_db`, best
 /// first: those whose peaks reach the target before those that fall short (by how far), then
 /// by the smaller tonal deviation, then by the lower noise floor.
-pub fn rank(hp: &HeadphoneModel, target_spl_db: f64) -> Vec<(usize, Report)> {
+/// `hp_provenance` is where the headphone's figures come from (empty for the user's own).
+pub fn rank(
+    hp: &HeadphoneModel,
+    hp_provenance: &[Provenance],
+    target_spl_db: f64,
+) -> Vec<(usize, Report)> {
     let mut v: Vec<(usize, Report)> = catalog::outputs()
         .iter()
         .enumerate()
         .filter(|(_, e)| e.kind != catalog::OutputKind::Reference)
         .filter_map(|(k, e)| {
-            Some((
-                k,
-                Report::new(&e.name(), &catalog::output_stage(k)?, hp, target_spl_db),
-            ))
+            let provenance = [e.provenance(), hp_provenance.to_vec()].concat();
+            let report = Report::new(&e.name(), &catalog::output_stage(k)?, hp, target_spl_db);
+            Some((k, report.with_estimated(estimated(&provenance))))
         })
         .collect();
     // Shortfalls within a tenth of a dB of each other tie; tone and noise decide.
@@ -400,7 +464,7 @@ mod tests {
     #[test]
     fn ranking_puts_enough_before_short_and_skips_the_reference() {
         let hp = &headphone_models()[find_headphone("dt 990 600").unwrap()];
-        let ranked = rank(hp, 95.0);
+        let ranked = rank(hp, &[], 95.0);
         assert_eq!(ranked.len(), catalog::outputs().len() - 1);
         assert!(ranked.iter().all(|(_, r)| r.output != "Loadline Ideal"));
         let shorts: Vec<f64> = ranked.iter().map(|(_, r)| r.short_db).collect();

@@ -202,3 +202,68 @@ fn basis_counts() {
         assert!(c.iter().sum::<usize>() > 0);
     }
 }
+
+#[test]
+fn what_is_estimated_follows_each_figures_basis() {
+    use loadline_core::catalog::{Decides, estimated};
+    let est = |b: Basis| b == Basis::Estimated;
+    for e in catalog::outputs() {
+        if e.kind == OutputKind::Reference {
+            assert!(e.provenance().is_empty());
+            continue;
+        }
+        let got = estimated(&e.provenance());
+        let level = e.max_output.iter().any(|m| est(m.basis))
+            || [&e.rail_v_peak, &e.r_sag_ohm]
+                .iter()
+                .any(|f| f.as_ref().is_some_and(|f| est(f.basis)));
+        let noise = [&e.dynamic_range_db, &e.noise_dbv]
+            .iter()
+            .any(|f| f.as_ref().is_some_and(|f| est(f.basis)));
+        let impedance =
+            est(e.r_out_ohm.basis) || e.coupling_cap_uf.as_ref().is_some_and(|f| est(f.basis));
+        assert_eq!(
+            got.contains(&Decides::OutputImpedance),
+            impedance,
+            "{}",
+            e.name()
+        );
+        assert_eq!(got.contains(&Decides::MaximumLevel), level, "{}", e.name());
+        assert_eq!(got.contains(&Decides::Noise), noise, "{}", e.name());
+    }
+    for h in catalog::headphones() {
+        let got = estimated(&h.provenance());
+        let p = &h.points;
+        let curve = [
+            Some(&p.rdc_ohm),
+            p.f_res_hz.as_ref(),
+            p.z_res_ohm.as_ref(),
+            p.q.as_ref(),
+        ]
+        .into_iter()
+        .chain([Some(&p.z_1k_ohm), Some(&p.z_10k_ohm)])
+        .any(|f| f.is_some_and(|f| est(f.basis)));
+        assert_eq!(
+            got.contains(&Decides::ImpedanceCurve),
+            curve,
+            "{}",
+            h.name()
+        );
+        assert_eq!(
+            got.contains(&Decides::Sensitivity),
+            est(h.sensitivity.basis),
+            "{}",
+            h.name()
+        );
+    }
+    // Both kinds occur in the catalog, so the test can tell them apart.
+    let marked = catalog::outputs()
+        .iter()
+        .filter(|e| !estimated(&e.provenance()).is_empty());
+    assert!(marked.count() > 0);
+    assert!(
+        catalog::outputs()
+            .iter()
+            .any(|e| e.kind != OutputKind::Reference && estimated(&e.provenance()).is_empty())
+    );
+}
