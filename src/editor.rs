@@ -16,7 +16,7 @@ use loadline_core::import::{parse_sensitivity, read_impedance_file};
 use loadline_core::physics::Impedance;
 use loadline_core::physics::headphones::HeadphoneModel;
 use loadline_core::physics::output::{OperatingPoint, OutputStage};
-use loadline_core::report::{Report, noise_text};
+use loadline_core::report::{Report, noise_text, provenance_text};
 use loadline_core::scenario::{HeadphoneChoice, OutputChoice};
 use loadline_core::units::{db_to_gain, fmt_sig};
 use nice_plug::context::gui::GuiContext;
@@ -86,6 +86,9 @@ struct Computed {
     report_a: Report,
     report_b: Report,
     report_ideal: Report,
+    /// Where the figures come from, as the hovers show it: output A's, output B's, the
+    /// headphone's.
+    sources: [String; 3],
 }
 
 impl Computed {
@@ -193,19 +196,26 @@ impl EditorApp {
             HeadphoneChoice::Catalog(k) => catalog::headphones()[k].provenance(),
             HeadphoneChoice::Imported { .. } => Vec::new(),
         };
-        let report = |name: &str, stage: &OutputStage, output: Option<OutputChoice>| {
-            let provenance = match output {
-                Some(OutputChoice::Catalog(k)) => catalog::outputs()[k].provenance(),
-                _ => Vec::new(),
-            };
-            Report::new(name, stage, &hp, inputs.target_spl_db)
-                .with_estimated(estimated(&[provenance, hp_provenance.clone()].concat()))
+        let output_provenance = |output: Option<OutputChoice>| match output {
+            Some(OutputChoice::Catalog(k)) => catalog::outputs()[k].provenance(),
+            _ => Vec::new(),
         };
+        let report = |name: &str, stage: &OutputStage, output: Option<OutputChoice>| {
+            let provenance = [output_provenance(output), hp_provenance.clone()].concat();
+            Report::new(name, stage, &hp, inputs.target_spl_db)
+                .with_estimated(estimated(&provenance))
+        };
+        let sources = [
+            provenance_text(&name_a, &output_provenance(p.output_choice(Heard::A))),
+            provenance_text(&name_b, &output_provenance(p.output_choice(Heard::B))),
+            provenance_text(&hp.name, &hp_provenance),
+        ];
         self.computed = Some(Computed {
             report_ideal: report(&name_ideal, &inputs.stage_ideal, None),
             curves: view::curves(&inputs.stage_a, &inputs.stage_b, &hp.load),
             report_a: report(&name_a, &inputs.stage_a, p.output_choice(Heard::A)),
             report_b: report(&name_b, &inputs.stage_b, p.output_choice(Heard::B)),
+            sources,
             headphone: hp,
             inputs,
         });
@@ -310,7 +320,8 @@ impl EditorApp {
                     fmt_sig(c.headphone.load.z_ohm(1000.0).norm())
                 ))
                 .truncate(),
-            );
+            )
+            .on_hover_text(&c.sources[2]);
         }
         self.import_section(ui);
         ui.separator();
@@ -409,15 +420,15 @@ impl EditorApp {
             self.set(param, k as i32);
         }
         if let Some(c) = &self.computed {
-            let r = if which == Heard::B {
-                &c.report_b
+            let (r, sources) = if which == Heard::B {
+                (&c.report_b, &c.sources[1])
             } else {
-                &c.report_a
+                (&c.report_a, &c.sources[0])
             };
             // Two lines of fixed height, whatever the figures: the layout below must not move.
             ui.horizontal(|ui| {
                 ui.label(format!("{} Ω output", fmt_sig(r.r_out_ohm)))
-                    .on_hover_text(tips::OUTPUT_IMPEDANCE);
+                    .on_hover_text(format!("{}\n\n{sources}", tips::OUTPUT_IMPEDANCE));
                 ui.label("·");
                 ui.label(format!("damping factor {:.1}", r.damping_factor))
                     .on_hover_text(tips::DAMPING_FACTOR);
@@ -439,7 +450,7 @@ impl EditorApp {
                 ))
                 .truncate(),
             )
-            .on_hover_text(tips::DB_SPL);
+            .on_hover_text(format!("{}\n\n{sources}", tips::DB_SPL));
         }
         if OutputChoice::from_param(param.value()) == OutputChoice::Custom {
             self.custom_figures(ui, slot, letter);

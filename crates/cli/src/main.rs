@@ -412,7 +412,11 @@ impl HeadphoneArgs {
     }
 
     /// The headphone these flags describe; notes about an imported curve go to stderr.
-    fn resolve(&self) -> Result<HeadphoneModel, String> {
+    /// `sensitivity_for` says what needs the sensitivity, if anything does: a measured curve
+    /// without one is refused only then, with that reason. Without it, the tone and the
+    /// electrical chain (volume, limits, noise in volts) are still exact; the model's
+    /// sensitivity is then not a number, which nothing downstream shows.
+    fn resolve(&self, sensitivity_for: Option<&str>) -> Result<HeadphoneModel, String> {
         let from_catalog = match &self.headphone {
             Some(name) => Some(catalog::headphone_models()[find_headphone(name)?].clone()),
             None => None,
@@ -443,12 +447,18 @@ impl HeadphoneArgs {
                 m.sens_source.clone(),
                 format!("{} ({file_name})", m.name),
             ),
-            (None, None) => {
-                return Err(
-                    "a measured curve needs a sensitivity: --sensitivity \"102 dB/V\" (or dB/mW), or --headphone NAME to take the catalog's"
-                        .into(),
-                );
-            }
+            (None, None) => match sensitivity_for {
+                Some(why) => {
+                    return Err(format!(
+                        "a measured curve needs a sensitivity here ({why}): --sensitivity \"102 dB/V\" (or dB/mW), or --headphone NAME to take the catalog's"
+                    ));
+                }
+                None => (
+                    f64::NAN,
+                    "not given (nothing here needs it)".to_string(),
+                    file_name.clone(),
+                ),
+            },
         };
         Ok(HeadphoneModel {
             name,
@@ -484,7 +494,7 @@ fn run(cli: Cli) -> Result<(), String> {
             sources,
         } => {
             let out = output.resolve()?;
-            let hp = headphone.resolve()?;
+            let hp = headphone.resolve(Some("the report gives SPL"))?;
             let hp_provenance = headphone.provenance()?;
             let provenance = [out.provenance.clone(), hp_provenance.clone()].concat();
             let r = Report::new(&out.name, &out.stage, &hp, target_spl)
@@ -508,7 +518,7 @@ fn run(cli: Cli) -> Result<(), String> {
             target_spl,
             json,
         } => {
-            let hp = headphone.resolve()?;
+            let hp = headphone.resolve(Some("the rank compares SPL"))?;
             let hp_provenance = headphone.provenance()?;
             let ranked = rank(&hp, &hp_provenance, target_spl);
             if json {
@@ -567,7 +577,7 @@ fn run(cli: Cli) -> Result<(), String> {
             zma,
             points,
         } => {
-            let hp = headphone.resolve()?;
+            let hp = headphone.resolve(None)?;
             if csv.is_none() && png.is_none() && zma.is_none() {
                 return Err("nothing to write: give --csv FILE, --png FILE or --zma FILE".into());
             }
@@ -610,7 +620,8 @@ fn run(cli: Cli) -> Result<(), String> {
             if let Some(c) = &compare {
                 outs.push(output_from_text(c)?);
             }
-            let hp = headphone.resolve()?;
+            let hp = headphone
+                .resolve(target_spl.map(|_| "--target-spl sets the volume from an SPL"))?;
             let level = match (volume, target_spl) {
                 (_, Some(t)) => Level::TargetSplDb(t),
                 (Some(v), None) => Level::VolumeDb(v),

@@ -778,3 +778,95 @@ fn headphones() -> &'static [loadline_core::catalog::HeadphoneEntry] {
 fn hd600() -> usize {
     find_headphone("HD 600").unwrap()
 }
+
+#[test]
+fn a_curve_without_a_sensitivity_is_refused_only_where_an_spl_needs_one() {
+    let dir = scratch("no-sensitivity");
+    let curve = dir.join("hd600.zma");
+    ok(&[
+        "response",
+        "--output",
+        "ideal",
+        "--headphone",
+        "HD 600",
+        "--zma",
+        s(&curve),
+    ]);
+    // The tone needs no sensitivity: the CSV is the same as through the catalog's model.
+    let (from_file, from_model) = (dir.join("file.csv"), dir.join("model.csv"));
+    ok(&[
+        "response",
+        "--zout",
+        "75",
+        "--headphone-file",
+        s(&curve),
+        "--csv",
+        s(&from_file),
+    ]);
+    ok(&[
+        "response",
+        "--zout",
+        "75",
+        "--headphone",
+        "HD 600",
+        "--csv",
+        s(&from_model),
+    ]);
+    let deviation = |p: &PathBuf| -> Vec<f64> {
+        std::fs::read_to_string(p)
+            .unwrap()
+            .lines()
+            .filter(|l| !l.starts_with('#') && !l.starts_with("freq"))
+            .map(|l| l.split(',').nth(3).unwrap().parse().unwrap())
+            .collect()
+    };
+    let (a, b) = (deviation(&from_file), deviation(&from_model));
+    assert_eq!(a.len(), b.len());
+    assert!(
+        a.iter().zip(&b).all(|(x, y)| (x - y).abs() < 0.05),
+        "{a:?}\n{b:?}"
+    );
+    // A render at a stated volume, limits and all, needs none either.
+    let wav = dir.join("out.wav");
+    let signal = concat!(env!("CARGO_MANIFEST_DIR"), "/../../assets/test-signal.wav");
+    ok(&[
+        "render",
+        signal,
+        s(&wav),
+        "--zout",
+        "75",
+        "--max-dbu",
+        "4",
+        "--headphone-file",
+        s(&curve),
+        "--volume",
+        "-6",
+    ]);
+    assert!(wav.exists());
+    // What gives or asks for an SPL says why it needs one.
+    let err = fails(&[
+        "render",
+        signal,
+        s(&wav),
+        "--zout",
+        "75",
+        "--headphone-file",
+        s(&curve),
+        "--target-spl",
+        "85",
+    ]);
+    assert!(
+        err.contains("needs a sensitivity here (--target-spl"),
+        "{err}"
+    );
+    let err = fails(&["report", "--zout", "75", "--headphone-file", s(&curve)]);
+    assert!(
+        err.contains("needs a sensitivity here (the report gives SPL)"),
+        "{err}"
+    );
+    let err = fails(&["rank", "--headphone-file", s(&curve)]);
+    assert!(
+        err.contains("needs a sensitivity here (the rank compares SPL)"),
+        "{err}"
+    );
+}
