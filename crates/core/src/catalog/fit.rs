@@ -1,0 +1,202 @@
+//! A headphone's circuit model fitted to the key points of its published impedance curve.
+
+use super::{DEFAULT_Q, KEY_FREQS_HZ, KeyPoints};
+use crate::physics::impedance::{Impedance, Load};
+
+/// The model's shape for given unknowns (`res`, `le`, `l2`, `r2`, all ≥ 0).
+fn model_load(p: &KeyPoints, res: f64, le: f64, l2: f64, r2: f64) -> Load {
+    let re = p.rdc_ohm.value;
+    match &p.f_res_hz {
+        Some(f0) => Load::dynamic_driver(
+            re,
+            le,
+            l2,
+            r2,
+            res,
+            f0.value,
+            p.q.as_ref().map_or(DEFAULT_Q, |q| q.value),
+        ),
+        None => {
+            let mut series = vec![Load::R(re)];
+            if le > 0.0 {
+                series.push(Load::L(le));
+            }
+            if l2 > 0.0 {
+                series.push(Load::Parallel(vec![Load::L(l2), Load::R(r2)]));
+            }
+            Load::Series(series)
+        }
+    }
+}
+
+/// The targets the fit passes through: (frequency, |Z|).
+fn fit_targets(p: &KeyPoints) -> Vec<(f64, f64)> {
+    let mut t = vec![
+        (KEY_FREQS_HZ[0], p.z_1k_ohm.value),
+        (KEY_FREQS_HZ[1], p.z_10k_ohm.value),
+    ];
+    if let (Some(f), Some(z)) = (&p.f_res_hz, &p.z_res_ohm) {
+        t.push((f.value, z.value));
+    }
+    t
+}
+
+pub(super) fn fit_load(p: &KeyPoints) -> Load {
+    // Several starting points (inductances and R_2 spread over two decades); the best fit
+    // wins. With more unknowns than points the damped steps settle near their start.
+    let mut best: Option<(f64, Load)> = None;
+    for l_scale in [0.1, 1.0, 10.0] {
+        for r2_scale in [0.25, 1.0, 4.0] {
+            let (cost, load) = fit_from(p, l_scale, r2_scale);
+            if best.as_ref().is_none_or(|(c, _)| cost < *c) {
+                best = Some((cost, load));
+            }
+        }
+    }
+    best.expect("at least one start").1
+}
+
+/// One Levenberg–Marquardt run from the given start; returns (cost, model).
+fn fit_from(p: &KeyPoints, l_scale: f64, r2_scale: f64) -> (f64, Load) {
+    let targets = fit_targets(p);
+    let re = p.rdc_ohm.value;
+    let has_peak = targets.len() == 3;
+    // Unknowns as logarithms: res, le, l2, r2 (res only with a peak). Start: the peak's
+    // excess over R_dc, inductances giving `l_scale` tenths of R_dc at 10 kHz,
+    // R_2 = `r2_scale`·R_dc.
+    let mut x: Vec<f64> = Vec::new();
+    if has_peak {
+        x.push((targets[2].1 - re).max(0.01 * re).ln());
+    }
+    let l0 = (l_scale * 0.1 * re / (2.0 * std::f64::consts::PI * 1e4)).max(1e-9);
+    x.push(l0.ln());
+    x.push(l0.ln());
+    x.push((r2_scale * re).ln());
+    // Physical bounds (log): a peak up to 100 × R_dc, inductances from 10 nH to 1 H, R_2
+    // within a decade and a half of R_dc. They keep the circuit's poles where audio lives,
+    // which the filter design needs.
+    let mut bounds: Vec<(f64, f64)> = Vec::new();
+    if has_peak {
+        bounds.push(((1e-3 * re).ln(), (100.0 * re).ln()));
+    }
+    bounds.push((1e-8f64.ln(), 0.0));
+    bounds.push((1e-8f64.ln(), 0.0));
+    bounds.push(((0.03 * re).ln(), (30.0 * re).ln()));
+    let unpack = |x: &[f64]| -> (f64, f64, f64, f64) {
+        let e = |k: usize| x[k].exp();
+        if has_peak {
+            (e(0), e(1), e(2), e(3))
+        } else {
+            (0.0, e(0), e(1), e(2))
+        }
+    };
+    let residuals = |x: &[f64]| -> Vec<f64> {
+        let (res, le, l2, r2) = unpack(x);
+        let load = model_load(p, res, le, l2, r2);
+        targets
+            .iter()
+            .map(|(f, z)| (load.z_ohm(*f).norm() / z).ln())
+            .collect()
+    };
+    let cost = |r: &[f64]| r.iter().map(|v| v * v).sum::<f64>();
+    let n = x.len();
+    let mut lambda = 1e-3;
+    let mut r = residuals(&x);
+    for _ in 0..200 {
+        if cost(&r) < 1e-14 {
+            break;
+        }
+        // Jacobian by forward differences in the log parameters.
+        let jac: Vec<Vec<f64>> = (0..n)
+            .map(|j| {
+                let mut xp = x.clone();
+                xp[j] += 1e-6;
+                residuals(&xp)
+                    .iter()
+                    .zip(&r)
+                    .map(|(a, b)| (a - b) / 1e-6)
+                    .collect()
+            })
+            .collect();
+        // Levenberg–Marquardt step: (JᵀJ + λ·diag) δ = −Jᵀr.
+        let mut a = vec![vec![0.0; n]; n];
+        let mut g = vec![0.0; n];
+        for i in 0..n {
+            for k in 0..n {
+                a[i][k] = jac[i].iter().zip(&jac[k]).map(|(u, v)| u * v).sum();
+            }
+            g[i] = -jac[i].iter().zip(&r).map(|(u, v)| u * v).sum::<f64>();
+        }
+        let mut improved = false;
+        for _ in 0..20 {
+            let mut m = a.clone();
+            for (i, row) in m.iter_mut().enumerate() {
+                row[i] += lambda * (a[i][i] + 1e-12);
+            }
+            let Some(delta) = solve(m, g.clone()) else {
+                lambda *= 10.0;
+                continue;
+            };
+            let xn: Vec<f64> = x
+                .iter()
+                .zip(&delta)
+                .zip(&bounds)
+                .map(|((v, d), (lo, hi))| (v + d.clamp(-3.0, 3.0)).clamp(*lo, *hi))
+                .collect();
+            let rn = residuals(&xn);
+            if cost(&rn) < cost(&r) {
+                x = xn;
+                r = rn;
+                lambda = (lambda / 3.0).max(1e-9);
+                improved = true;
+                break;
+            }
+            lambda *= 10.0;
+        }
+        if !improved {
+            break;
+        }
+    }
+    let (res, le, l2, r2) = unpack(&x);
+    (cost(&r), model_load(p, res, le, l2, r2))
+}
+
+/// Solves the small dense system `a·x = b` (LU with partial pivoting), `None` if singular.
+fn solve(a: Vec<Vec<f64>>, b: Vec<f64>) -> Option<Vec<f64>> {
+    let n = b.len();
+    let m = nalgebra::DMatrix::from_fn(n, n, |i, k| a[i][k]);
+    m.lu()
+        .solve(&nalgebra::DVector::from_vec(b))
+        .map(|x| x.as_slice().to_vec())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalog::{Basis, Figure};
+
+    #[test]
+    fn the_fit_passes_through_consistent_key_points() {
+        // Key points taken from a known circuit: the fit must find them again.
+        let truth = Load::dynamic_driver(250.0, 0.2e-3, 0.5e-3, 500.0, 280.0, 90.0, DEFAULT_Q);
+        let fig = |v: f64| Figure {
+            value: v,
+            basis: Basis::Estimated,
+            source: "test".into(),
+            note: "test".into(),
+        };
+        let p = KeyPoints {
+            rdc_ohm: fig(250.0),
+            f_res_hz: Some(fig(90.0)),
+            z_res_ohm: Some(fig(truth.z_ohm(90.0).norm())),
+            q: None,
+            z_1k_ohm: fig(truth.z_ohm(1000.0).norm()),
+            z_10k_ohm: fig(truth.z_ohm(10_000.0).norm()),
+        };
+        let fitted = fit_load(&p);
+        for (f, z) in fit_targets(&p) {
+            let got = fitted.z_ohm(f).norm();
+            assert!((got / z - 1.0).abs() < 1e-4, "{f} Hz: {got} vs {z}");
+        }
+    }
+}

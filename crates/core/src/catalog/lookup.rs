@@ -1,0 +1,158 @@
+//! Finding entries by name as people type them: case, spaces and hyphens aside, every word
+//! of the query in the name, and an ambiguous name answered with what tells the candidates
+//! apart.
+
+use super::{HeadphoneEntry, OutputEntry, headphones, outputs};
+
+/// The index of the name in `names` that `text` picks, as people type names: case, spaces,
+/// hyphens and other punctuation do not matter ("HD600", "hd-600" and "HD 600" are alike), nor
+/// do "Ω" and "ohm". The whole name picks it; otherwise the one name that contains every word
+/// of `text` ("dt990 600" picks "Beyerdynamic DT 990 600 ohm", "m50x" the ATH-M50x).
+/// Otherwise the reason, in words; when several names match, what tells them apart
+/// ("Focusrite Scarlett 2i2: 4th gen or 3rd gen?").
+pub fn lookup(text: &str, names: &[String]) -> Result<usize, String> {
+    let whole = compact(text);
+    if whole.is_empty() {
+        return Err("an empty name".into());
+    }
+    if let Some(k) = names.iter().position(|n| compact(n) == whole) {
+        return Ok(k);
+    }
+    let hits: Vec<usize> = (0..names.len())
+        .filter(|&k| name_matches(&names[k], text))
+        .collect();
+    match hits.as_slice() {
+        [k] => Ok(*k),
+        [] => Err(format!("no entry matches '{}'", text.trim())),
+        many => Err(format!(
+            "'{}' matches {} entries: {}",
+            text.trim(),
+            many.len(),
+            what_tells_apart(&many.iter().map(|&k| names[k].as_str()).collect::<Vec<_>>())
+        )),
+    }
+}
+
+/// `s` as names are compared: lower case, letters and digits only, "Ω" (either code point)
+/// spelt "ohm".
+fn compact(s: &str) -> String {
+    s.replace(['Ω', '\u{2126}'], "ohm")
+        .chars()
+        .filter(|c| c.is_alphanumeric())
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
+/// Whether `name` contains every word of `query`, each compared in its compact form (letters and digits, lower case) (so
+/// "dt990" is found in "DT 990", and "80Ω" is two words, "80" and "ohm"). An empty query
+/// matches every name.
+pub fn name_matches(name: &str, query: &str) -> bool {
+    let n = compact(name);
+    query
+        .replace(['Ω', '\u{2126}'], " ohm")
+        .split_whitespace()
+        .map(compact)
+        .all(|w| n.contains(&w))
+}
+
+/// Several names in the words that tell them apart: the words they all start with, then how
+/// each goes on ("Beyerdynamic DT 770 Pro: 32 ohm, 80 ohm or 250 ohm?"); the whole names when
+/// they share no first word.
+fn what_tells_apart(names: &[&str]) -> String {
+    let words: Vec<Vec<&str>> = names
+        .iter()
+        .map(|n| n.split_whitespace().collect())
+        .collect();
+    let shortest = words.iter().map(Vec::len).min().unwrap_or(0);
+    // Leave every name at least one word of its own.
+    let common = (0..shortest.saturating_sub(1))
+        .take_while(|&i| words.iter().all(|w| w[i] == words[0][i]))
+        .count();
+    let rests: Vec<String> = words.iter().map(|w| w[common..].join(" ")).collect();
+    let (last, rest) = rests.split_last().expect("several names");
+    let choices = format!("{} or {last}?", rest.join(", "));
+    if common == 0 {
+        choices
+    } else {
+        format!("{}: {choices}", words[0][..common].join(" "))
+    }
+}
+
+/// The catalog output that `text` names (see `lookup`).
+pub fn find_output(text: &str) -> Result<usize, String> {
+    let names: Vec<String> = outputs().iter().map(OutputEntry::name).collect();
+    lookup(text, &names).map_err(|e| format!("output: {e} (see `loadline list outputs`)"))
+}
+
+/// The catalog headphone that `text` names (see `lookup`).
+pub fn find_headphone(text: &str) -> Result<usize, String> {
+    let names: Vec<String> = headphones().iter().map(HeadphoneEntry::name).collect();
+    lookup(text, &names).map_err(|e| format!("headphone: {e} (see `loadline list headphones`)"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_found_as_people_type_them() {
+        let hp: Vec<String> = headphones().iter().map(HeadphoneEntry::name).collect();
+        let out: Vec<String> = outputs().iter().map(OutputEntry::name).collect();
+        for (names, typed, want) in [
+            (&hp, "HD600", "Sennheiser HD 600"),
+            (&hp, "hd-600", "Sennheiser HD 600"),
+            (&hp, "hd 650", "Sennheiser HD 650"),
+            (&hp, "dt990 600", "Beyerdynamic DT 990 600 ohm"),
+            (&hp, "DT990PRO 250", "Beyerdynamic DT 990 Pro 250 ohm"),
+            (&hp, "dt770 80", "Beyerdynamic DT 770 Pro 80 ohm"),
+            (&hp, "DT 770 PRO 32Ω", "Beyerdynamic DT 770 Pro 32 ohm"),
+            (&hp, "m50x", "Audio-Technica ATH-M50x"),
+            (&hp, "ATHM50X", "Audio-Technica ATH-M50x"),
+            (&hp, "mdr7506", "Sony MDR-7506"),
+            (&hp, "hd280pro", "Sennheiser HD 280 Pro"),
+            (&hp, "lcd-x", "Audeze LCD-X 2021"),
+            (&hp, "se-215", "Shure SE215"),
+            (&hp, "er4 xr", "Etymotic ER4XR"),
+            (
+                &out,
+                "scarlett 2i2 4th gen",
+                "Focusrite Scarlett 2i2 4th gen",
+            ),
+            (&out, "2i2 3rd", "Focusrite Scarlett 2i2 3rd gen"),
+            (&out, "studio24c", "PreSonus Studio 24c"),
+            (&out, "motu m2", "MOTU M2"),
+            (&out, "umc 202 hd", "Behringer UMC202HD"),
+            (&out, "apollo twin", "Universal Audio Apollo Twin X"),
+            (&out, "ha-8000", "Behringer Powerplay HA8000"),
+            (&out, "hm4", "Mackie HM-4"),
+            (&out, "magni2", "Schiit Magni 2"),
+            (&out, "Topping-L30", "Topping L30"),
+        ] {
+            let got = lookup(typed, names).map(|k| names[k].as_str());
+            assert_eq!(got, Ok(want), "{typed:?}");
+        }
+        // Ambiguous names say what tells the candidates apart.
+        let err = lookup("scarlett 2i2", &out).unwrap_err();
+        assert!(
+            err.ends_with("matches 2 entries: Focusrite Scarlett 2i2: 4th gen or 3rd gen?"),
+            "{err}"
+        );
+        let err = lookup("dt770", &hp).unwrap_err();
+        assert!(
+            err.ends_with("Beyerdynamic DT 770 Pro: 32 ohm, 80 ohm or 250 ohm?"),
+            "{err}"
+        );
+        let err = lookup("600", &hp).unwrap_err();
+        assert!(
+            err.ends_with(
+                "Sennheiser HD 600, Beyerdynamic DT 990 600 ohm or Beyerdynamic DT 880 600 ohm?"
+            ),
+            "{err}"
+        );
+        assert_eq!(
+            lookup("hd 6000", &hp),
+            Err("no entry matches 'hd 6000'".into())
+        );
+        assert_eq!(lookup(" - ", &hp), Err("an empty name".into()));
+    }
+}

@@ -1,0 +1,392 @@
+//! The device catalog: headphone outputs and headphones, from `catalog/outputs.toml` and
+//! `catalog/headphones.toml` (embedded at build time). Every figure carries its basis
+//! (measured, stated by the maker, or estimated) and its source; estimates say how they were
+//! derived. This module turns the published figures into the models the physics and the
+//! engine use:
+//!
+//! - an output's full-scale EMF, current limit, rails and noise from its stated maximum
+//!   levels into loads and its noise figures ([`OutputEntry::stage`]);
+//! - a headphone's circuit model from the key points of a published impedance curve: DC
+//!   resistance, resonance frequency and peak, impedance at 1 kHz and 10 kHz
+//!   ([`HeadphoneEntry::load`]).
+//!
+//! Entries are never renumbered: `index` is what a saved project stores, so new entries are
+//! appended.
+//!
+//! This file holds the schema and the embedded files; `lookup` finds entries by name,
+//! `provenance` tells where each figure comes from, `stage` derives an output's stage, `fit`
+//! fits a headphone's circuit model, and `validate` checks every entry.
+
+use crate::physics::headphones::{HeadphoneLoad, HeadphoneModel};
+use crate::physics::impedance::Load;
+use crate::physics::output::{OutputStage, sens_db_spl_per_v_from_mw};
+use crate::units::dbu_to_vrms;
+use serde::{Deserialize, Serialize};
+use std::sync::OnceLock;
+
+mod fit;
+mod lookup;
+mod provenance;
+mod stage;
+mod validate;
+
+pub use lookup::{find_headphone, find_output, lookup, name_matches};
+pub use provenance::{Decides, Provenance, estimated};
+pub use validate::problems;
+
+/// How a figure is known.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Basis {
+    /// Measured by a third party.
+    Measured,
+    /// Stated by the maker.
+    Stated,
+    /// Estimated; the figure's note says how.
+    Estimated,
+}
+
+/// One figure with its provenance.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Figure {
+    /// The value, in the unit the field's name gives.
+    pub value: f64,
+    /// How it is known.
+    pub basis: Basis,
+    /// Where it comes from (a URL, or the reference file it was taken from).
+    pub source: String,
+    /// For estimates, how the value was derived; otherwise optional context.
+    #[serde(default)]
+    pub note: String,
+}
+
+/// A stated or measured maximum output into a resistive load (one of `vrms`, `mw`, `dbu`).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MaxOutput {
+    /// The load, ohms.
+    pub load_ohm: f64,
+    /// Maximum voltage across it, V RMS.
+    #[serde(default)]
+    pub vrms: Option<f64>,
+    /// Maximum power into it, mW.
+    #[serde(default)]
+    pub mw: Option<f64>,
+    /// Maximum voltage across it, dBu.
+    #[serde(default)]
+    pub dbu: Option<f64>,
+    /// How it is known.
+    pub basis: Basis,
+    /// Where it comes from.
+    pub source: String,
+    /// Context or derivation.
+    #[serde(default)]
+    pub note: String,
+}
+
+impl MaxOutput {
+    /// The figure as V RMS across the load (`None` unless exactly one form is given).
+    pub fn load_vrms(&self) -> Option<f64> {
+        match (self.vrms, self.mw, self.dbu) {
+            (Some(v), None, None) => Some(v),
+            (None, Some(p), None) => Some((p * 1e-3 * self.load_ohm).sqrt()),
+            (None, None, Some(d)) => Some(dbu_to_vrms(d)),
+            _ => None,
+        }
+    }
+}
+
+/// What an output is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum OutputKind {
+    /// The ideal reference.
+    Reference,
+    /// An audio interface's headphone jack.
+    AudioInterface,
+    /// A dedicated headphone amplifier.
+    DedicatedAmp,
+    /// A computer's headphone jack.
+    Computer,
+    /// A phone's jack or a phone adapter.
+    PhoneOrAdapter,
+    /// A multi-channel headphone amplifier (distribution amp).
+    MultiChannelAmp,
+}
+
+/// A headphone output.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OutputEntry {
+    /// Position in the plugin's output choices; never changes once published.
+    pub index: usize,
+    /// Maker.
+    pub maker: String,
+    /// Model.
+    pub model: String,
+    /// Variant (revision, output used), or empty.
+    #[serde(default)]
+    pub variant: String,
+    /// What it is.
+    pub kind: OutputKind,
+    /// Output resistance, ohms.
+    pub r_out_ohm: Figure,
+    /// Series coupling capacitor, µF (none when absent).
+    #[serde(default)]
+    pub coupling_cap_uf: Option<Figure>,
+    /// Maximum outputs into loads (at least one unless the entry is the reference).
+    #[serde(default)]
+    pub max_output: Vec<MaxOutput>,
+    /// Rail limit of the EMF, V peak (none: the converter's full scale is the limit).
+    #[serde(default)]
+    pub rail_v_peak: Option<Figure>,
+    /// Supply sag, ohms (`OutputStage::r_sag_ohm`): with it, the maximum outputs fix a
+    /// sagging rail instead of a full scale and a current limit (see `stage`).
+    #[serde(default)]
+    pub r_sag_ohm: Option<Figure>,
+    /// Dynamic range, dB below a full-scale sine at maximum volume.
+    #[serde(default)]
+    pub dynamic_range_db: Option<Figure>,
+    /// Whether the dynamic range is A-weighted.
+    #[serde(default)]
+    pub dynamic_range_a_weighted: bool,
+    /// Output noise floor, dBV (after the volume control).
+    #[serde(default)]
+    pub noise_dbv: Option<Figure>,
+    /// Whether the noise floor is A-weighted.
+    #[serde(default)]
+    pub noise_a_weighted: bool,
+}
+
+/// A measured or published key point's frequency for the 1 kHz and 10 kHz points.
+pub const KEY_FREQS_HZ: [f64; 2] = [1_000.0, 10_000.0];
+
+/// The published impedance curve's key points.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KeyPoints {
+    /// DC resistance (or the curve's value at its lowest frequency), ohms.
+    pub rdc_ohm: Figure,
+    /// Frequency of the impedance peak, Hz (none for a curve without one).
+    #[serde(default)]
+    pub f_res_hz: Option<Figure>,
+    /// Impedance at that peak, ohms.
+    #[serde(default)]
+    pub z_res_ohm: Option<Figure>,
+    /// Quality factor of the peak (its width), when known or estimated.
+    #[serde(default)]
+    pub q: Option<Figure>,
+    /// |Z| at 1 kHz, ohms.
+    pub z_1k_ohm: Figure,
+    /// |Z| at 10 kHz, ohms.
+    pub z_10k_ohm: Figure,
+}
+
+/// What a sensitivity figure is referred to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+pub enum SensitivityUnit {
+    /// dB SPL for 1 V RMS.
+    #[serde(rename = "dB SPL/V")]
+    PerVolt,
+    /// dB SPL for 1 mW at the nominal impedance.
+    #[serde(rename = "dB SPL/mW")]
+    PerMilliwatt,
+}
+
+/// A headphone's sensitivity, in the unit its maker gives.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Sensitivity {
+    /// The value.
+    pub value: f64,
+    /// Per volt or per milliwatt.
+    pub unit: SensitivityUnit,
+    /// How it is known.
+    pub basis: Basis,
+    /// Where it comes from.
+    pub source: String,
+    /// Context or derivation.
+    #[serde(default)]
+    pub note: String,
+}
+
+/// A headphone.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HeadphoneEntry {
+    /// Position in the plugin's headphone choices; never changes once published.
+    pub index: usize,
+    /// Maker.
+    pub maker: String,
+    /// Model.
+    pub model: String,
+    /// Variant (impedance version, revision), or empty.
+    #[serde(default)]
+    pub variant: String,
+    /// Kind of transducer, in words.
+    pub kind: String,
+    /// Nominal impedance, ohms.
+    pub nominal_ohm: Figure,
+    /// Sensitivity.
+    pub sensitivity: Sensitivity,
+    /// The impedance curve the key points were read from (or how they were estimated).
+    pub curve: String,
+    /// The curve's key points.
+    pub points: KeyPoints,
+}
+
+#[derive(Deserialize)]
+struct OutputsFile {
+    output: Vec<OutputEntry>,
+}
+
+#[derive(Deserialize)]
+struct HeadphonesFile {
+    headphone: Vec<HeadphoneEntry>,
+}
+
+/// The embedded catalog files.
+const OUTPUTS_TOML: &str = include_str!("../../catalog/outputs.toml");
+const HEADPHONES_TOML: &str = include_str!("../../catalog/headphones.toml");
+
+/// Every output, in index order (parsed once; the embedded file is checked by the tests).
+pub fn outputs() -> &'static [OutputEntry] {
+    static OUTPUTS: OnceLock<Vec<OutputEntry>> = OnceLock::new();
+    OUTPUTS.get_or_init(|| {
+        let mut v = toml::from_str::<OutputsFile>(OUTPUTS_TOML)
+            .expect("catalog/outputs.toml parses (checked by the tests)")
+            .output;
+        v.sort_by_key(|e| e.index);
+        v
+    })
+}
+
+/// The output stage of catalog output `index` (derived once; allocation-free after that, so
+/// the audio thread may call it).
+pub fn output_stage(index: usize) -> Option<OutputStage> {
+    static STAGES: OnceLock<Vec<OutputStage>> = OnceLock::new();
+    STAGES
+        .get_or_init(|| outputs().iter().map(OutputEntry::stage).collect())
+        .get(index)
+        .copied()
+}
+
+/// Every headphone entry, in index order.
+pub fn headphones() -> &'static [HeadphoneEntry] {
+    static HEADPHONES: OnceLock<Vec<HeadphoneEntry>> = OnceLock::new();
+    HEADPHONES.get_or_init(|| {
+        let mut v = toml::from_str::<HeadphonesFile>(HEADPHONES_TOML)
+            .expect("catalog/headphones.toml parses (checked by the tests)")
+            .headphone;
+        v.sort_by_key(|e| e.index);
+        v
+    })
+}
+
+/// Every headphone as the model the physics and the designer use, in index order (fitted
+/// once).
+pub fn headphone_models() -> Vec<HeadphoneModel> {
+    static MODELS: OnceLock<Vec<HeadphoneModel>> = OnceLock::new();
+    MODELS
+        .get_or_init(|| headphones().iter().map(HeadphoneEntry::model).collect())
+        .clone()
+}
+
+/// "Maker Model Variant", the name shown in menus.
+fn display_name(maker: &str, model: &str, variant: &str) -> String {
+    let mut s = format!("{maker} {model}");
+    if !variant.is_empty() {
+        s.push(' ');
+        s.push_str(variant);
+    }
+    s
+}
+
+impl OutputEntry {
+    /// The name shown in menus.
+    pub fn name(&self) -> String {
+        display_name(&self.maker, &self.model, &self.variant)
+    }
+
+    /// Every figure of the entry, with its field name (for validation and reports).
+    pub fn figures(&self) -> Vec<(&'static str, &Figure)> {
+        let mut v = vec![("r_out_ohm", &self.r_out_ohm)];
+        for (name, f) in [
+            ("coupling_cap_uf", &self.coupling_cap_uf),
+            ("rail_v_peak", &self.rail_v_peak),
+            ("r_sag_ohm", &self.r_sag_ohm),
+            ("dynamic_range_db", &self.dynamic_range_db),
+            ("noise_dbv", &self.noise_dbv),
+        ] {
+            if let Some(f) = f {
+                v.push((name, f));
+            }
+        }
+        v
+    }
+}
+
+/// Quality factor of a resonance when its width was not published: typical of headphone
+/// drivers' impedance peaks (an estimate, labelled where it is used).
+pub const DEFAULT_Q: f64 = 1.5;
+
+impl HeadphoneEntry {
+    /// The name shown in menus.
+    pub fn name(&self) -> String {
+        display_name(&self.maker, &self.model, &self.variant)
+    }
+
+    /// Sensitivity in dB SPL per volt.
+    pub fn sens_db_spl_per_v(&self) -> f64 {
+        match self.sensitivity.unit {
+            SensitivityUnit::PerMilliwatt => {
+                sens_db_spl_per_v_from_mw(self.sensitivity.value, self.nominal_ohm.value)
+            }
+            SensitivityUnit::PerVolt => self.sensitivity.value,
+        }
+    }
+
+    /// The model used everywhere else.
+    pub fn model(&self) -> HeadphoneModel {
+        HeadphoneModel {
+            name: self.name(),
+            kind: self.kind.clone(),
+            nominal_ohm: self.nominal_ohm.value,
+            source: format!("fitted to the key points of: {}", self.curve),
+            sens_db_spl_per_v: self.sens_db_spl_per_v(),
+            sens_source: format!("{:?}: {}", self.sensitivity.basis, self.sensitivity.source),
+            load: HeadphoneLoad::Circuit(self.load()),
+        }
+    }
+
+    /// The circuit model through the key points: DC resistance in series with a lossy
+    /// voice-coil inductance (`L_e`, and `L_2 ∥ R_2`) and, when the curve has a peak, a
+    /// parallel resonance at its frequency with its quality factor. The resonance's height,
+    /// the inductances and `R_2` are solved so that |Z| passes through the peak, 1 kHz and
+    /// 10 kHz (Levenberg–Marquardt in the logarithms of the unknowns).
+    pub fn load(&self) -> Load {
+        fit::fit_load(&self.points)
+    }
+
+    /// Every figure of the entry, with its field name.
+    pub fn figures(&self) -> Vec<(&'static str, &Figure)> {
+        let p = &self.points;
+        let mut v = vec![
+            ("nominal_ohm", &self.nominal_ohm),
+            ("rdc_ohm", &p.rdc_ohm),
+            ("z_1k_ohm", &p.z_1k_ohm),
+            ("z_10k_ohm", &p.z_10k_ohm),
+        ];
+        for (name, f) in [
+            ("f_res_hz", &p.f_res_hz),
+            ("z_res_ohm", &p.z_res_ohm),
+            ("q", &p.q),
+        ] {
+            if let Some(f) = f {
+                v.push((name, f));
+            }
+        }
+        v
+    }
+}

@@ -1,0 +1,142 @@
+//! Where each figure of a catalog entry comes from, and what it decides in a report.
+
+use super::{Basis, Figure, HeadphoneEntry, OutputEntry, OutputKind};
+use serde::{Deserialize, Serialize};
+
+/// Where one figure of a device comes from, as a producer reads it: what the figure is, how
+/// it is known, its source and its note.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Provenance {
+    /// The figure, in words ("output impedance", "maximum output into 32 Ω").
+    pub figure: String,
+    /// What it decides, in words (see [`Decides`]).
+    pub decides: Decides,
+    /// How it is known.
+    pub basis: Basis,
+    /// Where it comes from.
+    pub source: String,
+    /// How it was derived, or context.
+    pub note: String,
+}
+
+/// What a figure decides in a report: the figures a producer's question turns on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Decides {
+    /// The output impedance: the tonal change and the damping.
+    OutputImpedance,
+    /// How loud the output gets before it clips (its maximum outputs, rails, supply).
+    MaximumLevel,
+    /// The noise floor.
+    Noise,
+    /// The headphone's sensitivity: every SPL.
+    Sensitivity,
+    /// The headphone's impedance curve: the tonal change.
+    ImpedanceCurve,
+}
+
+impl Decides {
+    /// In words, as reports list what is estimated.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::OutputImpedance => "output impedance",
+            Self::MaximumLevel => "maximum level",
+            Self::Noise => "noise",
+            Self::Sensitivity => "headphone sensitivity",
+            Self::ImpedanceCurve => "headphone impedance curve",
+        }
+    }
+}
+
+/// What `provenance` decides from estimates alone, each once, in order.
+pub fn estimated(provenance: &[Provenance]) -> Vec<Decides> {
+    let mut v: Vec<Decides> = provenance
+        .iter()
+        .filter(|p| p.basis == Basis::Estimated)
+        .map(|p| p.decides)
+        .collect();
+    v.sort();
+    v.dedup();
+    v
+}
+
+impl Figure {
+    fn provenance(&self, figure: impl Into<String>, decides: Decides) -> Provenance {
+        Provenance {
+            figure: figure.into(),
+            decides,
+            basis: self.basis,
+            source: self.source.clone(),
+            note: self.note.clone(),
+        }
+    }
+}
+
+impl OutputEntry {
+    /// Where each of the entry's figures comes from (none for the ideal reference).
+    pub fn provenance(&self) -> Vec<Provenance> {
+        if self.kind == OutputKind::Reference {
+            return Vec::new();
+        }
+        let mut v = vec![
+            self.r_out_ohm
+                .provenance("output impedance", Decides::OutputImpedance),
+        ];
+        let optional = [
+            (
+                &self.coupling_cap_uf,
+                "coupling capacitor",
+                Decides::OutputImpedance,
+            ),
+            (&self.rail_v_peak, "voltage rails", Decides::MaximumLevel),
+            (&self.r_sag_ohm, "supply sag", Decides::MaximumLevel),
+            (&self.dynamic_range_db, "dynamic range", Decides::Noise),
+            (&self.noise_dbv, "noise floor", Decides::Noise),
+        ];
+        v.extend(self.max_output.iter().map(|m| Provenance {
+            figure: format!(
+                "maximum output into {} Ω",
+                crate::units::fmt_sig(m.load_ohm)
+            ),
+            decides: Decides::MaximumLevel,
+            basis: m.basis,
+            source: m.source.clone(),
+            note: m.note.clone(),
+        }));
+        v.extend(
+            optional
+                .into_iter()
+                .filter_map(|(f, name, decides)| Some(f.as_ref()?.provenance(name, decides))),
+        );
+        v
+    }
+}
+
+impl HeadphoneEntry {
+    /// Where each of the entry's figures comes from.
+    pub fn provenance(&self) -> Vec<Provenance> {
+        let s = &self.sensitivity;
+        let mut v = vec![Provenance {
+            figure: "sensitivity".into(),
+            decides: Decides::Sensitivity,
+            basis: s.basis,
+            source: s.source.clone(),
+            note: s.note.clone(),
+        }];
+        let p = &self.points;
+        let curve = [
+            (Some(&p.rdc_ohm), "DC resistance"),
+            (p.f_res_hz.as_ref(), "resonance frequency"),
+            (p.z_res_ohm.as_ref(), "impedance at resonance"),
+            (p.q.as_ref(), "resonance Q"),
+            (Some(&p.z_1k_ohm), "impedance at 1 kHz"),
+            (Some(&p.z_10k_ohm), "impedance at 10 kHz"),
+        ];
+        v.extend(
+            curve
+                .into_iter()
+                .filter_map(|(f, name)| Some(f?.provenance(name, Decides::ImpedanceCurve))),
+        );
+        v
+    }
+}
