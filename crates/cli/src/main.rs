@@ -12,7 +12,7 @@ use loadline_core::physics::Impedance;
 use loadline_core::physics::headphones::{HeadphoneLoad, HeadphoneModel};
 use loadline_core::physics::impedance::MeasuredCurve;
 use loadline_core::physics::output::{OutputFigures, OutputStage};
-use loadline_core::render::{RenderSettings, render};
+use loadline_core::render::{RenderInfo, RenderSettings, render};
 use loadline_core::report::{Report, ResponsePoint, provenance_text, rank, response};
 use loadline_core::scenario::Level;
 use loadline_core::units::parse_with_unit;
@@ -36,100 +36,120 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// List the catalog's outputs or headphones.
-    List {
-        /// What to list.
-        what: ListWhat,
-        /// Only entries whose name contains every word of TEXT.
-        #[arg(long, value_name = "TEXT")]
-        search: Option<String>,
-        /// Print JSON.
-        #[arg(long)]
-        json: bool,
-    },
+    List(ListArgs),
     /// How well an output drives a headphone: maximum SPL and what limits it, headroom at the
     /// target, noise floor, damping factor, the 1/8 rule, the tonal deviation.
-    Report {
-        #[command(flatten)]
-        output: OutputArgs,
-        #[command(flatten)]
-        headphone: HeadphoneArgs,
-        /// Target SPL of the reference (pink noise at −18 dBFS RMS), dB SPL.
-        #[arg(long, value_name = "DB", default_value = "85", value_parser = db_value)]
-        target_spl: f64,
-        /// Print JSON.
-        #[arg(long)]
-        json: bool,
-        /// Also list where each figure of the output and the headphone comes from: measured,
-        /// stated by the maker or estimated, with the source and how an estimate was made.
-        #[arg(long, conflicts_with = "json")]
-        sources: bool,
-    },
+    Report(ReportArgs),
     /// The headphone's impedance and the tonal deviation each output causes, as CSV, PNG,
     /// or the headphone's curve as a .zma file.
-    Response {
-        #[command(flatten)]
-        output: OutputArgs,
-        /// A second output to draw beside the first (a catalog name or key=value figures).
-        #[arg(long, value_name = "OUTPUT")]
-        compare: Option<String>,
-        #[command(flatten)]
-        headphone: HeadphoneArgs,
-        /// Write the curves as CSV.
-        #[arg(long, value_name = "FILE")]
-        csv: Option<PathBuf>,
-        /// Draw the curves as a PNG.
-        #[arg(long, value_name = "FILE")]
-        png: Option<PathBuf>,
-        /// Write the headphone's impedance curve as a .zma file (REW / DATS style).
-        #[arg(long, value_name = "FILE")]
-        zma: Option<PathBuf>,
-        /// Points per curve, log-spaced over 20 Hz–20 kHz.
-        #[arg(long, default_value_t = 200, value_parser = clap::value_parser!(u32).range(2..=100_000))]
-        points: u32,
-    },
+    Response(ResponseArgs),
     /// Render a WAV file through the full chain (same sample rate out, 32-bit float).
-    Render {
-        /// The input WAV (any format hound reads: 8–32-bit integer, 32-bit float).
-        input: PathBuf,
-        /// The output WAV; with --compare, NAME.A.wav and NAME.B.wav beside it.
-        output_wav: PathBuf,
-        #[command(flatten)]
-        output: OutputArgs,
-        /// Also render through this output (a catalog name or key=value figures).
-        #[arg(long, value_name = "OUTPUT")]
-        compare: Option<String>,
-        #[command(flatten)]
-        headphone: HeadphoneArgs,
-        /// Volume control, dB (0 = maximum).
-        #[arg(long, value_name = "DB", allow_negative_numbers = true, value_parser = db_value, conflicts_with = "target_spl")]
-        volume: Option<f64>,
-        /// Set the volume so that the reference reaches this SPL, dB SPL.
-        #[arg(long, value_name = "DB", value_parser = db_value)]
-        target_spl: Option<f64>,
-        /// Remove the divider's broadband level loss (normalised at 1 kHz).
-        #[arg(long)]
-        level_match: bool,
-        /// Filter mode (the latency is removed either way).
-        #[arg(long, value_enum, default_value_t = ModeArg::Exact)]
-        mode: ModeArg,
-        /// Leave out the output's limits (full scale, rails, current).
-        #[arg(long)]
-        no_limits: bool,
-        /// Leave out the output's noise.
-        #[arg(long)]
-        no_noise: bool,
-    },
+    Render(RenderArgs),
     /// Every catalog output ranked by how well it drives a headphone.
-    Rank {
-        #[command(flatten)]
-        headphone: HeadphoneArgs,
-        /// Target SPL of the reference, dB SPL.
-        #[arg(long, value_name = "DB", default_value = "85", value_parser = db_value)]
-        target_spl: f64,
-        /// Print JSON.
-        #[arg(long)]
-        json: bool,
-    },
+    Rank(RankArgs),
+}
+
+/// The arguments of `loadline list`.
+#[derive(Args)]
+struct ListArgs {
+    /// What to list.
+    what: ListWhat,
+    /// Only entries whose name contains every word of TEXT.
+    #[arg(long, value_name = "TEXT")]
+    search: Option<String>,
+    /// Print JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+/// The arguments of `loadline report`.
+#[derive(Args)]
+struct ReportArgs {
+    #[command(flatten)]
+    output: OutputArgs,
+    #[command(flatten)]
+    headphone: HeadphoneArgs,
+    /// Target SPL of the reference (pink noise at −18 dBFS RMS), dB SPL.
+    #[arg(long, value_name = "DB", default_value = "85", value_parser = db_value)]
+    target_spl: f64,
+    /// Print JSON.
+    #[arg(long)]
+    json: bool,
+    /// Also list where each figure of the output and the headphone comes from: measured,
+    /// stated by the maker or estimated, with the source and how an estimate was made.
+    #[arg(long, conflicts_with = "json")]
+    sources: bool,
+}
+
+/// The arguments of `loadline response`.
+#[derive(Args)]
+struct ResponseArgs {
+    #[command(flatten)]
+    output: OutputArgs,
+    /// A second output to draw beside the first (a catalog name or key=value figures).
+    #[arg(long, value_name = "OUTPUT")]
+    compare: Option<String>,
+    #[command(flatten)]
+    headphone: HeadphoneArgs,
+    /// Write the curves as CSV.
+    #[arg(long, value_name = "FILE")]
+    csv: Option<PathBuf>,
+    /// Draw the curves as a PNG.
+    #[arg(long, value_name = "FILE")]
+    png: Option<PathBuf>,
+    /// Write the headphone's impedance curve as a .zma file (REW / DATS style).
+    #[arg(long, value_name = "FILE")]
+    zma: Option<PathBuf>,
+    /// Points per curve, log-spaced over 20 Hz–20 kHz.
+    #[arg(long, default_value_t = 200, value_parser = clap::value_parser!(u32).range(2..=100_000))]
+    points: u32,
+}
+
+/// The arguments of `loadline render`.
+#[derive(Args)]
+struct RenderArgs {
+    /// The input WAV (any format hound reads: 8–32-bit integer, 32-bit float).
+    input: PathBuf,
+    /// The output WAV; with --compare, NAME.A.wav and NAME.B.wav beside it.
+    output_wav: PathBuf,
+    #[command(flatten)]
+    output: OutputArgs,
+    /// Also render through this output (a catalog name or key=value figures).
+    #[arg(long, value_name = "OUTPUT")]
+    compare: Option<String>,
+    #[command(flatten)]
+    headphone: HeadphoneArgs,
+    /// Volume control, dB (0 = maximum).
+    #[arg(long, value_name = "DB", allow_negative_numbers = true, value_parser = db_value, conflicts_with = "target_spl")]
+    volume: Option<f64>,
+    /// Set the volume so that the reference reaches this SPL, dB SPL.
+    #[arg(long, value_name = "DB", value_parser = db_value)]
+    target_spl: Option<f64>,
+    /// Remove the divider's broadband level loss (normalised at 1 kHz).
+    #[arg(long)]
+    level_match: bool,
+    /// Filter mode (the latency is removed either way).
+    #[arg(long, value_enum, default_value_t = ModeArg::Exact)]
+    mode: ModeArg,
+    /// Leave out the output's limits (full scale, rails, current).
+    #[arg(long)]
+    no_limits: bool,
+    /// Leave out the output's noise.
+    #[arg(long)]
+    no_noise: bool,
+}
+
+/// The arguments of `loadline rank`.
+#[derive(Args)]
+struct RankArgs {
+    #[command(flatten)]
+    headphone: HeadphoneArgs,
+    /// Target SPL of the reference, dB SPL.
+    #[arg(long, value_name = "DB", default_value = "85", value_parser = db_value)]
+    target_spl: f64,
+    /// Print JSON.
+    #[arg(long)]
+    json: bool,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -485,90 +505,50 @@ fn main() -> ExitCode {
 
 fn run(cli: Cli) -> Result<(), String> {
     match cli.command {
-        Command::List { what, search, json } => list(what, search.as_deref(), json),
-        Command::Report {
+        Command::List(a) => list(a.what, a.search.as_deref(), a.json),
+        Command::Report(a) => a.run(),
+        Command::Response(a) => a.run(),
+        Command::Render(a) => a.run(),
+        Command::Rank(a) => a.run(),
+    }
+}
+
+impl ReportArgs {
+    /// Runs the subcommand.
+    fn run(self) -> Result<(), String> {
+        let ReportArgs {
             output,
             headphone,
             target_spl,
             json,
             sources,
-        } => {
-            let out = output.resolve()?;
-            let hp = headphone.resolve(Some("the report gives SPL"))?;
-            let hp_provenance = headphone.provenance()?;
-            let provenance = [out.provenance.clone(), hp_provenance.clone()].concat();
-            let r = Report::new(&out.name, &out.stage, &hp, target_spl)
-                .with_estimated(estimated(&provenance));
-            if json {
-                emit(&to_json(&r)?);
-            } else {
-                emit(&r.text());
-            }
-            if sources {
-                emit(&format!(
-                    "\nSources:\n{}\n{}",
-                    provenance_text(&out.name, &out.provenance),
-                    provenance_text(&hp.name, &hp_provenance)
-                ));
-            }
-            Ok(())
+        } = self;
+        let out = output.resolve()?;
+        let hp = headphone.resolve(Some("the report gives SPL"))?;
+        let hp_provenance = headphone.provenance()?;
+        let provenance = [out.provenance.clone(), hp_provenance.clone()].concat();
+        let r = Report::new(&out.name, &out.stage, &hp, target_spl)
+            .with_estimated(estimated(&provenance));
+        if json {
+            emit(&to_json(&r)?);
+        } else {
+            emit(&r.text());
         }
-        Command::Rank {
-            headphone,
-            target_spl,
-            json,
-        } => {
-            let hp = headphone.resolve(Some("the rank compares SPL"))?;
-            let hp_provenance = headphone.provenance()?;
-            let ranked = rank(&hp, &hp_provenance, target_spl);
-            if json {
-                let reports: Vec<&Report> = ranked.iter().map(|(_, r)| r).collect();
-                emit(&to_json(&reports)?);
-            } else {
-                let mut table = format!(
-                    "Outputs for {} at {} dB SPL (peaks need {} dB SPL), best first:\n",
-                    hp.name,
-                    fmt_db(target_spl),
-                    fmt_db(target_spl + 18.0)
-                );
-                let _ = writeln!(
-                    table,
-                    "{:>3}  {:<44} {:>9} {:>10} {:>9} {:>10}  figures",
-                    "#", "output", "short dB", "peak dBSPL", "tone dB", "noise dBA"
-                );
-                for (i, (k, r)) in ranked.iter().enumerate() {
-                    let output_estimated = estimated(&catalog::outputs()[*k].provenance());
-                    let _ = writeln!(
-                        table,
-                        "{:>3}  {:<44} {:>9} {:>10.1} {:>9.2} {:>10}  {}",
-                        i + 1,
-                        r.output,
-                        if r.short_db > 0.0 {
-                            fmt_db(r.short_db)
-                        } else {
-                            "enough".into()
-                        },
-                        r.peak_spl_db,
-                        r.deviation_span_db,
-                        noise_text(r.noise_floor_db_spl_a),
-                        decides_text(&output_estimated, "published")
-                    );
-                }
-                let _ = write!(
-                    table,
-                    "\nfigures: whether the output's deciding figures are published; ESTIMATED: none \
-                     was found, and the catalog's estimate stands in.\n\
-                     {}'s figures: {}.\n\
-                     `loadline report --output NAME --headphone NAME --sources` shows each figure's \
-                     source and how an estimate was made.",
-                    hp.name,
-                    decides_text(&estimated(&hp_provenance), "published or yours")
-                );
-                emit(table.trim_end());
-            }
-            Ok(())
+        if sources {
+            emit(&format!(
+                "\nSources:\n{}\n{}",
+                provenance_text(&out.name, &out.provenance),
+                provenance_text(&hp.name, &hp_provenance)
+            ));
         }
-        Command::Response {
+        Ok(())
+    }
+}
+
+impl ResponseArgs {
+    /// Runs the subcommand.
+    fn run(self) -> Result<(), String> {
+        let ResponseArgs {
             output,
             compare,
             headphone,
@@ -576,34 +556,39 @@ fn run(cli: Cli) -> Result<(), String> {
             png,
             zma,
             points,
-        } => {
-            let hp = headphone.resolve(None)?;
-            if csv.is_none() && png.is_none() && zma.is_none() {
-                return Err("nothing to write: give --csv FILE, --png FILE or --zma FILE".into());
-            }
-            if let Some(path) = &zma {
-                let curve = MeasuredCurve::sampled_from(&hp.load, 5.0, 40_000.0, 400);
-                write_file(path, to_zma(&curve, &hp.name).as_bytes())?;
-            }
-            if csv.is_none() && png.is_none() {
-                return Ok(());
-            }
-            let mut outs = vec![output.resolve()?];
-            if let Some(c) = &compare {
-                outs.push(output_from_text(c)?);
-            }
-            let stages: Vec<OutputStage> = outs.iter().map(|o| o.stage).collect();
-            let pts = response(&stages, &hp.load, points as usize);
-            let names: Vec<&str> = outs.iter().map(|o| o.name.as_str()).collect();
-            if let Some(path) = &csv {
-                write_file(path, response_csv(&pts, &names).as_bytes())?;
-            }
-            if let Some(path) = &png {
-                draw_png(path, &pts, &names, &hp.name)?;
-            }
-            Ok(())
+        } = self;
+        let hp = headphone.resolve(None)?;
+        if csv.is_none() && png.is_none() && zma.is_none() {
+            return Err("nothing to write: give --csv FILE, --png FILE or --zma FILE".into());
         }
-        Command::Render {
+        if let Some(path) = &zma {
+            let curve = MeasuredCurve::sampled_from(&hp.load, 5.0, 40_000.0, 400);
+            write_file(path, to_zma(&curve, &hp.name).as_bytes())?;
+        }
+        if csv.is_none() && png.is_none() {
+            return Ok(());
+        }
+        let mut outs = vec![output.resolve()?];
+        if let Some(c) = &compare {
+            outs.push(output_from_text(c)?);
+        }
+        let stages: Vec<OutputStage> = outs.iter().map(|o| o.stage).collect();
+        let pts = response(&stages, &hp.load, points as usize);
+        let names: Vec<&str> = outs.iter().map(|o| o.name.as_str()).collect();
+        if let Some(path) = &csv {
+            write_file(path, response_csv(&pts, &names).as_bytes())?;
+        }
+        if let Some(path) = &png {
+            draw_png(path, &pts, &names, &hp.name)?;
+        }
+        Ok(())
+    }
+}
+
+impl RenderArgs {
+    /// Runs the subcommand.
+    fn run(self) -> Result<(), String> {
+        let RenderArgs {
             input,
             output_wav,
             output,
@@ -615,74 +600,167 @@ fn run(cli: Cli) -> Result<(), String> {
             mode,
             no_limits,
             no_noise,
-        } => {
-            let mut outs = vec![output.resolve()?];
-            if let Some(c) = &compare {
-                outs.push(output_from_text(c)?);
-            }
-            let hp = headphone
-                .resolve(target_spl.map(|_| "--target-spl sets the volume from an SPL"))?;
-            let level = match (volume, target_spl) {
-                (_, Some(t)) => Level::TargetSplDb(t),
-                (Some(v), None) => Level::VolumeDb(v),
-                (None, None) => Level::VolumeDb(0.0),
-            };
-            if let Level::VolumeDb(v) = level
-                && v > 0.0
-            {
-                return Err(format!("--volume {v}: 0 dB is the maximum"));
-            }
-            let (rate, channels) = read_wav(&input)?;
-            let targets: Vec<PathBuf> = if outs.len() == 1 {
-                vec![output_wav.clone()]
-            } else {
-                ["A", "B"]
-                    .iter()
-                    .map(|l| output_wav.with_extension(format!("{l}.wav")))
-                    .collect()
-            };
-            for (out, path) in outs.iter().zip(&targets) {
-                let settings = RenderSettings {
-                    stage: out.stage,
-                    headphone: hp.clone(),
-                    mode: match mode {
-                        ModeArg::Exact => DesignMode::Exact,
-                        ModeArg::ZeroLatency => DesignMode::ZeroLatency,
-                    },
-                    level_match,
-                    level,
-                    limits: !no_limits,
-                    noise: !no_noise,
-                };
-                let bar = ProgressBar::new(1000).with_style(
-                    ProgressStyle::with_template("{msg} [{bar:40}] {percent}%")
-                        .map_err(|e| e.to_string())?,
-                );
-                bar.set_message(format!("{} → {}", out.name, path.display()));
-                let (audio, info) = render(&channels, rate as f64, &settings, &mut |done| {
-                    bar.set_position((done * 1000.0) as u64)
-                });
-                bar.finish_and_clear();
-                write_wav(path, rate, &audio)?;
-                let mut msg = format!(
-                    "{}: {} through {} on {}, volume {} dB",
-                    path.display(),
-                    input.display(),
-                    out.name,
-                    hp.name,
-                    fmt_db(info.volume_db)
-                );
-                if info.target_reachable == Some(false) {
-                    msg.push_str(" (maximum: the target is out of reach)");
-                }
-                if info.clipped_samples > 0 {
-                    let _ = write!(msg, ", clipped in {} samples", info.clipped_samples);
-                }
-                eprintln!("{msg}");
-            }
-            Ok(())
+        } = self;
+        let mut outs = vec![output.resolve()?];
+        if let Some(c) = &compare {
+            outs.push(output_from_text(c)?);
         }
+        let hp =
+            headphone.resolve(target_spl.map(|_| "--target-spl sets the volume from an SPL"))?;
+        let level = match (volume, target_spl) {
+            (_, Some(t)) => Level::TargetSplDb(t),
+            (Some(v), None) => Level::VolumeDb(v),
+            (None, None) => Level::VolumeDb(0.0),
+        };
+        if let Level::VolumeDb(v) = level
+            && v > 0.0
+        {
+            return Err(format!("--volume {v}: 0 dB is the maximum"));
+        }
+        let (rate, channels) = read_wav(&input)?;
+        let targets: Vec<PathBuf> = if outs.len() == 1 {
+            vec![output_wav.clone()]
+        } else {
+            ["A", "B"]
+                .iter()
+                .map(|l| output_wav.with_extension(format!("{l}.wav")))
+                .collect()
+        };
+        for (out, path) in outs.iter().zip(&targets) {
+            let settings = RenderSettings {
+                stage: out.stage,
+                headphone: hp.clone(),
+                mode: match mode {
+                    ModeArg::Exact => DesignMode::Exact,
+                    ModeArg::ZeroLatency => DesignMode::ZeroLatency,
+                },
+                level_match,
+                level,
+                limits: !no_limits,
+                noise: !no_noise,
+            };
+            let (audio, info) = render_with_progress(&channels, rate, &settings, &out.name, path)?;
+            write_wav(path, rate, &audio)?;
+            eprintln!(
+                "{}",
+                rendered_text(path, &input, &out.name, &hp.name, &info)
+            );
+        }
+        Ok(())
     }
+}
+
+/// Renders `channels` with a progress bar on stderr that names the render.
+fn render_with_progress(
+    channels: &[Vec<f32>],
+    rate: u32,
+    settings: &RenderSettings,
+    output_name: &str,
+    path: &std::path::Path,
+) -> Result<(Vec<Vec<f32>>, RenderInfo), String> {
+    let bar = ProgressBar::new(1000).with_style(
+        ProgressStyle::with_template("{msg} [{bar:40}] {percent}%").map_err(|e| e.to_string())?,
+    );
+    bar.set_message(format!("{output_name} → {}", path.display()));
+    let rendered = render(channels, rate as f64, settings, &mut |done| {
+        bar.set_position((done * 1000.0) as u64)
+    });
+    bar.finish_and_clear();
+    Ok(rendered)
+}
+
+/// What a render did, in one line: where, what through what, the volume, and any clipping.
+fn rendered_text(
+    path: &std::path::Path,
+    input: &std::path::Path,
+    output_name: &str,
+    hp_name: &str,
+    info: &RenderInfo,
+) -> String {
+    let mut msg = format!(
+        "{}: {} through {output_name} on {hp_name}, volume {} dB",
+        path.display(),
+        input.display(),
+        fmt_db(info.volume_db)
+    );
+    if info.target_reachable == Some(false) {
+        msg.push_str(" (maximum: the target is out of reach)");
+    }
+    if info.clipped_samples > 0 {
+        let _ = write!(msg, ", clipped in {} samples", info.clipped_samples);
+    }
+    msg
+}
+
+impl RankArgs {
+    /// Runs the subcommand.
+    fn run(self) -> Result<(), String> {
+        let RankArgs {
+            headphone,
+            target_spl,
+            json,
+        } = self;
+        let hp = headphone.resolve(Some("the rank compares SPL"))?;
+        let hp_provenance = headphone.provenance()?;
+        let ranked = rank(&hp, &hp_provenance, target_spl);
+        if json {
+            let reports: Vec<&Report> = ranked.iter().map(|(_, r)| r).collect();
+            emit(&to_json(&reports)?);
+        } else {
+            emit(&rank_table(&hp.name, &ranked, &hp_provenance, target_spl));
+        }
+        Ok(())
+    }
+}
+
+/// The rank as a table for people: one row per output, then what the figures column means and
+/// what is estimated of the headphone.
+fn rank_table(
+    hp_name: &str,
+    ranked: &[(usize, Report)],
+    hp_provenance: &[Provenance],
+    target_spl: f64,
+) -> String {
+    let mut table = format!(
+        "Outputs for {} at {} dB SPL (peaks need {} dB SPL), best first:\n",
+        hp_name,
+        fmt_db(target_spl),
+        fmt_db(target_spl + 18.0)
+    );
+    let _ = writeln!(
+        table,
+        "{:>3}  {:<44} {:>9} {:>10} {:>9} {:>10}  figures",
+        "#", "output", "short dB", "peak dBSPL", "tone dB", "noise dBA"
+    );
+    for (i, (k, r)) in ranked.iter().enumerate() {
+        let output_estimated = estimated(&catalog::outputs()[*k].provenance());
+        let _ = writeln!(
+            table,
+            "{:>3}  {:<44} {:>9} {:>10.1} {:>9.2} {:>10}  {}",
+            i + 1,
+            r.output,
+            if r.short_db > 0.0 {
+                fmt_db(r.short_db)
+            } else {
+                "enough".into()
+            },
+            r.peak_spl_db,
+            r.deviation_span_db,
+            noise_text(r.noise_floor_db_spl_a),
+            decides_text(&output_estimated, "published")
+        );
+    }
+    let _ = write!(
+        table,
+        "\nfigures: whether the output's deciding figures are published; ESTIMATED: none \
+         was found, and the catalog's estimate stands in.\n\
+         {}'s figures: {}.\n\
+         `loadline report --output NAME --headphone NAME --sources` shows each figure's \
+         source and how an estimate was made.",
+        hp_name,
+        decides_text(&estimated(hp_provenance), "published or yours")
+    );
+    table.trim_end().to_string()
 }
 
 /// A noise floor, or a dash for an output without noise figures.
