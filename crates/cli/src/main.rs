@@ -2,6 +2,7 @@
 //! drives a headphone, ranks the catalog's outputs, draws the curves, renders WAV files, and
 //! imports measured impedance curves.
 
+use anyhow::{Context, anyhow, bail};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
 use loadline_core::catalog::{self, find_headphone, find_output};
@@ -260,9 +261,9 @@ fn db_value(s: &str) -> Result<f64, String> {
 }
 
 /// A figure with one of `units`.
-fn figure(key: &str, s: &str, units: &[&str]) -> Result<f64, String> {
+fn figure(key: &str, s: &str, units: &[&str]) -> anyhow::Result<f64> {
     parse_with_unit(s, units, 1.0)
-        .ok_or_else(|| format!("{key}: '{s}' is not a number (in {})", units[0]))
+        .with_context(|| format!("{key}: '{s}' is not a number (in {})", units[0]))
 }
 
 /// Sets the custom figure `key` from text: one parser for the flags and for key=value specs.
@@ -279,19 +280,19 @@ const FIGURE_KEYS: [&str; 8] = [
     "noise-dbv",
 ];
 
-fn set_figure(f: &mut OutputFigures, key: &str, value: &str) -> Result<(), String> {
+fn set_figure(f: &mut OutputFigures, key: &str, value: &str) -> anyhow::Result<()> {
     let positive = |v: f64| {
         if v > 0.0 {
             Ok(v)
         } else {
-            Err(format!("{key}: must be positive"))
+            Err(anyhow!("{key}: must be positive"))
         }
     };
     match key {
         "zout" => {
             let v = figure(key, value, &["ohm", "ohms", "Ω"])?;
             if v < 0.0 {
-                return Err("zout: must not be negative".into());
+                bail!("zout: must not be negative");
             }
             f.r_out_ohm = v;
         }
@@ -302,17 +303,14 @@ fn set_figure(f: &mut OutputFigures, key: &str, value: &str) -> Result<(), Strin
         "sag-ohm" => {
             let v = figure(key, value, &["ohm", "ohms", "Ω"])?;
             if v < 0.0 {
-                return Err("sag-ohm: must not be negative".into());
+                bail!("sag-ohm: must not be negative");
             }
             f.r_sag_ohm = Some(v);
         }
         "dynamic-range-db" => f.dynamic_range_db = Some((figure(key, value, &["db"])?, true)),
         "noise-dbv" => f.noise_floor_dbv = Some((figure(key, value, &["dbv"])?, true)),
         _ => {
-            return Err(format!(
-                "unknown figure '{key}' ({})",
-                FIGURE_KEYS.join(", ")
-            ));
+            bail!("unknown figure '{key}' ({})", FIGURE_KEYS.join(", "));
         }
     }
     Ok(())
@@ -327,13 +325,18 @@ struct NamedOutput {
 }
 
 /// A catalog output by name.
-fn catalog_output(name: &str) -> Result<NamedOutput, String> {
-    let k = find_output(name)?;
+fn catalog_output(name: &str) -> anyhow::Result<NamedOutput> {
+    let k = find_output(name).context("output (see `loadline list outputs`)")?;
     Ok(NamedOutput {
         name: catalog::outputs()[k].name(),
-        stage: catalog::output_stage(k).ok_or("catalog output without a stage")?,
+        stage: catalog::output_stage(k).context("catalog output without a stage")?,
         provenance: catalog::outputs()[k].provenance(),
     })
+}
+
+/// The index of the catalog headphone `name` picks.
+fn catalog_headphone(name: &str) -> anyhow::Result<usize> {
+    find_headphone(name).context("headphone (see `loadline list headphones`)")
 }
 
 /// A custom output's name: its figures.
@@ -347,13 +350,13 @@ fn custom_name(pairs: &[(&str, String)]) -> String {
 }
 
 /// A custom output from `key=value` pairs (comma-separated).
-fn custom_from_spec(spec: &str) -> Result<NamedOutput, String> {
+fn custom_from_spec(spec: &str) -> anyhow::Result<NamedOutput> {
     let mut figures = OutputFigures::default();
     let mut pairs = Vec::new();
     for item in spec.split(',').map(str::trim).filter(|s| !s.is_empty()) {
         let (k, v) = item
             .split_once('=')
-            .ok_or_else(|| format!("'{item}': expected key=value"))?;
+            .with_context(|| format!("'{item}': expected key=value"))?;
         set_figure(&mut figures, k.trim(), v.trim())?;
         pairs.push((k.trim(), v.trim().to_string()));
     }
@@ -365,7 +368,7 @@ fn custom_from_spec(spec: &str) -> Result<NamedOutput, String> {
 }
 
 /// An output given as a catalog name or as key=value figures.
-fn output_from_text(text: &str) -> Result<NamedOutput, String> {
+fn output_from_text(text: &str) -> anyhow::Result<NamedOutput> {
     if text.contains('=') {
         custom_from_spec(text)
     } else {
@@ -375,7 +378,7 @@ fn output_from_text(text: &str) -> Result<NamedOutput, String> {
 
 impl OutputArgs {
     /// The output these flags describe.
-    fn resolve(&self) -> Result<NamedOutput, String> {
+    fn resolve(&self) -> anyhow::Result<NamedOutput> {
         if let Some(name) = &self.output {
             return catalog_output(name);
         }
@@ -399,10 +402,10 @@ impl OutputArgs {
             }
         }
         if pairs.is_empty() {
-            return Err(format!(
+            bail!(
                 "no output: give --output NAME, or a custom output's figures (--{})",
                 FIGURE_KEYS.join(", --")
-            ));
+            );
         }
         Ok(NamedOutput {
             name: custom_name(&pairs),
@@ -416,11 +419,11 @@ impl HeadphoneArgs {
     /// Where the catalog's figures among the headphone's come from: all of them for a catalog
     /// headphone, only the sensitivity for a measured curve that takes the catalog's, none
     /// for the user's own curve and sensitivity.
-    fn provenance(&self) -> Result<Vec<Provenance>, String> {
+    fn provenance(&self) -> anyhow::Result<Vec<Provenance>> {
         let Some(name) = &self.headphone else {
             return Ok(Vec::new());
         };
-        let all = catalog::headphones()[find_headphone(name)?].provenance();
+        let all = catalog::headphones()[catalog_headphone(name)?].provenance();
         Ok(match (&self.headphone_file, &self.sensitivity) {
             (None, _) => all,
             (Some(_), None) => all
@@ -436,17 +439,16 @@ impl HeadphoneArgs {
     /// without one is refused only then, with that reason. Without it, the tone and the
     /// electrical chain (volume, limits, noise in volts) are still exact; the model's
     /// sensitivity is then not a number, which nothing downstream shows.
-    fn resolve(&self, sensitivity_for: Option<&str>) -> Result<HeadphoneModel, String> {
+    fn resolve(&self, sensitivity_for: Option<&str>) -> anyhow::Result<HeadphoneModel> {
         let from_catalog = match &self.headphone {
-            Some(name) => Some(catalog::headphone_models()[find_headphone(name)?].clone()),
+            Some(name) => Some(catalog::headphone_models()[catalog_headphone(name)?].clone()),
             None => None,
         };
         let Some(path) = &self.headphone_file else {
-            return from_catalog.ok_or_else(|| {
-                "no headphone: give --headphone NAME or --headphone-file FILE".to_string()
-            });
+            return from_catalog
+                .context("no headphone: give --headphone NAME or --headphone-file FILE");
         };
-        let imported = read_impedance_file(path).map_err(|e| format!("{}: {e}", path.display()))?;
+        let imported = read_impedance_file(path).with_context(|| path.display().to_string())?;
         for note in &imported.notes {
             eprintln!("note: {}: {note}", path.display());
         }
@@ -469,9 +471,9 @@ impl HeadphoneArgs {
             ),
             (None, None) => match sensitivity_for {
                 Some(why) => {
-                    return Err(format!(
+                    bail!(
                         "a measured curve needs a sensitivity here ({why}): --sensitivity \"102 dB/V\" (or dB/mW), or --headphone NAME to take the catalog's"
-                    ));
+                    );
                 }
                 None => (
                     f64::NAN,
@@ -497,13 +499,14 @@ fn main() -> ExitCode {
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("error: {e}");
+            // With its context first: "output (see …): no entry matches …".
+            eprintln!("error: {e:#}");
             ExitCode::FAILURE
         }
     }
 }
 
-fn run(cli: Cli) -> Result<(), String> {
+fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::List(a) => list(a.what, a.search.as_deref(), a.json),
         Command::Report(a) => a.run(),
@@ -515,7 +518,7 @@ fn run(cli: Cli) -> Result<(), String> {
 
 impl ReportArgs {
     /// Runs the subcommand.
-    fn run(self) -> Result<(), String> {
+    fn run(self) -> anyhow::Result<()> {
         let ReportArgs {
             output,
             headphone,
@@ -547,7 +550,7 @@ impl ReportArgs {
 
 impl ResponseArgs {
     /// Runs the subcommand.
-    fn run(self) -> Result<(), String> {
+    fn run(self) -> anyhow::Result<()> {
         let ResponseArgs {
             output,
             compare,
@@ -559,7 +562,7 @@ impl ResponseArgs {
         } = self;
         let hp = headphone.resolve(None)?;
         if csv.is_none() && png.is_none() && zma.is_none() {
-            return Err("nothing to write: give --csv FILE, --png FILE or --zma FILE".into());
+            bail!("nothing to write: give --csv FILE, --png FILE or --zma FILE");
         }
         if let Some(path) = &zma {
             let curve = MeasuredCurve::sampled_from(&hp.load, 5.0, 40_000.0, 400);
@@ -587,7 +590,7 @@ impl ResponseArgs {
 
 impl RenderArgs {
     /// Runs the subcommand.
-    fn run(self) -> Result<(), String> {
+    fn run(self) -> anyhow::Result<()> {
         let RenderArgs {
             input,
             output_wav,
@@ -615,7 +618,7 @@ impl RenderArgs {
         if let Level::VolumeDb(v) = level
             && v > 0.0
         {
-            return Err(format!("--volume {v}: 0 dB is the maximum"));
+            bail!("--volume {v}: 0 dB is the maximum");
         }
         let (rate, channels) = read_wav(&input)?;
         let targets: Vec<PathBuf> = if outs.len() == 1 {
@@ -657,10 +660,9 @@ fn render_with_progress(
     settings: &RenderSettings,
     output_name: &str,
     path: &std::path::Path,
-) -> Result<(Vec<Vec<f32>>, RenderInfo), String> {
-    let bar = ProgressBar::new(1000).with_style(
-        ProgressStyle::with_template("{msg} [{bar:40}] {percent}%").map_err(|e| e.to_string())?,
-    );
+) -> anyhow::Result<(Vec<Vec<f32>>, RenderInfo)> {
+    let bar = ProgressBar::new(1000)
+        .with_style(ProgressStyle::with_template("{msg} [{bar:40}] {percent}%")?);
     bar.set_message(format!("{output_name} → {}", path.display()));
     let rendered = render(channels, rate as f64, settings, &mut |done| {
         bar.set_position((done * 1000.0) as u64)
@@ -694,7 +696,7 @@ fn rendered_text(
 
 impl RankArgs {
     /// Runs the subcommand.
-    fn run(self) -> Result<(), String> {
+    fn run(self) -> anyhow::Result<()> {
         let RankArgs {
             headphone,
             target_spl,
@@ -787,17 +789,17 @@ fn emit(text: &str) {
 }
 
 /// Serialises to pretty JSON.
-fn to_json<T: serde::Serialize + ?Sized>(v: &T) -> Result<String, String> {
-    serde_json::to_string_pretty(v).map_err(|e| e.to_string())
+fn to_json<T: serde::Serialize + ?Sized>(v: &T) -> anyhow::Result<String> {
+    Ok(serde_json::to_string_pretty(v)?)
 }
 
 /// Writes a file, naming it in the error.
-fn write_file(path: &Path, bytes: &[u8]) -> Result<(), String> {
-    std::fs::write(path, bytes).map_err(|e| format!("cannot write {}: {e}", path.display()))
+fn write_file(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+    std::fs::write(path, bytes).with_context(|| format!("cannot write {}", path.display()))
 }
 
 /// The catalog, listed or filtered.
-fn list(what: ListWhat, search: Option<&str>, json: bool) -> Result<(), String> {
+fn list(what: ListWhat, search: Option<&str>, json: bool) -> anyhow::Result<()> {
     let matches = |name: &str| search.is_none_or(|s| catalog::name_matches(name, s));
     let mut rows: Vec<serde_json::Value> = Vec::new();
     match what {
@@ -807,7 +809,7 @@ fn list(what: ListWhat, search: Option<&str>, json: bool) -> Result<(), String> 
                 if !matches(&name) {
                     continue;
                 }
-                let stage = catalog::output_stage(k).ok_or("catalog output without a stage")?;
+                let stage = catalog::output_stage(k).context("catalog output without a stage")?;
                 rows.push(serde_json::json!({
                     "name": name,
                     "estimated": catalog::estimated(&e.provenance()),
@@ -842,7 +844,7 @@ fn list(what: ListWhat, search: Option<&str>, json: bool) -> Result<(), String> 
         }
     }
     if rows.is_empty() {
-        return Err(format!("nothing matches '{}'", search.unwrap_or_default()));
+        bail!("nothing matches '{}'", search.unwrap_or_default());
     }
     if json {
         emit(&to_json(&rows)?);
@@ -926,15 +928,15 @@ fn response_csv(pts: &[ResponsePoint], names: &[&str]) -> String {
 }
 
 /// Draws |Z| and the deviations as a PNG (two panels, log frequency).
-fn draw_png(path: &Path, pts: &[ResponsePoint], names: &[&str], hp: &str) -> Result<(), String> {
+fn draw_png(path: &Path, pts: &[ResponsePoint], names: &[&str], hp: &str) -> anyhow::Result<()> {
     use plotters::prelude::*;
     plotters::style::register_font(
         "sans-serif",
         FontStyle::Normal,
         epaint_default_fonts::UBUNTU_LIGHT,
     )
-    .map_err(|_| "the embedded font did not load".to_string())?;
-    let err = |e: &dyn std::fmt::Display| format!("drawing {}: {e}", path.display());
+    .map_err(|_| anyhow!("the embedded font did not load"))?;
+    let err = |e: &dyn std::fmt::Display| anyhow!("drawing {}: {e}", path.display());
     let root = BitMapBackend::new(path, (1000, 720)).into_drawing_area();
     root.fill(&WHITE).map_err(|e| err(&e))?;
     let (top, bottom) = root.split_vertically(340);
@@ -999,26 +1001,25 @@ fn draw_png(path: &Path, pts: &[ResponsePoint], names: &[&str], hp: &str) -> Res
 }
 
 /// Reads a WAV into one `Vec` per channel, in full-scale units.
-fn read_wav(path: &Path) -> Result<(u32, Vec<Vec<f32>>), String> {
-    let mut reader =
-        hound::WavReader::open(path).map_err(|e| format!("{}: {e}", path.display()))?;
+fn read_wav(path: &Path) -> anyhow::Result<(u32, Vec<Vec<f32>>)> {
+    let mut reader = hound::WavReader::open(path).with_context(|| path.display().to_string())?;
     let spec = reader.spec();
     let ch = spec.channels as usize;
     if ch == 0 {
-        return Err(format!("{}: no channels", path.display()));
+        bail!("{}: no channels", path.display());
     }
     let interleaved: Vec<f32> = match spec.sample_format {
         hound::SampleFormat::Float => reader
             .samples::<f32>()
             .collect::<Result<_, _>>()
-            .map_err(|e| format!("{}: {e}", path.display()))?,
+            .with_context(|| path.display().to_string())?,
         hound::SampleFormat::Int => {
             let scale = 1.0 / (1u64 << (spec.bits_per_sample - 1)) as f32;
             reader
                 .samples::<i32>()
                 .map(|s| s.map(|v| v as f32 * scale))
                 .collect::<Result<_, _>>()
-                .map_err(|e| format!("{}: {e}", path.display()))?
+                .with_context(|| path.display().to_string())?
         }
     };
     let frames = interleaved.len() / ch;
@@ -1029,14 +1030,14 @@ fn read_wav(path: &Path) -> Result<(u32, Vec<Vec<f32>>), String> {
 }
 
 /// Writes 32-bit float WAV.
-fn write_wav(path: &Path, rate: u32, channels: &[Vec<f32>]) -> Result<(), String> {
+fn write_wav(path: &Path, rate: u32, channels: &[Vec<f32>]) -> anyhow::Result<()> {
     let spec = hound::WavSpec {
         channels: channels.len() as u16,
         sample_rate: rate,
         bits_per_sample: 32,
         sample_format: hound::SampleFormat::Float,
     };
-    let e = |e: hound::Error| format!("cannot write {}: {e}", path.display());
+    let e = |e: hound::Error| anyhow!("cannot write {}: {e}", path.display());
     let mut w = hound::WavWriter::create(path, spec).map_err(e)?;
     let frames = channels.first().map_or(0, Vec::len);
     for i in 0..frames {

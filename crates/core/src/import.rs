@@ -354,24 +354,41 @@ fn clip(s: &str) -> String {
     out
 }
 
+/// Why a sensitivity's text is not one.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SensitivityError {
+    /// Neither "dB/V" nor "dB/mW" follows the number.
+    #[error("sensitivity '{0}': say the unit, \"dB/V\" or \"dB/mW\"")]
+    NoUnit(String),
+    /// What comes before the unit is not a finite number.
+    #[error("sensitivity '{text}': '{number}' is not a number")]
+    NotANumber {
+        /// The text as given.
+        text: String,
+        /// The part that should have been the number.
+        number: String,
+    },
+}
+
 /// A sensitivity as people write it: "102 dB/V", "97 dB/mW" (converted to dB SPL per volt
 /// with `z_1k_ohm`, the headphone's |Z| at 1 kHz).
-pub fn parse_sensitivity(s: &str, z_1k_ohm: f64) -> Result<f64, String> {
+pub fn parse_sensitivity(s: &str, z_1k_ohm: f64) -> Result<f64, SensitivityError> {
     let t = s.to_lowercase().replace(' ', "");
     let (num, per_mw) = if let Some(n) = t.strip_suffix("db/mw").or(t.strip_suffix("dbspl/mw")) {
         (n, true)
     } else if let Some(n) = t.strip_suffix("db/v").or(t.strip_suffix("dbspl/v")) {
         (n, false)
     } else {
-        return Err(format!(
-            "sensitivity '{s}': say the unit, \"dB/V\" or \"dB/mW\""
-        ));
+        return Err(SensitivityError::NoUnit(s.into()));
     };
     let v: f64 = num
         .parse()
         .ok()
         .filter(|v: &f64| v.is_finite())
-        .ok_or_else(|| format!("sensitivity '{s}': '{num}' is not a number"))?;
+        .ok_or_else(|| SensitivityError::NotANumber {
+            text: s.into(),
+            number: num.into(),
+        })?;
     Ok(if per_mw {
         sens_db_spl_per_v_from_mw(v, z_1k_ohm)
     } else {
@@ -500,12 +517,12 @@ mod tests {
             (v - (97.0 + 10.0 * (1000.0f64 / 32.0).log10())).abs() < 1e-9,
             "{v}"
         );
-        assert!(parse_sensitivity("97", 32.0).unwrap_err().contains("dB/V"));
-        assert!(
-            parse_sensitivity("loud dB/V", 32.0)
-                .unwrap_err()
-                .contains("not a number")
-        );
+        let no_unit = parse_sensitivity("97", 32.0).unwrap_err();
+        assert_eq!(no_unit, SensitivityError::NoUnit("97".into()));
+        assert!(no_unit.to_string().contains("dB/V"));
+        let not_a_number = parse_sensitivity("loud dB/V", 32.0).unwrap_err();
+        assert!(matches!(not_a_number, SensitivityError::NotANumber { .. }));
+        assert!(not_a_number.to_string().contains("'loud' is not a number"));
     }
 
     #[test]

@@ -4,16 +4,41 @@
 
 use super::{HeadphoneEntry, OutputEntry, headphones, outputs};
 
+/// Why a name picks no entry.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum LookupError {
+    /// The name has no letters or digits.
+    #[error("an empty name")]
+    Empty,
+    /// No entry has every word of the name.
+    #[error("no entry matches '{query}'")]
+    NoMatch {
+        /// The name as typed (trimmed).
+        query: String,
+    },
+    /// Several entries have every word of the name.
+    #[error("'{query}' matches {count} entries: {tells_apart}")]
+    Ambiguous {
+        /// The name as typed (trimmed).
+        query: String,
+        /// How many entries it matches.
+        count: usize,
+        /// The candidates in the words that tell them apart ("Scarlett 2i2: 4th gen or 3rd
+        /// gen?").
+        tells_apart: String,
+    },
+}
+
 /// The index of the name in `names` that `text` picks, as people type names: case, spaces,
 /// hyphens and other punctuation do not matter ("HD600", "hd-600" and "HD 600" are alike), nor
 /// do "Ω" and "ohm". The whole name picks it; otherwise the one name that contains every word
 /// of `text` ("dt990 600" picks "Beyerdynamic DT 990 600 ohm", "m50x" the ATH-M50x).
-/// Otherwise the reason, in words; when several names match, what tells them apart
-/// ("Focusrite Scarlett 2i2: 4th gen or 3rd gen?").
-pub fn lookup(text: &str, names: &[String]) -> Result<usize, String> {
+/// Otherwise why not; when several names match, what tells them apart ("Focusrite Scarlett
+/// 2i2: 4th gen or 3rd gen?").
+pub fn lookup(text: &str, names: &[String]) -> Result<usize, LookupError> {
     let whole = compact(text);
     if whole.is_empty() {
-        return Err("an empty name".into());
+        return Err(LookupError::Empty);
     }
     if let Some(k) = names.iter().position(|n| compact(n) == whole) {
         return Ok(k);
@@ -23,13 +48,16 @@ pub fn lookup(text: &str, names: &[String]) -> Result<usize, String> {
         .collect();
     match hits.as_slice() {
         [k] => Ok(*k),
-        [] => Err(format!("no entry matches '{}'", text.trim())),
-        many => Err(format!(
-            "'{}' matches {} entries: {}",
-            text.trim(),
-            many.len(),
-            what_tells_apart(&many.iter().map(|&k| names[k].as_str()).collect::<Vec<_>>())
-        )),
+        [] => Err(LookupError::NoMatch {
+            query: text.trim().into(),
+        }),
+        many => Err(LookupError::Ambiguous {
+            query: text.trim().into(),
+            count: many.len(),
+            tells_apart: what_tells_apart(
+                &many.iter().map(|&k| names[k].as_str()).collect::<Vec<_>>(),
+            ),
+        }),
     }
 }
 
@@ -79,15 +107,15 @@ fn what_tells_apart(names: &[&str]) -> String {
 }
 
 /// The catalog output that `text` names (see `lookup`).
-pub fn find_output(text: &str) -> Result<usize, String> {
+pub fn find_output(text: &str) -> Result<usize, LookupError> {
     let names: Vec<String> = outputs().iter().map(OutputEntry::name).collect();
-    lookup(text, &names).map_err(|e| format!("output: {e} (see `loadline list outputs`)"))
+    lookup(text, &names)
 }
 
 /// The catalog headphone that `text` names (see `lookup`).
-pub fn find_headphone(text: &str) -> Result<usize, String> {
+pub fn find_headphone(text: &str) -> Result<usize, LookupError> {
     let names: Vec<String> = headphones().iter().map(HeadphoneEntry::name).collect();
-    lookup(text, &names).map_err(|e| format!("headphone: {e} (see `loadline list headphones`)"))
+    lookup(text, &names)
 }
 
 #[cfg(test)]
@@ -132,17 +160,17 @@ mod tests {
             assert_eq!(got, Ok(want), "{typed:?}");
         }
         // Ambiguous names say what tells the candidates apart.
-        let err = lookup("scarlett 2i2", &out).unwrap_err();
+        let err = lookup("scarlett 2i2", &out).unwrap_err().to_string();
         assert!(
             err.ends_with("matches 2 entries: Focusrite Scarlett 2i2: 4th gen or 3rd gen?"),
             "{err}"
         );
-        let err = lookup("dt770", &hp).unwrap_err();
+        let err = lookup("dt770", &hp).unwrap_err().to_string();
         assert!(
             err.ends_with("Beyerdynamic DT 770 Pro: 32 ohm, 80 ohm or 250 ohm?"),
             "{err}"
         );
-        let err = lookup("600", &hp).unwrap_err();
+        let err = lookup("600", &hp).unwrap_err().to_string();
         assert!(
             err.ends_with(
                 "Sennheiser HD 600, Beyerdynamic DT 990 600 ohm or Beyerdynamic DT 880 600 ohm?"
@@ -151,8 +179,10 @@ mod tests {
         );
         assert_eq!(
             lookup("hd 6000", &hp),
-            Err("no entry matches 'hd 6000'".into())
+            Err(LookupError::NoMatch {
+                query: "hd 6000".into()
+            })
         );
-        assert_eq!(lookup(" - ", &hp), Err("an empty name".into()));
+        assert_eq!(lookup(" - ", &hp), Err(LookupError::Empty));
     }
 }

@@ -30,7 +30,7 @@ mod provenance;
 mod stage;
 mod validate;
 
-pub use lookup::{find_headphone, find_output, lookup, name_matches};
+pub use lookup::{LookupError, find_headphone, find_output, lookup, name_matches};
 pub use provenance::{Decides, Provenance, estimated};
 pub use validate::problems;
 
