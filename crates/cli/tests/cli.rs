@@ -676,7 +676,7 @@ fn estimated_figures_are_marked_wherever_they_decide() {
         let mut want = estimated(
             &[
                 by_name(name).provenance(),
-                headphones()[hd600()].provenance(),
+                catalog::headphones()[hd600()].provenance(),
             ]
             .concat(),
         );
@@ -732,17 +732,7 @@ fn estimated_figures_are_marked_wherever_they_decide() {
 
 #[test]
 fn the_users_own_figures_are_not_called_estimates() {
-    let dir = scratch("own-figures");
-    let curve = dir.join("own.zma");
-    ok(&[
-        "response",
-        "--output",
-        "ideal",
-        "--headphone",
-        "HD 600",
-        "--zma",
-        s(&curve),
-    ]);
+    let curve = hd600_curve(&scratch("own-figures"));
     let r = json(&[
         "report",
         "--zout",
@@ -771,17 +761,8 @@ fn the_users_own_figures_are_not_called_estimates() {
     assert_eq!(r["estimated"], serde_json::json!(["sensitivity"]));
 }
 
-fn headphones() -> &'static [loadline_core::catalog::HeadphoneEntry] {
-    catalog::headphones()
-}
-
-fn hd600() -> usize {
-    find_headphone("HD 600").unwrap()
-}
-
-#[test]
-fn a_curve_without_a_sensitivity_is_refused_only_where_an_spl_needs_one() {
-    let dir = scratch("no-sensitivity");
+/// The catalog's HD 600 model written as a measured curve (`.zma`) into `dir`.
+fn hd600_curve(dir: &std::path::Path) -> PathBuf {
     let curve = dir.join("hd600.zma");
     ok(&[
         "response",
@@ -792,6 +773,17 @@ fn a_curve_without_a_sensitivity_is_refused_only_where_an_spl_needs_one() {
         "--zma",
         s(&curve),
     ]);
+    curve
+}
+
+fn hd600() -> usize {
+    find_headphone("HD 600").unwrap()
+}
+
+#[test]
+fn a_curve_without_a_sensitivity_is_refused_only_where_an_spl_needs_one() {
+    let dir = scratch("no-sensitivity");
+    let curve = hd600_curve(&dir);
     // The tone needs no sensitivity: the CSV is the same as through the catalog's model.
     let (from_file, from_model) = (dir.join("file.csv"), dir.join("model.csv"));
     ok(&[
