@@ -114,8 +114,30 @@ pub fn parse_impedance_bytes(bytes: &[u8]) -> Result<ImportedCurve, ImportError>
 
 /// Parses the text of an impedance file.
 pub fn parse_impedance(text: &str) -> Result<ImportedCurve, ImportError> {
+    let (rows, has_phase) = data_rows(text)?;
+    if rows.len() < 2 {
+        return Err(ImportError::whole(format!(
+            "{} data line{}: an impedance curve needs at least two (frequency, magnitude[, phase])",
+            rows.len(),
+            if rows.len() == 1 { "" } else { "s" }
+        )));
+    }
+    let phase_derived = has_phase == Some(false);
+    Ok(ImportedCurve {
+        curve: curve_of(&rows, phase_derived)?,
+        phase_derived,
+        notes: notes_for(&rows, phase_derived),
+    })
+}
+
+/// One data line: its number (1-based) and its frequency, magnitude and phase (0 without one).
+type Row = (usize, [f64; 3]);
+
+/// The data lines of `text`, checked one by one, and whether they have a phase column (`None`
+/// without any data line).
+fn data_rows(text: &str) -> Result<(Vec<Row>, Option<bool>), ImportError> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let mut rows: Vec<(usize, [f64; 3])> = Vec::new();
+    let mut rows: Vec<Row> = Vec::new();
     let mut has_phase: Option<bool> = None;
     for (i, raw) in text.lines().enumerate() {
         let line_no = i + 1;
@@ -130,55 +152,9 @@ pub fn parse_impedance(text: &str) -> Result<ImportedCurve, ImportError> {
         if line.contains('\0') {
             return Err(ImportError::at(line_no, "not text (NUL byte)"));
         }
-        let fields = split_fields(line);
-        let numbers: Vec<Result<f64, &str>> = fields
-            .iter()
-            .map(|f| f.parse::<f64>().map_err(|_| f.as_str()))
-            .collect();
-        let first_is_number = matches!(numbers.first(), Some(Ok(_)));
-        if !first_is_number {
-            if rows.is_empty() {
-                continue; // a header before the data
-            }
-            return Err(ImportError::at(
-                line_no,
-                format!(
-                    "expected a frequency in Hz, found '{}'",
-                    clip(fields.first().map_or(line, String::as_str))
-                ),
-            ));
-        }
-        let mut cols = [0.0; 3];
-        let wanted = numbers.len().min(3);
-        if wanted < 2 {
-            return Err(ImportError::at(
-                line_no,
-                "only one column: need frequency (Hz) and magnitude (ohm), optionally phase (degrees)",
-            ));
-        }
-        for (k, n) in numbers.iter().take(wanted).enumerate() {
-            match n {
-                Ok(v) if v.is_finite() => cols[k] = *v,
-                Ok(_) => {
-                    return Err(ImportError::at(
-                        line_no,
-                        format!("column {}: not a finite number", k + 1),
-                    ));
-                }
-                Err(s) => {
-                    return Err(ImportError::at(
-                        line_no,
-                        format!(
-                            "column {} ({}): '{}' is not a number",
-                            k + 1,
-                            COLUMN_NAMES[k],
-                            clip(s)
-                        ),
-                    ));
-                }
-            }
-        }
-        let phase_here = wanted == 3;
+        let Some((cols, phase_here)) = data_row(line_no, line, rows.is_empty())? else {
+            continue; // a header before the data
+        };
         match has_phase {
             None => has_phase = Some(phase_here),
             Some(p) if p != phase_here => {
@@ -202,17 +178,71 @@ pub fn parse_impedance(text: &str) -> Result<ImportedCurve, ImportError> {
         }
         rows.push((line_no, cols));
     }
-    if rows.len() < 2 {
-        return Err(ImportError::whole(format!(
-            "{} data line{}: an impedance curve needs at least two (frequency, magnitude[, phase])",
-            rows.len(),
-            if rows.len() == 1 { "" } else { "s" }
-        )));
+    Ok((rows, has_phase))
+}
+
+/// The columns of data line `line` and whether it has a phase; `None` for a header line, which
+/// may only come `before_data`.
+fn data_row(
+    line_no: usize,
+    line: &str,
+    before_data: bool,
+) -> Result<Option<([f64; 3], bool)>, ImportError> {
+    let fields = split_fields(line);
+    let numbers: Vec<Result<f64, &str>> = fields
+        .iter()
+        .map(|f| f.parse::<f64>().map_err(|_| f.as_str()))
+        .collect();
+    if !matches!(numbers.first(), Some(Ok(_))) {
+        if before_data {
+            return Ok(None);
+        }
+        return Err(ImportError::at(
+            line_no,
+            format!(
+                "expected a frequency in Hz, found '{}'",
+                clip(fields.first().map_or(line, String::as_str))
+            ),
+        ));
     }
-    let phase_derived = has_phase == Some(false);
-    let curve = if phase_derived {
+    let wanted = numbers.len().min(3);
+    if wanted < 2 {
+        return Err(ImportError::at(
+            line_no,
+            "only one column: need frequency (Hz) and magnitude (ohm), optionally phase (degrees)",
+        ));
+    }
+    let mut cols = [0.0; 3];
+    for (k, n) in numbers.iter().take(wanted).enumerate() {
+        cols[k] = match n {
+            Ok(v) if v.is_finite() => *v,
+            Ok(_) => {
+                return Err(ImportError::at(
+                    line_no,
+                    format!("column {}: not a finite number", k + 1),
+                ));
+            }
+            Err(s) => {
+                return Err(ImportError::at(
+                    line_no,
+                    format!(
+                        "column {} ({}): '{}' is not a number",
+                        k + 1,
+                        COLUMN_NAMES[k],
+                        clip(s)
+                    ),
+                ));
+            }
+        };
+    }
+    Ok(Some((cols, wanted == 3)))
+}
+
+/// The curve the rows give: as read, or with the phase derived from the magnitude.
+fn curve_of(rows: &[Row], phase_derived: bool) -> Result<MeasuredCurve, ImportError> {
+    if phase_derived {
         let mags: Vec<(f64, f64)> = rows.iter().map(|(_, c)| (c[0], c[1])).collect();
-        MeasuredCurve::from_magnitude(&mags).map_err(|e| ImportError::whole(e.0))?
+        MeasuredCurve::from_magnitude(&mags).map_err(|e| ImportError::whole(e.0))
     } else {
         MeasuredCurve::new(
             rows.iter()
@@ -223,8 +253,12 @@ pub fn parse_impedance(text: &str) -> Result<ImportedCurve, ImportError> {
                 })
                 .collect(),
         )
-        .map_err(|e| ImportError::whole(e.0))?
-    };
+        .map_err(|e| ImportError::whole(e.0))
+    }
+}
+
+/// What the user should know about the curve read: a derived phase, a band not covered.
+fn notes_for(rows: &[Row], phase_derived: bool) -> Vec<String> {
     let mut notes = Vec::new();
     if phase_derived {
         notes.push(
@@ -240,11 +274,7 @@ pub fn parse_impedance(text: &str) -> Result<ImportedCurve, ImportError> {
             trim_num(f_hi)
         ));
     }
-    Ok(ImportedCurve {
-        curve,
-        phase_derived,
-        notes,
-    })
+    notes
 }
 
 /// Names of the columns read, for messages.
@@ -255,7 +285,7 @@ fn check_row(
     line_no: usize,
     cols: &[f64; 3],
     has_phase: bool,
-    previous: Option<&(usize, [f64; 3])>,
+    previous: Option<&Row>,
 ) -> Result<(), ImportError> {
     let [f, m, p] = *cols;
     if f <= 0.0 {
