@@ -709,11 +709,11 @@ fn gesture<P: Param>(setter: &ParamSetter, param: &P, value: P::Plain) {
 /// `name`, with what its estimated figures decide: "MOTU M2 (estimated: output impedance,
 /// maximum level)".
 fn marked_name(name: String, provenance: &[Provenance]) -> String {
-    let decides: Vec<&str> = estimated(provenance).iter().map(|d| d.name()).collect();
+    let decides = estimated(provenance);
     if decides.is_empty() {
         name
     } else {
-        format!("{name} (estimated: {})", decides.join(", "))
+        format!("{name} (estimated: {})", catalog::decides_text(&decides))
     }
 }
 

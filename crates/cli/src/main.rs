@@ -749,7 +749,7 @@ fn rank_table(
             r.peak_spl_db,
             r.deviation_span_db,
             noise_text(r.noise_floor_db_spl_a),
-            decides_text(&output_estimated, "published")
+            estimated_column(&output_estimated, "published")
         );
     }
     let _ = write!(
@@ -760,7 +760,7 @@ fn rank_table(
          `loadline report --output NAME --headphone NAME --sources` shows each figure's \
          source and how an estimate was made.",
         hp_name,
-        decides_text(&estimated(hp_provenance), "published or yours")
+        estimated_column(&estimated(hp_provenance), "published or yours")
     );
     table.trim_end().to_string()
 }
@@ -882,12 +882,11 @@ fn list(what: ListWhat, search: Option<&str>, json: bool) -> anyhow::Result<()> 
 }
 
 /// "ESTIMATED: output impedance, noise" for what `estimated` lists, else `otherwise`.
-fn decides_text(estimated: &[Decides], otherwise: &str) -> String {
+fn estimated_column(estimated: &[Decides], otherwise: &str) -> String {
     if estimated.is_empty() {
         return otherwise.into();
     }
-    let names: Vec<&str> = estimated.iter().map(|d| d.name()).collect();
-    format!("ESTIMATED: {}", names.join(", "))
+    format!("ESTIMATED: {}", catalog::decides_text(estimated))
 }
 
 /// Appends what a listed entry's estimated figures decide, from its JSON row's "estimated".
@@ -899,7 +898,7 @@ fn estimated_mark(line: &mut String, estimated: &serde_json::Value) {
         .filter_map(|d| serde_json::from_value(d.clone()).ok())
         .collect();
     if !decides.is_empty() {
-        let _ = write!(line, "   ({})", decides_text(&decides, ""));
+        let _ = write!(line, "   ({})", estimated_column(&decides, ""));
     }
 }
 

@@ -177,8 +177,7 @@ impl Report {
 
     /// What is estimated, in words: "output impedance, maximum level" (empty if nothing).
     pub fn estimated_text(&self) -> String {
-        let names: Vec<&str> = self.estimated.iter().map(|d| d.name()).collect();
-        names.join(", ")
+        catalog::decides_text(&self.estimated)
     }
 
     /// The one-sentence verdict, and what it rests on when that is estimated.

@@ -31,7 +31,7 @@ mod stage;
 mod validate;
 
 pub use lookup::{LookupError, find_headphone, find_output, lookup, name_matches};
-pub use provenance::{Decides, Provenance, estimated};
+pub use provenance::{Decides, Provenance, decides_text, estimated};
 pub use validate::problems;
 
 /// How a figure is known.

@@ -48,6 +48,12 @@ impl Decides {
     }
 }
 
+/// `decides` in words, in order: "output impedance, maximum level" (empty for none).
+pub fn decides_text(decides: &[Decides]) -> String {
+    let names: Vec<&str> = decides.iter().map(|d| d.name()).collect();
+    names.join(", ")
+}
+
 /// What `provenance` decides from estimates alone, each once, in order.
 pub fn estimated(provenance: &[Provenance]) -> Vec<Decides> {
     let mut v: Vec<Decides> = provenance
