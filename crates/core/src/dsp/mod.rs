@@ -3,6 +3,7 @@
 pub mod design;
 pub mod designer;
 pub mod engine;
+mod halfband;
 pub mod noise;
 pub mod oversample;
 pub mod test_signal;
