@@ -3,13 +3,9 @@
 //! `editor.rs` only lays it out with egui.
 
 use crate::meters::MeterReading;
-use loadline_core::physics::Impedance;
 use loadline_core::physics::output::{OutputStage, REFERENCE_DBFS_RMS};
-use loadline_core::report::{ResponsePoint, response};
+use loadline_core::report::ResponsePoint;
 use loadline_core::units::{db_to_gain, fmt_db, fmt_hz, fmt_si, fmt_sig, gain_to_db};
-
-/// Points per plotted curve, log-spaced over 20 Hz–20 kHz.
-pub const PLOT_POINTS: usize = 240;
 
 /// The curves of the plots, with x = log10(frequency in Hz) (egui_plot's axes are linear).
 #[derive(Debug, Clone, PartialEq)]
@@ -24,9 +20,8 @@ pub struct Curves {
     pub deviation_b_db: Vec<[f64; 2]>,
 }
 
-/// The curves for outputs `a` and `b` driving `load`.
-pub fn curves(a: &OutputStage, b: &OutputStage, load: &dyn Impedance) -> Curves {
-    let pts: Vec<ResponsePoint> = response(&[*a, *b], load, PLOT_POINTS);
+/// The plotted curves of an analysis's response points (A's deviation first, then B's).
+pub fn curves(pts: &[ResponsePoint]) -> Curves {
     let series = |f: &dyn Fn(&ResponsePoint) -> f64| -> Vec<[f64; 2]> {
         pts.iter().map(|p| [p.freq_hz.log10(), f(p)]).collect()
     };
@@ -281,16 +276,19 @@ const HEADROOM_TOLERANCE_DB: f64 = 0.05;
 mod tests {
     use super::*;
     use loadline_core::catalog::{find_headphone, find_output, headphone_models, output_stage};
+    use loadline_core::physics::Impedance;
     use loadline_core::report::noise_text;
+    use loadline_core::report::response;
 
     #[test]
     fn curves_are_what_the_physics_gives_on_a_log_axis() {
         let hp = &headphone_models()[find_headphone("hd 600").unwrap()];
         let a = output_stage(find_output("scarlett 2i2 4th").unwrap()).unwrap();
-        let c = curves(&a, &OutputStage::IDEAL, &hp.load);
-        assert_eq!(c.z_mag_ohm.len(), PLOT_POINTS);
+        let n = loadline_core::analysis::RESPONSE_POINTS;
+        let c = curves(&response(&[a, OutputStage::IDEAL], &hp.load, n));
+        assert_eq!(c.z_mag_ohm.len(), n);
         assert!((c.z_mag_ohm[0][0] - 20f64.log10()).abs() < 1e-12);
-        assert!((c.z_mag_ohm[PLOT_POINTS - 1][0] - 20_000f64.log10()).abs() < 1e-12);
+        assert!((c.z_mag_ohm[n - 1][0] - 20_000f64.log10()).abs() < 1e-12);
         for (p, d) in c.z_mag_ohm.iter().zip(&c.deviation_a_db) {
             let f = 10f64.powf(p[0]);
             assert!((p[1] - hp.load.z_ohm(f).norm()).abs() < 1e-9);

@@ -4,10 +4,11 @@
 //! `physics` is the exact model in f64, `dsp` the real-time engine built from it (allocation-
 //! and lock-free in `Engine::process`), `catalog` the devices with the basis and source of
 //! every figure, `import` measured impedance curves, `report` the figures a producer reads,
-//! `render` offline renders through the engine, `scenario` the choices of what is emulated, and
-//! `units` the conversions and the text of
-//! every quantity.
+//! `render` offline renders through the engine, `scenario` the choices of what is emulated,
+//! `analysis` what a resolved scenario gives (computed once, on a thread of its own), and
+//! `units` the conversions and the text of every quantity.
 
+pub mod analysis;
 pub mod catalog;
 pub mod dsp;
 pub mod import;

@@ -1,0 +1,294 @@
+//! One scenario in, one analysis out: what a pairing gives, computed once, in one place, for
+//! whoever shows it.
+//!
+//! A [`Scenario`] is what is emulated, resolved: the two compared outputs and the ideal
+//! reference (each with its name and where its figures come from), the headphone and its
+//! provenance, the target SPL and, when the volume is set by hand, that volume. [`analyze`]
+//! turns it into an [`Analysis`]: a report for each output, the tonal deviation curves, the
+//! sources as one text each and, with a volume, the figures at it. An [`Analyst`] does that on
+//! a thread of its own, so that neither the audio thread nor an editor's frame waits for it.
+
+use crate::catalog::{Provenance, estimated};
+use crate::physics::headphones::HeadphoneModel;
+use crate::physics::output::{Figures, OperatingPoint, OutputStage};
+use crate::report::{Report, ResponsePoint, provenance_text, response};
+use std::sync::{Arc, Condvar, Mutex, PoisonError};
+use std::thread::JoinHandle;
+
+/// Points of the tonal deviation curves, log-spaced over 20 Hz–20 kHz.
+pub const RESPONSE_POINTS: usize = 240;
+
+/// One output as the scenario has it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AnalysedOutput {
+    /// The name shown for it.
+    pub name: String,
+    /// Its figures.
+    pub stage: OutputStage,
+    /// Where its figures come from (empty for the user's own and the ideal reference).
+    pub provenance: Vec<Provenance>,
+}
+
+/// What is emulated, resolved from the plugin's parameters, the command line or a test.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Scenario {
+    /// Outputs A and B, and the ideal reference, in that order.
+    pub outputs: [AnalysedOutput; 3],
+    /// The headphone driven.
+    pub headphone: HeadphoneModel,
+    /// Where the headphone's figures come from (empty for an imported curve).
+    pub headphone_provenance: Vec<Provenance>,
+    /// The target SPL of the reference (pink noise at −18 dBFS RMS), dB SPL.
+    pub target_spl_db: f64,
+    /// The volume, dB (0 = maximum), when it is set by hand rather than by the target.
+    pub volume_db: Option<f64>,
+}
+
+/// Which of a scenario's outputs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Slot {
+    /// Output A.
+    A = 0,
+    /// Output B.
+    B = 1,
+    /// The ideal reference.
+    Ideal = 2,
+}
+
+/// What a scenario gives.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Analysis {
+    /// What was analysed.
+    pub scenario: Scenario,
+    /// Per output (A, B, ideal): every figure at the target and the verdict, with what
+    /// estimates decide.
+    pub reports: [Report; 3],
+    /// The headphone's impedance and the tonal deviation of A and B
+    /// (`deviation_db[0]`, `[1]`), relative to 1 kHz.
+    pub response: Vec<ResponsePoint>,
+    /// Where the figures come from, as one text each: output A's, output B's, the headphone's.
+    pub sources: [String; 3],
+    /// With the volume set by hand: each output's figures at that volume.
+    pub at_volume: Option<[Figures; 3]>,
+}
+
+impl Analysis {
+    /// The report of `slot`.
+    pub fn report(&self, slot: Slot) -> &Report {
+        &self.reports[slot as usize]
+    }
+
+    /// The figures of `slot` at the volume set by hand, if it is.
+    pub fn figures_at_volume(&self, slot: Slot) -> Option<&Figures> {
+        self.at_volume.as_ref().map(|f| &f[slot as usize])
+    }
+}
+
+/// Everything `scenario` gives.
+pub fn analyze(scenario: Scenario) -> Analysis {
+    let hp = &scenario.headphone;
+    let reports = scenario.outputs.each_ref().map(|o| {
+        let provenance = [o.provenance.as_slice(), &scenario.headphone_provenance].concat();
+        Report::new(&o.name, &o.stage, hp, scenario.target_spl_db)
+            .with_estimated(estimated(&provenance))
+    });
+    let [a, b, _] = &scenario.outputs;
+    let response = response(&[a.stage, b.stage], &hp.load, RESPONSE_POINTS);
+    let sources = [
+        provenance_text(&a.name, &a.provenance),
+        provenance_text(&b.name, &b.provenance),
+        provenance_text(&hp.name, &scenario.headphone_provenance),
+    ];
+    let at_volume = scenario.volume_db.map(|volume_db| {
+        scenario.outputs.each_ref().map(|o| {
+            OperatingPoint {
+                stage: &o.stage,
+                load: &hp.load,
+                sens_db_spl_per_v: hp.sens_db_spl_per_v,
+                volume_db,
+            }
+            .figures()
+        })
+    });
+    Analysis {
+        scenario,
+        reports,
+        response,
+        sources,
+        at_volume,
+    }
+}
+
+/// What the analyst's thread and its owner share.
+#[derive(Default)]
+struct Mailbox {
+    /// The newest scenario not yet taken (an older one is dropped: only the newest counts).
+    wanted: Option<Scenario>,
+    /// The newest finished analysis.
+    done: Option<Arc<Analysis>>,
+    stop: bool,
+}
+
+/// A thread that analyses scenarios: ask with [`Analyst::request`], read the newest result
+/// with [`Analyst::latest`]. Neither blocks for longer than a lock held around a swap.
+pub struct Analyst {
+    shared: Arc<(Mutex<Mailbox>, Condvar)>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl Analyst {
+    /// Starts the thread.
+    pub fn spawn() -> Self {
+        let shared = Arc::new((Mutex::new(Mailbox::default()), Condvar::new()));
+        let theirs = Arc::clone(&shared);
+        let thread = std::thread::Builder::new()
+            .name("loadline-analyst".into())
+            .spawn(move || Self::run(&theirs))
+            .expect("spawning the analyst thread");
+        Analyst {
+            shared,
+            thread: Some(thread),
+        }
+    }
+
+    fn run(shared: &(Mutex<Mailbox>, Condvar)) {
+        let (lock, wake) = shared;
+        loop {
+            let scenario = {
+                let mut mail = lock.lock().unwrap_or_else(PoisonError::into_inner);
+                loop {
+                    if mail.stop {
+                        return;
+                    }
+                    if let Some(s) = mail.wanted.take() {
+                        break s;
+                    }
+                    mail = wake.wait(mail).unwrap_or_else(PoisonError::into_inner);
+                }
+            };
+            let analysis = Arc::new(analyze(scenario));
+            lock.lock().unwrap_or_else(PoisonError::into_inner).done = Some(analysis);
+            wake.notify_all();
+        }
+    }
+
+    /// Asks for `scenario` to be analysed (replacing one asked for and not yet started).
+    pub fn request(&self, scenario: Scenario) {
+        let (lock, wake) = &*self.shared;
+        lock.lock().unwrap_or_else(PoisonError::into_inner).wanted = Some(scenario);
+        wake.notify_all();
+    }
+
+    /// The newest finished analysis, if any.
+    pub fn latest(&self) -> Option<Arc<Analysis>> {
+        let (lock, _) = &*self.shared;
+        lock.lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .done
+            .clone()
+    }
+
+    /// Waits until the newest finished analysis is of `scenario`, and returns it (for tests
+    /// and the command line; an editor reads [`Analyst::latest`] every frame instead).
+    pub fn wait_for(&self, scenario: &Scenario) -> Arc<Analysis> {
+        let (lock, wake) = &*self.shared;
+        let mut mail = lock.lock().unwrap_or_else(PoisonError::into_inner);
+        loop {
+            if let Some(done) = mail.done.as_ref().filter(|d| d.scenario == *scenario) {
+                return Arc::clone(done);
+            }
+            mail = wake.wait(mail).unwrap_or_else(PoisonError::into_inner);
+        }
+    }
+}
+
+impl Drop for Analyst {
+    fn drop(&mut self) {
+        let (lock, wake) = &*self.shared;
+        lock.lock().unwrap_or_else(PoisonError::into_inner).stop = true;
+        wake.notify_all();
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalog;
+
+    fn output(k: usize) -> AnalysedOutput {
+        let entry = &catalog::outputs()[k];
+        AnalysedOutput {
+            name: entry.name(),
+            stage: catalog::output_stage(k).expect("a catalog output"),
+            provenance: entry.provenance(),
+        }
+    }
+
+    fn scenario(volume_db: Option<f64>) -> Scenario {
+        let ideal = AnalysedOutput {
+            name: "Ideal".into(),
+            stage: OutputStage::perfect_at_full_scale(output(0).stage.v_fs_peak),
+            provenance: Vec::new(),
+        };
+        Scenario {
+            outputs: [output(0), output(1), ideal],
+            headphone: catalog::headphone_models()[0].clone(),
+            headphone_provenance: catalog::headphones()[0].provenance(),
+            target_spl_db: 85.0,
+            volume_db,
+        }
+    }
+
+    /// The analysis is the core's own figures, nothing recomputed differently: each report is
+    /// `Report::new` with what the estimates decide, the curves are `report::response`.
+    #[test]
+    fn the_analysis_is_the_reports_and_curves_of_its_scenario() {
+        let s = scenario(None);
+        let a = analyze(s.clone());
+        for (k, o) in s.outputs.iter().enumerate() {
+            let provenance = [o.provenance.clone(), s.headphone_provenance.clone()].concat();
+            let expected = Report::new(&o.name, &o.stage, &s.headphone, 85.0)
+                .with_estimated(estimated(&provenance));
+            assert_eq!(a.reports[k], expected);
+        }
+        assert_eq!(a.report(Slot::B).output, s.outputs[1].name);
+        let stages = [s.outputs[0].stage, s.outputs[1].stage];
+        assert_eq!(
+            a.response,
+            response(&stages, &s.headphone.load, RESPONSE_POINTS)
+        );
+        assert!(a.sources[2].contains(&s.headphone.name));
+        assert!(a.at_volume.is_none());
+    }
+
+    #[test]
+    fn a_volume_set_by_hand_gives_the_figures_at_it() {
+        let a = analyze(scenario(Some(-12.0)));
+        let f = a.figures_at_volume(Slot::A).expect("figures at the volume");
+        let s = &a.scenario;
+        let direct = OperatingPoint {
+            stage: &s.outputs[0].stage,
+            load: &s.headphone.load,
+            sens_db_spl_per_v: s.headphone.sens_db_spl_per_v,
+            volume_db: -12.0,
+        }
+        .figures();
+        assert_eq!(*f, direct);
+    }
+
+    /// The thread gives the analysis of the newest scenario asked for.
+    #[test]
+    fn the_analyst_answers_the_newest_request() {
+        let analyst = Analyst::spawn();
+        assert!(analyst.latest().is_none());
+        analyst.request(scenario(Some(-3.0)));
+        let newest = scenario(None);
+        analyst.request(newest.clone());
+        let got = analyst.wait_for(&newest);
+        assert_eq!(*got, analyze(newest));
+        assert_eq!(analyst.latest().as_deref(), Some(&*got));
+    }
+}
