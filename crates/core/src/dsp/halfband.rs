@@ -94,10 +94,13 @@ fn symmetric_fir_body(odd: &[f64], buf: &[f64], m: usize, out: &mut [f64]) {
     let n = out.len();
     let mut i = 0;
     while i + LANES <= n {
+        // Tap q reads the block's window at q (older) and at m − q (newer): windows of the
+        // window, so that the loop has no bounds checks left.
+        let window = &buf[i..i + m + LANES];
+        let older = window.windows(LANES);
+        let newer = window.windows(LANES).rev();
         let mut acc = [0.0; LANES];
-        for (q, c) in odd.iter().enumerate() {
-            let newer = &buf[i + m - q..i + m - q + LANES];
-            let older = &buf[i + q..i + q + LANES];
+        for ((c, older), newer) in odd.iter().zip(older).zip(newer) {
             for j in 0..LANES {
                 acc[j] += c * (newer[j] + older[j]);
             }
