@@ -194,13 +194,15 @@ impl EditorApp {
     /// The scenario of `inputs`: the names, the headphone and where every figure comes from.
     fn scenario(&self, inputs: &Inputs) -> Scenario {
         let p = &self.params;
-        let output = |heard: Heard, name: String| AnalysedOutput {
-            name,
-            stage: inputs.stages[slot_of(heard) as usize],
-            provenance: match p.output_choice(heard) {
-                Some(OutputChoice::Catalog(k)) => catalog::outputs()[k].provenance(),
-                _ => Vec::new(),
-            },
+        // A catalog output comes with where its figures come from and its estimates' ranges.
+        let output = |heard: Heard, name: String| {
+            let stage = inputs.stages[slot_of(heard) as usize];
+            match p.output_choice(heard) {
+                Some(OutputChoice::Catalog(k)) => AnalysedOutput::catalog(k)
+                    .filter(|o| o.stage == stage)
+                    .unwrap_or_else(|| AnalysedOutput::own(name, stage)),
+                _ => AnalysedOutput::own(name, stage),
+            }
         };
         let ideal = format!(
             "Ideal (a perfect output at {}'s full scale)",
@@ -486,7 +488,7 @@ impl EditorApp {
             };
             // Two lines of fixed height, whatever the figures: the layout below must not move.
             ui.horizontal(|ui| {
-                ui.label(format!("{} Ω output", fmt_sig(r.r_out_ohm)))
+                ui.label(view::impedance_text(r))
                     .on_hover_text(format!("{}\n\n{sources}", tips::OUTPUT_IMPEDANCE));
                 ui.label("·");
                 ui.label(format!("damping factor {:.1}", r.damping_factor))
@@ -502,14 +504,8 @@ impl EditorApp {
                 ))
                 .on_hover_text(tips::EIGHTH_RULE);
             });
-            ui.add(
-                egui::Label::new(format!(
-                    "clean peaks up to {:.0} dB SPL at full volume",
-                    r.peak_spl_db
-                ))
-                .truncate(),
-            )
-            .on_hover_text(format!("{}\n\n{sources}", tips::DB_SPL));
+            ui.add(egui::Label::new(view::peaks_text(r)).truncate())
+                .on_hover_text(format!("{}\n\n{sources}", tips::DB_SPL));
         }
         if OutputChoice::from_param(param.value()) == OutputChoice::Custom {
             self.custom_figures(ui, slot, letter);

@@ -4,8 +4,8 @@
 
 use crate::meters::MeterReading;
 use loadline_core::physics::output::{OutputStage, REFERENCE_DBFS_RMS};
-use loadline_core::report::ResponsePoint;
-use loadline_core::units::{db_to_gain, fmt_db, fmt_hz, fmt_si, fmt_sig, gain_to_db};
+use loadline_core::report::{Report, ResponsePoint};
+use loadline_core::units::{db_to_gain, fmt_db, fmt_hz, fmt_si, fmt_sig, fmt_span, gain_to_db};
 
 /// The curves of the plots, with x = log10(frequency in Hz) (egui_plot's axes are linear).
 #[derive(Debug, Clone, PartialEq)]
@@ -30,6 +30,36 @@ pub fn curves(pts: &[ResponsePoint]) -> Curves {
         z_phase_deg: series(&|p| p.z_phase_deg),
         deviation_a_db: series(&|p| p.deviation_db[0]),
         deviation_b_db: series(&|p| p.deviation_db[1]),
+    }
+}
+
+/// An output's clean peaks at full volume: "clean peaks up to 105 dB SPL at full volume", or
+/// across its estimates' ranges, "clean peaks up to 101–107 dB SPL at full volume (estimated
+/// range)".
+pub fn peaks_text(r: &Report) -> String {
+    match &r.range {
+        Some(g) => format!(
+            "clean peaks up to {} dB SPL at full volume (estimated range)",
+            fmt_span(g.peak_spl_db, 0)
+        ),
+        None => format!(
+            "clean peaks up to {:.0} dB SPL at full volume",
+            r.peak_spl_db
+        ),
+    }
+}
+
+/// An output's impedance: "50 Ω output", or with an estimated one its range, "10 Ω output
+/// (estimated: 0.5–90 Ω)".
+pub fn impedance_text(r: &Report) -> String {
+    match r.range.map(|g| g.r_out_ohm) {
+        Some([lo, hi]) if lo < hi => format!(
+            "{} Ω output (estimated: {}–{} Ω)",
+            fmt_sig(r.r_out_ohm),
+            fmt_sig(lo),
+            fmt_sig(hi)
+        ),
+        _ => format!("{} Ω output", fmt_sig(r.r_out_ohm)),
     }
 }
 
@@ -301,6 +331,37 @@ mod tests {
                 - v.iter().map(|p| p[1]).fold(f64::MAX, f64::min)
         };
         assert!(span(&c.deviation_a_db) > 0.2);
+    }
+
+    /// An estimated output's peaks and impedance are given as their ranges, a stated one's as
+    /// single values.
+    #[test]
+    fn estimated_figures_read_as_ranges() {
+        use loadline_core::analysis::AnalysedOutput;
+        let hp = &headphone_models()[find_headphone("dt 990 600").unwrap()];
+        let report = |name: &str| {
+            let k = find_output(name).unwrap();
+            AnalysedOutput::catalog(k).unwrap().report(hp, &[], 90.0)
+        };
+        let m2 = report("motu m2");
+        let g = m2.range.unwrap();
+        assert_eq!(
+            peaks_text(&m2),
+            format!(
+                "clean peaks up to {:.0}–{:.0} dB SPL at full volume (estimated range)",
+                g.peak_spl_db[0], g.peak_spl_db[1]
+            )
+        );
+        assert_eq!(impedance_text(&m2), "10 Ω output (estimated: 0.5–90 Ω)");
+        let stated = report("scarlett 2i2 4th");
+        assert_eq!(impedance_text(&stated), "50 Ω output");
+        assert_eq!(
+            peaks_text(&stated),
+            format!(
+                "clean peaks up to {:.0} dB SPL at full volume",
+                stated.peak_spl_db
+            )
+        );
     }
 
     #[test]

@@ -5,6 +5,7 @@
 use anyhow::{Context, anyhow, bail};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
+use loadline_core::analysis::AnalysedOutput;
 use loadline_core::catalog::{self, find_headphone, find_output};
 use loadline_core::catalog::{Decides, Provenance, estimated};
 use loadline_core::dsp::design::DesignMode;
@@ -14,10 +15,10 @@ use loadline_core::physics::headphones::{HeadphoneLoad, HeadphoneModel};
 use loadline_core::physics::impedance::MeasuredCurve;
 use loadline_core::physics::output::{OutputFigures, OutputStage};
 use loadline_core::render::{RenderInfo, RenderSettings, render};
-use loadline_core::report::{Report, ResponsePoint, provenance_text, rank, response};
+use loadline_core::report::{FigureRange, Report, ResponsePoint, provenance_text, rank, response};
 use loadline_core::scenario::Level;
 use loadline_core::units::parse_with_unit;
-use loadline_core::units::{fmt_db, fmt_hz, fmt_sig};
+use loadline_core::units::{fmt_db, fmt_hz, fmt_sig, fmt_span};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -316,22 +317,10 @@ fn set_figure(f: &mut OutputFigures, key: &str, value: &str) -> anyhow::Result<(
     Ok(())
 }
 
-/// A named output stage.
-struct NamedOutput {
-    name: String,
-    stage: OutputStage,
-    /// Where the figures come from (empty for the user's own).
-    provenance: Vec<Provenance>,
-}
-
 /// A catalog output by name.
-fn catalog_output(name: &str) -> anyhow::Result<NamedOutput> {
+fn catalog_output(name: &str) -> anyhow::Result<AnalysedOutput> {
     let k = find_output(name).context("output (see `loadline list outputs`)")?;
-    Ok(NamedOutput {
-        name: catalog::outputs()[k].name(),
-        stage: catalog::output_stage(k).context("catalog output without a stage")?,
-        provenance: catalog::outputs()[k].provenance(),
-    })
+    AnalysedOutput::catalog(k).context("catalog output without a stage")
 }
 
 /// The index of the catalog headphone `name` picks.
@@ -350,7 +339,7 @@ fn custom_name(pairs: &[(&str, String)]) -> String {
 }
 
 /// A custom output from `key=value` pairs (comma-separated).
-fn custom_from_spec(spec: &str) -> anyhow::Result<NamedOutput> {
+fn custom_from_spec(spec: &str) -> anyhow::Result<AnalysedOutput> {
     let mut figures = OutputFigures::default();
     let mut pairs = Vec::new();
     for item in spec.split(',').map(str::trim).filter(|s| !s.is_empty()) {
@@ -360,15 +349,11 @@ fn custom_from_spec(spec: &str) -> anyhow::Result<NamedOutput> {
         set_figure(&mut figures, k.trim(), v.trim())?;
         pairs.push((k.trim(), v.trim().to_string()));
     }
-    Ok(NamedOutput {
-        name: custom_name(&pairs),
-        stage: figures.stage(),
-        provenance: Vec::new(),
-    })
+    Ok(AnalysedOutput::own(custom_name(&pairs), figures.stage()))
 }
 
 /// An output given as a catalog name or as key=value figures.
-fn output_from_text(text: &str) -> anyhow::Result<NamedOutput> {
+fn output_from_text(text: &str) -> anyhow::Result<AnalysedOutput> {
     if text.contains('=') {
         custom_from_spec(text)
     } else {
@@ -378,7 +363,7 @@ fn output_from_text(text: &str) -> anyhow::Result<NamedOutput> {
 
 impl OutputArgs {
     /// The output these flags describe.
-    fn resolve(&self) -> anyhow::Result<NamedOutput> {
+    fn resolve(&self) -> anyhow::Result<AnalysedOutput> {
         if let Some(name) = &self.output {
             return catalog_output(name);
         }
@@ -407,11 +392,7 @@ impl OutputArgs {
                 FIGURE_KEYS.join(", --")
             );
         }
-        Ok(NamedOutput {
-            name: custom_name(&pairs),
-            stage: figures.stage(),
-            provenance: Vec::new(),
-        })
+        Ok(AnalysedOutput::own(custom_name(&pairs), figures.stage()))
     }
 }
 
@@ -529,9 +510,7 @@ impl ReportArgs {
         let out = output.resolve()?;
         let hp = headphone.resolve(Some("the report gives SPL"))?;
         let hp_provenance = headphone.provenance()?;
-        let provenance = [out.provenance.clone(), hp_provenance.clone()].concat();
-        let r = Report::new(&out.name, &out.stage, &hp, target_spl)
-            .with_estimated(estimated(&provenance));
+        let r = out.report(&hp, &hp_provenance, target_spl);
         if json {
             emit(&to_json(&r)?);
         } else {
@@ -731,23 +710,27 @@ fn rank_table(
     );
     let _ = writeln!(
         table,
-        "{:>3}  {:<44} {:>9} {:>10} {:>9} {:>10}  figures",
+        "{:>3}  {:<44} {:>11} {:>11} {:>10} {:>10}  figures",
         "#", "output", "short dB", "peak dBSPL", "tone dB", "noise dBA"
     );
     for (i, (k, r)) in ranked.iter().enumerate() {
         let output_estimated = estimated(&catalog::outputs()[*k].provenance());
+        // With estimates, each figure across their ranges.
+        let range = |value: f64, f: fn(&FigureRange) -> [f64; 2], decimals: usize| {
+            fmt_span(r.range.as_ref().map_or([value, value], f), decimals)
+        };
+        let short = r.range.as_ref().map_or([r.short_db; 2], |g| g.short_db);
         let _ = writeln!(
             table,
-            "{:>3}  {:<44} {:>9} {:>10.1} {:>9.2} {:>10}  {}",
+            "{:>3}  {:<44} {:>11} {:>11} {:>10} {:>10}  {}",
             i + 1,
             r.output,
-            if r.short_db > 0.0 {
-                fmt_db(r.short_db)
-            } else {
-                "enough".into()
+            match short {
+                [_, 0.0] => "enough".into(),
+                [lo, hi] => fmt_span([lo, hi], 1),
             },
-            r.peak_spl_db,
-            r.deviation_span_db,
+            range(r.peak_spl_db, |g| g.peak_spl_db, 1),
+            range(r.deviation_span_db, |g| g.deviation_span_db, 2),
             noise_text(r.noise_floor_db_spl_a),
             estimated_column(&output_estimated, "published")
         );
@@ -755,7 +738,8 @@ fn rank_table(
     let _ = write!(
         table,
         "\nfigures: whether the output's deciding figures are published; ESTIMATED: none \
-         was found, and the catalog's estimate stands in.\n\
+         was found, and the catalog's estimate stands in; the figures that depend on it are \
+         given across its range (from the sourced devices of its class).\n\
          {}'s figures: {}.\n\
          `loadline report --output NAME --headphone NAME --sources` shows each figure's \
          source and how an estimate was made.",

@@ -8,7 +8,7 @@
 //! sources as one text each and, with a volume, the figures at it. An [`Analyst`] does that on
 //! a thread of its own, so that neither the audio thread nor an editor's frame waits for it.
 
-use crate::catalog::{Provenance, estimated};
+use crate::catalog::{self, Provenance, estimated};
 use crate::physics::headphones::HeadphoneModel;
 use crate::physics::output::{Figures, OperatingPoint, OutputStage};
 use crate::report::{Report, ResponsePoint, provenance_text, response};
@@ -27,6 +27,47 @@ pub struct AnalysedOutput {
     pub stage: OutputStage,
     /// Where its figures come from (empty for the user's own and the ideal reference).
     pub provenance: Vec<Provenance>,
+    /// The stages spanning the ranges of its estimated figures (`catalog::stages_across`;
+    /// empty when none is estimated).
+    pub range_stages: Vec<OutputStage>,
+}
+
+impl AnalysedOutput {
+    /// Catalog output `k`: its name, its stage, where its figures come from and the stages
+    /// spanning its estimates (`None` past the catalog).
+    pub fn catalog(k: usize) -> Option<Self> {
+        let entry = catalog::outputs().get(k)?;
+        Some(AnalysedOutput {
+            name: entry.name(),
+            stage: catalog::output_stage(k)?,
+            provenance: entry.provenance(),
+            range_stages: catalog::stages_across(k),
+        })
+    }
+
+    /// Figures of the user's own (or the ideal reference): nothing is estimated.
+    pub fn own(name: impl Into<String>, stage: OutputStage) -> Self {
+        AnalysedOutput {
+            name: name.into(),
+            stage,
+            provenance: Vec::new(),
+            range_stages: Vec::new(),
+        }
+    }
+
+    /// Its report driving `hp` (whose figures come from `hp_provenance`) at `target_spl_db`:
+    /// what the estimates decide, and the figures across their ranges.
+    pub fn report(
+        &self,
+        hp: &HeadphoneModel,
+        hp_provenance: &[Provenance],
+        target_spl_db: f64,
+    ) -> Report {
+        let provenance = [self.provenance.as_slice(), hp_provenance].concat();
+        Report::new(&self.name, &self.stage, hp, target_spl_db)
+            .with_estimated(estimated(&provenance))
+            .with_range(&self.range_stages, hp)
+    }
 }
 
 /// What is emulated, resolved from the plugin's parameters, the command line or a test.
@@ -87,11 +128,10 @@ impl Analysis {
 /// Everything `scenario` gives.
 pub fn analyze(scenario: Scenario) -> Analysis {
     let hp = &scenario.headphone;
-    let reports = scenario.outputs.each_ref().map(|o| {
-        let provenance = [o.provenance.as_slice(), &scenario.headphone_provenance].concat();
-        Report::new(&o.name, &o.stage, hp, scenario.target_spl_db)
-            .with_estimated(estimated(&provenance))
-    });
+    let reports = scenario
+        .outputs
+        .each_ref()
+        .map(|o| o.report(hp, &scenario.headphone_provenance, scenario.target_spl_db));
     let [a, b, _] = &scenario.outputs;
     let response = response(&[a.stage, b.stage], &hp.load, RESPONSE_POINTS);
     let sources = [
@@ -219,22 +259,17 @@ mod tests {
     use crate::catalog;
 
     fn output(k: usize) -> AnalysedOutput {
-        let entry = &catalog::outputs()[k];
-        AnalysedOutput {
-            name: entry.name(),
-            stage: catalog::output_stage(k).expect("a catalog output"),
-            provenance: entry.provenance(),
-        }
+        AnalysedOutput::catalog(k).expect("a catalog output")
     }
 
     fn scenario(volume_db: Option<f64>) -> Scenario {
-        let ideal = AnalysedOutput {
-            name: "Ideal".into(),
-            stage: OutputStage::perfect_at_full_scale(output(0).stage.v_fs_peak),
-            provenance: Vec::new(),
-        };
+        let motu_m2 = catalog::find_output("motu m2").unwrap();
+        let ideal = AnalysedOutput::own(
+            "Ideal",
+            OutputStage::perfect_at_full_scale(output(1).stage.v_fs_peak),
+        );
         Scenario {
-            outputs: [output(0), output(1), ideal],
+            outputs: [output(1), output(motu_m2), ideal],
             headphone: catalog::headphone_models()[0].clone(),
             headphone_provenance: catalog::headphones()[0].provenance(),
             target_spl_db: 85.0,
@@ -251,9 +286,13 @@ mod tests {
         for (k, o) in s.outputs.iter().enumerate() {
             let provenance = [o.provenance.clone(), s.headphone_provenance.clone()].concat();
             let expected = Report::new(&o.name, &o.stage, &s.headphone, 85.0)
-                .with_estimated(estimated(&provenance));
+                .with_estimated(estimated(&provenance))
+                .with_range(&o.range_stages, &s.headphone);
             assert_eq!(a.reports[k], expected);
         }
+        // B's estimates are ranged, A's stated figures and the ideal are not.
+        assert!(a.reports[1].range.is_some());
+        assert!(a.reports[0].range.is_none() && a.reports[2].range.is_none());
         assert_eq!(a.report(Slot::B).output, s.outputs[1].name);
         let stages = [s.outputs[0].stage, s.outputs[1].stage];
         assert_eq!(

@@ -6,14 +6,14 @@
 //! peaks stay clean at the target: its *peak SPL* (the reference's SPL at maximum volume plus
 //! the headroom left there) must reach target + 18 dB.
 
-use crate::catalog::{self, Decides, Provenance, estimated};
+use crate::catalog::{self, Decides, Provenance};
 use crate::physics::Impedance;
 use crate::physics::headphones::HeadphoneModel;
 use crate::physics::impedance::log_spaced;
 use crate::physics::output::{
     AUDIO_BAND_HZ, Limit, OperatingPoint, OutputStage, REFERENCE_DBFS_RMS,
 };
-use crate::units::{fmt_db, fmt_hz, fmt_sig, gain_to_db};
+use crate::units::{fmt_db, fmt_hz, fmt_sig, fmt_span, gain_to_db};
 use serde::Serialize;
 
 /// A shortfall smaller than this is none (dB): the figures carry a few hundredths of error.
@@ -72,8 +72,36 @@ pub struct Report {
     /// What the deciding figures of the output and the headphone are estimates for (empty
     /// when every one is stated or measured, or the figures are the user's own).
     pub estimated: Vec<Decides>,
+    /// With estimated output figures: the lowest and highest of the figures that depend on
+    /// them, across the estimates' ranges (`catalog::stages_across`). The single values above
+    /// are those of the estimates themselves.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub range: Option<FigureRange>,
     /// The verdict in one sentence.
     pub verdict: String,
+}
+
+/// The lowest and highest of a report's figures across the ranges of its estimates, each as
+/// `[lowest, highest]`.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct FigureRange {
+    /// The output impedance, ohms.
+    pub r_out_ohm: [f64; 2],
+    /// The SPL clean program peaks reach at maximum volume, dB SPL.
+    pub peak_spl_db: [f64; 2],
+    /// How far the peaks fall short of the target, dB (0 = enough).
+    pub short_db: [f64; 2],
+    /// The spread of the tonal deviation over 20 Hz–20 kHz, dB.
+    pub deviation_span_db: [f64; 2],
+    /// The noise floor at the volume for the target, dB SPL(A).
+    pub noise_floor_db_spl_a: [f64; 2],
+}
+
+impl FigureRange {
+    /// Whether the peaks' range is wide enough to tell (a twentieth of a dB).
+    fn peaks_differ(&self) -> bool {
+        self.peak_spl_db[1] - self.peak_spl_db[0] >= 0.05
+    }
 }
 
 /// What sets the loudest clean sine at maximum volume, as the report tells it apart: a
@@ -162,6 +190,7 @@ impl Report {
             deviation_peak_hz: at_target.deviation_peak_hz,
             deviation_dip_hz: at_target.deviation_dip_hz,
             estimated: Vec::new(),
+            range: None,
             verdict: String::new(),
         };
         r.verdict = r.verdict_text();
@@ -171,6 +200,34 @@ impl Report {
     /// The report, told that its figures for `estimated` are estimates (the verdict says so).
     pub fn with_estimated(mut self, estimated: Vec<Decides>) -> Self {
         self.estimated = estimated;
+        self.verdict = self.verdict_text();
+        self
+    }
+
+    /// The report with the ranges of its estimates: the figures are computed again for each
+    /// of `stages` (the stages spanning the estimates' ranges, `catalog::stages_across`),
+    /// and the range of each is the lowest and highest of those and the report's own. No
+    /// stages, no range.
+    pub fn with_range(mut self, stages: &[OutputStage], hp: &HeadphoneModel) -> Self {
+        if stages.is_empty() {
+            return self;
+        }
+        let ends: Vec<Report> = stages
+            .iter()
+            .map(|s| Report::new(&self.output, s, hp, self.target_spl_db))
+            .collect();
+        let span = |f: fn(&Report) -> f64| {
+            ends.iter()
+                .map(f)
+                .fold([f(&self), f(&self)], |[lo, hi], v| [lo.min(v), hi.max(v)])
+        };
+        self.range = Some(FigureRange {
+            r_out_ohm: span(|r| r.r_out_ohm),
+            peak_spl_db: span(|r| r.peak_spl_db),
+            short_db: span(|r| r.short_db),
+            deviation_span_db: span(|r| r.deviation_span_db),
+            noise_floor_db_spl_a: span(|r| r.noise_floor_db_spl_a),
+        });
         self.verdict = self.verdict_text();
         self
     }
@@ -193,8 +250,12 @@ impl Report {
         }
     }
 
-    /// The verdict the figures give, as if each were known.
+    /// The verdict the figures give: across the estimates' ranges when there are any, and
+    /// otherwise as if each figure were known.
     fn verdict_from_figures(&self) -> String {
+        if let Some(range) = self.range.filter(FigureRange::peaks_differ) {
+            return self.verdict_across(&range);
+        }
         if self.short_db == 0.0 {
             return format!(
                 "{} drives {} to {} dB SPL with all 18 dB of headroom for peaks (clean up to {:.0} dB SPL)",
@@ -220,6 +281,36 @@ impl Report {
         )
     }
 
+    /// The verdict across the estimates' ranges: "98–106 dB SPL peak: up to 5.0 dB short".
+    fn verdict_across(&self, range: &FigureRange) -> String {
+        let peaks = fmt_span(range.peak_spl_db, 0);
+        let [short_lo, short_hi] = range.short_db;
+        if short_hi == 0.0 {
+            return format!(
+                "{} drives {} to {} dB SPL with all 18 dB of headroom for peaks (clean up to {peaks} dB SPL across the estimates' ranges)",
+                self.output,
+                self.headphone,
+                fmt_db(self.target_spl_db),
+            );
+        }
+        let short = if short_lo == 0.0 {
+            format!("up to {} dB short of your target", fmt_db(short_hi))
+        } else {
+            format!(
+                "{}–{} dB short of your target",
+                fmt_db(short_lo),
+                fmt_db(short_hi)
+            )
+        };
+        format!(
+            "{} reaches {peaks} dB SPL peak on {} across the estimates' ranges: {short} ({} dB SPL needs {} dB SPL peaks)",
+            self.output,
+            self.headphone,
+            fmt_db(self.target_spl_db),
+            fmt_db(self.needed_peak_spl_db),
+        )
+    }
+
     /// The limit at maximum volume, as the subject of "clip first".
     fn limit_words(&self) -> String {
         match self.max_sine_limit {
@@ -230,6 +321,17 @@ impl Report {
             LimitKind::Rails => "voltage rails".into(),
             LimitKind::SaggingRails => "voltage rails (sagging under the load's current)".into(),
             LimitKind::FullScale => "converter's full scale".into(),
+        }
+    }
+
+    /// " (98.0–106.2 across the estimates' ranges)" for the figure `f` of the range, with
+    /// `decimals` and `unit`; empty without a range or when its ends print the same.
+    fn across(&self, f: fn(&FigureRange) -> [f64; 2], decimals: usize, unit: &str) -> String {
+        match self.range.map(|r| fmt_span(f(&r), decimals)) {
+            Some(span) if span.contains('–') => {
+                format!(" ({span}{unit} across the estimates' ranges)")
+            }
+            _ => String::new(),
         }
     }
 
@@ -267,8 +369,9 @@ impl Report {
                 fmt_hz(self.max_sine_freq_hz)
             ),
             format!(
-                "  peaks         clean up to {:.1} dB SPL; {} dB SPL needs {:.1}",
+                "  peaks         clean up to {:.1} dB SPL{}; {} dB SPL needs {:.1}",
                 self.peak_spl_db,
+                self.across(|r| r.peak_spl_db, 1, ""),
                 fmt_db(self.target_spl_db),
                 self.needed_peak_spl_db
             ),
@@ -286,14 +389,16 @@ impl Report {
                 }
             ),
             format!(
-                "  impedance     {} Ω{cap}: damping factor {:.1} at 1 kHz; {rule} the 1/8 rule (ratio {:.2})",
+                "  impedance     {} Ω{}{cap}: damping factor {:.1} at 1 kHz; {rule} the 1/8 rule (ratio {:.2})",
                 fmt_sig(self.r_out_ohm),
+                self.across(|r| r.r_out_ohm, 1, " Ω"),
                 self.damping_factor,
                 self.eighth_rule_ratio
             ),
             format!(
-                "  tone          {:.2} dB span over 20 Hz–20 kHz (highest at {}, lowest at {}); {:.2} dB level at 1 kHz",
+                "  tone          {:.2} dB span over 20 Hz–20 kHz{} (highest at {}, lowest at {}); {:.2} dB level at 1 kHz",
                 self.deviation_span_db,
+                self.across(|r| r.deviation_span_db, 2, " dB"),
                 fmt_hz(self.deviation_peak_hz),
                 fmt_hz(self.deviation_dip_hz),
                 self.level_at_1k_db
@@ -337,10 +442,9 @@ pub fn rank(
         .iter()
         .enumerate()
         .filter(|(_, e)| e.kind != catalog::OutputKind::Reference)
-        .filter_map(|(k, e)| {
-            let provenance = [e.provenance(), hp_provenance.to_vec()].concat();
-            let report = Report::new(&e.name(), &catalog::output_stage(k)?, hp, target_spl_db);
-            Some((k, report.with_estimated(estimated(&provenance))))
+        .filter_map(|(k, _)| {
+            let output = crate::analysis::AnalysedOutput::catalog(k)?;
+            Some((k, output.report(hp, hp_provenance, target_spl_db)))
         })
         .collect();
     // Shortfalls within a tenth of a dB of each other tie; tone and noise decide.
@@ -510,5 +614,105 @@ mod tests {
         assert_eq!(fmt_sig(10.0), "10");
         assert_eq!(fmt_sig(0.047), "0.047");
         assert_eq!(fmt_sig(220.0), "220");
+    }
+
+    /// The ranges are the physics: their ends are the lowest and highest figures of full
+    /// reports at the stages spanning the estimates, and any stage inside the ranges (an
+    /// output impedance, a full scale and a current limit drawn between their ends) gives
+    /// figures within them, to the report's resolution.
+    #[test]
+    fn ranges_are_the_physics_at_their_ends_and_hold_every_stage_inside() {
+        let mut rng = crate::dsp::noise::Rng::new(11);
+        let mut checked = 0;
+        let mut worst_excess = 0.0f64;
+        for (k, entry) in catalog::outputs().iter().enumerate() {
+            let Some(range) = catalog::estimate_range(k) else {
+                continue;
+            };
+            let stages = catalog::stages_across(k);
+            for hp in ["dt 990 600", "dt 770 32", "andromeda"] {
+                let h = &headphone_models()[find_headphone(hp).unwrap()];
+                let own = report(&entry.name(), hp, 85.0).with_range(&stages, h);
+                let r = own.range.expect("a ranged output's report has a range");
+                let ends: Vec<Report> = stages
+                    .iter()
+                    .map(|s| Report::new(&own.output, s, h, 85.0))
+                    .collect();
+                let lowest = ends
+                    .iter()
+                    .map(|e| e.peak_spl_db)
+                    .fold(own.peak_spl_db, f64::min);
+                assert_eq!(r.peak_spl_db[0], lowest);
+                // Inside: a random output impedance, full scale and current limit between the
+                // ends (the stage the entry's figures give at that impedance, with those levels).
+                for _ in 0..8 {
+                    let mut e = entry.clone();
+                    let mut draw = |[lo, hi]: [f64; 2]| {
+                        let t = 0.5 + rng.unit() / 12f64.sqrt();
+                        if hi.is_finite() {
+                            lo + (hi - lo) * t
+                        } else {
+                            lo / (1.0 - t).max(1e-3)
+                        }
+                    };
+                    if let Some(ends) = range.r_out_ohm {
+                        e.r_out_ohm.value = draw(ends);
+                    }
+                    let mut stage = e.stage();
+                    if let (Some(v), Some(i)) = (range.v_fs_peak, range.i_max_peak) {
+                        stage.v_fs_peak = draw(v);
+                        stage.i_max_peak = draw(i);
+                        if let Some(dr) = &e.dynamic_range_db {
+                            stage.noise_pre = OutputStage::noise_from_dynamic_range(
+                                stage.v_fs_peak,
+                                dr.value,
+                                e.dynamic_range_a_weighted,
+                                0.0,
+                            );
+                        }
+                    }
+                    let inside = Report::new(&own.output, &stage, h, 85.0);
+                    for (v, [lo, hi]) in [
+                        (inside.peak_spl_db, r.peak_spl_db),
+                        (inside.deviation_span_db, r.deviation_span_db),
+                        (inside.short_db, r.short_db),
+                    ] {
+                        worst_excess = worst_excess.max(lo - v).max(v - hi);
+                    }
+                    checked += 1;
+                }
+            }
+        }
+        // The output impedance is a grid (`catalog::R_OUT_POINTS`): between its points a figure can
+        // pass the grid's extremes where the stage its stated maxima imply changes regime
+        // (current-limited or not), by less than the 0.1 dB the report prints.
+        assert!(
+            worst_excess < 0.1,
+            "a stage inside passes the range by {worst_excess} dB"
+        );
+        assert!(checked > 150, "{checked} stages checked");
+    }
+
+    /// The verdict gives the range: "reaches 104–111 dB SPL peak … up to 4.0 dB short".
+    #[test]
+    fn the_verdict_across_a_range_says_how_far_it_may_fall_short() {
+        let k = find_output("motu m2").unwrap();
+        let h = &headphone_models()[find_headphone("dt 990 600").unwrap()];
+        let r = report("motu m2", "dt 990 600", 90.0).with_range(&catalog::stages_across(k), h);
+        let g = r.range.unwrap();
+        assert!(g.short_db[0] == 0.0 && g.short_db[1] > 1.0, "{g:?}");
+        let expected = format!(
+            "MOTU M2 reaches {} dB SPL peak on {} across the estimates' ranges: up to {} dB short of your target",
+            fmt_span(g.peak_spl_db, 0),
+            h.name,
+            fmt_db(g.short_db[1])
+        );
+        assert!(r.verdict.starts_with(&expected), "{}", r.verdict);
+        // A stated output has no range, and its verdict one figure.
+        assert!(
+            report("scarlett 2i2 4th", "dt 990 600", 90.0)
+                .range
+                .is_none()
+        );
     }
 }

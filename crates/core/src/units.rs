@@ -105,6 +105,18 @@ pub fn fmt_si(v: f64, unit: &str) -> String {
     format!("{} {prefix}{unit}", fmt_sig(v * scale))
 }
 
+/// A range as `"lo–hi"` with `decimals` decimals, or one value when both ends print the same.
+///
+/// ```
+/// # use loadline_core::units::fmt_span;
+/// assert_eq!(fmt_span([98.04, 106.2], 1), "98.0–106.2");
+/// assert_eq!(fmt_span([0.0, 0.04], 1), "0.0");
+/// ```
+pub fn fmt_span([lo, hi]: [f64; 2], decimals: usize) -> String {
+    let (a, b) = (format!("{lo:.decimals$}"), format!("{hi:.decimals$}"));
+    if a == b { a } else { format!("{a}–{b}") }
+}
+
 /// Three significant digits, without trailing zeros: for reading.
 ///
 /// ```

@@ -27,11 +27,15 @@ use std::sync::OnceLock;
 mod fit;
 mod lookup;
 mod provenance;
+mod range;
 mod stage;
 mod validate;
 
 pub use lookup::{LookupError, find_headphone, find_output, lookup, name_matches};
 pub use provenance::{Decides, Provenance, decides_text, estimated};
+pub use range::{
+    EstimateRange, R_OUT_POINTS, R_OUT_POINTS_RANGED_LEVELS, estimate_range, stages_across,
+};
 pub use validate::problems;
 
 /// How a figure is known.

@@ -1,0 +1,254 @@
+//! Plausible ranges for estimated figures, and the output stages that span them.
+//!
+//! An estimated figure's range is the catalog's own spread: it runs from the lowest to the
+//! highest of the estimate and the same quantity of every output of its class whose figures
+//! for it are stated or measured. A range never claims more certainty than the sourced
+//! devices beside it show, and it widens by itself as sourced devices are added. The classes
+//! are audio interfaces; headphone amplifiers (dedicated and distribution amplifiers); phones
+//! and their adapters; and computers, bounded by computers and phones.
+//!
+//! The ranged quantities are those the estimates stand for: the output impedance, and for
+//! estimated maximum outputs the output stage they come from, its full-scale EMF and its
+//! current limit (the maximum outputs into each load follow from these continuously, where
+//! ranging each maximum output on its own would let the stage's derivation jump between
+//! current-limited and not). What depends on the estimates is then computed at the stages
+//! that span the ranges (see [`stages_across`]) and reported as the lowest and highest of
+//! what they give.
+
+use super::{Basis, OutputEntry, OutputKind, outputs};
+use crate::physics::output::OutputStage;
+
+/// Output impedances at which a ranged output impedance is evaluated when the maximum outputs
+/// are stated, log-spaced between and including its ends. The full scale and current limit
+/// those maxima imply move with it, and change regime (current-limited or not) along the way,
+/// so the figures are not monotonic in it and the ends alone could miss the extremes.
+pub const R_OUT_POINTS: usize = 65;
+/// The same with estimated maximum outputs: the full scale and the current limit are then
+/// ranged themselves, the figures are smooth in the output impedance, and fewer points do.
+pub const R_OUT_POINTS_RANGED_LEVELS: usize = 17;
+
+/// The ranges of an output's estimated deciding figures, each `[lowest, highest]`: `None`
+/// where a quantity is not estimated.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct EstimateRange {
+    /// The output impedance, ohms.
+    pub r_out_ohm: Option<[f64; 2]>,
+    /// The full-scale EMF, volts peak (with estimated maximum outputs).
+    pub v_fs_peak: Option<[f64; 2]>,
+    /// The current limit, amperes peak (`INFINITY` = none; with estimated maximum outputs).
+    pub i_max_peak: Option<[f64; 2]>,
+}
+
+/// The kinds of output whose sourced figures bound an estimate of an output of `kind`. A
+/// computer's jack is bounded by phones too (the closest sourced codecs), a phone's by phones
+/// alone (a netbook's 75 Ω says nothing about a phone).
+fn peer_kinds(kind: OutputKind) -> &'static [OutputKind] {
+    use OutputKind::*;
+    match kind {
+        Reference => &[],
+        AudioInterface => &[AudioInterface],
+        DedicatedAmp | MultiChannelAmp => &[DedicatedAmp, MultiChannelAmp],
+        PhoneOrAdapter => &[PhoneOrAdapter],
+        Computer => &[Computer, PhoneOrAdapter],
+    }
+}
+
+/// The other catalog outputs whose sourced figures bound the estimates of output `k`.
+fn peers(k: usize) -> impl Iterator<Item = &'static OutputEntry> {
+    let kinds = outputs().get(k).map_or(&[][..], |e| peer_kinds(e.kind));
+    outputs()
+        .iter()
+        .enumerate()
+        .filter(move |(j, e)| *j != k && kinds.contains(&e.kind))
+        .map(|(_, e)| e)
+}
+
+/// `[lowest, highest]` of `estimate` and `values`.
+fn hull(estimate: f64, values: impl Iterator<Item = f64>) -> [f64; 2] {
+    values.fold([estimate, estimate], |[lo, hi], v| [lo.min(v), hi.max(v)])
+}
+
+/// The ranges of catalog output `k`'s estimated deciding figures (output impedance, maximum
+/// outputs), or `None` when none of them is estimated.
+///
+/// ```
+/// # use loadline_core::catalog::{estimate_range, find_output};
+/// // The MOTU M2's headphone figures were not found: its output impedance spans the sourced
+/// // audio interfaces' (0.5 Ω to 90 Ω, the Duet 3 to the UR22C).
+/// let m2 = find_output("motu m2").unwrap();
+/// assert_eq!(estimate_range(m2).unwrap().r_out_ohm, Some([0.5, 90.0]));
+/// // The Scarlett 2i2 4th gen's are stated: nothing to range.
+/// assert!(estimate_range(find_output("scarlett 2i2 4th").unwrap()).is_none());
+/// ```
+pub fn estimate_range(k: usize) -> Option<EstimateRange> {
+    let entry = outputs()
+        .get(k)
+        .filter(|e| e.kind != OutputKind::Reference)?;
+    let peers = || peers(k);
+    let r_out_ohm = (entry.r_out_ohm.basis == Basis::Estimated).then(|| {
+        let sourced = peers().filter(|e| e.r_out_ohm.basis != Basis::Estimated);
+        hull(entry.r_out_ohm.value, sourced.map(|e| e.r_out_ohm.value))
+    });
+    let levels_estimated = entry.max_output.iter().any(|m| m.basis == Basis::Estimated);
+    // The stages of the peers whose every maximum output is stated or measured.
+    let sourced_stages = || {
+        peers()
+            .filter(|e| !e.max_output.is_empty())
+            .filter(|e| e.max_output.iter().all(|m| m.basis != Basis::Estimated))
+            .map(OutputEntry::stage)
+    };
+    let own = entry.stage();
+    let v_fs_peak =
+        levels_estimated.then(|| hull(own.v_fs_peak, sourced_stages().map(|s| s.v_fs_peak)));
+    let i_max_peak =
+        levels_estimated.then(|| hull(own.i_max_peak, sourced_stages().map(|s| s.i_max_peak)));
+    (r_out_ohm.is_some() || levels_estimated).then_some(EstimateRange {
+        r_out_ohm,
+        v_fs_peak,
+        i_max_peak,
+    })
+}
+
+/// The output stages that span catalog output `k`'s ranges: its output impedance at
+/// [`R_OUT_POINTS`] (or [`R_OUT_POINTS_RANGED_LEVELS`]) points across its range (the full scale and current limit that its
+/// stated maxima imply follow it, as for the entry itself), and with estimated maximum
+/// outputs each of those with the full scale and the current limit both at the low ends of
+/// their ranges and both at the high ends (the level figures rise with each, and the tone
+/// does not depend on them). Empty when nothing is ranged.
+pub fn stages_across(k: usize) -> Vec<OutputStage> {
+    let (Some(entry), Some(range)) = (outputs().get(k), estimate_range(k)) else {
+        return Vec::new();
+    };
+    let points = if range.v_fs_peak.is_some() {
+        R_OUT_POINTS_RANGED_LEVELS
+    } else {
+        R_OUT_POINTS
+    };
+    let r_outs: Vec<f64> = match range.r_out_ohm {
+        Some([lo, hi]) if lo > 0.0 && hi > lo => (0..points)
+            .map(|i| lo * (hi / lo).powf(i as f64 / (points - 1) as f64))
+            .collect(),
+        Some([lo, hi]) => vec![lo, hi],
+        None => vec![entry.r_out_ohm.value],
+    };
+    let mut stages = Vec::new();
+    for &r_out_ohm in &r_outs {
+        let mut e = entry.clone();
+        e.r_out_ohm.value = r_out_ohm;
+        let base = e.stage();
+        let (Some(v_fs), Some(i_max)) = (range.v_fs_peak, range.i_max_peak) else {
+            stages.push(base);
+            continue;
+        };
+        // Every level figure rises with both, so the lowest ends together and the highest
+        // ends together bound them.
+        for end in [0, 1] {
+            stages.push(with_levels(&e, base, v_fs[end], i_max[end]));
+        }
+    }
+    stages
+}
+
+/// `base` (the stage of `entry`) with another full scale and current limit; a noise floor
+/// given as a dynamic range keeps its distance below the new full scale.
+fn with_levels(
+    entry: &OutputEntry,
+    base: OutputStage,
+    v_fs_peak: f64,
+    i_max_peak: f64,
+) -> OutputStage {
+    let noise_pre = entry
+        .dynamic_range_db
+        .as_ref()
+        .map_or(base.noise_pre, |dr| {
+            OutputStage::noise_from_dynamic_range(
+                v_fs_peak,
+                dr.value,
+                entry.dynamic_range_a_weighted,
+                0.0,
+            )
+        });
+    OutputStage {
+        v_fs_peak,
+        i_max_peak,
+        noise_pre,
+        ..base
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalog::find_output;
+
+    /// Every range holds its estimate and every sourced peer of its class: the rule, checked
+    /// from the other side.
+    #[test]
+    fn ranges_hold_the_estimate_and_every_sourced_peer() {
+        for (k, e) in outputs().iter().enumerate() {
+            let Some(range) = estimate_range(k) else {
+                continue;
+            };
+            let peers: Vec<&OutputEntry> = peers(k).collect();
+            assert!(peers.iter().all(|p| peer_kinds(e.kind).contains(&p.kind)));
+            let holds = |[lo, hi]: [f64; 2], v: f64| lo <= v && v <= hi;
+            match range.r_out_ohm {
+                Some(r) => {
+                    assert!(holds(r, e.r_out_ohm.value), "{}", e.name());
+                    for p in peers
+                        .iter()
+                        .filter(|p| p.r_out_ohm.basis != Basis::Estimated)
+                    {
+                        assert!(holds(r, p.r_out_ohm.value), "{}: {}", e.name(), p.name());
+                    }
+                }
+                None => assert_ne!(e.r_out_ohm.basis, Basis::Estimated, "{}", e.name()),
+            }
+            let levels_estimated = e.max_output.iter().any(|m| m.basis == Basis::Estimated);
+            assert_eq!(range.v_fs_peak.is_some(), levels_estimated, "{}", e.name());
+            if let (Some(v), Some(i)) = (range.v_fs_peak, range.i_max_peak) {
+                let own = e.stage();
+                assert!(
+                    holds(v, own.v_fs_peak) && holds(i, own.i_max_peak),
+                    "{}",
+                    e.name()
+                );
+                let sourced = peers
+                    .iter()
+                    .filter(|p| !p.max_output.is_empty())
+                    .filter(|p| p.max_output.iter().all(|m| m.basis != Basis::Estimated));
+                for p in sourced {
+                    let s = p.stage();
+                    assert!(
+                        holds(v, s.v_fs_peak) && holds(i, s.i_max_peak),
+                        "{}: {}",
+                        e.name(),
+                        p.name()
+                    );
+                }
+            }
+        }
+    }
+
+    /// The stages span the ranges: the output impedances from end to end in order, each with
+    /// the levels at both ends.
+    #[test]
+    fn the_stages_run_from_end_to_end() {
+        let k = find_output("motu m2").unwrap();
+        let range = estimate_range(k).unwrap();
+        let stages = stages_across(k);
+        assert_eq!(stages.len(), 2 * R_OUT_POINTS_RANGED_LEVELS);
+        let r: Vec<f64> = stages.iter().map(|s| s.source.r_out_ohm).collect();
+        let [lo, hi] = range.r_out_ohm.unwrap();
+        assert_eq!((r[0], r[r.len() - 1]), (lo, hi));
+        assert!(r.windows(2).all(|w| w[0] <= w[1]));
+        let [v_lo, v_hi] = range.v_fs_peak.unwrap();
+        assert!(
+            stages
+                .iter()
+                .all(|s| s.v_fs_peak == v_lo || s.v_fs_peak == v_hi)
+        );
+        assert!(v_lo < v_hi);
+        assert!(stages_across(find_output("scarlett 2i2 4th").unwrap()).is_empty());
+    }
+}
