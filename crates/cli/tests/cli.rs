@@ -730,6 +730,88 @@ fn estimated_figures_are_marked_wherever_they_decide() {
     assert!(report.contains(&third.r_out_ohm.source), "{report}");
 }
 
+/// What an estimated output impedance or maximum level decides comes as a range, from the
+/// core's stages across the estimates, in the rank's JSON and columns and the report's words;
+/// a sourced output keeps single values.
+#[test]
+fn estimates_come_as_ranges_in_the_rank_and_the_report() {
+    use loadline_core::analysis::AnalysedOutput;
+    use loadline_core::catalog::{Decides, estimate_range};
+    let hp = &headphone_models()[find_headphone("DT 990 600").unwrap()];
+    let hp_provenance = catalog::headphones()[find_headphone("DT 990 600").unwrap()].provenance();
+    let ranked = json(&[
+        "rank",
+        "--headphone",
+        "DT 990 600",
+        "--target-spl",
+        "90",
+        "--json",
+    ]);
+    for r in ranked.as_array().unwrap() {
+        let name = r["output"].as_str().unwrap();
+        let k = find_output(name).unwrap();
+        let decides: Vec<Decides> = serde_json::from_value(r["estimated"].clone()).unwrap();
+        let ranged = estimate_range(k).is_some();
+        assert_eq!(r.get("range").is_some(), ranged, "{name}");
+        // Only an estimated output impedance or maximum level is ranged.
+        if ranged {
+            assert!(
+                decides.contains(&Decides::OutputImpedance)
+                    || decides.contains(&Decides::MaximumLevel),
+                "{name}"
+            );
+        } else {
+            continue;
+        }
+        let expected = AnalysedOutput::catalog(k)
+            .unwrap()
+            .report(hp, &hp_provenance, 90.0);
+        let g = expected.range.unwrap();
+        let got: [f64; 2] = serde_json::from_value(r["range"]["peak_spl_db"].clone()).unwrap();
+        // JSON's decimal text parses back to within a unit in the last place.
+        for (a, b) in got.iter().zip(g.peak_spl_db) {
+            assert!(
+                (a / b - 1.0).abs() < 1e-14,
+                "{name}: {got:?} vs {:?}",
+                g.peak_spl_db
+            );
+        }
+        let peak = r["peak_spl_db"].as_f64().unwrap();
+        assert!(got[0] <= peak + 1e-9 && peak <= got[1] + 1e-9, "{name}");
+    }
+    let table = ok(&["rank", "--headphone", "DT 990 600", "--target-spl", "90"]);
+    let m2 = AnalysedOutput::catalog(find_output("motu m2").unwrap())
+        .unwrap()
+        .report(hp, &hp_provenance, 90.0);
+    let g = m2.range.unwrap();
+    let peaks = format!("{:.1}–{:.1}", g.peak_spl_db[0], g.peak_spl_db[1]);
+    let row = table.lines().find(|l| l.contains("MOTU M2 ")).unwrap();
+    assert!(row.contains(&peaks), "{row}");
+    let stated = table
+        .lines()
+        .find(|l| l.contains("Scarlett 2i2 4th gen"))
+        .unwrap();
+    assert!(!stated.contains('–'), "{stated}");
+
+    let report = ok(&[
+        "report",
+        "--output",
+        "MOTU M2",
+        "--headphone",
+        "DT 990 600",
+        "--target-spl",
+        "90",
+    ]);
+    assert!(
+        report.contains("across the estimates' ranges: up to"),
+        "{report}"
+    );
+    assert!(
+        report.contains("10 Ω (0.5–90.0 Ω across the estimates' ranges)"),
+        "{report}"
+    );
+}
+
 #[test]
 fn the_users_own_figures_are_not_called_estimates() {
     let curve = hd600_curve(&scratch("own-figures"));
