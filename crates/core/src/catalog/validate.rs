@@ -2,6 +2,28 @@
 
 use super::*;
 
+/// The source of the catalog's class estimates: how they are made is in the documentation.
+pub const CLASS_ESTIMATE_SOURCE: &str = "Loadline class estimate (docs/catalog.md)";
+
+/// The source of ratings that are quoted widely but whose makers' pages were not found: the
+/// documentation lists them, and they are estimates until checked.
+pub const COMMONLY_QUOTED_SOURCE: &str = "commonly quoted rating, unverified (docs/catalog.md)";
+
+/// Whether `source` is one a producer can follow: a web address, the documentation of the
+/// class estimates or of the unverified ratings, the ideal reference's definition, or the
+/// user's own measurement.
+fn cites_a_source(source: &str) -> bool {
+    source.starts_with("https://")
+        || source.starts_with("http://")
+        || [
+            CLASS_ESTIMATE_SOURCE,
+            COMMONLY_QUOTED_SOURCE,
+            "definition",
+            "own measurement",
+        ]
+        .contains(&source)
+}
+
 /// Everything wrong with the catalog, as readable lines (empty when it is sound): every
 /// figure sourced and plausible, estimates explained, indices unique and contiguous, maximum
 /// outputs well-formed.
@@ -11,6 +33,11 @@ pub fn problems() -> Vec<String> {
     let provenance = |out: &mut Vec<String>, what: &str, basis: Basis, source: &str, note: &str| {
         if source.trim().is_empty() {
             out.push(format!("{what} has no source"));
+        }
+        if !cites_a_source(source) {
+            out.push(format!(
+                "{what} cites '{source}': a source is an address, '{CLASS_ESTIMATE_SOURCE}', '{COMMONLY_QUOTED_SOURCE}', a definition or the user's own measurement"
+            ));
         }
         if basis == Basis::Estimated && note.trim().is_empty() {
             out.push(format!("{what} is estimated without saying how"));
