@@ -102,7 +102,9 @@ fn what_tells_apart(names: &[&str]) -> String {
     if common == 0 {
         choices
     } else {
-        format!("{}: {choices}", words[0][..common].join(" "))
+        // The shared words end where the names part, often at a comma: "jack, under 150 Ω".
+        let shared = words[0][..common].join(" ");
+        format!("{}: {choices}", shared.trim_end_matches([',', ';']))
     }
 }
 
@@ -168,6 +170,11 @@ mod tests {
         let err = lookup("dt770", &hp).unwrap_err().to_string();
         assert!(
             err.ends_with("Beyerdynamic DT 770 Pro: 32 ohm, 80 ohm or 250 ohm?"),
+            "{err}"
+        );
+        let err = lookup("mac apple silicon", &out).unwrap_err().to_string();
+        assert!(
+            err.ends_with("Apple Mac (Apple silicon) jack: under 150 Ω or 150 Ω–1 kΩ?"),
             "{err}"
         );
         let err = lookup("600", &hp).unwrap_err().to_string();
