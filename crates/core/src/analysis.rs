@@ -228,8 +228,8 @@ impl Analyst {
             .clone()
     }
 
-    /// Waits until the newest finished analysis is of `scenario`, and returns it (for tests
-    /// and the command line; an editor reads [`Analyst::latest`] every frame instead).
+    /// Waits until the newest finished analysis is of `scenario`, and returns it (for callers
+    /// that can block, such as tests; an editor reads [`Analyst::latest`] every frame instead).
     pub fn wait_for(&self, scenario: &Scenario) -> Arc<Analysis> {
         let (lock, wake) = &*self.shared;
         let mut mail = lock.lock().unwrap_or_else(PoisonError::into_inner);
