@@ -289,13 +289,22 @@ impl Engine {
         self.emf_clamp.reset_clamps();
         self.current_clamp.reset_clamps();
         for ch in 0..self.channels {
-            for k in (1..=n).rev() {
-                let x = self.input_hist[ch][pos.wrapping_sub(k + offset) & mask];
-                let v = filter.tick(ch, x);
-                let at = pos.wrapping_sub(k) & mask;
-                self.emf_hist[ch][at] = x;
-                self.current_clamp.delay[ch][at] = v;
-                self.emf_clamp.delay[ch][at] = self.input_hist[ch][at];
+            // Oldest first, a run at a time: `back` counts back from `pos`.
+            let mut back = n;
+            while back > 0 {
+                let len = back.min(MAX_BLOCK);
+                let (mut x, mut v) = ([0.0; MAX_BLOCK], [0.0; MAX_BLOCK]);
+                for (j, x) in x[..len].iter_mut().enumerate() {
+                    *x = self.input_hist[ch][pos.wrapping_sub(back - j + offset) & mask];
+                }
+                filter.run(ch, &x[..len], &mut v[..len], None);
+                for j in 0..len {
+                    let at = pos.wrapping_sub(back - j) & mask;
+                    self.emf_hist[ch][at] = x[j];
+                    self.current_clamp.delay[ch][at] = v[j];
+                    self.emf_clamp.delay[ch][at] = self.input_hist[ch][at];
+                }
+                back -= len;
             }
         }
     }
@@ -405,9 +414,15 @@ impl Engine {
         self.filters[incoming] = LoadFilter::new(design);
         let n = self.warmup_len.min(self.hist_mask);
         for ch in 0..self.channels {
-            for k in (1..=n).rev() {
-                let e = self.emf_hist[ch][(self.hist_pos.wrapping_sub(k)) & self.hist_mask];
-                self.filters[incoming].tick(ch, e);
+            let mut back = n;
+            while back > 0 {
+                let len = back.min(MAX_BLOCK);
+                let (mut e, mut unused) = ([0.0; MAX_BLOCK], [0.0; MAX_BLOCK]);
+                for (j, e) in e[..len].iter_mut().enumerate() {
+                    *e = self.emf_hist[ch][self.hist_pos.wrapping_sub(back - j) & self.hist_mask];
+                }
+                self.filters[incoming].run(ch, &e[..len], &mut unused[..len], None);
+                back -= len;
             }
         }
         self.xfade_left = self.xfade_len;
@@ -421,12 +436,19 @@ impl Engine {
         for (ch, buf) in buffers.iter_mut().enumerate().take(chans) {
             let (input_hist, emf_hist) = (&mut self.input_hist[ch], &mut self.emf_hist[ch]);
             let mut pos = self.hist_pos;
-            for v in buf[..n].iter_mut() {
-                let x = finite_or_zero(*v);
-                input_hist[pos] = x;
-                emf_hist[pos] = x;
-                *v = to_f32_flushed(filter.tick(ch, x));
-                pos = (pos + 1) & mask;
+            for run in buf[..n].chunks_mut(MAX_BLOCK) {
+                let (mut x, mut y) = ([0.0; MAX_BLOCK], [0.0; MAX_BLOCK]);
+                for (x, v) in x.iter_mut().zip(run.iter()) {
+                    *x = finite_or_zero(*v);
+                    input_hist[pos] = *x;
+                    emf_hist[pos] = *x;
+                    pos = (pos + 1) & mask;
+                }
+                let len = run.len();
+                filter.run(ch, &x[..len], &mut y[..len], None);
+                for (v, y) in run.iter_mut().zip(&y) {
+                    *v = to_f32_flushed(*y);
+                }
             }
         }
         self.hist_pos = (self.hist_pos + n) & mask;
@@ -691,12 +713,16 @@ impl Engine {
         if nothing_removed && at_rest {
             return;
         }
-        for k in 0..len {
-            let mut vr = fa.removed_voltage(ch, removed[k]);
-            if run.fading {
-                vr += (fb.removed_voltage(ch, removed[k]) - vr) * run.g_new[k];
+        let (mut vr, mut vr_new) = ([0.0; MAX_BLOCK], [0.0; MAX_BLOCK]);
+        fa.removed_voltage(ch, &removed[..len], &mut vr[..len]);
+        if run.fading {
+            fb.removed_voltage(ch, &removed[..len], &mut vr_new[..len]);
+            for ((vr, new), g) in vr[..len].iter_mut().zip(&vr_new).zip(&run.g_new) {
+                *vr += (new - *vr) * g;
             }
-            voltage[k] += vr;
+        }
+        for (v, vr) in voltage.iter_mut().zip(&vr) {
+            *v += vr;
         }
     }
 

@@ -162,12 +162,14 @@ impl Noise {
         let [pre, post] = &mut self.state[ch];
         // The volume moves little over a run: the two sources run as one.
         if let Some(c) = self.coefs.pre.combined(&self.coefs.post, inv_volume[0]) {
-            for v in e.iter_mut() {
-                *v += pre.next(&c);
-            }
+            pre.add_to(&c, e);
         } else {
-            for (v, inv) in e.iter_mut().zip(inv_volume) {
-                *v += pre.next(&self.coefs.pre) + post.next(&self.coefs.post) * inv;
+            let n = e.len();
+            let (mut p, mut q) = ([0.0; MAX_BLOCK], [0.0; MAX_BLOCK]);
+            pre.add_to(&self.coefs.pre, &mut p[..n]);
+            post.add_to(&self.coefs.post, &mut q[..n]);
+            for (((v, p), q), inv) in e.iter_mut().zip(&p).zip(&q).zip(inv_volume) {
+                *v += p + q * inv;
             }
         }
     }
