@@ -74,7 +74,7 @@ def main():
         "goes, counted in instructions under callgrind (deterministic, unlike the timings on a",
         "shared machine), for the full chain on the open-back dynamic: the load filters now",
         "run a block at a time and the noise's 1/f terms in fixed lanes, which took the engine",
-        "from 817 to 595 instructions per channel-sample (−27 %, outputs bit for bit the same).",
+        "from 816 to 595 instructions per channel-sample (−27 %, outputs bit for bit the same).",
         "Of what is left, the engine's own loops (history, delays, output) take a quarter, the",
         "load filter a quarter, the EMF clamp's oversampled head a quarter and the noise an",
         "eighth. The table above was measured before that change; it has not been regenerated",
