@@ -154,6 +154,7 @@ impl NoiseState {
     #[inline(always)]
     fn add_to_body(&mut self, c: &NoiseCoefs, out: &mut [f64]) {
         if c.white_sigma == 0.0 {
+            // A silent source still adds its zeros: `-0.0 + 0.0` is `+0.0`, as it always was.
             for v in out.iter_mut() {
                 *v += 0.0;
             }
