@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Checks what tests/ardour/run.sh got out of headless Ardour (standard library only).
 
-Reads the "LL key value" lines the Lua driver printed, the three exports (reference.wav: the
+Reads the "LL key value" lines the Lua driver printed, the three captures (reference.wav: the
 generator alone; loadline.wav: through the plugin; reopened.wav: through the plugin after the
 session was saved and reopened) and the physics from the `loadline` CLI, then checks:
   * the reference carries the generator's tones at their nominal level (the chain is unity);
@@ -116,7 +116,7 @@ def parse_log(path):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--log", required=True, help="the ardour7-lua output of both runs")
-    ap.add_argument("--exports", required=True, help="directory of the exported WAVs")
+    ap.add_argument("--captures", required=True, help="directory of the captured WAVs")
     ap.add_argument("--cli", required=True, help="the loadline CLI binary")
     ap.add_argument("--zout", type=float, required=True)
     ap.add_argument("--headphone", required=True, help="headphone name as the CLI knows it")
@@ -133,7 +133,7 @@ def main():
             failures.append(what)
 
     log = parse_log(args.log)
-    exports = pathlib.Path(args.exports)
+    captures = pathlib.Path(args.captures)
     for err in log.get("error", []):
         check(False, f"Ardour driver error: {err}")
 
@@ -154,7 +154,7 @@ def main():
     lat = log.get("latency", [])
     check(len(lat) == 2 and lat[0] == lat[1], f"latency before/after reopening: {lat}")
 
-    rate, ref = read_wav(exports / "reference.wav")
+    rate, ref = read_wav(captures / "reference.wav")
     start, length = rate, rate  # analyse the second second: settled, whole periods
     ref_db = levels_db(ref, rate, start, length)
     print("reference levels dBFS  " + "  ".join(
@@ -165,7 +165,7 @@ def main():
     want = expected_levels(args.cli, args.zout, args.headphone)
     results = {}
     for label in ("loadline", "reopened"):
-        r2, ch = read_wav(exports / f"{label}.wav")
+        r2, ch = read_wav(captures / f"{label}.wav")
         check(r2 == rate, f"{label}.wav at {r2} Hz")
         check(len(ch) == 2 and ch[0] == ch[1], f"{label}.wav: two identical channels")
         got = levels_db(ch, rate, start, length)

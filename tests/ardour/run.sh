@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Headless Ardour 7 test of the Loadline VST3: scan the bundle, build a session on the Dummy
 # backend at 48 kHz (a stereo track: a Lua tone generator, then Loadline), set parameters by
-# name, export, save, reopen, read the parameters back, export again, and compare the levels
+# name, capture its output, save, reopen, read the parameters back, capture again, and compare
+# the levels
 # with the physics (`loadline response`) within 0.05 dB.
 #
 # Usage: bash tests/ardour/run.sh BUNDLE.vst3 LOADLINE_CLI [WORK_DIR]
 #   BUNDLE.vst3   the bundle to test (copied to WORK_DIR/vst3, which becomes VST3_PATH)
 #   LOADLINE_CLI  the `loadline` binary (target/debug/loadline) for the expected levels
-#   WORK_DIR      where the session, exports and logs go (default: a fresh mktemp -d)
+#   WORK_DIR      where the session, captures and logs go (default: a fresh mktemp -d)
 # Needs Debian's ardour (scripts/system_deps.sh installs it).
 # Env: ARDOUR_ZOUT (default 47), ARDOUR_HEADPHONE (default "Audio-Technica ATH-M50x").
 set -euo pipefail
@@ -32,8 +33,8 @@ fi
 
 mkdir -p "$work"
 work="$(realpath "$work")"
-rm -rf "$work/home" "$work/session" "$work/export"
-mkdir -p "$work/home" "$work/export"
+rm -rf "$work/home" "$work/session" "$work/capture"
+mkdir -p "$work/home" "$work/capture"
 
 # A private HOME: Ardour's config (~/.config/ardour7), scan cache (~/.cache/ardour7/vst) and
 # blacklist live there, so nothing from the machine's user leaks in and nothing is left behind.
@@ -53,9 +54,8 @@ find "$bundle" -exec touch -h -d "@$(( $(date +%s) - 10 ))" {} +
 # Ardour only reads VST3_PATH on its first start (it then keeps plugin-path-vst3 in its
 # config); with a fresh HOME that is this run.
 export VST3_PATH="$work/vst3"
-mkdir -p "$HOME/.config/ardour7/scripts" "$HOME/.config/ardour7/export"
-cp "$here/tones.lua" "$HOME/.config/ardour7/scripts/"
-cp "$here/loadline-f32.format" "$here/loadline-f32.preset" "$HOME/.config/ardour7/export/"
+mkdir -p "$HOME/.config/ardour7/scripts"
+cp "$here/tones.lua" "$here/probe.lua" "$HOME/.config/ardour7/scripts/"
 
 ms() { date +%s%3N; }
 
@@ -106,7 +106,7 @@ run_step() {
   local t0 rc
   t0=$(ms)
   set +e
-  timeout 180 ardour7-lua "$here/session.lua" "$step" "$work/session" loadline "$work/export" \
+  timeout 180 ardour7-lua "$here/session.lua" "$step" "$work/session" loadline "$work/capture" \
     "$seconds" "$@" </dev/null 2>&1 | tee "$work/$step.log"
   rc=${PIPESTATUS[0]}
   set -e
@@ -114,8 +114,8 @@ run_step() {
   [ "$rc" = 0 ] || { echo "ardour7-lua $step failed" >&2; exit 1; }
 }
 
-run_step create "create+export+save" "${params[@]}"
-run_step reopen "reopen+export" "${names[@]}"
+run_step create "create+capture+save" "${params[@]}"
+run_step reopen "reopen+capture" "${names[@]}"
 
 grep -q '<Processor [^>]*name="Loadline"[^>]*type="vst3"' "$work/session/loadline.ardour" || {
   echo "the saved session holds no VST3 processor" >&2; exit 1; }
@@ -123,5 +123,5 @@ grep -q '<Processor [^>]*name="Loadline"[^>]*type="vst3"' "$work/session/loadlin
 check_args=()
 for p in "${params[@]}"; do check_args+=(--param "${p#!}"); done
 cat "$work/create.log" "$work/reopen.log" >"$work/ardour.log"
-python3 "$here/check.py" --log "$work/ardour.log" --exports "$work/export" \
+python3 "$here/check.py" --log "$work/ardour.log" --captures "$work/capture" \
   --cli "$cli" --zout "$zout" --headphone "$headphone" "${check_args[@]}"

@@ -1,16 +1,19 @@
 -- Drives headless Ardour 7 (ardour7-lua) for tests/ardour/run.sh.
 --
---   ardour7-lua session.lua create SESSION_DIR NAME EXPORT_DIR SECONDS name=value...
---     New session at 48 kHz on the Dummy backend, one stereo track whose first processor is
---     "Loadline Test Tones" (a Lua DSP generator, see tones.lua); exports
---     EXPORT_DIR/reference.wav through the bare track, then inserts the Loadline VST3 after the
---     generator, sets each name=value (the parameter's exact name in the host, the value in the
---     host's units: ohms, dB, list index), exports EXPORT_DIR/loadline.wav, sets each
---     !name=value (a value set and saved at once, with no audio processed in between), saves
---     and closes.
---   ardour7-lua session.lua reopen SESSION_DIR NAME EXPORT_DIR SECONDS name...
---     Loads the saved session, reads the named parameters back, exports
---     EXPORT_DIR/reopened.wav, closes without saving.
+--   ardour7-lua session.lua create SESSION_DIR NAME CAPTURE_DIR SECONDS name=value...
+--     New session at 48 kHz on the Dummy backend, one stereo track whose processors are
+--     "Loadline Test Tones" (a Lua DSP generator, see tones.lua) and "Loadline Test Probe" (a
+--     Lua DSP recorder, see probe.lua); captures CAPTURE_DIR/reference.wav through the bare
+--     track, then inserts the Loadline VST3 between them, sets each name=value (the parameter's
+--     exact name in the host, the value in the host's units: ohms, dB, list index), captures
+--     CAPTURE_DIR/loadline.wav, sets each !name=value (a value set and saved at once, with no
+--     audio processed in between), saves and closes.
+--   ardour7-lua session.lua reopen SESSION_DIR NAME CAPTURE_DIR SECONDS name...
+--     Loads the saved session, reads the named parameters back, captures
+--     CAPTURE_DIR/reopened.wav, closes without saving.
+--
+-- A capture is SECONDS of the probe's input, recorded while the engine runs in real time (the
+-- Dummy backend's clock), as 32-bit float WAV.
 --
 -- Every result is a line "LL <key> <value>" on stdout, for check.py; any failure raises
 -- a Lua error, which makes ardour7-lua exit non-zero.
@@ -18,11 +21,11 @@
 local RATE = 48000
 local PLUGIN = "Loadline"
 local GENERATOR = "Loadline Test Tones"
-local EXPORT_PRESET = "6c0ad1ee-0b1d-4c1e-9f59-1a0ad11e0f33" -- loadline-f32.preset
+local PROBE = "Loadline Test Probe"
 
-local mode, dir, name, export_dir, seconds = arg[1], arg[2], arg[3], arg[4], tonumber(arg[5])
-assert(mode == "create" or mode == "reopen", "usage: create|reopen SESSION_DIR NAME EXPORT_DIR SECONDS ...")
-assert(dir and name and export_dir and seconds, "missing arguments")
+local mode, dir, name, capture_dir, seconds = arg[1], arg[2], arg[3], arg[4], tonumber(arg[5])
+assert(mode == "create" or mode == "reopen", "usage: create|reopen SESSION_DIR NAME CAPTURE_DIR SECONDS ...")
+assert(dir and name and capture_dir and seconds, "missing arguments")
 
 local function emit(key, value)
 	print(string.format("LL %s %s", key, tostring(value)))
@@ -71,21 +74,52 @@ local function describe(proc, map, plug, pname)
 		pd.lower, pd.upper, pd.normal, tostring(pd.toggled), tostring(pd.enumeration), tostring(pd.integer_step)))
 end
 
-local function export(file_name)
-	local e = Session:simple_export()
-	if not e:set_preset(EXPORT_PRESET) then fail("export preset " .. EXPORT_PRESET .. " not found") end
-	e:set_name(file_name)
-	e:set_folder(export_dir)
-	e:set_range(0, seconds * RATE)
-	if not e:run_export() then fail("export of " .. file_name .. " failed") end
-	emit("exported", export_dir .. "/" .. file_name .. ".wav")
+-- Writes channels (two arrays of n floats, indexed from 1) as a 32-bit float stereo WAV.
+local function write_wav(path, left, right, n)
+	local f = io.open(path, "wb")
+	if not f then fail("cannot write " .. path) end
+	local bytes = n * 8
+	f:write("RIFF", string.pack("<I4", 36 + bytes), "WAVE")
+	f:write("fmt ", string.pack("<I4I2I2I4I4I2I2", 16, 3, 2, RATE, RATE * 8, 8, 32))
+	f:write("data", string.pack("<I4", bytes))
+	local chunk = {}
+	for i = 1, n do
+		chunk[#chunk + 1] = string.pack("<ff", left[i], right[i])
+		if #chunk == 4096 then f:write(table.concat(chunk)); chunk = {} end
+	end
+	f:write(table.concat(chunk))
+	f:close()
 end
 
-local function find_plugin(route)
+-- Records SECONDS of what reaches the probe (see probe.lua for its shared memory) into
+-- CAPTURE_DIR/FILE_NAME.wav.
+local function capture(probe, file_name)
+	local STATE, COUNT, CAPACITY, WANTED, HEADER, ARMED, DONE = 0, 1, 2, 3, 4, 1, 2
+	local shm = probe:to_insert():plugin(0):to_luaproc():shmem()
+	local frames, capacity = seconds * RATE, shm:atomic_get_int(CAPACITY)
+	if frames > capacity then fail("the probe holds " .. capacity .. " frames, not " .. frames) end
+	shm:atomic_set_int(WANTED, frames)
+	shm:atomic_set_int(COUNT, 0)
+	shm:atomic_set_int(STATE, ARMED)
+	-- Real time on the Dummy backend: SECONDS, and twice that plus 10 s before giving up.
+	local waited_ms = 0
+	while shm:atomic_get_int(STATE) ~= DONE do
+		if waited_ms > (2 * seconds + 10) * 1000 then
+			fail(string.format("the probe recorded %d of %d frames for %s", shm:atomic_get_int(COUNT), frames, file_name))
+		end
+		ARDOUR.LuaAPI.usleep(10000)
+		waited_ms = waited_ms + 10
+	end
+	local path = capture_dir .. "/" .. file_name .. ".wav"
+	write_wav(path, shm:to_float(HEADER):array(), shm:to_float(HEADER + capacity):array(), frames)
+	emit("captured", path)
+end
+
+local function find_plugin(route, wanted)
 	for i = 0, 16 do
 		local p = route:nth_plugin(i)
 		if p:isnil() then break end
-		if p:display_name() == PLUGIN or p:to_insert():plugin(0):name() == PLUGIN then
+		if p:display_name() == wanted or p:to_insert():plugin(0):name() == wanted then
 			return p, i
 		end
 	end
@@ -117,7 +151,10 @@ if mode == "create" then
 	local gen = ARDOUR.LuaAPI.new_luaproc(Session, GENERATOR)
 	if gen:isnil() then fail("no Lua DSP '" .. GENERATOR .. "' (HOME/.config/ardour7/scripts)") end
 	track:add_processor_by_index(gen, 0, nil, true)
-	export("reference")
+	local probe = ARDOUR.LuaAPI.new_luaproc(Session, PROBE)
+	if probe:isnil() then fail("no Lua DSP '" .. PROBE .. "' (HOME/.config/ardour7/scripts)") end
+	track:add_processor_by_index(probe, 1, nil, true)
+	capture(probe, "reference")
 
 	local found = false
 	for p in ARDOUR.LuaAPI.list_plugins():iter() do
@@ -133,7 +170,9 @@ if mode == "create" then
 	if track:add_processor_by_index(proc, 1, nil, true) ~= 0 then fail("cannot insert the plugin") end
 	local o = order(track)
 	emit("order", o)
-	if not o:find(GENERATOR .. " > " .. PLUGIN, 1, true) then fail("the plugin is not after the generator") end
+	if not o:find(GENERATOR .. " > " .. PLUGIN .. " > " .. PROBE, 1, true) then
+		fail("the plugin is not between the generator and the probe")
+	end
 
 	local map, plug = controls(proc)
 	local count = 0
@@ -165,9 +204,9 @@ if mode == "create" then
 			emit("set " .. pname:gsub(" ", "_"), string.format("%.6f", get_param(proc, map, pname)))
 		end
 	end
-	export("loadline")
+	capture(probe, "loadline")
 	-- The plugin reports its latency (Mode) through restartComponent; Ardour takes it up on a
-	-- later cycle, so read it after the export has run the engine.
+	-- later cycle, so read it after the capture has run the engine.
 	ARDOUR.LuaAPI.wait_for_process_callback(8, 2000)
 	emit("latency", proc:to_insert():signal_latency())
 	-- Set and saved at once: the plugin's saved state must have these values although it has
@@ -184,8 +223,10 @@ else
 	if not load_session(dir, name) then fail("load_session failed") end
 	local track = Session:route_by_name("Signal")
 	if track:isnil() then fail("track 'Signal' missing after reopen") end
-	local proc = find_plugin(track)
+	local proc = find_plugin(track, PLUGIN)
 	if not proc then fail("the Loadline VST3 is missing after reopen (order: " .. order(track) .. ")") end
+	local probe = find_plugin(track, PROBE)
+	if not probe then fail("the probe is missing after reopen (order: " .. order(track) .. ")") end
 	emit("order", order(track))
 	local map = controls(proc)
 	ARDOUR.LuaAPI.wait_for_process_callback(8, 2000)
@@ -194,7 +235,7 @@ else
 		emit("reopened " .. pname:gsub(" ", "_"), string.format("%.6f", get_param(proc, map, pname)))
 	end
 	emit("latency", proc:to_insert():signal_latency())
-	export("reopened")
+	capture(probe, "reopened")
 	close_session()
 	emit("closed", "ok")
 end
