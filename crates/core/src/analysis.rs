@@ -45,6 +45,17 @@ impl AnalysedOutput {
         })
     }
 
+    /// An output of the user's catalog: its name marked as theirs, its figures, where they
+    /// come from, and the stages spanning any estimate among them.
+    pub fn user(entry: &catalog::OutputEntry) -> Self {
+        AnalysedOutput {
+            name: catalog::user::marked(&entry.name()),
+            stage: entry.stage(),
+            provenance: entry.provenance(),
+            range_stages: catalog::entry_stages_across(entry),
+        }
+    }
+
     /// Figures of the user's own (or the ideal reference): nothing is estimated.
     pub fn own(name: impl Into<String>, stage: OutputStage) -> Self {
         AnalysedOutput {

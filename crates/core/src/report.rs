@@ -430,9 +430,8 @@ pub fn provenance_text(name: &str, provenance: &[Provenance]) -> String {
 }
 
 /// Every catalog output (but the ideal reference) driving `hp` at `target_spl_db`, best
-/// first: those whose peaks reach the target before those that fall short (by how far), then
-/// by the smaller tonal deviation, then by the lower noise floor.
-/// `hp_provenance` is where the headphone's figures come from (empty for the user's own).
+/// first (see [`rank_outputs`]), by index. `hp_provenance` is where the headphone's figures
+/// come from (empty for the user's own).
 pub fn rank(
     hp: &HeadphoneModel,
     hp_provenance: &[Provenance],
@@ -447,6 +446,32 @@ pub fn rank(
             Some((k, output.report(hp, hp_provenance, target_spl_db)))
         })
         .collect();
+    best_first(&mut v);
+    v
+}
+
+/// `outputs` driving `hp` at `target_spl_db`, each with its report, best first: those whose
+/// peaks reach the target before those that fall short (by how far), then by the smaller
+/// tonal deviation, then by the lower noise floor.
+pub fn rank_outputs(
+    outputs: Vec<crate::analysis::AnalysedOutput>,
+    hp: &HeadphoneModel,
+    hp_provenance: &[Provenance],
+    target_spl_db: f64,
+) -> Vec<(crate::analysis::AnalysedOutput, Report)> {
+    let mut v: Vec<_> = outputs
+        .into_iter()
+        .map(|o| {
+            let r = o.report(hp, hp_provenance, target_spl_db);
+            (o, r)
+        })
+        .collect();
+    best_first(&mut v);
+    v
+}
+
+/// Sorts reports best first (see [`rank_outputs`]).
+fn best_first<T>(v: &mut [(T, Report)]) {
     // Shortfalls within a tenth of a dB of each other tie; tone and noise decide.
     let key = |r: &Report| (r.short_db * 10.0).round() as i64;
     v.sort_by(|(_, a), (_, b)| {
@@ -455,7 +480,6 @@ pub fn rank(
             .then(a.deviation_span_db.total_cmp(&b.deviation_span_db))
             .then(a.noise_floor_db_spl_a.total_cmp(&b.noise_floor_db_spl_a))
     });
-    v
 }
 
 /// One frequency of the response curves.

@@ -63,7 +63,7 @@ pub fn lookup(text: &str, names: &[String]) -> Result<usize, LookupError> {
 
 /// `s` as names are compared: lower case, letters and digits only, "Ω" (either code point)
 /// spelt "ohm".
-fn compact(s: &str) -> String {
+pub(super) fn compact(s: &str) -> String {
     s.replace(['Ω', '\u{2126}'], "ohm")
         .chars()
         .filter(|c| c.is_alphanumeric())

@@ -15,7 +15,8 @@
 //!
 //! This file holds the schema and the embedded files; `lookup` finds entries by name,
 //! `provenance` tells where each figure comes from, `stage` derives an output's stage, `fit`
-//! fits a headphone's circuit model, and `validate` checks every entry.
+//! fits a headphone's circuit model, `validate` checks every entry, and `user` reads and
+//! writes the user's own catalog.
 
 use crate::physics::headphones::{HeadphoneLoad, HeadphoneModel};
 use crate::physics::impedance::Load;
@@ -29,12 +30,14 @@ mod lookup;
 mod provenance;
 mod range;
 mod stage;
+pub mod user;
 mod validate;
 
 pub use lookup::{LookupError, find_headphone, find_output, lookup, name_matches};
 pub use provenance::{Decides, Provenance, decides_text, estimated};
 pub use range::{
-    EstimateRange, R_OUT_POINTS, R_OUT_POINTS_RANGED_LEVELS, estimate_range, stages_across,
+    EstimateRange, R_OUT_POINTS, R_OUT_POINTS_RANGED_LEVELS, entry_estimate_range,
+    entry_stages_across, estimate_range, stages_across,
 };
 pub use validate::problems;
 
@@ -51,7 +54,7 @@ pub enum Basis {
 }
 
 /// One figure with its provenance.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Figure {
     /// The value, in the unit the field's name gives.
@@ -61,31 +64,31 @@ pub struct Figure {
     /// Where it comes from (a URL, or the reference file it was taken from).
     pub source: String,
     /// For estimates, how the value was derived; otherwise optional context.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub note: String,
 }
 
 /// A stated or measured maximum output into a resistive load (one of `vrms`, `mw`, `dbu`).
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct MaxOutput {
     /// The load, ohms.
     pub load_ohm: f64,
     /// Maximum voltage across it, V RMS.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub vrms: Option<f64>,
     /// Maximum power into it, mW.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mw: Option<f64>,
     /// Maximum voltage across it, dBu.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dbu: Option<f64>,
     /// How it is known.
     pub basis: Basis,
     /// Where it comes from.
     pub source: String,
     /// Context or derivation.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub note: String,
 }
 
@@ -102,7 +105,7 @@ impl MaxOutput {
 }
 
 /// What an output is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum OutputKind {
     /// The ideal reference.
@@ -120,43 +123,45 @@ pub enum OutputKind {
 }
 
 /// A headphone output.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct OutputEntry {
-    /// Position in the plugin's output choices; never changes once published.
+    /// Position in the plugin's output choices; never changes once published. A user's entry
+    /// has none (it is not written, and ignored when read).
+    #[serde(default, skip_serializing)]
     pub index: usize,
     /// Maker.
     pub maker: String,
     /// Model.
     pub model: String,
     /// Variant (revision, output used), or empty.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub variant: String,
     /// What it is.
     pub kind: OutputKind,
     /// Output resistance, ohms.
     pub r_out_ohm: Figure,
     /// Series coupling capacitor, µF (none when absent).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub coupling_cap_uf: Option<Figure>,
     /// Maximum outputs into loads (at least one unless the entry is the reference).
     #[serde(default)]
     pub max_output: Vec<MaxOutput>,
     /// Rail limit of the EMF, V peak (none: the converter's full scale is the limit).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rail_v_peak: Option<Figure>,
     /// Supply sag, ohms (`OutputStage::r_sag_ohm`): with it, the maximum outputs fix a
     /// sagging rail instead of a full scale and a current limit (see `stage`).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub r_sag_ohm: Option<Figure>,
     /// Dynamic range, dB below a full-scale sine at maximum volume.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dynamic_range_db: Option<Figure>,
     /// Whether the dynamic range is A-weighted.
     #[serde(default)]
     pub dynamic_range_a_weighted: bool,
     /// Output noise floor, dBV (after the volume control).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub noise_dbv: Option<Figure>,
     /// Whether the noise floor is A-weighted.
     #[serde(default)]
@@ -167,19 +172,19 @@ pub struct OutputEntry {
 pub const KEY_FREQS_HZ: [f64; 2] = [1_000.0, 10_000.0];
 
 /// The published impedance curve's key points.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct KeyPoints {
     /// DC resistance (or the curve's value at its lowest frequency), ohms.
     pub rdc_ohm: Figure,
     /// Frequency of the impedance peak, Hz (none for a curve without one).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub f_res_hz: Option<Figure>,
     /// Impedance at that peak, ohms.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub z_res_ohm: Option<Figure>,
     /// Quality factor of the peak (its width), when known or estimated.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub q: Option<Figure>,
     /// |Z| at 1 kHz, ohms.
     pub z_1k_ohm: Figure,
@@ -188,7 +193,7 @@ pub struct KeyPoints {
 }
 
 /// What a sensitivity figure is referred to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
 pub enum SensitivityUnit {
     /// dB SPL for 1 V RMS.
     #[serde(rename = "dB SPL/V")]
@@ -199,7 +204,7 @@ pub enum SensitivityUnit {
 }
 
 /// A headphone's sensitivity, in the unit its maker gives.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Sensitivity {
     /// The value.
@@ -211,22 +216,24 @@ pub struct Sensitivity {
     /// Where it comes from.
     pub source: String,
     /// Context or derivation.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub note: String,
 }
 
 /// A headphone.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct HeadphoneEntry {
-    /// Position in the plugin's headphone choices; never changes once published.
+    /// Position in the plugin's headphone choices; never changes once published. A user's
+    /// entry has none (it is not written, and ignored when read).
+    #[serde(default, skip_serializing)]
     pub index: usize,
     /// Maker.
     pub maker: String,
     /// Model.
     pub model: String,
     /// Variant (impedance version, revision), or empty.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub variant: String,
     /// Kind of transducer, in words.
     pub kind: String,

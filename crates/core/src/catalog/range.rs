@@ -53,13 +53,17 @@ fn peer_kinds(kind: OutputKind) -> &'static [OutputKind] {
     }
 }
 
-/// The other catalog outputs whose sourced figures bound the estimates of output `k`.
-fn peers(k: usize) -> impl Iterator<Item = &'static OutputEntry> {
-    let kinds = outputs().get(k).map_or(&[][..], |e| peer_kinds(e.kind));
+/// The catalog outputs whose sourced figures bound the estimates of `entry` (catalog output
+/// `own`, which is left out, or a user's entry when `None`).
+fn peers(
+    entry: &OutputEntry,
+    own: Option<usize>,
+) -> impl Iterator<Item = &'static OutputEntry> + Clone {
+    let kinds = peer_kinds(entry.kind);
     outputs()
         .iter()
         .enumerate()
-        .filter(move |(j, e)| *j != k && kinds.contains(&e.kind))
+        .filter(move |(j, e)| Some(*j) != own && kinds.contains(&e.kind))
         .map(|(_, e)| e)
 }
 
@@ -81,18 +85,36 @@ fn hull(estimate: f64, values: impl Iterator<Item = f64>) -> [f64; 2] {
 /// assert!(estimate_range(find_output("scarlett 2i2 4th").unwrap()).is_none());
 /// ```
 pub fn estimate_range(k: usize) -> Option<EstimateRange> {
-    let entry = outputs()
+    outputs()
         .get(k)
-        .filter(|e| e.kind != OutputKind::Reference)?;
-    let peers = || peers(k);
+        .and_then(|entry| range_among(entry, peers(entry, Some(k))))
+}
+
+/// The ranges of `entry`'s estimated deciding figures (a user's entry: every catalog output
+/// of its kind bounds them), or `None` when none of them is estimated.
+pub fn entry_estimate_range(entry: &OutputEntry) -> Option<EstimateRange> {
+    range_among(entry, peers(entry, None))
+}
+
+/// The ranges of `entry`'s estimated figures, bounded by the sourced figures of `peers`.
+fn range_among(
+    entry: &OutputEntry,
+    peers: impl Iterator<Item = &'static OutputEntry> + Clone,
+) -> Option<EstimateRange> {
+    if entry.kind == OutputKind::Reference {
+        return None;
+    }
     let r_out_ohm = (entry.r_out_ohm.basis == Basis::Estimated).then(|| {
-        let sourced = peers().filter(|e| e.r_out_ohm.basis != Basis::Estimated);
+        let sourced = peers
+            .clone()
+            .filter(|e| e.r_out_ohm.basis != Basis::Estimated);
         hull(entry.r_out_ohm.value, sourced.map(|e| e.r_out_ohm.value))
     });
     let levels_estimated = entry.max_output.iter().any(|m| m.basis == Basis::Estimated);
     // The stages of the peers whose every maximum output is stated or measured.
     let sourced_stages = || {
-        peers()
+        peers
+            .clone()
             .filter(|e| !e.max_output.is_empty())
             .filter(|e| e.max_output.iter().all(|m| m.basis != Basis::Estimated))
             .map(OutputEntry::stage)
@@ -116,9 +138,20 @@ pub fn estimate_range(k: usize) -> Option<EstimateRange> {
 /// their ranges and both at the high ends (the level figures rise with each, and the tone
 /// does not depend on them). Empty when nothing is ranged.
 pub fn stages_across(k: usize) -> Vec<OutputStage> {
-    let (Some(entry), Some(range)) = (outputs().get(k), estimate_range(k)) else {
-        return Vec::new();
-    };
+    match (outputs().get(k), estimate_range(k)) {
+        (Some(entry), Some(range)) => stages_spanning(entry, range),
+        _ => Vec::new(),
+    }
+}
+
+/// The output stages that span `entry`'s ranges ([`entry_estimate_range`]), as
+/// [`stages_across`] gives them for a catalog output; empty when nothing is ranged.
+pub fn entry_stages_across(entry: &OutputEntry) -> Vec<OutputStage> {
+    entry_estimate_range(entry).map_or_else(Vec::new, |range| stages_spanning(entry, range))
+}
+
+/// The stages across `range`, the ranges of `entry`'s estimates.
+fn stages_spanning(entry: &OutputEntry, range: EstimateRange) -> Vec<OutputStage> {
     let points = if range.v_fs_peak.is_some() {
         R_OUT_POINTS_RANGED_LEVELS
     } else {
@@ -189,7 +222,7 @@ mod tests {
             let Some(range) = estimate_range(k) else {
                 continue;
             };
-            let peers: Vec<&OutputEntry> = peers(k).collect();
+            let peers: Vec<&OutputEntry> = peers(e, Some(k)).collect();
             assert!(peers.iter().all(|p| peer_kinds(e.kind).contains(&p.kind)));
             let holds = |[lo, hi]: [f64; 2], v: f64| lo <= v && v <= hi;
             match range.r_out_ohm {

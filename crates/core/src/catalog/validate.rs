@@ -24,100 +24,138 @@ fn cites_a_source(source: &str) -> bool {
         .contains(&source)
 }
 
-/// Everything wrong with the catalog, as readable lines (empty when it is sound): every
-/// figure sourced and plausible, estimates explained, indices unique and contiguous, maximum
-/// outputs well-formed.
+/// How strictly sources are checked: the built-in catalog cites only sources a producer can
+/// follow; a user's entry may cite anything (their manual, a review, "own measurement"), as
+/// long as it names something.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Sources {
+    /// Built-in: an address or one of the documented sources.
+    Followable,
+    /// The user's: any non-empty text.
+    Named,
+}
+
+/// The problems of one figure's provenance: no source, a source the catalog does not
+/// accept, or an estimate that does not say how it was made.
+fn provenance(out: &mut Vec<String>, what: &str, sources: Sources, f: (Basis, &str, &str)) {
+    let (basis, source, note) = f;
+    if source.trim().is_empty() {
+        out.push(format!("{what} has no source"));
+    } else if sources == Sources::Followable && !cites_a_source(source) {
+        out.push(format!(
+            "{what} cites '{source}': a source is an address, '{CLASS_ESTIMATE_SOURCE}', '{COMMONLY_QUOTED_SOURCE}', a definition or the user's own measurement"
+        ));
+    }
+    if basis == Basis::Estimated && note.trim().is_empty() {
+        out.push(format!("{what} is estimated without saying how"));
+    }
+}
+
+/// The plausible values of the figure named `name`, in its unit.
+fn plausible(name: &str) -> (f64, f64) {
+    match name {
+        "r_out_ohm" => (0.0, 1000.0),
+        "coupling_cap_uf" => (1.0, 10_000.0),
+        "rail_v_peak" => (0.1, 100.0),
+        "r_sag_ohm" => (0.0, 100.0),
+        "dynamic_range_db" => (60.0, 140.0),
+        "noise_dbv" => (-150.0, -60.0),
+        "nominal_ohm" | "rdc_ohm" | "z_1k_ohm" | "z_10k_ohm" | "z_res_ohm" => (1.0, 2000.0),
+        "f_res_hz" => (5.0, 20_000.0),
+        "q" => (0.2, 20.0),
+        _ => (f64::MIN, f64::MAX),
+    }
+}
+
+/// The problems of one figure: its provenance, and its value against what is plausible.
+fn figure(out: &mut Vec<String>, who: &str, name: &str, f: &Figure, sources: Sources) {
+    let what = format!("{who}: {name}");
+    provenance(out, &what, sources, (f.basis, &f.source, &f.note));
+    let range = plausible(name);
+    if !(f.value.is_finite() && f.value >= range.0 && f.value <= range.1) {
+        out.push(format!("{what} = {} is outside {range:?}", f.value));
+    }
+}
+
+/// Everything wrong with one output entry, as readable lines naming it.
+pub(super) fn output_problems(e: &OutputEntry, sources: Sources) -> Vec<String> {
+    let mut out = Vec::new();
+    let who = e.name();
+    for (name, f) in e.figures() {
+        figure(&mut out, &who, name, f, sources);
+    }
+    if e.kind != OutputKind::Reference && e.max_output.is_empty() {
+        out.push(format!("{who}: no maximum output figure"));
+    }
+    if e.r_sag_ohm.is_some() && (e.rail_v_peak.is_some() || e.max_output.len() < 2) {
+        out.push(format!(
+            "{who}: a supply sag is fitted to two or more maximum outputs, without a rail figure"
+        ));
+    }
+    for m in &e.max_output {
+        if m.load_vrms().is_none_or(|v| !(v > 0.0 && v < 100.0)) {
+            out.push(format!(
+                "{who}: a maximum output into {} Ω needs exactly one positive vrms, mw or dbu",
+                m.load_ohm
+            ));
+        }
+        if !(m.load_ohm > 1.0 && m.load_ohm <= 1000.0) {
+            out.push(format!("{who}: maximum output load {} Ω", m.load_ohm));
+        }
+        let what = format!("{who}: the maximum output into {} Ω", m.load_ohm);
+        provenance(&mut out, &what, sources, (m.basis, &m.source, &m.note));
+    }
+    out
+}
+
+/// Everything wrong with one headphone entry, as readable lines naming it.
+pub(super) fn headphone_problems(h: &HeadphoneEntry, sources: Sources) -> Vec<String> {
+    let mut out = Vec::new();
+    let who = h.name();
+    for (name, f) in h.figures() {
+        figure(&mut out, &who, name, f, sources);
+    }
+    let s = &h.sensitivity;
+    let what = format!("{who}: sensitivity");
+    provenance(&mut out, &what, sources, (s.basis, &s.source, &s.note));
+    if !(70.0..=140.0).contains(&s.value) {
+        out.push(format!("{what} {} is outside 70–140 dB", s.value));
+    }
+    if h.points.f_res_hz.is_some() != h.points.z_res_ohm.is_some() {
+        out.push(format!(
+            "{who}: a resonance needs both its frequency and its peak"
+        ));
+    }
+    if h.curve.trim().is_empty() {
+        out.push(format!("{who}: no impedance curve named"));
+    }
+    out
+}
+
+/// Everything wrong with the built-in catalog, as readable lines (empty when it is sound):
+/// every figure sourced and plausible, estimates explained, indices unique and contiguous,
+/// maximum outputs well-formed.
 pub fn problems() -> Vec<String> {
     let mut out = Vec::new();
-    // Every figure, maximum output and sensitivity names its source; an estimate says how.
-    let provenance = |out: &mut Vec<String>, what: &str, basis: Basis, source: &str, note: &str| {
-        if source.trim().is_empty() {
-            out.push(format!("{what} has no source"));
-        }
-        if !cites_a_source(source) {
-            out.push(format!(
-                "{what} cites '{source}': a source is an address, '{CLASS_ESTIMATE_SOURCE}', '{COMMONLY_QUOTED_SOURCE}', a definition or the user's own measurement"
-            ));
-        }
-        if basis == Basis::Estimated && note.trim().is_empty() {
-            out.push(format!("{what} is estimated without saying how"));
-        }
-    };
-    let check = |out: &mut Vec<String>, who: &str, name: &str, f: &Figure, range: (f64, f64)| {
-        provenance(out, &format!("{who}: {name}"), f.basis, &f.source, &f.note);
-        if !(f.value.is_finite() && f.value >= range.0 && f.value <= range.1) {
-            out.push(format!(
-                "{who}: {name} = {} is outside {:?}",
-                f.value, range
-            ));
-        }
-    };
-    let ranges = |name: &str| -> (f64, f64) {
-        match name {
-            "r_out_ohm" => (0.0, 1000.0),
-            "coupling_cap_uf" => (1.0, 10_000.0),
-            "rail_v_peak" => (0.1, 100.0),
-            "r_sag_ohm" => (0.0, 100.0),
-            "dynamic_range_db" => (60.0, 140.0),
-            "noise_dbv" => (-150.0, -60.0),
-            "nominal_ohm" | "rdc_ohm" | "z_1k_ohm" | "z_10k_ohm" | "z_res_ohm" => (1.0, 2000.0),
-            "f_res_hz" => (5.0, 20_000.0),
-            "q" => (0.2, 20.0),
-            _ => (f64::MIN, f64::MAX),
-        }
-    };
     for (k, e) in outputs().iter().enumerate() {
-        let who = e.name();
         if e.index != k {
-            out.push(format!("{who}: index {} where {k} was expected", e.index));
-        }
-        for (name, f) in e.figures() {
-            check(&mut out, &who, name, f, ranges(name));
-        }
-        if e.kind != OutputKind::Reference && e.max_output.is_empty() {
-            out.push(format!("{who}: no maximum output figure"));
-        }
-        if e.r_sag_ohm.is_some() && (e.rail_v_peak.is_some() || e.max_output.len() < 2) {
             out.push(format!(
-                "{who}: a supply sag is fitted to two or more maximum outputs, without a rail figure"
+                "{}: index {} where {k} was expected",
+                e.name(),
+                e.index
             ));
         }
-        for m in &e.max_output {
-            if m.load_vrms().is_none_or(|v| !(v > 0.0 && v < 100.0)) {
-                out.push(format!(
-                    "{who}: a maximum output into {} Ω needs exactly one positive vrms, mw or dbu",
-                    m.load_ohm
-                ));
-            }
-            if !(m.load_ohm > 1.0 && m.load_ohm <= 1000.0) {
-                out.push(format!("{who}: maximum output load {} Ω", m.load_ohm));
-            }
-            let what = format!("{who}: the maximum output into {} Ω", m.load_ohm);
-            provenance(&mut out, &what, m.basis, &m.source, &m.note);
-        }
+        out.extend(output_problems(e, Sources::Followable));
     }
     for (k, h) in headphones().iter().enumerate() {
-        let who = h.name();
         if h.index != k {
-            out.push(format!("{who}: index {} where {k} was expected", h.index));
-        }
-        for (name, f) in h.figures() {
-            check(&mut out, &who, name, f, ranges(name));
-        }
-        let s = &h.sensitivity;
-        let what = format!("{who}: sensitivity");
-        provenance(&mut out, &what, s.basis, &s.source, &s.note);
-        if !(70.0..=140.0).contains(&s.value) {
-            out.push(format!("{what} {} is outside 70–140 dB", s.value));
-        }
-        if h.points.f_res_hz.is_some() != h.points.z_res_ohm.is_some() {
             out.push(format!(
-                "{who}: a resonance needs both its frequency and its peak"
+                "{}: index {} where {k} was expected",
+                h.name(),
+                h.index
             ));
         }
-        if h.curve.trim().is_empty() {
-            out.push(format!("{who}: no impedance curve named"));
-        }
+        out.extend(headphone_problems(h, Sources::Followable));
     }
     out
 }

@@ -1,0 +1,411 @@
+//! The user's own devices: one TOML file in the user's configuration directory, with
+//! `[[output]]` and `[[headphone]]` tables in the built-in catalog's format (without `index`),
+//! checked as the built-in entries are, except that a source may be any text ("own
+//! measurement", "manual, p. 12").
+//!
+//! The file lives at `LOADLINE_CONFIG_DIR/catalog.toml` when that variable is set, otherwise
+//! in the platform's configuration directory: `$XDG_CONFIG_HOME/loadline` (or
+//! `~/.config/loadline`) on Linux, `~/Library/Application Support/Loadline` on macOS,
+//! `%APPDATA%\Loadline` on Windows. A missing file is an empty catalog; an unreadable or
+//! invalid one is an error that names the file and the line, and never takes the built-in
+//! catalog with it.
+
+use super::lookup::{LookupError, compact, lookup};
+use super::validate::{Sources, headphone_problems, output_problems};
+use super::{HeadphoneEntry, OutputEntry, headphones, outputs};
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+/// The environment variable that moves the user's configuration directory (tests, portable
+/// setups).
+pub const DIR_ENV: &str = "LOADLINE_CONFIG_DIR";
+
+/// The user catalog's file name inside the configuration directory.
+pub const FILE_NAME: &str = "catalog.toml";
+
+/// What the user's entries are marked with wherever names are shown.
+pub const MARK: &str = "(yours)";
+
+/// Where the user's catalog is (whether or not it exists), or `None` on a platform without a
+/// configuration directory and without [`DIR_ENV`].
+pub fn default_path() -> Option<PathBuf> {
+    let dir = match std::env::var_os(DIR_ENV) {
+        Some(d) if !d.is_empty() => PathBuf::from(d),
+        _ => {
+            let base = dirs::config_dir()?;
+            // Linux spells application directories in lower case, the others capitalised.
+            base.join(if cfg!(target_os = "linux") {
+                "loadline"
+            } else {
+                "Loadline"
+            })
+        }
+    };
+    Some(dir.join(FILE_NAME))
+}
+
+/// One of the user's entries and the line of the file where it starts.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UserEntry<T> {
+    /// The entry.
+    pub entry: T,
+    /// Its first line in the file (1-based).
+    pub line: usize,
+}
+
+/// The user's catalog as read from its file.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct UserCatalog {
+    /// The file it was read from (it may not exist: then the catalog is empty).
+    pub path: PathBuf,
+    /// The user's outputs, in the file's order.
+    pub outputs: Vec<UserEntry<OutputEntry>>,
+    /// The user's headphones, in the file's order.
+    pub headphones: Vec<UserEntry<HeadphoneEntry>>,
+}
+
+/// One thing wrong with a user catalog, at a line of its file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    /// The line (1-based; 0 when the problem is the whole file).
+    pub line: usize,
+    /// What is wrong, naming the entry.
+    pub message: String,
+}
+
+/// Why the user's catalog could not be used.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum UserCatalogError {
+    /// The file exists but cannot be read.
+    #[error("{}: cannot read it: {message}", path.display())]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// The system's reason.
+        message: String,
+    },
+    /// The file or its directory cannot be written.
+    #[error("{}: cannot write it: {message}", path.display())]
+    Write {
+        /// The file.
+        path: PathBuf,
+        /// The system's reason.
+        message: String,
+    },
+    /// The file is not valid TOML, or not in the catalog's format, or an entry is unsound.
+    #[error("{}", problems_text(path, problems))]
+    Invalid {
+        /// The file.
+        path: PathBuf,
+        /// Every problem, by line.
+        problems: Vec<Problem>,
+    },
+}
+
+/// Problems as "FILE:LINE: message" lines.
+fn problems_text(path: &Path, problems: &[Problem]) -> String {
+    let lines: Vec<String> = problems
+        .iter()
+        .map(|p| format!("{}:{}: {}", path.display(), p.line, p.message))
+        .collect();
+    lines.join("\n")
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "line {}: {}", self.line, self.message)
+    }
+}
+
+/// The file's tables, each with its span.
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct UserFile {
+    #[serde(default)]
+    output: Vec<toml::Spanned<OutputEntry>>,
+    #[serde(default)]
+    headphone: Vec<toml::Spanned<HeadphoneEntry>>,
+}
+
+/// The 1-based line of byte `offset` in `text`.
+fn line_of(text: &str, offset: usize) -> usize {
+    text.as_bytes()[..offset.min(text.len())]
+        .iter()
+        .filter(|&&b| b == b'\n')
+        .count()
+        + 1
+}
+
+impl UserCatalog {
+    /// Reads the catalog at `path`: empty when the file does not exist, an error naming the
+    /// file and the line when it cannot be read or holds anything unsound.
+    pub fn load(path: &Path) -> Result<Self, UserCatalogError> {
+        match std::fs::read_to_string(path) {
+            Ok(text) => Self::parse(path, &text),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(UserCatalog {
+                path: path.to_path_buf(),
+                ..Default::default()
+            }),
+            Err(e) => Err(UserCatalogError::Read {
+                path: path.to_path_buf(),
+                message: e.to_string(),
+            }),
+        }
+    }
+
+    /// Reads the catalog at [`default_path`] (empty where there is none).
+    pub fn load_default() -> Result<Self, UserCatalogError> {
+        default_path().map_or_else(|| Ok(Self::default()), |p| Self::load(&p))
+    }
+
+    /// The catalog `text` holds, as if read from `path`; every problem at its line.
+    pub fn parse(path: &Path, text: &str) -> Result<Self, UserCatalogError> {
+        let invalid = |problems| UserCatalogError::Invalid {
+            path: path.to_path_buf(),
+            problems,
+        };
+        let file: UserFile = toml::from_str(text).map_err(|e| {
+            invalid(vec![Problem {
+                line: e.span().map_or(0, |s| line_of(text, s.start)),
+                message: e.message().trim().to_string(),
+            }])
+        })?;
+        let catalog = UserCatalog {
+            path: path.to_path_buf(),
+            outputs: file
+                .output
+                .into_iter()
+                .map(|s| UserEntry {
+                    line: line_of(text, s.span().start),
+                    entry: s.into_inner(),
+                })
+                .collect(),
+            headphones: file
+                .headphone
+                .into_iter()
+                .map(|s| UserEntry {
+                    line: line_of(text, s.span().start),
+                    entry: s.into_inner(),
+                })
+                .collect(),
+        };
+        let problems = catalog.problems();
+        if problems.is_empty() {
+            Ok(catalog)
+        } else {
+            Err(invalid(problems))
+        }
+    }
+
+    /// Everything wrong with the entries: each checked as a built-in entry is (sources
+    /// aside), and every name its own, unlike any other user entry's or built-in entry's.
+    pub fn problems(&self) -> Vec<Problem> {
+        let mut out = Vec::new();
+        let builtin_outputs: Vec<String> = outputs().iter().map(OutputEntry::name).collect();
+        let builtin_headphones: Vec<String> =
+            headphones().iter().map(HeadphoneEntry::name).collect();
+        let mut check =
+            |line: usize, name: String, problems: Vec<String>, taken: &mut Vec<String>| {
+                out.extend(
+                    problems
+                        .into_iter()
+                        .map(|message| Problem { line, message }),
+                );
+                if taken.iter().any(|t| compact(t) == compact(&name)) {
+                    out.push(Problem {
+                    line,
+                    message: format!(
+                        "{name}: another entry has this name; give it a variant to tell them apart"
+                    ),
+                });
+                }
+                taken.push(name);
+            };
+        let mut taken = builtin_outputs;
+        for e in &self.outputs {
+            let problems = output_problems(&e.entry, Sources::Named);
+            check(e.line, e.entry.name(), problems, &mut taken);
+        }
+        let mut taken = builtin_headphones;
+        for h in &self.headphones {
+            let problems = headphone_problems(&h.entry, Sources::Named);
+            check(h.line, h.entry.name(), problems, &mut taken);
+        }
+        out
+    }
+
+    /// Every output's name, the built-in ones in index order and then the user's, marked.
+    pub fn output_names(&self) -> Vec<String> {
+        let yours = self.outputs.iter().map(|e| marked(&e.entry.name()));
+        outputs()
+            .iter()
+            .map(OutputEntry::name)
+            .chain(yours)
+            .collect()
+    }
+
+    /// Every headphone's name, the built-in ones in index order and then the user's, marked.
+    pub fn headphone_names(&self) -> Vec<String> {
+        let yours = self.headphones.iter().map(|e| marked(&e.entry.name()));
+        headphones()
+            .iter()
+            .map(HeadphoneEntry::name)
+            .chain(yours)
+            .collect()
+    }
+
+    /// The output `text` names, built-in or the user's (see `lookup`: an ambiguous name lists
+    /// the candidates of both).
+    pub fn pick_output(&self, text: &str) -> Result<Pick, LookupError> {
+        lookup(text, &self.output_names()).map(|k| Pick::of(k, outputs().len()))
+    }
+
+    /// The headphone `text` names, built-in or the user's.
+    pub fn pick_headphone(&self, text: &str) -> Result<Pick, LookupError> {
+        lookup(text, &self.headphone_names()).map(|k| Pick::of(k, headphones().len()))
+    }
+
+    /// The catalog with `entry` added as the user's last output, checked and written to its
+    /// file (created, with its directory, if need be).
+    pub fn add_output(&self, entry: &OutputEntry) -> Result<Self, UserCatalogError> {
+        self.append(&toml_table(&Tables {
+            output: vec![entry],
+            headphone: vec![],
+        })?)
+    }
+
+    /// The catalog with `entry` added as the user's last headphone, checked and written.
+    pub fn add_headphone(&self, entry: &HeadphoneEntry) -> Result<Self, UserCatalogError> {
+        self.append(&toml_table(&Tables {
+            output: vec![],
+            headphone: vec![entry],
+        })?)
+    }
+
+    /// The catalog without the user's output `k` (its position here), written; the rest of
+    /// the file, comments included, is kept.
+    pub fn remove_output(&self, k: usize) -> Result<Self, UserCatalogError> {
+        let current = Self::load(&self.path)?;
+        let line = current.outputs.get(k).map(|e| e.line);
+        current.remove_entry_at(line, "output", k)
+    }
+
+    /// The catalog without the user's headphone `k`, written.
+    pub fn remove_headphone(&self, k: usize) -> Result<Self, UserCatalogError> {
+        let current = Self::load(&self.path)?;
+        let line = current.headphones.get(k).map(|e| e.line);
+        current.remove_entry_at(line, "headphone", k)
+    }
+
+    /// The file without the entry whose table starts at `line`: its lines up to the next
+    /// entry's first line (or the end), so that what comes before it stays as it was.
+    fn remove_entry_at(
+        &self,
+        line: Option<usize>,
+        what: &str,
+        k: usize,
+    ) -> Result<Self, UserCatalogError> {
+        let Some(line) = line else {
+            return Err(UserCatalogError::Invalid {
+                path: self.path.clone(),
+                problems: vec![Problem {
+                    line: 0,
+                    message: format!("no {what} number {} to remove", k + 1),
+                }],
+            });
+        };
+        let text = self.text()?;
+        let starts = self.outputs.iter().map(|e| e.line);
+        let next = starts
+            .chain(self.headphones.iter().map(|h| h.line))
+            .filter(|&l| l > line)
+            .min();
+        let lines: Vec<&str> = text.split_inclusive('\n').collect();
+        let end = next.map_or(lines.len(), |n| n - 1);
+        let kept = [&lines[..line - 1], &lines[end.min(lines.len())..]].concat();
+        self.write(&kept.concat())
+    }
+
+    /// The file's text (empty when there is none).
+    fn text(&self) -> Result<String, UserCatalogError> {
+        match std::fs::read_to_string(&self.path) {
+            Ok(t) => Ok(t),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(String::new()),
+            Err(e) => Err(UserCatalogError::Read {
+                path: self.path.clone(),
+                message: e.to_string(),
+            }),
+        }
+    }
+
+    /// Checks `text` as the file's new content and writes it.
+    fn write(&self, text: &str) -> Result<Self, UserCatalogError> {
+        let catalog = Self::parse(&self.path, text)?;
+        let failed = |e: std::io::Error| UserCatalogError::Write {
+            path: self.path.clone(),
+            message: e.to_string(),
+        };
+        if let Some(dir) = self.path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(failed)?;
+        }
+        std::fs::write(&self.path, text).map_err(failed)?;
+        Ok(catalog)
+    }
+
+    /// The file with `table` (TOML text) after what it holds.
+    fn append(&self, table: &str) -> Result<Self, UserCatalogError> {
+        let mut text = self.text()?;
+        if !text.is_empty() && !text.ends_with("\n\n") {
+            text.push_str(if text.ends_with('\n') { "\n" } else { "\n\n" });
+        }
+        text.push_str(table);
+        self.write(&text)
+    }
+}
+
+/// What a name picks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pick {
+    /// A built-in entry: its index.
+    BuiltIn(usize),
+    /// One of the user's: its position in [`UserCatalog::outputs`] or
+    /// [`UserCatalog::headphones`].
+    Yours(usize),
+}
+
+impl Pick {
+    /// Position `k` in a list of `builtin` built-in names followed by the user's.
+    fn of(k: usize, builtin: usize) -> Self {
+        if k < builtin {
+            Pick::BuiltIn(k)
+        } else {
+            Pick::Yours(k - builtin)
+        }
+    }
+}
+
+/// `name` as the user's entries are shown: "Name (yours)".
+pub fn marked(name: &str) -> String {
+    format!("{name} {MARK}")
+}
+
+/// Entries to write, as the file holds them.
+#[derive(Serialize)]
+struct Tables<'a> {
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    output: Vec<&'a OutputEntry>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    headphone: Vec<&'a HeadphoneEntry>,
+}
+
+/// `tables` as TOML text.
+fn toml_table(tables: &Tables) -> Result<String, UserCatalogError> {
+    toml::to_string(tables).map_err(|e| UserCatalogError::Invalid {
+        path: PathBuf::new(),
+        problems: vec![Problem {
+            line: 0,
+            message: format!("cannot be written as TOML: {e}"),
+        }],
+    })
+}

@@ -1,0 +1,214 @@
+//! The user's catalog: written and read back, found by name beside the built-in entries,
+//! removed without touching the rest of the file, and refused with the file and the line when
+//! it is unsound, without taking the built-in catalog with it.
+
+use loadline_core::analysis::AnalysedOutput;
+use loadline_core::catalog::user::{Pick, Problem, UserCatalog, UserCatalogError};
+use loadline_core::catalog::{self, Basis, Figure, MaxOutput, OutputEntry, OutputKind};
+use std::path::{Path, PathBuf};
+
+/// A fresh scratch directory for one test.
+fn scratch(name: &str) -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+        .join("user-catalog")
+        .join(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn measured(value: f64) -> Figure {
+    Figure {
+        value,
+        basis: Basis::Measured,
+        source: "own measurement".into(),
+        note: String::new(),
+    }
+}
+
+/// An interface the user measured: 4.7 Ω, 1.1 V RMS into 32 Ω and 2.9 V into 300 Ω.
+fn my_interface() -> OutputEntry {
+    let max = |load_ohm: f64, vrms: f64| MaxOutput {
+        load_ohm,
+        vrms: Some(vrms),
+        mw: None,
+        dbu: None,
+        basis: Basis::Measured,
+        source: "own measurement".into(),
+        note: "1 kHz, 1 % THD".into(),
+    };
+    OutputEntry {
+        index: 0,
+        maker: "Acme".into(),
+        model: "Box 2".into(),
+        variant: "front jack".into(),
+        kind: OutputKind::AudioInterface,
+        r_out_ohm: measured(4.7),
+        coupling_cap_uf: None,
+        max_output: vec![max(32.0, 1.1), max(300.0, 2.9)],
+        rail_v_peak: None,
+        r_sag_ohm: None,
+        dynamic_range_db: None,
+        dynamic_range_a_weighted: false,
+        noise_dbv: Some(measured(-104.0)),
+        noise_a_weighted: true,
+    }
+}
+
+fn problems(e: UserCatalogError) -> Vec<Problem> {
+    match e {
+        UserCatalogError::Invalid { problems, .. } => problems,
+        other => panic!("expected problems, got {other}"),
+    }
+}
+
+#[test]
+fn an_added_output_reads_back_and_is_found_beside_the_built_in_ones() {
+    let dir = scratch("added");
+    let path = dir.join("sub/catalog.toml");
+    let empty = UserCatalog::load(&path).unwrap();
+    assert!(empty.outputs.is_empty() && empty.headphones.is_empty());
+
+    let written = empty.add_output(&my_interface()).unwrap();
+    let read = UserCatalog::load(&path).unwrap();
+    assert_eq!(read, written);
+    assert_eq!(read.outputs.len(), 1);
+    assert_eq!(read.outputs[0].entry, my_interface());
+    assert_eq!(read.outputs[0].line, 1);
+
+    // Found as people type it, and marked as the user's; built-in names still pick theirs.
+    assert_eq!(read.pick_output("acme box 2").unwrap(), Pick::Yours(0));
+    let motu = catalog::find_output("motu m2").unwrap();
+    assert_eq!(read.pick_output("motu m2").unwrap(), Pick::BuiltIn(motu));
+    let analysed = AnalysedOutput::user(&read.outputs[0].entry);
+    assert_eq!(analysed.name, "Acme Box 2 front jack (yours)");
+    assert_eq!(analysed.stage, my_interface().stage());
+    // Nothing of it is estimated: no ranges.
+    assert!(analysed.range_stages.is_empty());
+    assert!(catalog::estimated(&analysed.provenance).is_empty());
+}
+
+#[test]
+fn an_estimate_of_the_users_is_ranged_across_the_catalogs_sourced_interfaces() {
+    let mut e = my_interface();
+    e.r_out_ohm = Figure {
+        value: 10.0,
+        basis: Basis::Estimated,
+        source: "a guess".into(),
+        note: "typical of its class".into(),
+    };
+    let range = catalog::entry_estimate_range(&e)
+        .unwrap()
+        .r_out_ohm
+        .unwrap();
+    // The MOTU M2's estimate spans the same peers (every sourced audio interface).
+    let m2 = catalog::estimate_range(catalog::find_output("motu m2").unwrap()).unwrap();
+    assert_eq!(Some(range), m2.r_out_ohm);
+    let stages = AnalysedOutput::user(&e).range_stages;
+    let r_outs: Vec<f64> = stages.iter().map(|s| s.source.r_out_ohm).collect();
+    assert_eq!(r_outs.first(), Some(&range[0]));
+    assert_eq!(r_outs.last(), Some(&range[1]));
+}
+
+#[test]
+fn removing_an_entry_keeps_the_rest_of_the_file_and_its_comments() {
+    let dir = scratch("removing");
+    let path = dir.join("catalog.toml");
+    std::fs::write(&path, "# my devices, measured with REW\n").unwrap();
+    let mut second = my_interface();
+    second.variant = "rear jack".into();
+    let user = UserCatalog::load(&path).unwrap();
+    let user = user.add_output(&my_interface()).unwrap();
+    let user = user.add_output(&second).unwrap();
+    assert_eq!(user.outputs.len(), 2);
+    let user = user.remove_output(0).unwrap();
+    assert_eq!(user.outputs.len(), 1);
+    assert_eq!(user.outputs[0].entry, second);
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(
+        text.starts_with("# my devices, measured with REW\n"),
+        "{text}"
+    );
+    // Every line of the removed entry went, down to its last table.
+    assert!(!text.contains("front jack"), "{text}");
+    assert_eq!(text.matches("own measurement").count(), 4, "{text}");
+    let user = user.remove_output(0).unwrap();
+    assert!(user.outputs.is_empty());
+}
+
+/// The problems of a file holding `text`.
+fn problems_of(text: &str) -> Vec<Problem> {
+    problems(UserCatalog::parse(Path::new("catalog.toml"), text).unwrap_err())
+}
+
+#[test]
+fn a_file_that_is_not_toml_is_refused_at_its_line() {
+    let p = problems_of("[[output]]\nmaker = \"Acme\"\nmodel = Box\n");
+    assert_eq!(p.len(), 1);
+    assert_eq!(p[0].line, 3, "{p:?}");
+}
+
+#[test]
+fn an_unsound_entry_is_refused_at_the_line_where_it_starts() {
+    let dir = scratch("unsound");
+    let path = dir.join("catalog.toml");
+    let user = UserCatalog::load(&path)
+        .unwrap()
+        .add_output(&my_interface())
+        .unwrap();
+    let good = std::fs::read_to_string(&user.path).unwrap();
+    let lines = good.lines().count();
+    // A second entry, after the first: an impossible output impedance, and no source.
+    let mut bad = my_interface();
+    bad.variant = "rear jack".into();
+    bad.r_out_ohm.value = -3.0;
+    bad.noise_dbv.as_mut().unwrap().source.clear();
+    let err = user.add_output(&bad).unwrap_err();
+    let p = problems(err);
+    assert_eq!(p.len(), 2, "{p:?}");
+    for problem in &p {
+        assert_eq!(problem.line, lines + 2, "{problem:?}");
+        assert!(
+            problem.message.starts_with("Acme Box 2 rear jack: "),
+            "{problem:?}"
+        );
+    }
+    // Nothing was written: the file is as it was.
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), good);
+}
+
+#[test]
+fn a_name_that_is_taken_is_refused() {
+    let mut copy = my_interface();
+    let builtin = &catalog::outputs()[catalog::find_output("motu m2").unwrap()];
+    (copy.maker, copy.model, copy.variant) = (
+        builtin.maker.clone(),
+        builtin.model.clone(),
+        builtin.variant.clone(),
+    );
+    let dir = scratch("taken");
+    let user = UserCatalog::load(&dir.join("catalog.toml")).unwrap();
+    let p = problems(user.add_output(&copy).unwrap_err());
+    assert_eq!(p.len(), 1, "{p:?}");
+    assert!(
+        p[0].message.contains("another entry has this name"),
+        "{p:?}"
+    );
+    // Twice the same name of the user's own.
+    let user = user.add_output(&my_interface()).unwrap();
+    let p = problems(user.add_output(&my_interface()).unwrap_err());
+    assert_eq!(p.len(), 1, "{p:?}");
+}
+
+#[test]
+fn an_unreadable_file_is_an_error_that_names_it() {
+    let dir = scratch("unreadable");
+    // A directory where the file should be.
+    let path = dir.join("catalog.toml");
+    std::fs::create_dir(&path).unwrap();
+    let err = UserCatalog::load(&path).unwrap_err();
+    assert!(matches!(err, UserCatalogError::Read { .. }), "{err}");
+    assert!(err.to_string().contains("catalog.toml"), "{err}");
+    // The built-in catalog is untouched by it.
+    assert!(catalog::problems().is_empty());
+}
