@@ -6,7 +6,8 @@ use anyhow::{Context, anyhow, bail};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
 use loadline_core::analysis::AnalysedOutput;
-use loadline_core::catalog::{self, find_headphone, find_output};
+use loadline_core::catalog;
+use loadline_core::catalog::user::{Pick, UserCatalog};
 use loadline_core::catalog::{Decides, Provenance, estimated};
 use loadline_core::dsp::design::DesignMode;
 use loadline_core::import::{parse_sensitivity, read_impedance_file, to_zma};
@@ -15,13 +16,18 @@ use loadline_core::physics::headphones::{HeadphoneLoad, HeadphoneModel};
 use loadline_core::physics::impedance::MeasuredCurve;
 use loadline_core::physics::output::{OutputFigures, OutputStage};
 use loadline_core::render::{RenderInfo, RenderSettings, render};
-use loadline_core::report::{FigureRange, Report, ResponsePoint, provenance_text, rank, response};
+use loadline_core::report::{
+    FigureRange, Report, ResponsePoint, provenance_text, rank_outputs, response,
+};
 use loadline_core::scenario::Level;
 use loadline_core::units::parse_with_unit;
 use loadline_core::units::{fmt_db, fmt_hz, fmt_sig, fmt_span};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::OnceLock;
+
+mod user;
 
 #[derive(Parser)]
 #[command(
@@ -49,6 +55,8 @@ enum Command {
     Render(RenderArgs),
     /// Every catalog output ranked by how well it drives a headphone.
     Rank(RankArgs),
+    /// Your own devices: where their file is, list, check, add and remove them.
+    User(user::UserArgs),
 }
 
 /// The arguments of `loadline list`.
@@ -317,15 +325,49 @@ fn set_figure(f: &mut OutputFigures, key: &str, value: &str) -> anyhow::Result<(
     Ok(())
 }
 
-/// A catalog output by name.
-fn catalog_output(name: &str) -> anyhow::Result<AnalysedOutput> {
-    let k = find_output(name).context("output (see `loadline list outputs`)")?;
-    AnalysedOutput::catalog(k).context("catalog output without a stage")
+/// The user's catalog, read once. An unreadable or invalid file is reported (file and line)
+/// and left out: the built-in catalog still answers.
+fn user_catalog() -> &'static UserCatalog {
+    static USER: OnceLock<UserCatalog> = OnceLock::new();
+    USER.get_or_init(|| {
+        UserCatalog::load_default().unwrap_or_else(|e| {
+            eprintln!("warning: your catalog is left out:\n{e}");
+            UserCatalog::default()
+        })
+    })
 }
 
-/// The index of the catalog headphone `name` picks.
-fn catalog_headphone(name: &str) -> anyhow::Result<usize> {
-    find_headphone(name).context("headphone (see `loadline list headphones`)")
+/// A catalog output by name, built-in or the user's.
+fn catalog_output(name: &str) -> anyhow::Result<AnalysedOutput> {
+    let user = user_catalog();
+    match user
+        .pick_output(name)
+        .context("output (see `loadline list outputs`)")?
+    {
+        Pick::BuiltIn(k) => AnalysedOutput::catalog(k).context("catalog output without a stage"),
+        Pick::Yours(k) => Ok(AnalysedOutput::user(&user.outputs[k].entry)),
+    }
+}
+
+/// The catalog headphone `name` picks, built-in or the user's: its model and where its
+/// figures come from.
+fn catalog_headphone(name: &str) -> anyhow::Result<(HeadphoneModel, Vec<Provenance>)> {
+    let user = user_catalog();
+    let pick = user
+        .pick_headphone(name)
+        .context("headphone (see `loadline list headphones`)")?;
+    Ok(match pick {
+        Pick::BuiltIn(k) => (
+            catalog::headphone_models()[k].clone(),
+            catalog::headphones()[k].provenance(),
+        ),
+        Pick::Yours(k) => {
+            let entry = &user.headphones[k].entry;
+            let mut model = entry.model();
+            model.name = catalog::user::marked(&model.name);
+            (model, entry.provenance())
+        }
+    })
 }
 
 /// A custom output's name: its figures.
@@ -404,7 +446,7 @@ impl HeadphoneArgs {
         let Some(name) = &self.headphone else {
             return Ok(Vec::new());
         };
-        let all = catalog::headphones()[catalog_headphone(name)?].provenance();
+        let all = catalog_headphone(name)?.1;
         Ok(match (&self.headphone_file, &self.sensitivity) {
             (None, _) => all,
             (Some(_), None) => all
@@ -422,7 +464,7 @@ impl HeadphoneArgs {
     /// sensitivity is then not a number, which nothing downstream shows.
     fn resolve(&self, sensitivity_for: Option<&str>) -> anyhow::Result<HeadphoneModel> {
         let from_catalog = match &self.headphone {
-            Some(name) => Some(catalog::headphone_models()[catalog_headphone(name)?].clone()),
+            Some(name) => Some(catalog_headphone(name)?.0),
             None => None,
         };
         let Some(path) = &self.headphone_file else {
@@ -494,6 +536,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Response(a) => a.run(),
         Command::Render(a) => a.run(),
         Command::Rank(a) => a.run(),
+        Command::User(a) => a.run(),
     }
 }
 
@@ -683,7 +726,13 @@ impl RankArgs {
         } = self;
         let hp = headphone.resolve(Some("the rank compares SPL"))?;
         let hp_provenance = headphone.provenance()?;
-        let ranked = rank(&hp, &hp_provenance, target_spl);
+        let mut outputs: Vec<AnalysedOutput> = (0..catalog::outputs().len())
+            .filter(|&k| catalog::outputs()[k].kind != catalog::OutputKind::Reference)
+            .filter_map(AnalysedOutput::catalog)
+            .collect();
+        let yours = user_catalog().outputs.iter();
+        outputs.extend(yours.map(|e| AnalysedOutput::user(&e.entry)));
+        let ranked = rank_outputs(outputs, &hp, &hp_provenance, target_spl);
         if json {
             let reports: Vec<&Report> = ranked.iter().map(|(_, r)| r).collect();
             emit(&to_json(&reports)?);
@@ -698,7 +747,7 @@ impl RankArgs {
 /// what is estimated of the headphone.
 fn rank_table(
     hp_name: &str,
-    ranked: &[(usize, Report)],
+    ranked: &[(AnalysedOutput, Report)],
     hp_provenance: &[Provenance],
     target_spl: f64,
 ) -> String {
@@ -713,8 +762,13 @@ fn rank_table(
         "{:>3}  {:<44} {:>11} {:>11} {:>10} {:>10}  figures",
         "#", "output", "short dB", "peak dBSPL", "tone dB", "noise dBA"
     );
-    for (i, (k, r)) in ranked.iter().enumerate() {
-        let output_estimated = estimated(&catalog::outputs()[*k].provenance());
+    for (i, (output, r)) in ranked.iter().enumerate() {
+        let output_estimated = estimated(&output.provenance);
+        let sourced = if output.name.ends_with(catalog::user::MARK) {
+            "yours"
+        } else {
+            "published"
+        };
         // With estimates, each figure across their ranges.
         let range = |value: f64, f: fn(&FigureRange) -> [f64; 2], decimals: usize| {
             fmt_span(r.range.as_ref().map_or([value, value], f), decimals)
@@ -732,7 +786,7 @@ fn rank_table(
             range(r.peak_spl_db, |g| g.peak_spl_db, 1),
             range(r.deviation_span_db, |g| g.deviation_span_db, 2),
             noise_text(r.noise_floor_db_spl_a),
-            estimated_column(&output_estimated, "published")
+            estimated_column(&output_estimated, sourced)
         );
     }
     let _ = write!(
@@ -782,20 +836,32 @@ fn write_file(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
     std::fs::write(path, bytes).with_context(|| format!("cannot write {}", path.display()))
 }
 
-/// The catalog, listed or filtered.
+/// `name` as lists show it: marked when it is the user's.
+fn shown_name(name: &str, is_yours: bool) -> String {
+    if is_yours {
+        catalog::user::marked(name)
+    } else {
+        name.to_string()
+    }
+}
+
+/// The catalog, the user's entries after the built-in ones, listed or filtered.
 fn list(what: ListWhat, search: Option<&str>, json: bool) -> anyhow::Result<()> {
     let matches = |name: &str| search.is_none_or(|s| catalog::name_matches(name, s));
     let mut rows: Vec<serde_json::Value> = Vec::new();
     match what {
         ListWhat::Outputs => {
-            for (k, e) in catalog::outputs().iter().enumerate() {
-                let name = e.name();
+            let yours = user_catalog().outputs.iter().map(|u| (&u.entry, true));
+            let all = catalog::outputs().iter().map(|e| (e, false)).chain(yours);
+            for (e, is_yours) in all {
+                let name = shown_name(&e.name(), is_yours);
                 if !matches(&name) {
                     continue;
                 }
-                let stage = catalog::output_stage(k).context("catalog output without a stage")?;
+                let stage = e.stage();
                 rows.push(serde_json::json!({
                     "name": name,
+                    "yours": is_yours,
                     "estimated": catalog::estimated(&e.provenance()),
                     "kind": format!("{:?}", e.kind),
                     "r_out_ohm": stage.source.r_out_ohm,
@@ -808,16 +874,20 @@ fn list(what: ListWhat, search: Option<&str>, json: bool) -> anyhow::Result<()> 
             }
         }
         ListWhat::Headphones => {
-            for (e, m) in catalog::headphones()
+            let yours = user_catalog().headphones.iter().map(|u| (&u.entry, true));
+            let all = catalog::headphones()
                 .iter()
-                .zip(catalog::headphone_models())
-            {
-                let name = e.name();
+                .map(|e| (e, false))
+                .chain(yours);
+            for (e, is_yours) in all {
+                let name = shown_name(&e.name(), is_yours);
                 if !matches(&name) {
                     continue;
                 }
+                let m = e.model();
                 rows.push(serde_json::json!({
                     "name": name,
+                    "yours": is_yours,
                     "estimated": catalog::estimated(&e.provenance()),
                     "kind": m.kind,
                     "nominal_ohm": m.nominal_ohm,

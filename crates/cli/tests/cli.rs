@@ -14,8 +14,17 @@ use serde_json::Value;
 use std::path::PathBuf;
 use std::process::{Command, Output};
 
+/// Runs `loadline` with no catalog of the user's (an empty configuration directory), so
+/// that the machine's user cannot change what the tests see.
 fn loadline(args: &[&str]) -> Output {
+    let empty = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("cli/no-user-catalog");
+    loadline_with(&empty, args)
+}
+
+/// Runs `loadline` with its configuration directory (the user's catalog) in `config_dir`.
+fn loadline_with(config_dir: &std::path::Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_loadline"))
+        .env("LOADLINE_CONFIG_DIR", config_dir)
         .args(args)
         .output()
         .expect("running loadline")
@@ -942,5 +951,111 @@ fn a_curve_without_a_sensitivity_is_refused_only_where_an_spl_needs_one() {
     assert!(
         err.contains("needs a sensitivity here (the rank compares SPL)"),
         "{err}"
+    );
+}
+
+/// Runs with the user's catalog in `dir` and expects success; returns stdout.
+fn ok_with(dir: &std::path::Path, args: &[&str]) -> String {
+    let out = loadline_with(dir, args);
+    out.clone().assert().success();
+    String::from_utf8(out.stdout).expect("utf-8 stdout")
+}
+
+#[test]
+fn the_users_own_output_is_added_found_ranked_and_removed() {
+    let dir = scratch("user-catalog");
+    let added = ok_with(
+        &dir,
+        &[
+            "user",
+            "add-output",
+            "--maker",
+            "Acme",
+            "--model",
+            "Box 2",
+            "--zout",
+            "4.7 ohm",
+            "--max",
+            "32:1.1",
+            "--max",
+            "300:2.9",
+            "--noise-dbv",
+            "-104",
+            "--a-weighted",
+        ],
+    );
+    assert!(added.contains("added Acme Box 2 (yours)"), "{added}");
+    assert!(dir.join("catalog.toml").exists());
+
+    // Listed with its provenance, found by name as typed, in the rank, marked as the user's.
+    let listed = ok_with(&dir, &["user", "list"]);
+    assert!(
+        listed.contains("Acme Box 2 (yours) (output, line 1)"),
+        "{listed}"
+    );
+    assert!(listed.contains("measured: own measurement"), "{listed}");
+    let outputs = ok_with(&dir, &["list", "outputs", "--search", "acme"]);
+    assert!(outputs.contains("Acme Box 2 (yours)"), "{outputs}");
+    let report = ok_with(
+        &dir,
+        &["report", "--output", "acme box2", "--headphone", "hd600"],
+    );
+    assert!(report.contains("Acme Box 2 (yours)"), "{report}");
+    let rank = ok_with(&dir, &["rank", "--headphone", "hd600"]);
+    let row = rank
+        .lines()
+        .find(|l| l.contains("Acme Box 2 (yours)"))
+        .expect("ranked");
+    assert!(row.trim_end().ends_with("yours"), "{row}");
+
+    let checked = ok_with(&dir, &["user", "check"]);
+    assert!(
+        checked.contains("1 outputs and 0 headphones, no problems"),
+        "{checked}"
+    );
+    let removed = ok_with(&dir, &["user", "remove", "acme"]);
+    assert!(removed.contains("removed Acme Box 2 (yours)"), "{removed}");
+    let listed = ok_with(&dir, &["user", "list"]);
+    assert!(listed.contains("no entries of yours"), "{listed}");
+}
+
+#[test]
+fn a_bad_user_catalog_is_named_with_its_line_and_the_built_in_catalog_still_answers() {
+    let dir = scratch("bad-user-catalog");
+    let file = dir.join("catalog.toml");
+    std::fs::write(&file, "[[output]]\nmaker = \"Acme\"\nmodel = Box\n").unwrap();
+    let out = loadline_with(&dir, &["user", "check"]);
+    out.clone().assert().failure();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains(&format!("{}:3:", file.display())), "{err}");
+    // Every other command still works with the built-in catalog, and says what it left out.
+    let out = loadline_with(
+        &dir,
+        &["report", "--output", "motu m2", "--headphone", "hd600"],
+    );
+    out.clone().assert().success();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("warning: your catalog is left out"), "{err}");
+    assert!(err.contains(&format!("{}:3:", file.display())), "{err}");
+    // Nothing is written over a file the user has to fix first.
+    let out = loadline_with(
+        &dir,
+        &[
+            "user",
+            "add-output",
+            "--maker",
+            "A",
+            "--model",
+            "B",
+            "--zout",
+            "1",
+            "--max",
+            "32:1",
+        ],
+    );
+    out.clone().assert().failure();
+    assert_eq!(
+        std::fs::read_to_string(&file).unwrap(),
+        "[[output]]\nmaker = \"Acme\"\nmodel = Box\n"
     );
 }

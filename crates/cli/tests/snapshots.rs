@@ -93,7 +93,10 @@ fn snapshot_path(name: &str) -> PathBuf {
 }
 
 fn printed(args: &[&str]) -> String {
+    // No catalog of the user's: the machine's user cannot change what is printed.
+    let no_user_catalog = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("snapshots-no-user");
     let out = Command::new(env!("CARGO_BIN_EXE_loadline"))
+        .env("LOADLINE_CONFIG_DIR", no_user_catalog)
         .args(args)
         .output()
         .expect("running loadline");

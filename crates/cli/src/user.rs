@@ -1,0 +1,392 @@
+//! `loadline user`: the user's own catalog (where it is, what it holds, whether it is sound),
+//! and adding or removing entries. Every figure added here is the user's: measured by them
+//! unless they say it is stated (with the source they name).
+
+use super::{emit, figure, user_catalog};
+use anyhow::{Context, bail};
+use clap::{Args, Subcommand, ValueEnum};
+use loadline_core::catalog::user::{UserCatalog, default_path, marked};
+use loadline_core::catalog::{
+    Basis, Figure, HeadphoneEntry, KeyPoints, MaxOutput, OutputEntry, OutputKind, Sensitivity,
+    SensitivityUnit, lookup,
+};
+use loadline_core::report::provenance_text;
+use std::path::PathBuf;
+
+/// The arguments of `loadline user`.
+#[derive(Args)]
+pub(super) struct UserArgs {
+    #[command(subcommand)]
+    action: UserAction,
+}
+
+#[derive(Subcommand)]
+enum UserAction {
+    /// Where your catalog's file is (the environment variable LOADLINE_CONFIG_DIR moves it).
+    Path,
+    /// Your entries, with every figure's basis and source.
+    List,
+    /// Check your catalog's file, or FILE: every problem with its line.
+    Check {
+        /// The file to check (default: your catalog's).
+        file: Option<PathBuf>,
+    },
+    /// Add an output from its figures.
+    AddOutput(AddOutputArgs),
+    /// Add a headphone from its figures (its impedance curve's key points).
+    AddHeadphone(AddHeadphoneArgs),
+    /// Remove your entry NAME names.
+    Remove {
+        /// The entry's name, as `loadline user list` shows it.
+        name: String,
+    },
+}
+
+/// How the figures of an added entry are known, and where they come from.
+#[derive(Args)]
+struct Provenance {
+    /// Whether you measured the figures or the maker states them.
+    #[arg(long, value_enum, default_value = "measured")]
+    basis: BasisArg,
+    /// Where they come from: "own measurement", a manual's page, an address.
+    #[arg(long, default_value = "own measurement")]
+    source: String,
+    /// Context: how you measured, at which setting.
+    #[arg(long, default_value = "")]
+    note: String,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum BasisArg {
+    Measured,
+    Stated,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum KindArg {
+    AudioInterface,
+    DedicatedAmp,
+    Computer,
+    Phone,
+    MultiChannelAmp,
+}
+
+/// An added entry's name.
+#[derive(Args)]
+struct Naming {
+    /// Maker.
+    #[arg(long)]
+    maker: String,
+    /// Model.
+    #[arg(long)]
+    model: String,
+    /// Variant (revision, which jack, impedance version), if any.
+    #[arg(long, default_value = "")]
+    variant: String,
+}
+
+/// The arguments of `loadline user add-output`.
+#[derive(Args)]
+struct AddOutputArgs {
+    #[command(flatten)]
+    naming: Naming,
+    /// What it is.
+    #[arg(long, value_enum, default_value = "audio-interface")]
+    kind: KindArg,
+    /// Output impedance: "2.5", "2.5 ohm".
+    #[arg(long, value_name = "OHM")]
+    zout: String,
+    /// A maximum output: the load and the most voltage across it before clipping, as
+    /// "LOAD:VRMS" ("32:1.2" is 1.2 V RMS into 32 Ω). Give one or more.
+    #[arg(long = "max", value_name = "LOAD:VRMS", required = true)]
+    max_output: Vec<String>,
+    /// Series coupling capacitor, µF.
+    #[arg(long, value_name = "UF")]
+    coupling_cap_uf: Option<String>,
+    /// Noise floor after the volume control, dBV.
+    #[arg(long, value_name = "DBV", allow_negative_numbers = true)]
+    noise_dbv: Option<String>,
+    /// Dynamic range below a full-scale sine, dB.
+    #[arg(long, value_name = "DB")]
+    dynamic_range_db: Option<String>,
+    /// The noise figure is A-weighted.
+    #[arg(long)]
+    a_weighted: bool,
+    #[command(flatten)]
+    provenance: Provenance,
+}
+
+/// The arguments of `loadline user add-headphone`.
+#[derive(Args)]
+struct AddHeadphoneArgs {
+    #[command(flatten)]
+    naming: Naming,
+    /// Kind of transducer, in words.
+    #[arg(long, default_value = "dynamic")]
+    kind: String,
+    /// Nominal impedance, ohms.
+    #[arg(long, value_name = "OHM")]
+    nominal_ohm: String,
+    /// Sensitivity: "102 dB/V" or "97 dB/mW".
+    #[arg(long, value_name = "SENS")]
+    sensitivity: String,
+    /// DC resistance (or the curve's lowest point), ohms.
+    #[arg(long, value_name = "OHM")]
+    rdc_ohm: String,
+    /// |Z| at 1 kHz, ohms.
+    #[arg(long = "z-1k-ohm", value_name = "OHM")]
+    z_1k_ohm: String,
+    /// |Z| at 10 kHz, ohms.
+    #[arg(long = "z-10k-ohm", value_name = "OHM")]
+    z_10k_ohm: String,
+    /// Frequency of the impedance peak, Hz (with --z-res-ohm).
+    #[arg(long, value_name = "HZ", requires = "z_res_ohm")]
+    f_res_hz: Option<String>,
+    /// |Z| at that peak, ohms (with --f-res-hz).
+    #[arg(long, value_name = "OHM", requires = "f_res_hz")]
+    z_res_ohm: Option<String>,
+    /// What the key points were read from.
+    #[arg(long, default_value = "own measurement")]
+    curve: String,
+    #[command(flatten)]
+    provenance: Provenance,
+}
+
+impl UserArgs {
+    /// Runs the subcommand.
+    pub(super) fn run(self) -> anyhow::Result<()> {
+        match self.action {
+            UserAction::Path => emit(&path()?.display().to_string()),
+            UserAction::List => list(user_catalog()),
+            UserAction::Check { file } => check(file)?,
+            UserAction::AddOutput(a) => {
+                let entry = a.entry()?;
+                let written = writable()?.add_output(&entry)?;
+                emit(&format!(
+                    "added {} to {}",
+                    marked(&entry.name()),
+                    written.path.display()
+                ));
+            }
+            UserAction::AddHeadphone(a) => {
+                let entry = a.entry()?;
+                let written = writable()?.add_headphone(&entry)?;
+                emit(&format!(
+                    "added {} to {}",
+                    marked(&entry.name()),
+                    written.path.display()
+                ));
+            }
+            UserAction::Remove { name } => remove(&name)?,
+        }
+        Ok(())
+    }
+}
+
+/// Where the user's catalog is.
+fn path() -> anyhow::Result<PathBuf> {
+    default_path().context("no configuration directory here: set LOADLINE_CONFIG_DIR")
+}
+
+/// The user's catalog to change: as read, and refused (with its problems) when the file is
+/// unsound, so that nothing is written over what the user has to fix first.
+fn writable() -> anyhow::Result<UserCatalog> {
+    Ok(UserCatalog::load(&path()?)?)
+}
+
+/// The user's entries with their figures' provenance.
+fn list(user: &UserCatalog) {
+    if user.outputs.is_empty() && user.headphones.is_empty() {
+        emit(&format!("no entries of yours in {}", user.path.display()));
+        return;
+    }
+    let mut text = format!("{}:\n", user.path.display());
+    for e in &user.outputs {
+        let name = format!("{} (output, line {})", marked(&e.entry.name()), e.line);
+        text.push_str(&provenance_text(&name, &e.entry.provenance()));
+        text.push('\n');
+    }
+    for h in &user.headphones {
+        let name = format!("{} (headphone, line {})", marked(&h.entry.name()), h.line);
+        text.push_str(&provenance_text(&name, &h.entry.provenance()));
+        text.push('\n');
+    }
+    emit(text.trim_end());
+}
+
+/// Checks a catalog file; an error (listing every problem by line) when it is unsound.
+fn check(file: Option<PathBuf>) -> anyhow::Result<()> {
+    let path = match file {
+        Some(f) => f,
+        None => path()?,
+    };
+    if !path.exists() {
+        bail!("{}: no such file", path.display());
+    }
+    let user = UserCatalog::load(&path)?;
+    emit(&format!(
+        "{}: {} outputs and {} headphones, no problems",
+        path.display(),
+        user.outputs.len(),
+        user.headphones.len()
+    ));
+    Ok(())
+}
+
+/// Removes the user's entry `name` picks (outputs and headphones alike).
+fn remove(name: &str) -> anyhow::Result<()> {
+    let user = writable()?;
+    let outputs = user.outputs.iter().map(|e| e.entry.name());
+    let names: Vec<String> = outputs
+        .chain(user.headphones.iter().map(|h| h.entry.name()))
+        .collect();
+    let k = lookup(name, &names).context("your entry (see `loadline user list`)")?;
+    let written = if k < user.outputs.len() {
+        user.remove_output(k)?
+    } else {
+        user.remove_headphone(k - user.outputs.len())?
+    };
+    emit(&format!(
+        "removed {} from {}",
+        marked(&names[k]),
+        written.path.display()
+    ));
+    Ok(())
+}
+
+impl Provenance {
+    /// `value` as a figure with this provenance.
+    fn figure(&self, value: f64) -> Figure {
+        Figure {
+            value,
+            basis: self.basis(),
+            source: self.source.clone(),
+            note: self.note.clone(),
+        }
+    }
+
+    /// The figure `text` gives, if any, with this provenance; `key` names it in errors.
+    fn optional(
+        &self,
+        text: &Option<String>,
+        key: &str,
+        units: &[&str],
+    ) -> anyhow::Result<Option<Figure>> {
+        text.as_deref()
+            .map(|v| figure(key, v, units).map(|x| self.figure(x)))
+            .transpose()
+    }
+
+    /// The basis asked for.
+    fn basis(&self) -> Basis {
+        match self.basis {
+            BasisArg::Measured => Basis::Measured,
+            BasisArg::Stated => Basis::Stated,
+        }
+    }
+}
+
+/// Ohms from text ("47", "47 ohm", "4.7k").
+fn ohm(key: &str, s: &str) -> anyhow::Result<f64> {
+    figure(key, s, &["ohm", "ohms", "Ω"])
+}
+
+impl AddOutputArgs {
+    /// The entry these flags describe (checked when it is added).
+    fn entry(&self) -> anyhow::Result<OutputEntry> {
+        let p = &self.provenance;
+        let max_output = self
+            .max_output
+            .iter()
+            .map(|m| {
+                let (load, vrms) = m
+                    .split_once(':')
+                    .with_context(|| format!("--max '{m}': expected LOAD:VRMS, as 32:1.2"))?;
+                Ok(MaxOutput {
+                    load_ohm: ohm("--max load", load.trim())?,
+                    vrms: Some(figure(
+                        "--max voltage",
+                        vrms.trim(),
+                        &["v rms", "vrms", "v"],
+                    )?),
+                    mw: None,
+                    dbu: None,
+                    basis: p.basis(),
+                    source: p.source.clone(),
+                    note: p.note.clone(),
+                })
+            })
+            .collect::<anyhow::Result<Vec<_>>>()?;
+        Ok(OutputEntry {
+            index: 0,
+            maker: self.naming.maker.clone(),
+            model: self.naming.model.clone(),
+            variant: self.naming.variant.clone(),
+            kind: match self.kind {
+                KindArg::AudioInterface => OutputKind::AudioInterface,
+                KindArg::DedicatedAmp => OutputKind::DedicatedAmp,
+                KindArg::Computer => OutputKind::Computer,
+                KindArg::Phone => OutputKind::PhoneOrAdapter,
+                KindArg::MultiChannelAmp => OutputKind::MultiChannelAmp,
+            },
+            r_out_ohm: p.figure(ohm("--zout", &self.zout)?),
+            coupling_cap_uf: p.optional(
+                &self.coupling_cap_uf,
+                "--coupling-cap-uf",
+                &["uf", "µf"],
+            )?,
+            max_output,
+            rail_v_peak: None,
+            r_sag_ohm: None,
+            dynamic_range_db: p.optional(&self.dynamic_range_db, "--dynamic-range-db", &["db"])?,
+            dynamic_range_a_weighted: self.a_weighted && self.dynamic_range_db.is_some(),
+            noise_dbv: p.optional(&self.noise_dbv, "--noise-dbv", &["dbv"])?,
+            noise_a_weighted: self.a_weighted && self.noise_dbv.is_some(),
+        })
+    }
+}
+
+impl AddHeadphoneArgs {
+    /// The entry these flags describe (checked when it is added).
+    fn entry(&self) -> anyhow::Result<HeadphoneEntry> {
+        let p = &self.provenance;
+        let (value, unit) = sensitivity(&self.sensitivity)?;
+        Ok(HeadphoneEntry {
+            index: 0,
+            maker: self.naming.maker.clone(),
+            model: self.naming.model.clone(),
+            variant: self.naming.variant.clone(),
+            kind: self.kind.clone(),
+            nominal_ohm: p.figure(ohm("--nominal-ohm", &self.nominal_ohm)?),
+            sensitivity: Sensitivity {
+                value,
+                unit,
+                basis: p.basis(),
+                source: p.source.clone(),
+                note: p.note.clone(),
+            },
+            curve: self.curve.clone(),
+            points: KeyPoints {
+                rdc_ohm: p.figure(ohm("--rdc-ohm", &self.rdc_ohm)?),
+                f_res_hz: p.optional(&self.f_res_hz, "--f-res-hz", &["hz"])?,
+                z_res_ohm: p.optional(&self.z_res_ohm, "--z-res-ohm", &["ohm", "ohms", "Ω"])?,
+                q: None,
+                z_1k_ohm: p.figure(ohm("--z-1k-ohm", &self.z_1k_ohm)?),
+                z_10k_ohm: p.figure(ohm("--z-10k-ohm", &self.z_10k_ohm)?),
+            },
+        })
+    }
+}
+
+/// A sensitivity as its value and its unit: "102 dB/V", "97 dB/mW" (SPL may be spelt out).
+fn sensitivity(s: &str) -> anyhow::Result<(f64, SensitivityUnit)> {
+    let lower = s.to_lowercase().replace("spl", "");
+    let (number, unit) = if let Some(n) = lower.strip_suffix("/mw") {
+        (n, SensitivityUnit::PerMilliwatt)
+    } else if let Some(n) = lower.strip_suffix("/v") {
+        (n, SensitivityUnit::PerVolt)
+    } else {
+        bail!("--sensitivity '{s}': give its unit, as \"102 dB/V\" or \"97 dB/mW\"");
+    };
+    Ok((figure("--sensitivity", number.trim(), &["db"])?, unit))
+}
