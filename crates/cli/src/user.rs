@@ -8,8 +8,9 @@ use clap::{Args, Subcommand, ValueEnum};
 use loadline_core::catalog::user::{UserCatalog, default_path, marked};
 use loadline_core::catalog::{
     Basis, Figure, HeadphoneEntry, KeyPoints, MaxOutput, OutputEntry, OutputKind, Sensitivity,
-    SensitivityUnit, lookup,
+    SensitivityUnit, curve_key_points, lookup,
 };
+use loadline_core::import::read_impedance_file;
 use loadline_core::report::provenance_text;
 use std::path::PathBuf;
 
@@ -33,7 +34,8 @@ enum UserAction {
     },
     /// Add an output from its figures.
     AddOutput(AddOutputArgs),
-    /// Add a headphone from its figures (its impedance curve's key points).
+    /// Add a headphone from its sensitivity and its impedance curve's key points, given or read
+    /// from a measured curve.
     AddHeadphone(AddHeadphoneArgs),
     /// Remove your entry NAME names.
     Remove {
@@ -130,24 +132,37 @@ struct AddHeadphoneArgs {
     /// Sensitivity: "102 dB/V" or "97 dB/mW".
     #[arg(long, value_name = "SENS")]
     sensitivity: String,
+    /// A measured impedance curve (REW, ARTA/LIMP, .zma, CSV) to read the key points from,
+    /// instead of giving them.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["rdc_ohm", "z_1k_ohm", "z_10k_ohm", "f_res_hz", "z_res_ohm"])]
+    curve_file: Option<PathBuf>,
     /// DC resistance (or the curve's lowest point), ohms.
-    #[arg(long, value_name = "OHM")]
-    rdc_ohm: String,
+    #[arg(long, value_name = "OHM", required_unless_present = "curve_file")]
+    rdc_ohm: Option<String>,
     /// |Z| at 1 kHz, ohms.
-    #[arg(long = "z-1k-ohm", value_name = "OHM")]
-    z_1k_ohm: String,
+    #[arg(
+        long = "z-1k-ohm",
+        value_name = "OHM",
+        required_unless_present = "curve_file"
+    )]
+    z_1k_ohm: Option<String>,
     /// |Z| at 10 kHz, ohms.
-    #[arg(long = "z-10k-ohm", value_name = "OHM")]
-    z_10k_ohm: String,
+    #[arg(
+        long = "z-10k-ohm",
+        value_name = "OHM",
+        required_unless_present = "curve_file"
+    )]
+    z_10k_ohm: Option<String>,
     /// Frequency of the impedance peak, Hz (with --z-res-ohm).
     #[arg(long, value_name = "HZ", requires = "z_res_ohm")]
     f_res_hz: Option<String>,
     /// |Z| at that peak, ohms (with --f-res-hz).
     #[arg(long, value_name = "OHM", requires = "f_res_hz")]
     z_res_ohm: Option<String>,
-    /// What the key points were read from.
-    #[arg(long, default_value = "own measurement")]
-    curve: String,
+    /// What the key points were read from (default: "own measurement", or the curve file's
+    /// name).
+    #[arg(long)]
+    curve: Option<String>,
     #[command(flatten)]
     provenance: Provenance,
 }
@@ -365,15 +380,39 @@ impl AddHeadphoneArgs {
                 source: p.source.clone(),
                 note: p.note.clone(),
             },
-            curve: self.curve.clone(),
-            points: KeyPoints {
-                rdc_ohm: p.figure(ohm("--rdc-ohm", &self.rdc_ohm)?),
-                f_res_hz: p.optional(&self.f_res_hz, "--f-res-hz", &["hz"])?,
-                z_res_ohm: p.optional(&self.z_res_ohm, "--z-res-ohm", &["ohm", "ohms", "Ω"])?,
-                q: None,
-                z_1k_ohm: p.figure(ohm("--z-1k-ohm", &self.z_1k_ohm)?),
-                z_10k_ohm: p.figure(ohm("--z-10k-ohm", &self.z_10k_ohm)?),
+            curve: match (&self.curve, &self.curve_file) {
+                (Some(c), _) => c.clone(),
+                (None, Some(f)) => format!("own measurement: {}", f.display()),
+                (None, None) => "own measurement".into(),
             },
+            points: self.key_points()?,
+        })
+    }
+
+    /// The key points, given or read from the curve file.
+    fn key_points(&self) -> anyhow::Result<KeyPoints> {
+        let p = &self.provenance;
+        if let Some(path) = &self.curve_file {
+            let imported = read_impedance_file(path).with_context(|| path.display().to_string())?;
+            let k = curve_key_points(&imported.curve)
+                .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+            return Ok(KeyPoints {
+                rdc_ohm: p.figure(k.rdc_ohm),
+                f_res_hz: k.resonance.map(|(f, _)| p.figure(f)),
+                z_res_ohm: k.resonance.map(|(_, z)| p.figure(z)),
+                q: None,
+                z_1k_ohm: p.figure(k.z_1k_ohm),
+                z_10k_ohm: p.figure(k.z_10k_ohm),
+            });
+        }
+        let given = |s: &Option<String>, key: &str| ohm(key, s.as_deref().unwrap_or_default());
+        Ok(KeyPoints {
+            rdc_ohm: p.figure(given(&self.rdc_ohm, "--rdc-ohm")?),
+            f_res_hz: p.optional(&self.f_res_hz, "--f-res-hz", &["hz"])?,
+            z_res_ohm: p.optional(&self.z_res_ohm, "--z-res-ohm", &["ohm", "ohms", "Ω"])?,
+            q: None,
+            z_1k_ohm: p.figure(given(&self.z_1k_ohm, "--z-1k-ohm")?),
+            z_10k_ohm: p.figure(given(&self.z_10k_ohm, "--z-10k-ohm")?),
         })
     }
 }

@@ -1059,3 +1059,57 @@ fn a_bad_user_catalog_is_named_with_its_line_and_the_built_in_catalog_still_answ
         "[[output]]\nmaker = \"Acme\"\nmodel = Box\n"
     );
 }
+
+#[test]
+fn a_headphone_of_the_users_is_read_from_a_measured_curve() {
+    let dir = scratch("user-headphone");
+    let zma = dir.join("hd600.zma");
+    ok(&["response", "--headphone", "hd 600", "--zma", s(&zma)]);
+    let added = ok_with(
+        &dir,
+        &[
+            "user",
+            "add-headphone",
+            "--maker",
+            "Me",
+            "--model",
+            "HD 600 as measured",
+            "--nominal-ohm",
+            "300",
+            "--sensitivity",
+            "97 dB/V",
+            "--curve-file",
+            s(&zma),
+        ],
+    );
+    assert!(
+        added.contains("added Me HD 600 as measured (yours)"),
+        "{added}"
+    );
+    let user = loadline_core::catalog::user::UserCatalog::load(&dir.join("catalog.toml")).unwrap();
+    let got = &user.headphones[0].entry.points;
+    let want = &catalog::headphones()[hd600()].points;
+    // The curve is the catalog model's, which passes through its key points within 5 %.
+    let near = |a: f64, b: f64| (a / b - 1.0).abs() <= 0.05;
+    assert!(near(got.rdc_ohm.value, want.rdc_ohm.value), "{got:?}");
+    assert!(near(got.z_1k_ohm.value, want.z_1k_ohm.value), "{got:?}");
+    assert!(near(got.z_10k_ohm.value, want.z_10k_ohm.value), "{got:?}");
+    assert!(near(
+        got.z_res_ohm.as_ref().unwrap().value,
+        want.z_res_ohm.as_ref().unwrap().value
+    ));
+    assert_eq!(got.rdc_ohm.source, "own measurement");
+    assert!(user.headphones[0].entry.curve.contains("hd600.zma"));
+    // Usable by name at once.
+    let report = ok_with(
+        &dir,
+        &[
+            "report",
+            "--zout",
+            "10",
+            "--headphone",
+            "hd 600 as measured",
+        ],
+    );
+    assert!(report.contains("Me HD 600 as measured (yours)"), "{report}");
+}

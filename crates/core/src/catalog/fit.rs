@@ -1,7 +1,7 @@
 //! A headphone's circuit model fitted to the key points of its published impedance curve.
 
 use super::{DEFAULT_Q, KEY_FREQS_HZ, KeyPoints};
-use crate::physics::impedance::{Impedance, Load};
+use crate::physics::impedance::{Impedance, Load, MeasuredCurve};
 
 /// The model's shape for given unknowns (`res`, `le`, `l2`, `r2`, all ≥ 0).
 fn model_load(p: &KeyPoints, res: f64, le: f64, l2: f64, r2: f64) -> Load {
@@ -198,5 +198,91 @@ mod tests {
             let got = fitted.z_ohm(f).norm();
             assert!((got / z - 1.0).abs() < 1e-4, "{f} Hz: {got} vs {z}");
         }
+    }
+}
+
+/// The key points of a measured impedance curve, as the catalog's entries hold them (ohms and
+/// hertz): what a user's headphone entry is made of when they give a curve.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct CurveKeyPoints {
+    /// |Z| at the curve's lowest frequency, ohms (the DC resistance, near enough, for a curve
+    /// that starts low).
+    pub rdc_ohm: f64,
+    /// The impedance peak, as (frequency in Hz, |Z| in ohms), when the curve has one (a
+    /// planar's flat curve has none).
+    pub resonance: Option<(f64, f64)>,
+    /// |Z| at 1 kHz, ohms.
+    pub z_1k_ohm: f64,
+    /// |Z| at 10 kHz, ohms.
+    pub z_10k_ohm: f64,
+}
+
+/// How far above the curve's lowest-frequency point a peak must rise to count as a resonance:
+/// 5 %, well above a measurement's ripple.
+const PEAK_RISE: f64 = 1.05;
+
+/// The key points of `curve`, or why it has none: it must reach from below 100 Hz to 10 kHz.
+pub fn curve_key_points(curve: &MeasuredCurve) -> Result<CurveKeyPoints, String> {
+    let points = curve.points();
+    let (Some(first), Some(last)) = (points.first(), points.last()) else {
+        return Err("the curve has no points".into());
+    };
+    if first.freq_hz > 100.0 || last.freq_hz < KEY_FREQS_HZ[1] {
+        return Err(format!(
+            "the curve runs from {:.0} Hz to {:.0} Hz; key points need it from below 100 Hz to 10 kHz",
+            first.freq_hz, last.freq_hz
+        ));
+    }
+    let z_1k_ohm = curve.z_ohm(KEY_FREQS_HZ[0]).norm();
+    // The highest local maximum inside the curve: a rise at either end (the coil's inductance
+    // at the top) is not a resonance.
+    let peak = points
+        .windows(3)
+        .filter(|w| w[1].mag_ohm > w[0].mag_ohm && w[1].mag_ohm >= w[2].mag_ohm)
+        .map(|w| w[1])
+        .max_by(|a, b| a.mag_ohm.total_cmp(&b.mag_ohm))
+        .filter(|p| p.mag_ohm > PEAK_RISE * first.mag_ohm);
+    Ok(CurveKeyPoints {
+        rdc_ohm: first.mag_ohm,
+        resonance: peak.map(|p| (p.freq_hz, p.mag_ohm)),
+        z_1k_ohm,
+        z_10k_ohm: curve.z_ohm(KEY_FREQS_HZ[1]).norm(),
+    })
+}
+
+#[cfg(test)]
+mod curve_tests {
+    use super::*;
+    use crate::catalog::headphones;
+
+    /// Every catalog headphone's model, sampled as a measurement would be, gives back the key
+    /// points it was fitted to: within the fit's 5 %, the peak's frequency within the
+    /// sampling's step (about 2 %) on top; a curve with a peak has it found.
+    #[test]
+    fn a_models_curve_gives_back_its_key_points() {
+        for h in headphones() {
+            let curve = MeasuredCurve::sampled_from(&h.load(), 5.0, 40_000.0, 400);
+            let k = curve_key_points(&curve).unwrap();
+            let p = &h.points;
+            let near = |got: f64, want: f64, tol: f64| (got / want - 1.0).abs() <= tol;
+            let name = h.name();
+            assert!(near(k.z_1k_ohm, p.z_1k_ohm.value, 0.05), "{name}: {k:?}");
+            assert!(near(k.z_10k_ohm, p.z_10k_ohm.value, 0.05), "{name}: {k:?}");
+            assert!(near(k.rdc_ohm, p.rdc_ohm.value, 0.05), "{name}: {k:?}");
+            match (k.resonance, &p.f_res_hz, &p.z_res_ohm) {
+                (Some((f, z)), Some(f0), Some(z0)) => {
+                    assert!(near(f, f0.value, 0.07), "{name}: {k:?}");
+                    assert!(near(z, z0.value, 0.05), "{name}: {k:?}");
+                }
+                (None, None, None) => {}
+                other => panic!("{name}: {other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn a_curve_that_stops_short_of_10_khz_has_no_key_points() {
+        let curve = MeasuredCurve::sampled_from(&Load::R(32.0), 20.0, 8000.0, 50);
+        assert!(curve_key_points(&curve).unwrap_err().contains("10 kHz"));
     }
 }

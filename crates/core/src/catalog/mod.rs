@@ -33,6 +33,7 @@ mod stage;
 pub mod user;
 mod validate;
 
+pub use fit::{CurveKeyPoints, curve_key_points};
 pub use lookup::{LookupError, find_headphone, find_output, lookup, name_matches};
 pub use provenance::{Decides, Provenance, decides_text, estimated};
 pub use range::{
