@@ -176,26 +176,25 @@ impl UserArgs {
             UserAction::Check { file } => check(file)?,
             UserAction::AddOutput(a) => {
                 let entry = a.entry()?;
-                let written = writable()?.add_output(&entry)?;
-                emit(&format!(
-                    "added {} to {}",
-                    marked(&entry.name()),
-                    written.path.display()
-                ));
+                added(&entry.name(), &writable()?.add_output(&entry)?);
             }
             UserAction::AddHeadphone(a) => {
                 let entry = a.entry()?;
-                let written = writable()?.add_headphone(&entry)?;
-                emit(&format!(
-                    "added {} to {}",
-                    marked(&entry.name()),
-                    written.path.display()
-                ));
+                added(&entry.name(), &writable()?.add_headphone(&entry)?);
             }
             UserAction::Remove { name } => remove(&name)?,
         }
         Ok(())
     }
+}
+
+/// Says that entry `name` went into `written`.
+fn added(name: &str, written: &UserCatalog) {
+    emit(&format!(
+        "added {} to {}",
+        marked(name),
+        written.path.display()
+    ));
 }
 
 /// Where the user's catalog is.

@@ -137,6 +137,15 @@ fn line_of(text: &str, offset: usize) -> usize {
         + 1
 }
 
+/// `spanned` entries of `text`, each with the line where it starts.
+fn with_lines<T>(text: &str, spanned: Vec<toml::Spanned<T>>) -> Vec<UserEntry<T>> {
+    let entry = |s: toml::Spanned<T>| UserEntry {
+        line: line_of(text, s.span().start),
+        entry: s.into_inner(),
+    };
+    spanned.into_iter().map(entry).collect()
+}
+
 impl UserCatalog {
     /// Reads the catalog at `path`: empty when the file does not exist, an error naming the
     /// file and the line when it cannot be read or holds anything unsound.
@@ -173,22 +182,8 @@ impl UserCatalog {
         })?;
         let catalog = UserCatalog {
             path: path.to_path_buf(),
-            outputs: file
-                .output
-                .into_iter()
-                .map(|s| UserEntry {
-                    line: line_of(text, s.span().start),
-                    entry: s.into_inner(),
-                })
-                .collect(),
-            headphones: file
-                .headphone
-                .into_iter()
-                .map(|s| UserEntry {
-                    line: line_of(text, s.span().start),
-                    entry: s.into_inner(),
-                })
-                .collect(),
+            outputs: with_lines(text, file.output),
+            headphones: with_lines(text, file.headphone),
         };
         let problems = catalog.problems();
         if problems.is_empty() {
