@@ -350,12 +350,15 @@ impl AddOutputArgs {
                 &["uf", "µf"],
             )?,
             max_output,
+            full_scale_dbu: None,
+            i_max_ma_peak: None,
             rail_v_peak: None,
             r_sag_ohm: None,
             dynamic_range_db: p.optional(&self.dynamic_range_db, "--dynamic-range-db", &["db"])?,
             dynamic_range_a_weighted: self.a_weighted && self.dynamic_range_db.is_some(),
             noise_dbv: p.optional(&self.noise_dbv, "--noise-dbv", &["dbv"])?,
             noise_a_weighted: self.a_weighted && self.noise_dbv.is_some(),
+            flicker_corner_hz: None,
         })
     }
 }

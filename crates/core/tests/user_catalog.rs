@@ -46,12 +46,15 @@ fn my_interface() -> OutputEntry {
         r_out_ohm: measured(4.7),
         coupling_cap_uf: None,
         max_output: vec![max(32.0, 1.1), max(300.0, 2.9)],
+        full_scale_dbu: None,
+        i_max_ma_peak: None,
         rail_v_peak: None,
         r_sag_ohm: None,
         dynamic_range_db: None,
         dynamic_range_a_weighted: false,
         noise_dbv: Some(measured(-104.0)),
         noise_a_weighted: true,
+        flicker_corner_hz: None,
     }
 }
 
@@ -211,4 +214,71 @@ fn an_unreadable_file_is_an_error_that_names_it() {
     assert!(err.to_string().contains("catalog.toml"), "{err}");
     // The built-in catalog is untouched by it.
     assert!(catalog::problems().is_empty());
+}
+
+/// The user's interface given as the model's own figures, as the editor saves a custom output.
+fn my_interface_by_its_figures() -> OutputEntry {
+    OutputEntry {
+        max_output: Vec::new(),
+        full_scale_dbu: Some(measured(16.0)),
+        i_max_ma_peak: Some(measured(90.0)),
+        rail_v_peak: Some(measured(5.5)),
+        r_sag_ohm: Some(measured(2.0)),
+        flicker_corner_hz: Some(measured(40.0)),
+        ..my_interface()
+    }
+}
+
+#[test]
+fn an_output_given_by_the_models_figures_reads_back_as_those_figures() {
+    let dir = scratch("direct");
+    let path = dir.join("catalog.toml");
+    let entry = my_interface_by_its_figures();
+    let user = UserCatalog::load(&path)
+        .unwrap()
+        .add_output(&entry)
+        .unwrap();
+    let read = UserCatalog::load(&path).unwrap();
+    assert_eq!(read, user);
+    let back = &read.outputs[0].entry;
+    assert_eq!(back, &entry);
+    let figures = back.model_figures();
+    assert_eq!(figures.full_scale_dbu, Some(16.0));
+    assert_eq!(figures.r_out_ohm, 4.7);
+    assert_eq!(figures.rail_v_peak, Some(5.5));
+    assert_eq!(figures.i_max_ma_peak, Some(90.0));
+    assert_eq!(figures.r_sag_ohm, Some(2.0));
+    assert_eq!(figures.noise_floor_dbv, Some((-104.0, true)));
+    assert_eq!(figures.flicker_corner_hz, 40.0);
+    assert_eq!(back.stage(), figures.stage());
+    assert!(back.levels_sourced());
+}
+
+#[test]
+fn an_output_gives_its_level_one_way_only() {
+    let messages = |e: OutputEntry| -> Vec<String> {
+        let dir = scratch("level-form");
+        let user = UserCatalog::load(&dir.join("catalog.toml")).unwrap();
+        problems(user.add_output(&e).unwrap_err())
+            .into_iter()
+            .map(|p| p.message)
+            .collect()
+    };
+    let neither = OutputEntry {
+        full_scale_dbu: None,
+        ..my_interface_by_its_figures()
+    };
+    assert!(messages(neither)[0].contains("no maximum output figure"));
+    let both = OutputEntry {
+        max_output: my_interface().max_output,
+        i_max_ma_peak: None,
+        r_sag_ohm: None,
+        ..my_interface_by_its_figures()
+    };
+    assert!(messages(both)[0].contains("both maximum outputs and a full scale"));
+    let limit_without_full_scale = OutputEntry {
+        i_max_ma_peak: Some(measured(90.0)),
+        ..my_interface()
+    };
+    assert!(messages(limit_without_full_scale)[0].contains("current limit"));
 }

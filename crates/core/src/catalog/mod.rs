@@ -145,9 +145,19 @@ pub struct OutputEntry {
     /// Series coupling capacitor, µF (none when absent).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub coupling_cap_uf: Option<Figure>,
-    /// Maximum outputs into loads (at least one unless the entry is the reference).
+    /// Maximum outputs into loads (at least one, unless the entry is the reference or gives
+    /// its full scale instead).
     #[serde(default)]
     pub max_output: Vec<MaxOutput>,
+    /// EMF of a full-scale sine at maximum volume with no load, dBu: the output given by the
+    /// figures the model takes (as the editor saves a custom output) instead of by maximum
+    /// outputs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub full_scale_dbu: Option<Figure>,
+    /// Current limit, mA peak (with `full_scale_dbu` only: otherwise the maximum outputs
+    /// give it; none is no current limit).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub i_max_ma_peak: Option<Figure>,
     /// Rail limit of the EMF, V peak (none: the converter's full scale is the limit).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rail_v_peak: Option<Figure>,
@@ -167,6 +177,9 @@ pub struct OutputEntry {
     /// Whether the noise floor is A-weighted.
     #[serde(default)]
     pub noise_a_weighted: bool,
+    /// Corner below which 1/f noise rises above both noise figures, Hz (none: white noise).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub flicker_corner_hz: Option<Figure>,
 }
 
 /// A measured or published key point's frequency for the 1 kHz and 10 kHz points.
@@ -326,16 +339,41 @@ impl OutputEntry {
         let mut v = vec![("r_out_ohm", &self.r_out_ohm)];
         for (name, f) in [
             ("coupling_cap_uf", &self.coupling_cap_uf),
+            ("full_scale_dbu", &self.full_scale_dbu),
+            ("i_max_ma_peak", &self.i_max_ma_peak),
             ("rail_v_peak", &self.rail_v_peak),
             ("r_sag_ohm", &self.r_sag_ohm),
             ("dynamic_range_db", &self.dynamic_range_db),
             ("noise_dbv", &self.noise_dbv),
+            ("flicker_corner_hz", &self.flicker_corner_hz),
         ] {
             if let Some(f) = f {
                 v.push((name, f));
             }
         }
         v
+    }
+
+    /// How its level figures are known: every maximum output's basis, and the full scale's
+    /// and the current limit's when it gives them (empty for the reference).
+    pub fn level_bases(&self) -> Vec<Basis> {
+        let given = [&self.full_scale_dbu, &self.i_max_ma_peak];
+        self.max_output
+            .iter()
+            .map(|m| m.basis)
+            .chain(given.into_iter().flatten().map(|f| f.basis))
+            .collect()
+    }
+
+    /// Whether any of its level figures is an estimate.
+    pub fn levels_estimated(&self) -> bool {
+        self.level_bases().contains(&Basis::Estimated)
+    }
+
+    /// Whether it has level figures and none is an estimate.
+    pub fn levels_sourced(&self) -> bool {
+        let bases = self.level_bases();
+        !bases.is_empty() && !bases.contains(&Basis::Estimated)
     }
 }
 

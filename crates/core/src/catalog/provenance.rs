@@ -94,10 +94,13 @@ impl OutputEntry {
                 "coupling capacitor",
                 Decides::OutputImpedance,
             ),
+            (&self.full_scale_dbu, "full scale", Decides::MaximumLevel),
+            (&self.i_max_ma_peak, "current limit", Decides::MaximumLevel),
             (&self.rail_v_peak, "voltage rails", Decides::MaximumLevel),
             (&self.r_sag_ohm, "supply sag", Decides::MaximumLevel),
             (&self.dynamic_range_db, "dynamic range", Decides::Noise),
             (&self.noise_dbv, "noise floor", Decides::Noise),
+            (&self.flicker_corner_hz, "1/f noise corner", Decides::Noise),
         ];
         v.extend(self.max_output.iter().map(|m| Provenance {
             figure: format!(

@@ -110,13 +110,12 @@ fn range_among(
             .filter(|e| e.r_out_ohm.basis != Basis::Estimated);
         hull(entry.r_out_ohm.value, sourced.map(|e| e.r_out_ohm.value))
     });
-    let levels_estimated = entry.max_output.iter().any(|m| m.basis == Basis::Estimated);
+    let levels_estimated = entry.levels_estimated();
     // The stages of the peers whose every maximum output is stated or measured.
     let sourced_stages = || {
         peers
             .clone()
-            .filter(|e| !e.max_output.is_empty())
-            .filter(|e| e.max_output.iter().all(|m| m.basis != Basis::Estimated))
+            .filter(|e| e.levels_sourced())
             .map(OutputEntry::stage)
     };
     let own = entry.stage();
@@ -198,7 +197,7 @@ fn with_levels(
                 v_fs_peak,
                 dr.value,
                 entry.dynamic_range_a_weighted,
-                0.0,
+                entry.flicker_hz(),
             )
         });
     OutputStage {
@@ -237,8 +236,12 @@ mod tests {
                 }
                 None => assert_ne!(e.r_out_ohm.basis, Basis::Estimated, "{}", e.name()),
             }
-            let levels_estimated = e.max_output.iter().any(|m| m.basis == Basis::Estimated);
-            assert_eq!(range.v_fs_peak.is_some(), levels_estimated, "{}", e.name());
+            assert_eq!(
+                range.v_fs_peak.is_some(),
+                e.levels_estimated(),
+                "{}",
+                e.name()
+            );
             if let (Some(v), Some(i)) = (range.v_fs_peak, range.i_max_peak) {
                 let own = e.stage();
                 assert!(
@@ -246,10 +249,7 @@ mod tests {
                     "{}",
                     e.name()
                 );
-                let sourced = peers
-                    .iter()
-                    .filter(|p| !p.max_output.is_empty())
-                    .filter(|p| p.max_output.iter().all(|m| m.basis != Basis::Estimated));
+                let sourced = peers.iter().filter(|p| p.levels_sourced());
                 for p in sourced {
                     let s = p.stage();
                     assert!(

@@ -3,9 +3,9 @@
 
 use super::{OutputEntry, OutputKind};
 use crate::physics::impedance::Impedance;
-use crate::physics::output::{NoiseSpec, OutputStage};
+use crate::physics::output::{NoiseSpec, OutputFigures, OutputStage};
 use crate::physics::source::TheveninSource;
-use crate::units::{db_to_gain, dbv_to_vrms};
+use crate::units::{db_to_gain, dbv_to_vrms, vrms_to_dbu};
 use std::f64::consts::SQRT_2;
 
 impl OutputEntry {
@@ -19,9 +19,15 @@ impl OutputEntry {
     /// rail of `V·(|R_L + Z_out| + R_sag)/R_L`, and the rail (and full scale) is the geometric
     /// mean of the lowest and highest of these, again splitting the worst error in dB.
     /// Without noise figures the output is silent.
+    ///
+    /// An entry that gives its full scale (`full_scale_dbu`) is the stage of those figures
+    /// as they are ([`OutputEntry::model_figures`]).
     pub fn stage(&self) -> OutputStage {
         if self.kind == OutputKind::Reference {
             return OutputStage::IDEAL;
+        }
+        if let Some(figures) = self.given_figures() {
+            return figures.stage();
         }
         let source = TheveninSource {
             r_out_ohm: self.r_out_ohm.value,
@@ -61,7 +67,7 @@ impl OutputEntry {
                         v_fs_peak,
                         dr.value,
                         self.dynamic_range_a_weighted,
-                        0.0,
+                        self.flicker_hz(),
                     )
                 }),
             noise_post: self
@@ -70,8 +76,60 @@ impl OutputEntry {
                 .map_or(NoiseSpec::SILENT, |n| NoiseSpec {
                     level_vrms: dbv_to_vrms(n.value),
                     a_weighted: self.noise_a_weighted,
-                    flicker_corner_hz: 0.0,
+                    flicker_corner_hz: self.flicker_hz(),
                 }),
+        }
+    }
+
+    /// The 1/f corner, Hz (0: white noise).
+    pub(super) fn flicker_hz(&self) -> f64 {
+        self.flicker_corner_hz.as_ref().map_or(0.0, |f| f.value)
+    }
+
+    /// The figures the output model takes (full scale, output impedance, limits, noise),
+    /// whichever form the entry gives them in: as given, or as its maximum outputs fix them
+    /// (`stage`). Their stage is the entry's; the reference gives an ideal output's.
+    pub fn model_figures(&self) -> OutputFigures {
+        if let Some(figures) = self.given_figures() {
+            return figures;
+        }
+        let stage = self.stage();
+        let finite = |v: f64| v.is_finite().then_some(v);
+        OutputFigures {
+            full_scale_dbu: (self.kind != OutputKind::Reference)
+                .then(|| vrms_to_dbu(stage.v_fs_peak / SQRT_2)),
+            rail_v_peak: finite(stage.rail_v_peak),
+            i_max_ma_peak: finite(stage.i_max_peak).map(|a| a * 1e3),
+            ..self.noise_and_source_figures()
+        }
+    }
+
+    /// The figures as given, when the entry gives its full scale.
+    fn given_figures(&self) -> Option<OutputFigures> {
+        let value = |f: &Option<super::Figure>| f.as_ref().map(|f| f.value);
+        Some(OutputFigures {
+            full_scale_dbu: Some(self.full_scale_dbu.as_ref()?.value),
+            rail_v_peak: value(&self.rail_v_peak),
+            i_max_ma_peak: value(&self.i_max_ma_peak),
+            ..self.noise_and_source_figures()
+        })
+    }
+
+    /// The output impedance, the supply sag and the noise, which every form gives as they are
+    /// (no full scale and no limits).
+    fn noise_and_source_figures(&self) -> OutputFigures {
+        let value = |f: &Option<super::Figure>| f.as_ref().map(|f| f.value);
+        OutputFigures {
+            full_scale_dbu: None,
+            r_out_ohm: self.r_out_ohm.value,
+            coupling_cap_uf: value(&self.coupling_cap_uf),
+            rail_v_peak: None,
+            i_max_ma_peak: None,
+            r_sag_ohm: value(&self.r_sag_ohm).filter(|&r| r > 0.0),
+            dynamic_range_db: value(&self.dynamic_range_db)
+                .map(|dr| (dr, self.dynamic_range_a_weighted)),
+            noise_floor_dbv: value(&self.noise_dbv).map(|n| (n, self.noise_a_weighted)),
+            flicker_corner_hz: self.flicker_hz(),
         }
     }
 
@@ -110,5 +168,63 @@ impl OutputEntry {
             (lo * hi).sqrt()
         };
         (v_fs_peak, i_max_peak)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalog::{Basis, Figure, outputs};
+
+    /// Whether two values agree to a part in 10⁹ (both infinite counts as equal).
+    fn close(a: f64, b: f64) -> bool {
+        a == b || (a - b).abs() <= 1e-9 * a.abs().max(b.abs())
+    }
+
+    /// Whether two stages are the same output, to rounding.
+    fn same_stage(a: &OutputStage, b: &OutputStage) -> bool {
+        let noise = |x: &NoiseSpec, y: &NoiseSpec| {
+            close(x.level_vrms, y.level_vrms)
+                && x.a_weighted == y.a_weighted
+                && x.flicker_corner_hz == y.flicker_corner_hz
+        };
+        close(a.v_fs_peak, b.v_fs_peak)
+            && a.source == b.source
+            && close(a.rail_v_peak, b.rail_v_peak)
+            && close(a.i_max_peak, b.i_max_peak)
+            && close(a.r_sag_ohm, b.r_sag_ohm)
+            && noise(&a.noise_pre, &b.noise_pre)
+            && noise(&a.noise_post, &b.noise_post)
+    }
+
+    #[test]
+    fn every_entrys_model_figures_are_its_stage() {
+        for e in outputs() {
+            let from_figures = e.model_figures().stage();
+            assert!(same_stage(&from_figures, &e.stage()), "{}", e.name());
+        }
+    }
+
+    #[test]
+    fn an_entry_that_gives_its_full_scale_is_that_output() {
+        let figure = |value: f64| Figure {
+            value,
+            basis: Basis::Measured,
+            source: "own measurement".into(),
+            note: String::new(),
+        };
+        // A built-in entry rewritten in the direct form: its own model figures as given.
+        let built_in = outputs().iter().find(|e| e.r_sag_ohm.is_some()).unwrap();
+        let given = built_in.model_figures();
+        let direct = OutputEntry {
+            max_output: Vec::new(),
+            full_scale_dbu: given.full_scale_dbu.map(figure),
+            rail_v_peak: given.rail_v_peak.map(figure),
+            i_max_ma_peak: given.i_max_ma_peak.map(figure),
+            ..built_in.clone()
+        };
+        assert!(same_stage(&direct.stage(), &built_in.stage()));
+        assert_eq!(direct.model_figures(), given);
+        assert!(direct.levels_sourced());
     }
 }

@@ -56,6 +56,9 @@ fn plausible(name: &str) -> (f64, f64) {
     match name {
         "r_out_ohm" => (0.0, 1000.0),
         "coupling_cap_uf" => (1.0, 10_000.0),
+        "full_scale_dbu" => (-20.0, 40.0),
+        "i_max_ma_peak" => (1.0, 10_000.0),
+        "flicker_corner_hz" => (0.0, 2000.0),
         "rail_v_peak" => (0.1, 100.0),
         "r_sag_ohm" => (0.0, 100.0),
         "dynamic_range_db" => (60.0, 140.0),
@@ -84,14 +87,7 @@ pub(super) fn output_problems(e: &OutputEntry, sources: Sources) -> Vec<String> 
     for (name, f) in e.figures() {
         figure(&mut out, &who, name, f, sources);
     }
-    if e.kind != OutputKind::Reference && e.max_output.is_empty() {
-        out.push(format!("{who}: no maximum output figure"));
-    }
-    if e.r_sag_ohm.is_some() && (e.rail_v_peak.is_some() || e.max_output.len() < 2) {
-        out.push(format!(
-            "{who}: a supply sag is fitted to two or more maximum outputs, without a rail figure"
-        ));
-    }
+    out.extend(level_form_problems(e, &who));
     for m in &e.max_output {
         if m.load_vrms().is_none_or(|v| !(v > 0.0 && v < 100.0)) {
             out.push(format!(
@@ -104,6 +100,34 @@ pub(super) fn output_problems(e: &OutputEntry, sources: Sources) -> Vec<String> 
         }
         let what = format!("{who}: the maximum output into {} Ω", m.load_ohm);
         provenance(&mut out, &what, sources, (m.basis, &m.source, &m.note));
+    }
+    out
+}
+
+/// What is wrong with how an output entry gives its level: by maximum outputs (a supply sag
+/// fitted to two or more of them, without a rail) or by its full scale (with its own current
+/// limit and sag), never both and never neither.
+fn level_form_problems(e: &OutputEntry, who: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    if e.kind == OutputKind::Reference {
+        return out;
+    }
+    match (e.max_output.is_empty(), e.full_scale_dbu.is_some()) {
+        (true, false) => out.push(format!("{who}: no maximum output figure")),
+        (false, true) => out.push(format!(
+            "{who}: gives both maximum outputs and a full scale: one fixes the other"
+        )),
+        (false, false) if e.i_max_ma_peak.is_some() => out.push(format!(
+            "{who}: a current limit is given with a full scale only (maximum outputs fix it)"
+        )),
+        (false, false)
+            if e.r_sag_ohm.is_some() && (e.rail_v_peak.is_some() || e.max_output.len() < 2) =>
+        {
+            out.push(format!(
+                "{who}: a supply sag is fitted to two or more maximum outputs, without a rail figure"
+            ))
+        }
+        _ => {}
     }
     out
 }
