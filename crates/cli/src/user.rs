@@ -398,14 +398,7 @@ impl AddHeadphoneArgs {
             let imported = read_impedance_file(path).with_context(|| path.display().to_string())?;
             let k = curve_key_points(&imported.curve)
                 .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
-            return Ok(KeyPoints {
-                rdc_ohm: p.figure(k.rdc_ohm),
-                f_res_hz: k.resonance.map(|(f, _)| p.figure(f)),
-                z_res_ohm: k.resonance.map(|(_, z)| p.figure(z)),
-                q: None,
-                z_1k_ohm: p.figure(k.z_1k_ohm),
-                z_10k_ohm: p.figure(k.z_10k_ohm),
-            });
+            return Ok(k.key_points(|v| p.figure(v)));
         }
         let given = |s: &Option<String>, key: &str| ohm(key, s.as_deref().unwrap_or_default());
         Ok(KeyPoints {

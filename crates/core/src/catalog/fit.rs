@@ -217,6 +217,21 @@ pub struct CurveKeyPoints {
     pub z_10k_ohm: f64,
 }
 
+impl CurveKeyPoints {
+    /// The key points as a catalog entry holds them, each figure as `figure` makes it from its
+    /// value (all of one curve share a basis and a source).
+    pub fn key_points(&self, figure: impl Fn(f64) -> super::Figure) -> super::KeyPoints {
+        super::KeyPoints {
+            rdc_ohm: figure(self.rdc_ohm),
+            f_res_hz: self.resonance.map(|(f, _)| figure(f)),
+            z_res_ohm: self.resonance.map(|(_, z)| figure(z)),
+            q: None,
+            z_1k_ohm: figure(self.z_1k_ohm),
+            z_10k_ohm: figure(self.z_10k_ohm),
+        }
+    }
+}
+
 /// How far above the curve's lowest-frequency point a peak must rise to count as a resonance:
 /// 5 %, well above a measurement's ripple.
 const PEAK_RISE: f64 = 1.05;

@@ -1,7 +1,7 @@
 //! An output's stage from its published figures: full scale, current limit, rails, supply sag
 //! and noise.
 
-use super::{OutputEntry, OutputKind};
+use super::{Figure, OutputEntry, OutputKind};
 use crate::physics::impedance::Impedance;
 use crate::physics::output::{NoiseSpec, OutputFigures, OutputStage};
 use crate::physics::source::TheveninSource;
@@ -78,6 +78,42 @@ impl OutputEntry {
                     a_weighted: self.noise_a_weighted,
                     flicker_corner_hz: self.flicker_hz(),
                 }),
+        }
+    }
+
+    /// An entry that gives `figures` as they are (the form a custom output is saved in), named
+    /// `[maker, model, variant]`, each figure as `figure` makes it from its value. Absent
+    /// limits stay absent; a zero supply sag and a zero 1/f corner are none.
+    pub fn from_figures(
+        [maker, model, variant]: [&str; 3],
+        kind: OutputKind,
+        figures: &OutputFigures,
+        figure: impl Fn(f64) -> Figure,
+    ) -> Self {
+        let positive = |v: Option<f64>| v.filter(|&v| v > 0.0).map(&figure);
+        OutputEntry {
+            index: 0,
+            maker: maker.into(),
+            model: model.into(),
+            variant: variant.into(),
+            kind,
+            r_out_ohm: figure(figures.r_out_ohm),
+            coupling_cap_uf: figures.coupling_cap_uf.map(&figure),
+            max_output: Vec::new(),
+            // Without a full scale, the figures' stage has the ideal output's.
+            full_scale_dbu: Some(figure(
+                figures
+                    .full_scale_dbu
+                    .unwrap_or_else(|| vrms_to_dbu(OutputStage::IDEAL.v_fs_peak / SQRT_2)),
+            )),
+            i_max_ma_peak: figures.i_max_ma_peak.map(&figure),
+            rail_v_peak: figures.rail_v_peak.map(&figure),
+            r_sag_ohm: positive(figures.r_sag_ohm),
+            dynamic_range_db: figures.dynamic_range_db.map(|(dr, _)| figure(dr)),
+            dynamic_range_a_weighted: figures.dynamic_range_db.is_some_and(|(_, a)| a),
+            noise_dbv: figures.noise_floor_dbv.map(|(n, _)| figure(n)),
+            noise_a_weighted: figures.noise_floor_dbv.is_some_and(|(_, a)| a),
+            flicker_corner_hz: positive(Some(figures.flicker_corner_hz)),
         }
     }
 
@@ -226,5 +262,30 @@ mod tests {
         assert!(same_stage(&direct.stage(), &built_in.stage()));
         assert_eq!(direct.model_figures(), given);
         assert!(direct.levels_sourced());
+    }
+
+    #[test]
+    fn every_entry_saved_from_its_figures_is_that_output() {
+        let figure = |value: f64| Figure {
+            value,
+            basis: Basis::Measured,
+            source: "own measurement".into(),
+            note: String::new(),
+        };
+        for e in outputs().iter().filter(|e| e.kind != OutputKind::Reference) {
+            let names = [e.maker.as_str(), &e.model, &e.variant];
+            let saved = OutputEntry::from_figures(names, e.kind, &e.model_figures(), figure);
+            assert!(same_stage(&saved.stage(), &e.stage()), "{}", e.name());
+            assert_eq!(saved.name(), e.name());
+            assert!(
+                crate::catalog::validate::output_problems(
+                    &saved,
+                    crate::catalog::validate::Sources::Named
+                )
+                .is_empty(),
+                "{}",
+                e.name()
+            );
+        }
     }
 }
