@@ -1,6 +1,6 @@
 //! The plugin's parameters, with units and text entry.
 
-use loadline_core::catalog;
+use loadline_core::catalog::{self, OutputEntry};
 use loadline_core::dsp::design::DesignMode;
 use loadline_core::physics::headphones::{HeadphoneLoad, HeadphoneModel};
 use loadline_core::physics::impedance::{ImpedancePoint, MeasuredCurve};
@@ -149,6 +149,13 @@ pub struct LoadlineParams {
     /// curve.
     #[id = "hp"]
     pub headphone: IntParam,
+    /// The user's output slot A holds (its custom figures are that entry's), saved with the
+    /// project so that it reopens named and sourced on a machine without the user's file.
+    #[persist = "user-output-a"]
+    pub user_output_a: Arc<Mutex<Option<OutputEntry>>>,
+    /// The user's output slot B holds, as slot A's.
+    #[persist = "user-output-b"]
+    pub user_output_b: Arc<Mutex<Option<OutputEntry>>>,
     /// The imported impedance curve, saved with the project so it reopens without the file.
     #[persist = "imported-hp"]
     pub imported: ImportedSlot,
@@ -414,29 +421,191 @@ impl SlotParams {
         }
     }
 
+    /// The figures the slot holds.
+    pub fn figures(&self) -> OutputFigures {
+        let v = self.values();
+        OutputFigures {
+            full_scale_dbu: Some(v.full_scale_dbu as f64),
+            r_out_ohm: v.r_out_ohm as f64,
+            coupling_cap_uf: v.coupling_cap_uf.map(f64::from),
+            rail_v_peak: Some(v.rail_v_peak as f64),
+            i_max_ma_peak: Some(v.i_max_ma_peak as f64),
+            r_sag_ohm: Some(v.r_sag_ohm as f64),
+            dynamic_range_db: Some((v.dynamic_range_db.0 as f64, v.dynamic_range_db.1)),
+            noise_floor_dbv: Some((v.noise_floor_dbv.0 as f64, v.noise_floor_dbv.1)),
+            flicker_corner_hz: v.flicker_corner_hz as f64,
+        }
+    }
+
     /// The output stage these figures describe.
     pub fn stage(&self) -> OutputStage {
-        OutputFigures {
-            full_scale_dbu: Some(self.full_scale_dbu.value() as f64),
-            r_out_ohm: self.r_out_ohm.value() as f64,
-            coupling_cap_uf: self
-                .cap_on
-                .value()
-                .then(|| self.coupling_cap_uf.value() as f64),
-            rail_v_peak: Some(self.rail_v_peak.value() as f64),
-            i_max_ma_peak: Some(self.i_max_ma_peak.value() as f64),
-            r_sag_ohm: Some(self.r_sag_ohm.value() as f64),
-            dynamic_range_db: Some((
-                self.dynamic_range_db.value() as f64,
+        self.figures().stage()
+    }
+
+    /// The parameters' values now.
+    pub fn values(&self) -> SlotValues {
+        SlotValues {
+            r_out_ohm: self.r_out_ohm.value(),
+            coupling_cap_uf: self.cap_on.value().then(|| self.coupling_cap_uf.value()),
+            full_scale_dbu: self.full_scale_dbu.value(),
+            rail_v_peak: self.rail_v_peak.value(),
+            i_max_ma_peak: self.i_max_ma_peak.value(),
+            r_sag_ohm: self.r_sag_ohm.value(),
+            dynamic_range_db: (
+                self.dynamic_range_db.value(),
                 self.dynamic_range_a_weighted.value(),
-            )),
-            noise_floor_dbv: Some((
-                self.noise_floor_dbv.value() as f64,
+            ),
+            noise_floor_dbv: (
+                self.noise_floor_dbv.value(),
                 self.noise_floor_a_weighted.value(),
-            )),
-            flicker_corner_hz: self.flicker_corner_hz.value() as f64,
+            ),
+            flicker_corner_hz: self.flicker_corner_hz.value(),
         }
-        .stage()
+    }
+
+    /// The values that make the slot hold `figures` as nearly as its ranges allow, and what
+    /// differs, in words: a figure beyond its parameter's range is held at the range's end,
+    /// and an absent limit or noise, which a slot cannot switch off, is the end that acts
+    /// least (the highest rail, full scale and current, the widest dynamic range, the lowest
+    /// noise floor).
+    pub fn values_for(&self, figures: &OutputFigures) -> (SlotValues, Vec<String>) {
+        let mut differs = Vec::new();
+        let mut held = |p: &FloatParam, value: Option<f64>, least: Least| {
+            let ends = [p.range().unnormalize(0.0), p.range().unnormalize(1.0)];
+            let what = p.name().split_once(' ').map_or(p.name(), |(_, w)| w);
+            let (v, why) = match value {
+                None => (ends[least as usize], "none given"),
+                Some(v) => (
+                    (v as f32).clamp(ends[0], ends[1]),
+                    "beyond the slot's range",
+                ),
+            };
+            if value.is_none_or(|given| given as f32 != v) {
+                let shown = p.normalized_value_to_string(p.preview_normalized(v), true);
+                differs.push(format!("{what}: {why}, held at {shown}"));
+            }
+            v
+        };
+        let f = figures;
+        let values = SlotValues {
+            r_out_ohm: held(&self.r_out_ohm, Some(f.r_out_ohm), Least::Low),
+            coupling_cap_uf: f
+                .coupling_cap_uf
+                .map(|c| held(&self.coupling_cap_uf, Some(c), Least::High)),
+            full_scale_dbu: held(&self.full_scale_dbu, f.full_scale_dbu, Least::High),
+            rail_v_peak: held(&self.rail_v_peak, f.rail_v_peak, Least::High),
+            i_max_ma_peak: held(&self.i_max_ma_peak, f.i_max_ma_peak, Least::High),
+            r_sag_ohm: held(
+                &self.r_sag_ohm,
+                Some(f.r_sag_ohm.unwrap_or(0.0)),
+                Least::Low,
+            ),
+            dynamic_range_db: (
+                held(
+                    &self.dynamic_range_db,
+                    f.dynamic_range_db.map(|d| d.0),
+                    Least::High,
+                ),
+                f.dynamic_range_db.is_some_and(|d| d.1),
+            ),
+            noise_floor_dbv: (
+                held(
+                    &self.noise_floor_dbv,
+                    f.noise_floor_dbv.map(|n| n.0),
+                    Least::Low,
+                ),
+                f.noise_floor_dbv.is_some_and(|n| n.1),
+            ),
+            flicker_corner_hz: held(
+                &self.flicker_corner_hz,
+                Some(f.flicker_corner_hz),
+                Least::Low,
+            ),
+        };
+        (values, differs)
+    }
+
+    /// Whether the slot holds `figures` as [`Self::values_for`] sets them. A value set
+    /// through a host travels as a normalised `f32` and comes back within a few parts in 10⁷;
+    /// a part in 10⁴ is far below anything audible and far above that rounding.
+    pub fn holds(&self, figures: &OutputFigures) -> bool {
+        let (want, _) = self.values_for(figures);
+        want.close_to(&self.values())
+    }
+
+    /// Sets the slot to `v`: every figure through `float`, every switch through `switch` (in
+    /// the editor, a host gesture each).
+    pub fn assign(
+        &self,
+        v: &SlotValues,
+        mut float: impl FnMut(&FloatParam, f32),
+        mut switch: impl FnMut(&BoolParam, bool),
+    ) {
+        float(&self.r_out_ohm, v.r_out_ohm);
+        switch(&self.cap_on, v.coupling_cap_uf.is_some());
+        if let Some(c) = v.coupling_cap_uf {
+            float(&self.coupling_cap_uf, c);
+        }
+        float(&self.full_scale_dbu, v.full_scale_dbu);
+        float(&self.rail_v_peak, v.rail_v_peak);
+        float(&self.i_max_ma_peak, v.i_max_ma_peak);
+        float(&self.r_sag_ohm, v.r_sag_ohm);
+        float(&self.dynamic_range_db, v.dynamic_range_db.0);
+        switch(&self.dynamic_range_a_weighted, v.dynamic_range_db.1);
+        float(&self.noise_floor_dbv, v.noise_floor_dbv.0);
+        switch(&self.noise_floor_a_weighted, v.noise_floor_dbv.1);
+        float(&self.flicker_corner_hz, v.flicker_corner_hz);
+    }
+}
+
+/// Which end of a parameter's range acts least, for a figure that is not given.
+#[derive(Clone, Copy)]
+enum Least {
+    Low = 0,
+    High = 1,
+}
+
+/// The plain values of a slot's custom figures, in their parameters' units.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SlotValues {
+    /// Output impedance, ohms.
+    pub r_out_ohm: f32,
+    /// The coupling capacitor, µF, when it is in the circuit.
+    pub coupling_cap_uf: Option<f32>,
+    /// Full-scale level, dBu.
+    pub full_scale_dbu: f32,
+    /// Rail limit, V peak.
+    pub rail_v_peak: f32,
+    /// Current limit, mA peak.
+    pub i_max_ma_peak: f32,
+    /// Supply sag, ohms.
+    pub r_sag_ohm: f32,
+    /// Dynamic range, dB, and whether A-weighted.
+    pub dynamic_range_db: (f32, bool),
+    /// Noise floor, dBV, and whether A-weighted.
+    pub noise_floor_dbv: (f32, bool),
+    /// 1/f corner, Hz.
+    pub flicker_corner_hz: f32,
+}
+
+impl SlotValues {
+    /// Whether every value agrees with `other`'s to a part in 10⁴ (see [`SlotParams::holds`]).
+    fn close_to(&self, other: &SlotValues) -> bool {
+        let close = |a: f32, b: f32| (a - b).abs() <= 1e-4 * a.abs().max(b.abs()).max(1.0);
+        let caps = match (self.coupling_cap_uf, other.coupling_cap_uf) {
+            (Some(a), Some(b)) => close(a, b),
+            (a, b) => a.is_none() && b.is_none(),
+        };
+        caps && close(self.r_out_ohm, other.r_out_ohm)
+            && close(self.full_scale_dbu, other.full_scale_dbu)
+            && close(self.rail_v_peak, other.rail_v_peak)
+            && close(self.i_max_ma_peak, other.i_max_ma_peak)
+            && close(self.r_sag_ohm, other.r_sag_ohm)
+            && close(self.dynamic_range_db.0, other.dynamic_range_db.0)
+            && self.dynamic_range_db.1 == other.dynamic_range_db.1
+            && close(self.noise_floor_dbv.0, other.noise_floor_dbv.0)
+            && self.noise_floor_dbv.1 == other.noise_floor_dbv.1
+            && close(self.flicker_corner_hz, other.flicker_corner_hz)
     }
 }
 
@@ -497,6 +666,8 @@ impl Default for LoadlineParams {
             }))
             .with_string_to_value(Arc::new(move |s| parse_choice(s, &names))),
             imported: ImportedSlot::default(),
+            user_output_a: Arc::default(),
+            user_output_b: Arc::default(),
             mode: EnumParam::new("Mode", ModeChoice::ZeroLatency),
             level_match: switch("Level match", false),
             bypass: BoolParam::new("Bypass", false).make_bypass(),
@@ -546,6 +717,25 @@ impl LoadlineParams {
             Heard::B => Some(OutputChoice::from_param(self.output_b.value())),
             Heard::Ideal => None,
         }
+    }
+
+    /// Slot `heard`'s custom figures and the user's output saved with them (`None` for the
+    /// Ideal reference).
+    pub fn slot(&self, heard: Heard) -> Option<(&SlotParams, &Mutex<Option<OutputEntry>>)> {
+        match heard {
+            Heard::A => Some((&self.slot_a, &self.user_output_a)),
+            Heard::B => Some((&self.slot_b, &self.user_output_b)),
+            Heard::Ideal => None,
+        }
+    }
+
+    /// The user's output slot `heard` plays: the one saved with it, while the slot is custom
+    /// and its figures are still that output's.
+    pub fn user_output(&self, heard: Heard) -> Option<OutputEntry> {
+        let (slot, saved) = self.slot(heard)?;
+        let entry = saved.lock().unwrap_or_else(|e| e.into_inner()).clone()?;
+        let custom = self.output_choice(heard) == Some(OutputChoice::Custom);
+        (custom && slot.holds(&entry.model_figures())).then_some(entry)
     }
 
     /// The headphone being driven.
@@ -732,6 +922,77 @@ mod tests {
             p.headphone
                 .normalized_value_to_string(p.headphone.preview_normalized(hp), true),
             "Beyerdynamic DT 990 Pro 250 ohm"
+        );
+    }
+
+    /// Sets a parameter as a host does: through its normalised value.
+    fn host_set<P: Param>(p: &P, plain: P::Plain) {
+        // SAFETY: `p` is a parameter of the test's own `LoadlineParams`, alive for the call.
+        unsafe {
+            p.as_ptr()
+                ._internal_set_normalized_value(p.preview_normalized(plain))
+        };
+    }
+
+    #[test]
+    fn a_slot_holds_every_catalog_outputs_figures_through_the_host() {
+        for e in catalog::outputs() {
+            let p = LoadlineParams::default();
+            let figures = e.model_figures();
+            let (values, differs) = p.slot_a.values_for(&figures);
+            assert!(!p.slot_a.holds(&figures), "{}: not before", e.name());
+            p.slot_a.assign(&values, host_set, host_set);
+            assert!(p.slot_a.holds(&figures), "{}", e.name());
+            // What the slot could not hold is said; an entry it holds whole plays as itself.
+            let whole = figures.rail_v_peak.is_some()
+                && figures.i_max_ma_peak.is_some()
+                && figures.dynamic_range_db.is_some()
+                && figures.noise_floor_dbv.is_some()
+                && figures.full_scale_dbu.is_some_and(|fs| fs <= 30.0);
+            assert_eq!(differs.is_empty(), whole, "{}: {differs:?}", e.name());
+            if whole {
+                let (got, want) = (p.slot_a.stage(), e.stage());
+                let close = |a: f64, b: f64| (a - b).abs() <= 1e-4 * a.abs().max(b.abs()).max(1e-3);
+                assert!(close(got.v_fs_peak, want.v_fs_peak), "{}", e.name());
+                assert!(
+                    close(got.source.r_out_ohm, want.source.r_out_ohm),
+                    "{}",
+                    e.name()
+                );
+                assert!(close(got.rail_v_peak, want.rail_v_peak), "{}", e.name());
+                assert!(close(got.i_max_peak, want.i_max_peak), "{}", e.name());
+                assert!(
+                    close(got.noise_post.level_vrms, want.noise_post.level_vrms),
+                    "{}",
+                    e.name()
+                );
+            }
+            // Moving one figure means the slot no longer holds the entry.
+            host_set(&p.slot_a.r_out_ohm, values.r_out_ohm + 1.0);
+            assert!(!p.slot_a.holds(&figures), "{}: after a change", e.name());
+        }
+    }
+
+    #[test]
+    fn a_slots_own_figures_are_its_values() {
+        let p = LoadlineParams::default();
+        let (values, differs) = p.slot_b.values_for(&p.slot_b.figures());
+        assert_eq!(values, p.slot_b.values());
+        assert!(differs.is_empty(), "{differs:?}");
+        let (_, differs) = p.slot_b.values_for(&OutputFigures::default());
+        let said: Vec<&str> = differs
+            .iter()
+            .map(|d| d.split(':').next().unwrap())
+            .collect();
+        assert_eq!(
+            said,
+            [
+                "full-scale level",
+                "rail limit",
+                "current limit",
+                "dynamic range",
+                "noise floor"
+            ]
         );
     }
 
