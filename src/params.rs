@@ -1,6 +1,6 @@
 //! The plugin's parameters, with units and text entry.
 
-use loadline_core::catalog::{self, OutputEntry};
+use loadline_core::catalog::{self, HeadphoneEntry, OutputEntry};
 use loadline_core::dsp::design::DesignMode;
 use loadline_core::physics::headphones::{HeadphoneLoad, HeadphoneModel};
 use loadline_core::physics::impedance::{ImpedancePoint, MeasuredCurve};
@@ -205,8 +205,13 @@ pub struct ImportedHeadphone {
     pub sens_db_spl_per_v: f64,
     /// Whether the phase was derived from the magnitude (the file had none).
     pub phase_derived: bool,
-    /// The curve: frequency (Hz), magnitude (ohm), phase (degrees).
+    /// The curve: frequency (Hz), magnitude (ohm), phase (degrees); empty for a headphone of
+    /// the user's catalog.
     pub points: Vec<[f64; 3]>,
+    /// The user's headphone this is, when it was picked from their catalog: saved whole, so
+    /// that the project reopens the same on a machine without the user's file.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub entry: Option<HeadphoneEntry>,
 }
 
 impl ImportedHeadphone {
@@ -226,11 +231,33 @@ impl ImportedHeadphone {
                 .iter()
                 .map(|p| [p.freq_hz, p.mag_ohm, p.phase_deg])
                 .collect(),
+            entry: None,
+        }
+    }
+
+    /// The user's headphone `entry`, as a project keeps it.
+    pub fn from_entry(entry: HeadphoneEntry) -> Self {
+        ImportedHeadphone {
+            name: catalog::user::marked(&entry.name()),
+            sens_db_spl_per_v: entry.sens_db_spl_per_v(),
+            phase_derived: false,
+            points: Vec::new(),
+            entry: Some(entry),
         }
     }
 
     /// The headphone model, or why the saved curve is unusable (a damaged project).
     pub fn model(&self) -> Result<HeadphoneModel, String> {
+        if let Some(entry) = &self.entry {
+            let problems = catalog::user_headphone_problems(entry);
+            if !problems.is_empty() {
+                return Err(problems.join("; "));
+            }
+            return Ok(HeadphoneModel {
+                name: self.name.clone(),
+                ..entry.model()
+            });
+        }
         if !(self.sens_db_spl_per_v.is_finite()) {
             return Err("the saved sensitivity is not a number".into());
         }

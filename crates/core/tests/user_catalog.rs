@@ -282,3 +282,36 @@ fn an_output_gives_its_level_one_way_only() {
     };
     assert!(messages(limit_without_full_scale)[0].contains("current limit"));
 }
+
+#[test]
+fn an_entry_replaced_keeps_its_place_and_the_rest_of_the_file() {
+    let dir = scratch("replaced");
+    let path = dir.join("catalog.toml");
+    std::fs::write(&path, "# my devices\n").unwrap();
+    let mut second = my_interface();
+    second.variant = "rear jack".into();
+    let user = UserCatalog::load(&path)
+        .unwrap()
+        .add_output(&my_interface())
+        .unwrap()
+        .add_output(&second)
+        .unwrap();
+    let mut better = my_interface_by_its_figures();
+    better.r_out_ohm = measured(2.2);
+    let user = user.replace_output(0, &better).unwrap();
+    let names: Vec<String> = user.outputs.iter().map(|e| e.entry.name()).collect();
+    assert_eq!(names, ["Acme Box 2 front jack", "Acme Box 2 rear jack"]);
+    assert_eq!(user.outputs[0].entry, better);
+    assert_eq!(user.outputs[1].entry, second);
+    assert!(
+        std::fs::read_to_string(&path)
+            .unwrap()
+            .starts_with("# my devices\n")
+    );
+    // A replacement that is unsound leaves the file as it was.
+    let before = std::fs::read_to_string(&path).unwrap();
+    let mut bad = better.clone();
+    bad.r_out_ohm.value = -1.0;
+    assert!(user.replace_output(1, &bad).is_err());
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), before);
+}

@@ -40,7 +40,7 @@ pub use range::{
     EstimateRange, R_OUT_POINTS, R_OUT_POINTS_RANGED_LEVELS, entry_estimate_range,
     entry_stages_across, estimate_range, stages_across,
 };
-pub use validate::problems;
+pub use validate::{problems, user_headphone_problems};
 
 /// How a figure is known.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
@@ -121,6 +121,29 @@ pub enum OutputKind {
     PhoneOrAdapter,
     /// A multi-channel headphone amplifier (distribution amp).
     MultiChannelAmp,
+}
+
+impl OutputKind {
+    /// Every kind a device can be (all but the reference).
+    pub const DEVICES: [OutputKind; 5] = [
+        OutputKind::AudioInterface,
+        OutputKind::DedicatedAmp,
+        OutputKind::Computer,
+        OutputKind::PhoneOrAdapter,
+        OutputKind::MultiChannelAmp,
+    ];
+
+    /// What it is, in words.
+    pub fn describe(self) -> &'static str {
+        match self {
+            OutputKind::Reference => "the ideal reference",
+            OutputKind::AudioInterface => "audio interface",
+            OutputKind::DedicatedAmp => "headphone amplifier",
+            OutputKind::Computer => "computer",
+            OutputKind::PhoneOrAdapter => "phone or adapter",
+            OutputKind::MultiChannelAmp => "distribution amplifier",
+        }
+    }
 }
 
 /// A headphone output.

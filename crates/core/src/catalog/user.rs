@@ -283,23 +283,37 @@ impl UserCatalog {
     pub fn remove_output(&self, k: usize) -> Result<Self, UserCatalogError> {
         let current = Self::load(&self.path)?;
         let line = current.outputs.get(k).map(|e| e.line);
-        current.remove_entry_at(line, "output", k)
+        current.replace_entry_at(line, "output", k, "")
+    }
+
+    /// The catalog with the user's output `k` replaced by `entry`, in its place, checked and
+    /// written; the rest of the file is kept.
+    pub fn replace_output(&self, k: usize, entry: &OutputEntry) -> Result<Self, UserCatalogError> {
+        let table = toml_table(&Tables {
+            output: vec![entry],
+            headphone: vec![],
+        })?;
+        let current = Self::load(&self.path)?;
+        let line = current.outputs.get(k).map(|e| e.line);
+        current.replace_entry_at(line, "output", k, &table)
     }
 
     /// The catalog without the user's headphone `k`, written.
     pub fn remove_headphone(&self, k: usize) -> Result<Self, UserCatalogError> {
         let current = Self::load(&self.path)?;
         let line = current.headphones.get(k).map(|e| e.line);
-        current.remove_entry_at(line, "headphone", k)
+        current.replace_entry_at(line, "headphone", k, "")
     }
 
-    /// The file without the entry whose table starts at `line`: its lines up to the next
-    /// entry's first line (or the end), so that what comes before it stays as it was.
-    fn remove_entry_at(
+    /// The file with `table` (TOML text; empty to remove it) in place of the entry whose table
+    /// starts at `line`: its lines up to the next entry's first line (or the end), so that
+    /// what comes before and after it stays as it was.
+    fn replace_entry_at(
         &self,
         line: Option<usize>,
         what: &str,
         k: usize,
+        table: &str,
     ) -> Result<Self, UserCatalogError> {
         let Some(line) = line else {
             return Err(UserCatalogError::Invalid {
@@ -318,8 +332,16 @@ impl UserCatalog {
             .min();
         let lines: Vec<&str> = text.split_inclusive('\n').collect();
         let end = next.map_or(lines.len(), |n| n - 1);
-        let kept = [&lines[..line - 1], &lines[end.min(lines.len())..]].concat();
-        self.write(&kept.concat())
+        let (before, after) = (
+            lines[..line - 1].concat(),
+            lines[end.min(lines.len())..].concat(),
+        );
+        let gap = if table.is_empty() || after.is_empty() {
+            ""
+        } else {
+            "\n"
+        };
+        self.write(&format!("{before}{table}{gap}{after}"))
     }
 
     /// The file's text (empty when there is none).

@@ -156,6 +156,12 @@ pub(super) fn headphone_problems(h: &HeadphoneEntry, sources: Sources) -> Vec<St
     out
 }
 
+/// Everything wrong with a headphone entry of the user's (as their catalog checks it), as
+/// readable lines naming it: what a project that saved one checks before using it.
+pub fn user_headphone_problems(h: &HeadphoneEntry) -> Vec<String> {
+    headphone_problems(h, Sources::Named)
+}
+
 /// Everything wrong with the built-in catalog, as readable lines (empty when it is sound):
 /// every figure sourced and plausible, estimates explained, indices unique and contiguous,
 /// maximum outputs well-formed.
