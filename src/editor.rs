@@ -26,6 +26,8 @@ use nice_plug_egui::{EguiEditor, EguiEditorState, EguiNiceSettings, NiceEguiApp,
 use std::sync::Arc;
 use std::time::Instant;
 
+mod yours;
+
 /// Colours of outputs A and B in the plots and the switch.
 const COLOUR_A: Color32 = Color32::from_rgb(80, 160, 255);
 const COLOUR_B: Color32 = Color32::from_rgb(255, 150, 60);
@@ -66,7 +68,8 @@ pub fn create(
         .with_resize_hint(ResizeHint::resizable().with_min_logical_size(
             nice_plug::editor::dpi::LogicalSize::new(MIN_SIZE[0], MIN_SIZE[1]),
         ));
-    nice_plug_egui::create_egui_editor(state, repaint, settings, EditorApp::new(params, meters))
+    let app = EditorApp::new(params, meters, catalog::user::default_path());
+    nice_plug_egui::create_egui_editor(state, repaint, settings, app)
 }
 
 /// What the analysis shown was asked for: cheap to build every frame and compare.
@@ -80,6 +83,8 @@ struct Inputs {
     target_spl_db: f64,
     /// The volume, when it is set by hand.
     volume_db: Option<f64>,
+    /// The names of the user's outputs slots A and B play.
+    user_outputs: [Option<String>; 2],
 }
 
 /// The analysis shown, and its curves as the plots take them.
@@ -136,10 +141,18 @@ pub struct EditorApp {
     import_sens: String,
     /// The last import's outcome: (ok, message).
     import_message: Option<(bool, String)>,
+    /// The user's own devices.
+    yours: yours::Yours,
 }
 
 impl EditorApp {
-    fn new(params: Arc<LoadlineParams>, meters: Arc<Meters>) -> Self {
+    /// The editor of `params`, with the user's catalog at `user_catalog` (`None`: there is no
+    /// place for one).
+    fn new(
+        params: Arc<LoadlineParams>,
+        meters: Arc<Meters>,
+        user_catalog: Option<std::path::PathBuf>,
+    ) -> Self {
         // The pickers say which entries' deciding figures are estimates, before one is picked.
         let output_names = (0..=catalog::outputs().len() as i32)
             .map(|v| match OutputChoice::from_param(v) {
@@ -175,6 +188,7 @@ impl EditorApp {
             import_path: String::new(),
             import_sens: String::new(),
             import_message: None,
+            yours: yours::Yours::load(user_catalog),
         }
     }
 
@@ -188,6 +202,7 @@ impl EditorApp {
             target_spl_db: p.target_spl_db.value() as f64,
             volume_db: (p.level_mode.value() == LevelMode::Volume)
                 .then(|| p.volume_db.value() as f64),
+            user_outputs: [Heard::A, Heard::B].map(|h| p.user_output(h).map(|e| e.name())),
         }
     }
 
@@ -201,6 +216,14 @@ impl EditorApp {
                 Some(OutputChoice::Catalog(k)) => AnalysedOutput::catalog(k)
                     .filter(|o| o.stage == stage)
                     .unwrap_or_else(|| AnalysedOutput::own(name, stage)),
+                // The user's output the slot was set from, while it holds its figures.
+                Some(OutputChoice::Custom) => match p.user_output(heard) {
+                    Some(entry) => AnalysedOutput {
+                        stage,
+                        ..AnalysedOutput::user(&entry)
+                    },
+                    None => AnalysedOutput::own(name, stage),
+                },
                 _ => AnalysedOutput::own(name, stage),
             }
         };
@@ -227,7 +250,11 @@ impl EditorApp {
             headphone: headphone_model(inputs.headphone, &self.catalog_models, &p.imported),
             headphone_provenance: match inputs.headphone {
                 HeadphoneChoice::Catalog(k) => catalog::headphones()[k].provenance(),
-                HeadphoneChoice::Imported { .. } => Vec::new(),
+                HeadphoneChoice::Imported { .. } => p
+                    .imported
+                    .get()
+                    .and_then(|i| i.entry)
+                    .map_or_else(Vec::new, |e| e.provenance()),
             },
             target_spl_db: inputs.target_spl_db,
             volume_db: inputs.volume_db,
@@ -352,17 +379,27 @@ impl EditorApp {
     }
 
     fn pickers(&mut self, ui: &mut egui::Ui) {
+        if let Some(problem) = &self.yours.problem {
+            ui.add(egui::Label::new(RichText::new(problem).color(COLOUR_WARN)).truncate())
+                .on_hover_text(problem);
+        }
         let heading = ui.label(RichText::new("Headphone").strong().size(16.0));
-        let current = self.params.headphone.value() as usize;
-        if let Some(k) = picker(
-            ui,
-            "hp",
-            heading.id,
-            &self.headphone_names,
-            current,
-            &mut self.search[0],
-        ) {
-            self.set(&self.params.headphone, k as i32);
+        let builtin = self.headphone_names.len();
+        let current = self
+            .yours
+            .headphone_playing(&self.params)
+            .map_or(self.params.headphone.value() as usize, |k| builtin + k);
+        let names = self.yours.headphone_names(&self.headphone_names);
+        match picker(ui, "hp", heading.id, &names, current, &mut self.search[0]) {
+            Some(k) if k >= builtin => {
+                if let Some(gui) = &self.gui {
+                    let setter = gui.param_setter();
+                    self.yours
+                        .pick_headphone(&self.params, &setter, k - builtin);
+                }
+            }
+            Some(k) => self.set(&self.params.headphone, k as i32),
+            None => {}
         }
         if let Some(c) = &self.shown {
             // One line, cut short if need be: the layout below must not move.
@@ -378,6 +415,7 @@ impl EditorApp {
             .on_hover_text(&c.analysis.sources[2]);
         }
         self.import_section(ui);
+        self.yours.headphone_ui(ui, &self.params);
         ui.separator();
         self.output_section(ui, Heard::A);
         ui.separator();
@@ -466,19 +504,31 @@ impl EditorApp {
                 .size(16.0)
                 .color(colour),
         );
-        let current = param.value() as usize;
+        let builtin = self.output_names.len();
+        let current = self
+            .yours
+            .output_playing(&self.params, which)
+            .map_or(param.value() as usize, |k| builtin + k);
+        let names = self.yours.output_names(&self.output_names);
         let mut search_text = std::mem::take(&mut self.search[search]);
-        let picked = picker(
-            ui,
-            letter,
-            heading.id,
-            &self.output_names,
-            current,
-            &mut search_text,
-        );
+        let picked = picker(ui, letter, heading.id, &names, current, &mut search_text);
         self.search[search] = search_text;
-        if let Some(k) = picked {
-            self.set(param, k as i32);
+        match picked {
+            Some(k) if k >= builtin => {
+                if let Some(gui) = &self.gui {
+                    let setter = gui.param_setter();
+                    self.yours
+                        .pick_output(&self.params, &setter, which, k - builtin);
+                }
+            }
+            Some(k) => {
+                // A built-in choice (or Custom) forgets the user's output the slot was set from.
+                if let Some((_, saved)) = self.params.slot(which) {
+                    *saved.lock().unwrap_or_else(|e| e.into_inner()) = None;
+                }
+                self.set(param, k as i32);
+            }
+            None => {}
         }
         if let Some(c) = &self.shown {
             let (r, sources) = if which == Heard::B {
@@ -509,6 +559,7 @@ impl EditorApp {
         }
         if OutputChoice::from_param(param.value()) == OutputChoice::Custom {
             self.custom_figures(ui, slot, letter);
+            self.yours.output_ui(ui, &self.params, which);
         }
     }
 
@@ -975,7 +1026,15 @@ mod tests {
     }
 
     fn harness(params: Arc<LoadlineParams>) -> Harness<'static, EditorApp> {
-        let mut app = EditorApp::new(params, Arc::new(Meters::default()));
+        harness_with(params, None)
+    }
+
+    /// The editor with the user's catalog at `user_catalog`.
+    fn harness_with(
+        params: Arc<LoadlineParams>,
+        user_catalog: Option<std::path::PathBuf>,
+    ) -> Harness<'static, EditorApp> {
+        let mut app = EditorApp::new(params, Arc::new(Meters::default()), user_catalog);
         app.gui = Some(GuiContext::new(Arc::new(Host)));
         Harness::builder()
             .with_size([1200.0, 800.0])
@@ -1068,5 +1127,195 @@ mod tests {
         assert!(!h.query_all_by_label(&peaks).collect::<Vec<_>>().is_empty());
         let hp = &analysis.scenario.headphone;
         h.get_by_label_contains(&format!("{:.1} dB SPL/V", hp.sens_db_spl_per_v));
+    }
+
+    /// A user catalog file of its own for test `name`, holding `text`.
+    fn user_file(name: &str, text: &str) -> std::path::PathBuf {
+        let dir =
+            std::env::temp_dir().join(format!("loadline-editor-{}-{name}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("catalog.toml");
+        std::fs::write(&path, text).unwrap();
+        path
+    }
+
+    /// An interface of the user's, given as the model's figures, and a headphone of theirs.
+    const USER_CATALOG: &str = r#"
+[[output]]
+maker = "Acme"
+model = "Box 2"
+kind = "audio-interface"
+r_out_ohm = { value = 4.7, basis = "measured", source = "own measurement" }
+full_scale_dbu = { value = 13.0, basis = "measured", source = "own measurement" }
+rail_v_peak = { value = 5.0, basis = "measured", source = "own measurement" }
+i_max_ma_peak = { value = 90.0, basis = "measured", source = "own measurement" }
+noise_dbv = { value = -104.0, basis = "measured", source = "own measurement" }
+noise_a_weighted = true
+dynamic_range_db = { value = 112.0, basis = "estimated", source = "a guess", note = "typical of its class" }
+dynamic_range_a_weighted = true
+"#;
+
+    /// Picks the user's output `k` for slot `heard`, as the picker does when it is chosen.
+    fn pick_users_output(h: &mut Harness<'_, EditorApp>, heard: Heard, k: usize) {
+        let app = h.state_mut();
+        let setter = app.gui.as_ref().unwrap().param_setter();
+        app.yours.pick_output(&app.params, &setter, heard, k);
+        h.step();
+    }
+
+    /// Types `text` into the text field labelled `label`.
+    fn type_into(h: &mut Harness<'_, EditorApp>, label: &str, text: &str) {
+        let field = h.get_by_role_and_label(egui::accesskit::Role::TextInput, label);
+        field.focus();
+        field.type_text(text);
+        h.step();
+    }
+
+    #[test]
+    fn a_users_output_is_picked_beside_the_built_in_ones_and_plays_as_its_figures() {
+        let path = user_file("pick", USER_CATALOG);
+        let params = Arc::new(LoadlineParams::default());
+        let mut h = harness_with(params.clone(), Some(path));
+        settle(&mut h);
+        // Its estimated dynamic range is said in the picker (noise is a deciding figure).
+        let names = h.state().yours.output_names(&h.state().output_names);
+        assert_eq!(
+            names.last().unwrap(),
+            "Acme Box 2 (yours) (estimated: noise)"
+        );
+        pick_users_output(&mut h, Heard::B, 0);
+        assert_eq!(
+            OutputChoice::from_param(params.output_b.value()),
+            OutputChoice::Custom
+        );
+        let entry = h.state().yours.catalog.outputs[0].entry.clone();
+        assert!(params.slot_b.holds(&entry.model_figures()));
+        assert_eq!(params.user_output(Heard::B), Some(entry.clone()));
+        let analysis = settle(&mut h);
+        let b = &analysis.scenario.outputs[Slot::B as usize];
+        assert_eq!(b.name, "Acme Box 2 (yours)");
+        assert_eq!(b.provenance, entry.provenance());
+        assert_eq!(b.stage, params.slot_b.stage());
+        // Moving one of its figures makes it the custom output again, with an offer to update.
+        set(&h, &params.slot_b.r_out_ohm, 10.0);
+        let analysis = settle(&mut h);
+        assert_eq!(
+            analysis.scenario.outputs[Slot::B as usize].name,
+            "Custom output B"
+        );
+        h.get_by_label("Update Acme Box 2 (yours) with these figures");
+    }
+
+    #[test]
+    fn a_custom_output_saved_as_yours_is_written_and_named() {
+        let path = user_file("save", "# mine\n");
+        let params = Arc::new(LoadlineParams::default());
+        let mut h = harness_with(params.clone(), Some(path.clone()));
+        set(&h, &params.slot_a.r_out_ohm, 33.0);
+        settle(&mut h);
+        h.get_by_label("Save these figures as yours…").click();
+        h.step();
+        type_into(&mut h, "Maker", "Acme");
+        type_into(&mut h, "Model", "Desk amp");
+        h.get_by_label("Save to your devices").click();
+        h.step();
+        h.step();
+        let written = loadline_core::catalog::user::UserCatalog::load(&path).unwrap();
+        assert_eq!(written.outputs.len(), 1);
+        let entry = &written.outputs[0].entry;
+        assert_eq!(entry.name(), "Acme Desk amp");
+        assert_eq!(entry.stage(), params.slot_a.stage());
+        assert!(params.slot_a.holds(&entry.model_figures()));
+        assert_eq!(params.user_output(Heard::A).as_ref(), Some(entry));
+        let analysis = settle(&mut h);
+        assert_eq!(
+            analysis.scenario.outputs[Slot::A as usize].name,
+            "Acme Desk amp (yours)"
+        );
+        // And deleted again: the file keeps its comment, the slot its figures.
+        h.get_by_label("Delete Acme Desk amp (yours) from your devices")
+            .click();
+        h.step();
+        h.step();
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "# mine\n");
+        assert_eq!(params.slot_a.r_out_ohm.value(), 33.0);
+        assert_eq!(
+            settle(&mut h).scenario.outputs[Slot::A as usize].name,
+            "Custom output A"
+        );
+    }
+
+    #[test]
+    fn a_bad_user_file_is_named_at_its_line_and_the_built_in_catalog_stays() {
+        let path = user_file("bad", "[[output]]\nmaker = \"Acme\"\nmodel = Box\n");
+        let params = Arc::new(LoadlineParams::default());
+        let mut h = harness_with(params.clone(), Some(path.clone()));
+        settle(&mut h);
+        let problem = h.state().yours.problem.clone().unwrap();
+        assert!(
+            problem.contains(&format!("{}:3:", path.display())),
+            "{problem}"
+        );
+        h.get_by_label(&problem);
+        // Every built-in output is still offered, and nothing else.
+        let app = h.state();
+        assert_eq!(app.yours.output_names(&app.output_names), app.output_names);
+        assert_eq!(app.output_names.len(), catalog::outputs().len() + 1);
+    }
+
+    #[test]
+    fn a_users_headphone_is_played_and_an_imported_curve_saved_as_one() {
+        use loadline_core::physics::impedance::MeasuredCurve;
+        let path = user_file("headphone", "");
+        let mine = loadline_core::catalog::HeadphoneEntry {
+            maker: "Mine".into(),
+            model: "IEM".into(),
+            variant: String::new(),
+            ..catalog::headphones()[4].clone()
+        };
+        let user = loadline_core::catalog::user::UserCatalog::load(&path).unwrap();
+        user.add_headphone(&mine).unwrap();
+        let params = Arc::new(LoadlineParams::default());
+        let mut h = harness_with(params.clone(), Some(path.clone()));
+        let app = h.state_mut();
+        let setter = app.gui.as_ref().unwrap().param_setter();
+        app.yours.pick_headphone(&app.params, &setter, 0);
+        let analysis = settle(&mut h);
+        assert_eq!(analysis.scenario.headphone.name, "Mine IEM (yours)");
+        assert_eq!(analysis.scenario.headphone.load, mine.model().load);
+        assert_eq!(analysis.scenario.headphone_provenance, mine.provenance());
+        h.get_by_label("Delete Mine IEM (yours) from your devices");
+
+        // A measured curve imported: saved as the user's, its key points and sensitivity.
+        let curve =
+            MeasuredCurve::sampled_from(&catalog::headphone_models()[2].load, 5.0, 40_000.0, 300);
+        params.imported.set(Some(ImportedHeadphone {
+            name: "cans.zma".into(),
+            sens_db_spl_per_v: 104.0,
+            phase_derived: false,
+            points: curve
+                .points()
+                .iter()
+                .map(|p| [p.freq_hz, p.mag_ohm, p.phase_deg])
+                .collect(),
+            entry: None,
+        }));
+        settle(&mut h);
+        h.get_by_label("Save this curve as yours…").click();
+        h.step();
+        type_into(&mut h, "Maker", "Mine");
+        type_into(&mut h, "Model", "Cans");
+        h.get_by_label("Save to your devices").click();
+        h.step();
+        let written = loadline_core::catalog::user::UserCatalog::load(&path).unwrap();
+        assert_eq!(written.headphones.len(), 2);
+        let saved = &written.headphones[1].entry;
+        assert_eq!(saved.name(), "Mine Cans");
+        assert_eq!(saved.sens_db_spl_per_v(), 104.0);
+        let key = catalog::curve_key_points(&curve).unwrap();
+        assert_eq!(saved.points.z_1k_ohm.value, key.z_1k_ohm);
+        assert_eq!(saved.points.rdc_ohm.value, key.rdc_ohm);
+        assert_eq!(saved.points.z_1k_ohm.source, "own measurement");
     }
 }

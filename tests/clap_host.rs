@@ -3,10 +3,12 @@
 //! latency, mono and stereo, silence, click-free changes, state.
 
 use loadline::params::ImportedHeadphone;
-use loadline_core::catalog::headphone_models;
+use loadline_core::catalog::{
+    Basis, Figure, HeadphoneEntry, OutputEntry, OutputKind, headphone_models, headphones,
+};
 use loadline_core::physics::Impedance;
 use loadline_core::physics::impedance::{MeasuredCurve, log_spaced};
-use loadline_core::physics::output::{NoiseSpec, OperatingPoint, OutputStage};
+use loadline_core::physics::output::{NoiseSpec, OperatingPoint, OutputFigures, OutputStage};
 use loadline_core::physics::source::TheveninSource;
 use loadline_core::units::{dbu_to_vrms, dbv_to_vrms};
 use loadline_testkit::clap_host::{LoadedPlugin, framed_state, state_json};
@@ -639,6 +641,7 @@ fn an_imported_curve_is_saved_with_the_project_and_heard() {
             .iter()
             .map(|p| [p.freq_hz, p.mag_ohm, p.phase_deg])
             .collect(),
+        entry: None,
     };
     let (mut p, ir) =
         imported_project_impulse(serde_json::to_string(&Some(imported.clone())).unwrap());
@@ -662,6 +665,70 @@ fn an_imported_curve_is_saved_with_the_project_and_heard() {
             );
         }
     }
+}
+
+#[test]
+#[ignore = "loads the bundled plugin: bash scripts/test.sh builds it and runs these"]
+fn the_users_devices_travel_in_the_project() {
+    // A project that plays a headphone and an output of the user's catalog. The plugin never
+    // reads that catalog (only the editor does, to offer its entries): what it plays and
+    // keeps comes from the project's state alone, as on a machine without the user's file.
+    let mine = HeadphoneEntry {
+        maker: "Mine".into(),
+        model: "IEM".into(),
+        variant: String::new(),
+        ..headphones()[4].clone()
+    };
+    let field = serde_json::to_string(&Some(ImportedHeadphone::from_entry(mine.clone()))).unwrap();
+    let (mut p, ir) = imported_project_impulse(field);
+    let (db, deg) = deviation_from_47_ohm_into(&ir, &mine.model().load);
+    assert!(db <= 0.05 && deg <= 0.5, "{db:.4} dB {deg:.3}°");
+    let (db_other, _) = deviation_from_47_ohm_into(&ir, &headphone_models()[0].load);
+    assert!(db_other > 1.0, "not the fallback: {db_other}");
+
+    // The user's output, saved with slot A beside the figures it set there.
+    let measured = |value: f64| Figure {
+        value,
+        basis: Basis::Measured,
+        source: "own measurement".into(),
+        note: String::new(),
+    };
+    let figures = OutputFigures {
+        full_scale_dbu: Some(12.0),
+        r_out_ohm: 47.0,
+        rail_v_peak: Some(6.0),
+        i_max_ma_peak: Some(80.0),
+        noise_floor_dbv: Some((-100.0, true)),
+        dynamic_range_db: Some((110.0, true)),
+        ..OutputFigures::default()
+    };
+    let output = OutputEntry::from_figures(
+        ["Acme", "Box 2", ""],
+        OutputKind::AudioInterface,
+        &figures,
+        measured,
+    );
+    let mut state: serde_json::Value = serde_json::from_str(&state_json(&p.save_state())).unwrap();
+    state["fields"]["user-output-a"] =
+        serde_json::Value::String(serde_json::to_string(&Some(output.clone())).unwrap());
+    for (id, v) in [
+        ("fsdbu", 12.0),
+        ("zout", 47.0),
+        ("rail", 6.0),
+        ("imax", 80.0),
+    ] {
+        state["params"][id] = serde_json::json!({ "f32": v });
+    }
+    assert!(p.load_state(&framed_state(state.to_string().as_bytes())));
+    assert_eq!(p.current_text("A output impedance"), "47.0 Ω");
+    // Saved again, both entries are there whole.
+    let again: serde_json::Value = serde_json::from_str(&state_json(&p.save_state())).unwrap();
+    let field = |key: &str| again["fields"][key].as_str().unwrap().to_string();
+    let back: Option<OutputEntry> = serde_json::from_str(&field("user-output-a")).unwrap();
+    assert_eq!(back, Some(output));
+    let back: Option<ImportedHeadphone> = serde_json::from_str(&field("imported-hp")).unwrap();
+    assert_eq!(back.and_then(|h| h.entry), Some(mine));
+    assert_eq!(field("user-output-b"), "null");
 }
 
 #[test]

@@ -341,6 +341,11 @@ impl UserCatalog {
         } else {
             "\n"
         };
+        // The blank line that set off a last entry removed goes with it.
+        let before = match before.trim_end_matches('\n') {
+            kept if table.is_empty() && after.is_empty() && !kept.is_empty() => format!("{kept}\n"),
+            _ => before,
+        };
         self.write(&format!("{before}{table}{gap}{after}"))
     }
 

@@ -1,0 +1,454 @@
+//! The user's own devices in the editor: their catalog's entries in the pickers beside the
+//! built-in ones, a custom output or an imported curve saved as theirs, and their entries
+//! updated and deleted. The catalog's file is read when the editor opens and written only when
+//! the user saves, updates or deletes; what a project plays never depends on it (the slots'
+//! figures and the saved entries travel in the project's state).
+
+use super::{COLOUR_IDEAL, COLOUR_WARN, gesture, marked_name};
+use crate::params::{Heard, ImportedHeadphone, LoadlineParams};
+use egui::RichText;
+use loadline_core::catalog::user::{UserCatalog, UserCatalogError, marked};
+use loadline_core::catalog::{
+    Basis, Figure, HeadphoneEntry, OutputEntry, OutputKind, Sensitivity, SensitivityUnit,
+    curve_key_points,
+};
+use loadline_core::physics::headphones::HeadphoneLoad;
+use loadline_core::scenario::{HeadphoneChoice, OutputChoice};
+use nice_plug::prelude::ParamSetter;
+use std::path::PathBuf;
+
+/// Where a message of the user's catalog is shown: beside output A, output B or the headphone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Place {
+    /// Output A's section.
+    A,
+    /// Output B's section.
+    B,
+    /// The headphone's section.
+    Headphone,
+}
+
+impl Place {
+    /// The place of output slot `heard`.
+    fn of(heard: Heard) -> Self {
+        if heard == Heard::B {
+            Place::B
+        } else {
+            Place::A
+        }
+    }
+}
+
+/// What the save form asks: the name, and how the figures are known.
+struct SaveForm {
+    maker: String,
+    model: String,
+    variant: String,
+    /// What the output is (outputs only).
+    kind: OutputKind,
+    /// What the transducer is, in words (headphones only).
+    headphone_kind: String,
+    basis: Basis,
+    source: String,
+    note: String,
+}
+
+impl Default for SaveForm {
+    fn default() -> Self {
+        SaveForm {
+            maker: String::new(),
+            model: String::new(),
+            variant: String::new(),
+            kind: OutputKind::AudioInterface,
+            headphone_kind: "dynamic, closed".into(),
+            basis: Basis::Measured,
+            source: "own measurement".into(),
+            note: String::new(),
+        }
+    }
+}
+
+impl SaveForm {
+    /// A figure of `value` as the form says it is known.
+    fn figure(&self, value: f64) -> Figure {
+        Figure {
+            value,
+            basis: self.basis,
+            source: self.source.trim().to_string(),
+            note: self.note.trim().to_string(),
+        }
+    }
+
+    /// The name fields, trimmed: maker, model, variant.
+    fn names(&self) -> [&str; 3] {
+        [self.maker.trim(), self.model.trim(), self.variant.trim()]
+    }
+
+    /// The fields every entry needs, in a grid.
+    fn ui(&mut self, ui: &mut egui::Ui, id: &str, output: bool) {
+        egui::Grid::new(format!("save-{id}"))
+            .num_columns(2)
+            .spacing([8.0, 2.0])
+            .show(ui, |ui| {
+                for (label, text, hint) in [
+                    ("Maker", &mut self.maker, "Acme"),
+                    ("Model", &mut self.model, "Box 2"),
+                    ("Variant", &mut self.variant, "front jack (optional)"),
+                ] {
+                    let name = ui.label(label);
+                    ui.add(egui::TextEdit::singleline(text).hint_text(hint))
+                        .labelled_by(name.id);
+                    ui.end_row();
+                }
+                ui.label("Kind");
+                if output {
+                    egui::ComboBox::from_id_salt(format!("save-{id}-kind"))
+                        .selected_text(self.kind.describe())
+                        .show_ui(ui, |ui| {
+                            for kind in OutputKind::DEVICES {
+                                ui.selectable_value(&mut self.kind, kind, kind.describe());
+                            }
+                        });
+                } else {
+                    ui.text_edit_singleline(&mut self.headphone_kind);
+                }
+                ui.end_row();
+                ui.label("Figures are")
+                    .on_hover_text("How you know them: measured yourself, stated by the maker, or estimated (then shown as a range)");
+                ui.horizontal(|ui| {
+                    for (basis, label) in [
+                        (Basis::Measured, "measured"),
+                        (Basis::Stated, "stated"),
+                        (Basis::Estimated, "estimated"),
+                    ] {
+                        ui.selectable_value(&mut self.basis, basis, label);
+                    }
+                });
+                ui.end_row();
+                let name = ui.label("Source");
+                ui.add(egui::TextEdit::singleline(&mut self.source).hint_text("own measurement"))
+                    .labelled_by(name.id);
+                ui.end_row();
+                let name = ui.label("Note");
+                ui.add(egui::TextEdit::singleline(&mut self.note).hint_text("how, at what settings (optional)"))
+                    .labelled_by(name.id);
+                ui.end_row();
+            });
+    }
+}
+
+/// The user's catalog as the editor has it, and its forms.
+pub(super) struct Yours {
+    /// The catalog (empty when there is none or it cannot be used).
+    pub(super) catalog: UserCatalog,
+    /// Why the user's file is not used, as "FILE:LINE: …" lines.
+    pub(super) problem: Option<String>,
+    /// Whether the platform has a place for it.
+    writable: bool,
+    /// The save forms of outputs A and B and of the headphone.
+    forms: [SaveForm; 3],
+    /// The last save's, update's or delete's outcome: where, whether it worked, what it said.
+    pub(super) message: Option<(Place, bool, String)>,
+}
+
+impl Yours {
+    /// The catalog at `path` (`None`: the platform has no configuration directory). A file
+    /// that cannot be used leaves the catalog empty and says why.
+    pub(super) fn load(path: Option<PathBuf>) -> Self {
+        let (catalog, problem) = match path.as_deref().map(UserCatalog::load) {
+            Some(Ok(c)) => (c, None),
+            Some(Err(e)) => (
+                UserCatalog {
+                    path: path.clone().unwrap_or_default(),
+                    ..UserCatalog::default()
+                },
+                Some(format!("Your devices are not shown: {e}")),
+            ),
+            None => (UserCatalog::default(), None),
+        };
+        Yours {
+            catalog,
+            problem,
+            writable: path.is_some(),
+            forms: Default::default(),
+            message: None,
+        }
+    }
+
+    /// The output picker's names: `builtin` (custom, then the catalog), then the user's.
+    pub(super) fn output_names(&self, builtin: &[String]) -> Vec<String> {
+        let yours = self
+            .catalog
+            .outputs
+            .iter()
+            .map(|e| marked_name(marked(&e.entry.name()), &e.entry.provenance()));
+        builtin.iter().cloned().chain(yours).collect()
+    }
+
+    /// The headphone picker's names: `builtin` (the catalog, then the imported curve), then
+    /// the user's.
+    pub(super) fn headphone_names(&self, builtin: &[String]) -> Vec<String> {
+        let yours = self
+            .catalog
+            .headphones
+            .iter()
+            .map(|e| marked_name(marked(&e.entry.name()), &e.entry.provenance()));
+        builtin.iter().cloned().chain(yours).collect()
+    }
+
+    /// The position among the user's outputs of the one slot `heard` plays.
+    pub(super) fn output_playing(&self, params: &LoadlineParams, heard: Heard) -> Option<usize> {
+        let entry = params.user_output(heard)?;
+        self.catalog
+            .outputs
+            .iter()
+            .position(|e| e.entry.name() == entry.name())
+    }
+
+    /// The position among the user's headphones of the one played.
+    pub(super) fn headphone_playing(&self, params: &LoadlineParams) -> Option<usize> {
+        if !matches!(params.headphone_choice(), HeadphoneChoice::Imported { .. }) {
+            return None;
+        }
+        let entry = params.imported.get()?.entry?;
+        self.catalog
+            .headphones
+            .iter()
+            .position(|e| e.entry.name() == entry.name())
+    }
+
+    /// Plays the user's output `k` in slot `heard`: the slot becomes custom, holding its
+    /// figures, and keeps the entry. Says what the slot could not hold.
+    pub(super) fn pick_output(
+        &mut self,
+        params: &LoadlineParams,
+        setter: &ParamSetter,
+        heard: Heard,
+        k: usize,
+    ) {
+        let (Some(e), Some((slot, saved))) = (self.catalog.outputs.get(k), params.slot(heard))
+        else {
+            return;
+        };
+        let entry = e.entry.clone();
+        let (values, differs) = slot.values_for(&entry.model_figures());
+        *saved.lock().unwrap_or_else(|e| e.into_inner()) = Some(entry);
+        slot.assign(
+            &values,
+            |p, v| gesture(setter, p, v),
+            |p, v| gesture(setter, p, v),
+        );
+        let choice = if heard == Heard::B {
+            &params.output_b
+        } else {
+            &params.output_a
+        };
+        gesture(setter, choice, OutputChoice::Custom.to_param());
+        self.message = (!differs.is_empty()).then(|| {
+            (
+                Place::of(heard),
+                true,
+                format!("As near as the slot goes: {}", differs.join("; ")),
+            )
+        });
+    }
+
+    /// Plays the user's headphone `k`.
+    pub(super) fn pick_headphone(
+        &mut self,
+        params: &LoadlineParams,
+        setter: &ParamSetter,
+        k: usize,
+    ) {
+        if let Some(e) = self.catalog.headphones.get(k) {
+            params
+                .imported
+                .set(Some(ImportedHeadphone::from_entry(e.entry.clone())));
+            gesture(setter, &params.headphone, HeadphoneChoice::imported_param());
+            self.message = None;
+        }
+    }
+
+    /// The custom slot `heard`'s part: save its figures as the user's, or update or delete the
+    /// user's output it was set from.
+    pub(super) fn output_ui(&mut self, ui: &mut egui::Ui, params: &LoadlineParams, heard: Heard) {
+        let Some((slot, saved)) = params.slot(heard) else {
+            return;
+        };
+        let place = Place::of(heard);
+        let playing = self.output_playing(params, heard);
+        let saved_entry = saved.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        // The user's output the slot was set from, changed since: its place in their catalog.
+        let changed = saved_entry
+            .as_ref()
+            .filter(|_| playing.is_none())
+            .and_then(|s| {
+                let k = self
+                    .catalog
+                    .outputs
+                    .iter()
+                    .position(|e| e.entry.name() == s.name())?;
+                Some((k, s.clone()))
+            });
+        let mut outcome = None;
+        if let Some(k) = playing {
+            let name = marked(&self.catalog.outputs[k].entry.name());
+            if ui
+                .button(format!("Delete {name} from your devices"))
+                .clicked()
+            {
+                let done = self.catalog.remove_output(k);
+                if done.is_ok() {
+                    *saved.lock().unwrap_or_else(|e| e.into_inner()) = None;
+                }
+                outcome = Some(done.map(|c| (c, format!("Deleted {name}"))));
+            }
+        }
+        if let Some((k, old)) = changed {
+            let name = marked(&old.name());
+            let form = &self.forms[place as usize];
+            if ui
+                .button(format!("Update {name} with these figures"))
+                .on_hover_text("Keeps its name and kind; the figures are as the form below says they are known")
+                .clicked()
+            {
+                let names = [old.maker.as_str(), &old.model, &old.variant];
+                let entry = OutputEntry::from_figures(names, old.kind, &slot.figures(), |v| form.figure(v));
+                let done = self.catalog.replace_output(k, &entry);
+                if done.is_ok() {
+                    *saved.lock().unwrap_or_else(|e| e.into_inner()) = Some(entry);
+                }
+                outcome = Some(done.map(|c| (c, format!("Updated {name}"))));
+            }
+        }
+        if playing.is_none() && self.writable {
+            let id = format!("save-output-{place:?}");
+            egui::CollapsingHeader::new("Save these figures as yours…")
+                .id_salt(&id)
+                .show(ui, |ui| {
+                    let form = &mut self.forms[place as usize];
+                    form.ui(ui, &id, true);
+                    if ui.button("Save to your devices").clicked() {
+                        let entry = OutputEntry::from_figures(
+                            form.names(),
+                            form.kind,
+                            &slot.figures(),
+                            |v| form.figure(v),
+                        );
+                        let name = marked(&entry.name());
+                        let done = self.catalog.add_output(&entry);
+                        if done.is_ok() {
+                            *saved.lock().unwrap_or_else(|e| e.into_inner()) = Some(entry);
+                        }
+                        outcome = Some(done.map(|c| (c, format!("Saved as {name}"))));
+                    }
+                });
+        }
+        self.settle(place, outcome);
+        self.show_message(ui, place);
+    }
+
+    /// The headphone's part: save the imported curve as the user's, or delete the user's
+    /// headphone played.
+    pub(super) fn headphone_ui(&mut self, ui: &mut egui::Ui, params: &LoadlineParams) {
+        let mut outcome = None;
+        if let Some(k) = self.headphone_playing(params) {
+            let name = marked(&self.catalog.headphones[k].entry.name());
+            if ui
+                .button(format!("Delete {name} from your devices"))
+                .clicked()
+            {
+                outcome = Some(
+                    self.catalog
+                        .remove_headphone(k)
+                        .map(|c| (c, format!("Deleted {name}"))),
+                );
+            }
+        } else if let Some(imported) = params.imported.get().filter(|i| i.entry.is_none())
+            && self.writable
+            && matches!(params.headphone_choice(), HeadphoneChoice::Imported { .. })
+        {
+            egui::CollapsingHeader::new("Save this curve as yours…")
+                .id_salt("save-headphone")
+                .show(ui, |ui| {
+                    let form = &mut self.forms[Place::Headphone as usize];
+                    form.ui(ui, "headphone", false);
+                    if ui.button("Save to your devices").clicked() {
+                        outcome = Some(headphone_entry(&imported, form).and_then(|entry| {
+                            let name = marked(&entry.name());
+                            self.catalog.add_headphone(&entry).map(|c| {
+                                (
+                                    c,
+                                    format!(
+                                        "Saved as {name}: its key points, picked from the list"
+                                    ),
+                                )
+                            })
+                        }));
+                    }
+                });
+        }
+        self.settle(Place::Headphone, outcome);
+        self.show_message(ui, Place::Headphone);
+    }
+
+    /// Takes the new catalog a save, update or delete wrote, or says why it did not.
+    fn settle(
+        &mut self,
+        place: Place,
+        outcome: Option<Result<(UserCatalog, String), UserCatalogError>>,
+    ) {
+        match outcome {
+            Some(Ok((catalog, said))) => {
+                self.message = Some((place, true, format!("{said} in {}", catalog.path.display())));
+                self.catalog = catalog;
+                self.problem = None;
+            }
+            Some(Err(e)) => self.message = Some((place, false, format!("Not saved: {e}"))),
+            None => {}
+        }
+    }
+
+    fn show_message(&self, ui: &mut egui::Ui, place: Place) {
+        if let Some((at, ok, text)) = &self.message
+            && *at == place
+        {
+            ui.label(RichText::new(text).color(if *ok { COLOUR_IDEAL } else { COLOUR_WARN }));
+        }
+    }
+}
+
+/// The user's headphone entry of an imported curve: its key points, its sensitivity (per volt,
+/// as imported) and its |Z| at 1 kHz as the nominal impedance, all known as the form says.
+fn headphone_entry(
+    imported: &ImportedHeadphone,
+    form: &SaveForm,
+) -> Result<HeadphoneEntry, UserCatalogError> {
+    let invalid = |message: String| UserCatalogError::Invalid {
+        path: PathBuf::new(),
+        problems: vec![loadline_core::catalog::user::Problem { line: 0, message }],
+    };
+    let model = imported.model().map_err(invalid)?;
+    let HeadphoneLoad::Measured(curve) = &model.load else {
+        return Err(invalid("only a measured curve is saved this way".into()));
+    };
+    let key = curve_key_points(curve).map_err(invalid)?;
+    let [maker, model_name, variant] = form.names();
+    Ok(HeadphoneEntry {
+        index: 0,
+        maker: maker.into(),
+        model: model_name.into(),
+        variant: variant.into(),
+        kind: form.headphone_kind.trim().into(),
+        nominal_ohm: form.figure(key.z_1k_ohm),
+        sensitivity: Sensitivity {
+            value: imported.sens_db_spl_per_v,
+            unit: SensitivityUnit::PerVolt,
+            basis: form.basis,
+            source: form.source.trim().into(),
+            note: form.note.trim().into(),
+        },
+        curve: format!("own measurement: {}", imported.name),
+        points: key.key_points(|v| form.figure(v)),
+    })
+}
