@@ -383,7 +383,13 @@ impl EditorApp {
             ui.add(egui::Label::new(RichText::new(problem).color(COLOUR_WARN)).truncate())
                 .on_hover_text(problem);
         }
-        let heading = ui.label(RichText::new("Headphone").strong().size(16.0));
+        let heading = ui
+            .horizontal(|ui| {
+                let heading = ui.label(RichText::new("Headphone").strong().size(16.0));
+                self.yours.headphone_actions(ui, &self.params);
+                heading
+            })
+            .inner;
         let builtin = self.headphone_names.len();
         let current = self
             .yours
@@ -415,7 +421,7 @@ impl EditorApp {
             .on_hover_text(&c.analysis.sources[2]);
         }
         self.import_section(ui);
-        self.yours.headphone_ui(ui, &self.params);
+        self.yours.headphone_form(ui, &self.params);
         ui.separator();
         self.output_section(ui, Heard::A);
         ui.separator();
@@ -498,12 +504,21 @@ impl EditorApp {
             Heard::B => (&self.params.output_b, &self.params.slot_b, "B", COLOUR_B, 2),
             _ => (&self.params.output_a, &self.params.slot_a, "A", COLOUR_A, 1),
         };
-        let heading = ui.label(
-            RichText::new(format!("Output {letter}"))
-                .strong()
-                .size(16.0)
-                .color(colour),
-        );
+        let custom = OutputChoice::from_param(param.value()) == OutputChoice::Custom;
+        let heading = ui
+            .horizontal(|ui| {
+                let heading = ui.label(
+                    RichText::new(format!("Output {letter}"))
+                        .strong()
+                        .size(16.0)
+                        .color(colour),
+                );
+                if custom {
+                    self.yours.output_actions(ui, &self.params, which);
+                }
+                heading
+            })
+            .inner;
         let builtin = self.output_names.len();
         let current = self
             .yours
@@ -557,9 +572,9 @@ impl EditorApp {
             ui.add(egui::Label::new(view::peaks_text(r)).truncate())
                 .on_hover_text(format!("{}\n\n{sources}", tips::DB_SPL));
         }
-        if OutputChoice::from_param(param.value()) == OutputChoice::Custom {
+        if custom {
             self.custom_figures(ui, slot, letter);
-            self.yours.output_ui(ui, &self.params, which);
+            self.yours.output_form(ui, &self.params, which);
         }
     }
 
@@ -1204,7 +1219,7 @@ dynamic_range_a_weighted = true
             analysis.scenario.outputs[Slot::B as usize].name,
             "Custom output B"
         );
-        h.get_by_label("Update Acme Box 2 (yours) with these figures");
+        h.get_by_label("Update");
     }
 
     #[test]
@@ -1214,7 +1229,7 @@ dynamic_range_a_weighted = true
         let mut h = harness_with(params.clone(), Some(path.clone()));
         set(&h, &params.slot_a.r_out_ohm, 33.0);
         settle(&mut h);
-        h.get_by_label("Save these figures as yours…").click();
+        h.get_by_label("Save as yours…").click();
         h.step();
         type_into(&mut h, "Maker", "Acme");
         type_into(&mut h, "Model", "Desk amp");
@@ -1234,8 +1249,7 @@ dynamic_range_a_weighted = true
             "Acme Desk amp (yours)"
         );
         // And deleted again: the file keeps its comment, the slot its figures.
-        h.get_by_label("Delete Acme Desk amp (yours) from your devices")
-            .click();
+        h.get_by_label("Delete").click();
         h.step();
         h.step();
         assert_eq!(std::fs::read_to_string(&path).unwrap(), "# mine\n");
@@ -1269,6 +1283,7 @@ dynamic_range_a_weighted = true
         use loadline_core::physics::impedance::MeasuredCurve;
         let path = user_file("headphone", "");
         let mine = loadline_core::catalog::HeadphoneEntry {
+            index: 0,
             maker: "Mine".into(),
             model: "IEM".into(),
             variant: String::new(),
@@ -1285,7 +1300,7 @@ dynamic_range_a_weighted = true
         assert_eq!(analysis.scenario.headphone.name, "Mine IEM (yours)");
         assert_eq!(analysis.scenario.headphone.load, mine.model().load);
         assert_eq!(analysis.scenario.headphone_provenance, mine.provenance());
-        h.get_by_label("Delete Mine IEM (yours) from your devices");
+        h.get_by_label("Delete");
 
         // A measured curve imported: saved as the user's, its key points and sensitivity.
         let curve =
@@ -1302,7 +1317,7 @@ dynamic_range_a_weighted = true
             entry: None,
         }));
         settle(&mut h);
-        h.get_by_label("Save this curve as yours…").click();
+        h.get_by_label("Save curve as yours…").click();
         h.step();
         type_into(&mut h, "Maker", "Mine");
         type_into(&mut h, "Model", "Cans");

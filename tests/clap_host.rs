@@ -674,6 +674,7 @@ fn the_users_devices_travel_in_the_project() {
     // reads that catalog (only the editor does, to offer its entries): what it plays and
     // keeps comes from the project's state alone, as on a machine without the user's file.
     let mine = HeadphoneEntry {
+        index: 0,
         maker: "Mine".into(),
         model: "IEM".into(),
         variant: String::new(),

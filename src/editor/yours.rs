@@ -16,6 +16,7 @@ use loadline_core::physics::headphones::HeadphoneLoad;
 use loadline_core::scenario::{HeadphoneChoice, OutputChoice};
 use nice_plug::prelude::ParamSetter;
 use std::path::PathBuf;
+use std::sync::Mutex;
 
 /// Where a message of the user's catalog is shown: beside output A, output B or the headphone.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -147,6 +148,8 @@ pub(super) struct Yours {
     writable: bool,
     /// The save forms of outputs A and B and of the headphone.
     forms: [SaveForm; 3],
+    /// Which of the save forms are open.
+    open: [bool; 3],
     /// The last save's, update's or delete's outcome: where, whether it worked, what it said.
     pub(super) message: Option<(Place, bool, String)>,
 }
@@ -171,6 +174,7 @@ impl Yours {
             problem,
             writable: path.is_some(),
             forms: Default::default(),
+            open: [false; 3],
             message: None,
         }
     }
@@ -269,51 +273,42 @@ impl Yours {
         }
     }
 
-    /// The custom slot `heard`'s part: save its figures as the user's, or update or delete the
-    /// user's output it was set from.
-    pub(super) fn output_ui(&mut self, ui: &mut egui::Ui, params: &LoadlineParams, heard: Heard) {
+    /// The custom slot `heard`'s buttons, on its heading's line (where they move nothing):
+    /// delete the user's output it plays, update the one it was set from with its figures
+    /// now, or open the form that saves them as the user's.
+    pub(super) fn output_actions(
+        &mut self,
+        ui: &mut egui::Ui,
+        params: &LoadlineParams,
+        heard: Heard,
+    ) {
         let Some((slot, saved)) = params.slot(heard) else {
             return;
         };
         let place = Place::of(heard);
         let playing = self.output_playing(params, heard);
-        let saved_entry = saved.lock().unwrap_or_else(|e| e.into_inner()).clone();
-        // The user's output the slot was set from, changed since: its place in their catalog.
-        let changed = saved_entry
-            .as_ref()
-            .filter(|_| playing.is_none())
-            .and_then(|s| {
-                let k = self
-                    .catalog
-                    .outputs
-                    .iter()
-                    .position(|e| e.entry.name() == s.name())?;
-                Some((k, s.clone()))
-            });
         let mut outcome = None;
         if let Some(k) = playing {
             let name = marked(&self.catalog.outputs[k].entry.name());
-            if ui
-                .button(format!("Delete {name} from your devices"))
-                .clicked()
-            {
+            let tip = format!("Deletes {name} from your devices; the slot keeps its figures");
+            if ui.small_button("Delete").on_hover_text(tip).clicked() {
                 let done = self.catalog.remove_output(k);
                 if done.is_ok() {
                     *saved.lock().unwrap_or_else(|e| e.into_inner()) = None;
                 }
                 outcome = Some(done.map(|c| (c, format!("Deleted {name}"))));
             }
-        }
-        if let Some((k, old)) = changed {
+        } else if let Some((k, old)) = self.changed_output(saved) {
             let name = marked(&old.name());
-            let form = &self.forms[place as usize];
-            if ui
-                .button(format!("Update {name} with these figures"))
-                .on_hover_text("Keeps its name and kind; the figures are as the form below says they are known")
-                .clicked()
-            {
+            let tip = format!(
+                "Saves these figures as {name}, in its place; they are known as the form under \
+                 \"Save as yours…\" says"
+            );
+            if ui.small_button("Update").on_hover_text(tip).clicked() {
                 let names = [old.maker.as_str(), &old.model, &old.variant];
-                let entry = OutputEntry::from_figures(names, old.kind, &slot.figures(), |v| form.figure(v));
+                let form = &self.forms[place as usize];
+                let entry =
+                    OutputEntry::from_figures(names, old.kind, &slot.figures(), |v| form.figure(v));
                 let done = self.catalog.replace_output(k, &entry);
                 if done.is_ok() {
                     *saved.lock().unwrap_or_else(|e| e.into_inner()) = Some(entry);
@@ -322,71 +317,121 @@ impl Yours {
             }
         }
         if playing.is_none() && self.writable {
-            let id = format!("save-output-{place:?}");
-            egui::CollapsingHeader::new("Save these figures as yours…")
-                .id_salt(&id)
-                .show(ui, |ui| {
-                    let form = &mut self.forms[place as usize];
-                    form.ui(ui, &id, true);
-                    if ui.button("Save to your devices").clicked() {
-                        let entry = OutputEntry::from_figures(
-                            form.names(),
-                            form.kind,
-                            &slot.figures(),
-                            |v| form.figure(v),
-                        );
-                        let name = marked(&entry.name());
-                        let done = self.catalog.add_output(&entry);
-                        if done.is_ok() {
-                            *saved.lock().unwrap_or_else(|e| e.into_inner()) = Some(entry);
-                        }
-                        outcome = Some(done.map(|c| (c, format!("Saved as {name}"))));
-                    }
-                });
+            self.form_toggle(ui, place, "Saves these figures in your own catalog, to pick in any project and in the command line");
+        }
+        self.settle(place, outcome);
+    }
+
+    /// The user's output `saved` names, when the slot no longer holds its figures: its place
+    /// in their catalog and the entry.
+    fn changed_output(&self, saved: &Mutex<Option<OutputEntry>>) -> Option<(usize, OutputEntry)> {
+        let old = saved.lock().unwrap_or_else(|e| e.into_inner()).clone()?;
+        let k = self
+            .catalog
+            .outputs
+            .iter()
+            .position(|e| e.entry.name() == old.name())?;
+        Some((k, old))
+    }
+
+    /// The button that opens and closes the save form at `place`.
+    fn form_toggle(&mut self, ui: &mut egui::Ui, place: Place, tip: &str) {
+        let open = &mut self.open[place as usize];
+        let label = if place == Place::Headphone {
+            "Save curve as yours…"
+        } else {
+            "Save as yours…"
+        };
+        if ui
+            .selectable_label(*open, label)
+            .on_hover_text(tip)
+            .clicked()
+        {
+            *open = !*open;
+        }
+    }
+
+    /// The custom slot `heard`'s save form, when it is open, and the outcome of the last
+    /// save, update or delete there.
+    pub(super) fn output_form(&mut self, ui: &mut egui::Ui, params: &LoadlineParams, heard: Heard) {
+        let Some((slot, saved)) = params.slot(heard) else {
+            return;
+        };
+        let place = Place::of(heard);
+        let mut outcome = None;
+        if self.open[place as usize] && self.output_playing(params, heard).is_none() {
+            let form = &mut self.forms[place as usize];
+            form.ui(ui, &format!("output-{place:?}"), true);
+            if ui.button("Save to your devices").clicked() {
+                let entry =
+                    OutputEntry::from_figures(form.names(), form.kind, &slot.figures(), |v| {
+                        form.figure(v)
+                    });
+                let name = marked(&entry.name());
+                let done = self.catalog.add_output(&entry);
+                if done.is_ok() {
+                    *saved.lock().unwrap_or_else(|e| e.into_inner()) = Some(entry);
+                    self.open[place as usize] = false;
+                }
+                outcome = Some(done.map(|c| (c, format!("Saved as {name}"))));
+            }
         }
         self.settle(place, outcome);
         self.show_message(ui, place);
     }
 
-    /// The headphone's part: save the imported curve as the user's, or delete the user's
-    /// headphone played.
-    pub(super) fn headphone_ui(&mut self, ui: &mut egui::Ui, params: &LoadlineParams) {
+    /// The headphone's buttons, on its heading's line: delete the user's headphone played, or
+    /// open the form that saves the imported curve as the user's.
+    pub(super) fn headphone_actions(&mut self, ui: &mut egui::Ui, params: &LoadlineParams) {
         let mut outcome = None;
         if let Some(k) = self.headphone_playing(params) {
             let name = marked(&self.catalog.headphones[k].entry.name());
-            if ui
-                .button(format!("Delete {name} from your devices"))
-                .clicked()
-            {
-                outcome = Some(
-                    self.catalog
-                        .remove_headphone(k)
-                        .map(|c| (c, format!("Deleted {name}"))),
-                );
+            let tip = format!("Deletes {name} from your devices; this project keeps it");
+            if ui.small_button("Delete").on_hover_text(tip).clicked() {
+                let done = self.catalog.remove_headphone(k);
+                outcome = Some(done.map(|c| (c, format!("Deleted {name}"))));
             }
-        } else if let Some(imported) = params.imported.get().filter(|i| i.entry.is_none())
-            && self.writable
-            && matches!(params.headphone_choice(), HeadphoneChoice::Imported { .. })
+        } else if self.curve_to_save(params).is_some() && self.writable {
+            self.form_toggle(
+                ui,
+                Place::Headphone,
+                "Saves the imported curve's key points and sensitivity in your own catalog",
+            );
+        }
+        self.settle(Place::Headphone, outcome);
+    }
+
+    /// The imported curve played, when it is one the user could save (not one of theirs).
+    fn curve_to_save(&self, params: &LoadlineParams) -> Option<ImportedHeadphone> {
+        let imported = matches!(params.headphone_choice(), HeadphoneChoice::Imported { .. });
+        params
+            .imported
+            .get()
+            .filter(|i| imported && i.entry.is_none())
+    }
+
+    /// The headphone's save form, when it is open, and the last outcome there.
+    pub(super) fn headphone_form(&mut self, ui: &mut egui::Ui, params: &LoadlineParams) {
+        let mut outcome = None;
+        if self.open[Place::Headphone as usize]
+            && let Some(imported) = self.curve_to_save(params)
         {
-            egui::CollapsingHeader::new("Save this curve as yours…")
-                .id_salt("save-headphone")
-                .show(ui, |ui| {
-                    let form = &mut self.forms[Place::Headphone as usize];
-                    form.ui(ui, "headphone", false);
-                    if ui.button("Save to your devices").clicked() {
-                        outcome = Some(headphone_entry(&imported, form).and_then(|entry| {
-                            let name = marked(&entry.name());
-                            self.catalog.add_headphone(&entry).map(|c| {
-                                (
-                                    c,
-                                    format!(
-                                        "Saved as {name}: its key points, picked from the list"
-                                    ),
-                                )
-                            })
-                        }));
-                    }
-                });
+            let form = &mut self.forms[Place::Headphone as usize];
+            form.ui(ui, "headphone", false);
+            if ui.button("Save to your devices").clicked() {
+                outcome = Some(headphone_entry(&imported, form).and_then(|entry| {
+                    let name = marked(&entry.name());
+                    self.catalog.add_headphone(&entry).map(|c| {
+                        (
+                            c,
+                            format!("Saved as {name} (its key points: pick it in the list)"),
+                        )
+                    })
+                }));
+                if matches!(outcome, Some(Ok(_))) {
+                    self.open[Place::Headphone as usize] = false;
+                }
+            }
         }
         self.settle(Place::Headphone, outcome);
         self.show_message(ui, Place::Headphone);
