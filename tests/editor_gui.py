@@ -12,6 +12,7 @@ Coordinates are the editor's own layout (egui lays out deterministically at a gi
 font); they are taken relative to the editor's window, wherever the window manager puts it.
 """
 
+import contextlib
 import os
 import pathlib
 import subprocess
@@ -47,6 +48,11 @@ B_SEARCH_A_CUSTOM = (60, 492)
 TARGET_SPL_A_CUSTOM = (200, 587)
 LIMITS_A_CUSTOM = (100, 657)
 TEST_SIGNAL_A_CUSTOM = (99, 701)
+# With output A custom and its save form open (B's layout below it moves; nothing above):
+SAVE_AS_YOURS_A = (135, 186)
+SAVE_FORM_MAKER = (220, 466)
+SAVE_FORM_MODEL = (220, 489)
+SAVE_FORM_SAVE = (74, 622)
 # With both outputs from the catalog:
 B_SEARCH_BOTH_CATALOG = (62, 299)
 VOLUME_BOTH_CATALOG = (123, 393)
@@ -143,10 +149,15 @@ def heard_filled(img, which):
     return count(img, colour, (x - 20, y - 12, x + 20, y + 12)) > 300
 
 
-@pytest.fixture()
-def standalone():
+@contextlib.contextmanager
+def running_standalone(user_catalog=""):
+    """The standalone's window, with a user catalog of the test's own holding `user_catalog`
+    (the layout and the entries offered must not depend on the machine's)."""
     assert STANDALONE.exists(), f"{STANDALONE} missing: cargo build --features standalone"
-    env = dict(os.environ, LIBGL_ALWAYS_SOFTWARE="1")
+    user_dir = OUT / "user-catalog"
+    user_dir.mkdir(parents=True, exist_ok=True)
+    (user_dir / "catalog.toml").write_text(user_catalog)
+    env = dict(os.environ, LIBGL_ALWAYS_SOFTWARE="1", LOADLINE_CONFIG_DIR=str(user_dir))
     proc = subprocess.Popen([str(STANDALONE), "--backend", "dummy", "--period-size", "256"],
                             env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     try:
@@ -159,6 +170,53 @@ def standalone():
             proc.wait(timeout=5)
         except subprocess.TimeoutExpired:
             proc.kill()
+
+
+@pytest.fixture()
+def standalone():
+    with running_standalone() as win:
+        yield win
+
+
+# An interface of the user's, as `loadline user add-output` or the editor writes it.
+ACME_BOX = """[[output]]
+maker = "Acme"
+model = "Box 2"
+kind = "audio-interface"
+r_out_ohm = { value = 4.7, basis = "measured", source = "own measurement" }
+full_scale_dbu = { value = 13.0, basis = "measured", source = "own measurement" }
+rail_v_peak = { value = 5.0, basis = "measured", source = "own measurement" }
+i_max_ma_peak = { value = 90.0, basis = "measured", source = "own measurement" }
+noise_dbv = { value = -104.0, basis = "measured", source = "own measurement" }
+noise_a_weighted = true
+"""
+
+
+def test_standalone_with_your_devices():
+    # The user's interface picked as B by typing its name; then A's custom figures saved as
+    # theirs through the form: the file on disk gains the entry, and A is shown by its name.
+    with running_standalone(ACME_BOX) as win:
+        type_and_enter(win, B_SEARCH_A_CUSTOM, "acme")
+        click(win, HEARD["B"])
+        park_pointer(win, (700, 600))
+        img = screenshot("5-your-interface-as-b", win)
+        # Heard, B's curve is drawn bold (A's, thin, hides behind it where they meet).
+        assert heard_filled(img, "B")
+        assert count(img, COLOUR_B, (400, 440, 1100, 680)) > 150, "no curve of B"
+        # B is custom now, holding the entry's figures: its Delete button sits on its heading.
+        click(win, SAVE_AS_YOURS_A)
+        click(win, SAVE_FORM_MAKER)
+        xdo("type", "--delay", 30, "Mine")
+        click(win, SAVE_FORM_MODEL)
+        xdo("type", "--delay", 30, "Desk amp")
+        click(win, SAVE_FORM_SAVE)
+        time.sleep(1.0)
+        img = screenshot("6-custom-a-saved-as-yours", win)
+        assert count(img, COLOUR_B, (400, 440, 1100, 680)) > 150, "no curve of B"
+        text = (OUT / "user-catalog" / "catalog.toml").read_text()
+        assert text.startswith(ACME_BOX), text
+        assert 'maker = "Mine"' in text and 'model = "Desk amp"' in text, text
+        assert "[output.full_scale_dbu]\nvalue = 10.0\n" in text, text
 
 
 def test_standalone_editor_in_three_states(standalone):

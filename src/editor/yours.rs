@@ -92,9 +92,9 @@ impl SaveForm {
             .spacing([8.0, 2.0])
             .show(ui, |ui| {
                 for (label, text, hint) in [
-                    ("Maker", &mut self.maker, "Acme"),
-                    ("Model", &mut self.model, "Box 2"),
-                    ("Variant", &mut self.variant, "front jack (optional)"),
+                    ("Maker", &mut self.maker, "e.g. Focusrite"),
+                    ("Model", &mut self.model, "e.g. Scarlett 2i2"),
+                    ("Variant", &mut self.variant, "e.g. 3rd gen, front jack (optional)"),
                 ] {
                     let name = ui.label(label);
                     ui.add(egui::TextEdit::singleline(text).hint_text(hint))
