@@ -785,7 +785,7 @@ fn rank_table(
             },
             range(r.peak_spl_db, |g| g.peak_spl_db, 1),
             range(r.deviation_span_db, |g| g.deviation_span_db, 2),
-            noise_text(r.noise_floor_db_spl_a),
+            noise_column(r),
             estimated_column(&output_estimated, sourced)
         );
     }
@@ -933,6 +933,14 @@ fn list(what: ListWhat, search: Option<&str>, json: bool) -> anyhow::Result<()> 
     }
     emit(text.trim_end());
     Ok(())
+}
+
+/// The rank's noise floor: across the estimates' ranges when they move it.
+fn noise_column(r: &Report) -> String {
+    match r.range.map(|g| fmt_span(g.noise_floor_db_spl_a, 1)) {
+        Some(span) if span.contains('–') => span,
+        _ => noise_text(r.noise_floor_db_spl_a),
+    }
 }
 
 /// "ESTIMATED: output impedance, noise" for what `estimated` lists, else `otherwise`.

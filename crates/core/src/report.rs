@@ -380,13 +380,14 @@ impl Report {
                 self.headroom_at_target_db
             ),
             format!(
-                "  noise floor   {}{}",
+                "  noise floor   {}{}{}",
                 noise_text(self.noise_floor_db_spl_a),
                 if self.noise_floor_db_spl_a.is_finite() {
                     " at that volume"
                 } else {
                     ""
-                }
+                },
+                self.across(|r| r.noise_floor_db_spl_a, 1, " dB SPL(A)")
             ),
             format!(
                 "  impedance     {} Ω{}{cap}: damping factor {:.1} at 1 kHz; {rule} the 1/8 rule (ratio {:.2})",

@@ -7,16 +7,17 @@
 //! are audio interfaces; headphone amplifiers (dedicated and distribution amplifiers); phones
 //! and their adapters; and computers, bounded by computers and phones.
 //!
-//! The ranged quantities are those the estimates stand for: the output impedance, and for
-//! estimated maximum outputs the output stage they come from, its full-scale EMF and its
-//! current limit (the maximum outputs into each load follow from these continuously, where
+//! The ranged quantities are those the estimates stand for: the output impedance, the noise
+//! figures (bounded by the peers' of the same weighting), and for estimated maximum outputs
+//! the output stage they come from, its full-scale EMF and its current limit (the maximum outputs into each load follow from these continuously, where
 //! ranging each maximum output on its own would let the stage's derivation jump between
 //! current-limited and not). What depends on the estimates is then computed at the stages
 //! that span the ranges (see [`stages_across`]) and reported as the lowest and highest of
 //! what they give.
 
-use super::{Basis, OutputEntry, OutputKind, outputs};
-use crate::physics::output::OutputStage;
+use super::{Basis, Figure, OutputEntry, OutputKind, outputs};
+use crate::physics::output::{NoiseSpec, OutputStage};
+use crate::units::dbv_to_vrms;
 
 /// Output impedances at which a ranged output impedance is evaluated when the maximum outputs
 /// are stated, log-spaced between and including its ends. The full scale and current limit
@@ -37,6 +38,10 @@ pub struct EstimateRange {
     pub v_fs_peak: Option<[f64; 2]>,
     /// The current limit, amperes peak (`INFINITY` = none; with estimated maximum outputs).
     pub i_max_peak: Option<[f64; 2]>,
+    /// The noise floor after the volume control, dBV (when it is estimated).
+    pub noise_dbv: Option<[f64; 2]>,
+    /// The dynamic range below full scale, dB (when it is estimated).
+    pub dynamic_range_db: Option<[f64; 2]>,
 }
 
 /// The kinds of output whose sourced figures bound an estimate of an output of `kind`. A
@@ -104,12 +109,26 @@ fn range_among(
     if entry.kind == OutputKind::Reference {
         return None;
     }
-    let r_out_ohm = (entry.r_out_ohm.basis == Basis::Estimated).then(|| {
-        let sourced = peers
+    let r_out_ohm = estimate_among(
+        Some(&entry.r_out_ohm),
+        peers.clone().map(|e| Some(&e.r_out_ohm)),
+    );
+    // A noise figure is bounded by the peers' figures of the same weighting only: an
+    // A-weighted floor reads several dB below the same noise unweighted.
+    let noise_dbv = estimate_among(
+        entry.noise_dbv.as_ref(),
+        peers
             .clone()
-            .filter(|e| e.r_out_ohm.basis != Basis::Estimated);
-        hull(entry.r_out_ohm.value, sourced.map(|e| e.r_out_ohm.value))
-    });
+            .filter(|e| e.noise_a_weighted == entry.noise_a_weighted)
+            .map(|e| e.noise_dbv.as_ref()),
+    );
+    let dynamic_range_db = estimate_among(
+        entry.dynamic_range_db.as_ref(),
+        peers
+            .clone()
+            .filter(|e| e.dynamic_range_a_weighted == entry.dynamic_range_a_weighted)
+            .map(|e| e.dynamic_range_db.as_ref()),
+    );
     let levels_estimated = entry.levels_estimated();
     // The stages of the peers whose every maximum output is stated or measured.
     let sourced_stages = || {
@@ -123,11 +142,25 @@ fn range_among(
         levels_estimated.then(|| hull(own.v_fs_peak, sourced_stages().map(|s| s.v_fs_peak)));
     let i_max_peak =
         levels_estimated.then(|| hull(own.i_max_peak, sourced_stages().map(|s| s.i_max_peak)));
-    (r_out_ohm.is_some() || levels_estimated).then_some(EstimateRange {
+    let noise_estimated = noise_dbv.is_some() || dynamic_range_db.is_some();
+    (r_out_ohm.is_some() || levels_estimated || noise_estimated).then_some(EstimateRange {
         r_out_ohm,
         v_fs_peak,
         i_max_peak,
+        noise_dbv,
+        dynamic_range_db,
     })
+}
+
+/// The range of `own` when it is an estimate: from the lowest to the highest of it and the
+/// stated or measured `peers` (`None` when it is absent or sourced).
+fn estimate_among<'a>(
+    own: Option<&Figure>,
+    peers: impl Iterator<Item = Option<&'a Figure>>,
+) -> Option<[f64; 2]> {
+    let own = own.filter(|f| f.basis == Basis::Estimated)?;
+    let sourced = peers.flatten().filter(|f| f.basis != Basis::Estimated);
+    Some(hull(own.value, sourced.map(|f| f.value)))
 }
 
 /// The output stages that span catalog output `k`'s ranges: its output impedance at
@@ -178,7 +211,42 @@ fn stages_spanning(entry: &OutputEntry, range: EstimateRange) -> Vec<OutputStage
             stages.push(with_levels(&e, base, v_fs[end], i_max[end]));
         }
     }
+    if range.noise_dbv.is_none() && range.dynamic_range_db.is_none() {
+        return stages;
+    }
+    // The noise floor rises with either noise and nothing else depends on them, so each
+    // stage at the quiet ends together and at the noisy ends together bounds it.
     stages
+        .iter()
+        .flat_map(|s| [false, true].map(|noisy| with_noise(entry, s, &range, noisy)))
+        .collect()
+}
+
+/// `stage` (of `entry`) with its estimated noise figures at the quiet or the noisy ends of
+/// their ranges.
+fn with_noise(
+    entry: &OutputEntry,
+    stage: &OutputStage,
+    range: &EstimateRange,
+    noisy: bool,
+) -> OutputStage {
+    let noise_post = range.noise_dbv.map_or(stage.noise_post, |n| NoiseSpec {
+        level_vrms: dbv_to_vrms(n[noisy as usize]),
+        ..stage.noise_post
+    });
+    let noise_pre = range.dynamic_range_db.map_or(stage.noise_pre, |dr| {
+        OutputStage::noise_from_dynamic_range(
+            stage.v_fs_peak,
+            dr[!noisy as usize],
+            entry.dynamic_range_a_weighted,
+            entry.flicker_hz(),
+        )
+    });
+    OutputStage {
+        noise_pre,
+        noise_post,
+        ..*stage
+    }
 }
 
 /// `base` (the stage of `entry`) with another full scale and current limit; a noise floor
@@ -283,5 +351,66 @@ mod tests {
         );
         assert!(v_lo < v_hi);
         assert!(stages_across(find_output("scarlett 2i2 4th").unwrap()).is_empty());
+    }
+
+    /// An estimated noise floor spans the sourced floors of its class with the same
+    /// weighting, and a report's noise floor across it is the physics at its ends.
+    #[test]
+    fn an_estimated_noise_floor_is_ranged_and_reported_at_its_ends() {
+        let (k, e) = outputs()
+            .iter()
+            .enumerate()
+            .find(|(_, e)| {
+                e.noise_dbv
+                    .as_ref()
+                    .is_some_and(|n| n.basis == Basis::Estimated)
+            })
+            .expect("the catalog has an estimated noise floor");
+        let range = estimate_range(k).unwrap().noise_dbv.unwrap();
+        let same_weighting: Vec<f64> = peers(e, Some(k))
+            .filter(|p| p.noise_a_weighted == e.noise_a_weighted)
+            .filter_map(|p| p.noise_dbv.as_ref())
+            .filter(|n| n.basis != Basis::Estimated)
+            .map(|n| n.value)
+            .collect();
+        assert!(
+            !same_weighting.is_empty(),
+            "{}: no peer to bound it",
+            e.name()
+        );
+        let own = e.noise_dbv.as_ref().unwrap().value;
+        let lo = same_weighting.iter().copied().fold(own, f64::min);
+        let hi = same_weighting.iter().copied().fold(own, f64::max);
+        assert_eq!(range, [lo, hi]);
+        assert!(hi > lo, "a range that says something");
+
+        // Only the noise estimated: the report's range is the noise floor with the floor at
+        // each end, computed on its own.
+        let mut known = e.clone();
+        known.r_out_ohm.basis = Basis::Stated;
+        for m in &mut known.max_output {
+            m.basis = Basis::Stated;
+        }
+        let hp = &crate::catalog::headphone_models()[0];
+        let report = |entry: &OutputEntry| {
+            crate::report::Report::new(&entry.name(), &entry.stage(), hp, 85.0)
+        };
+        let at = |dbv: f64| {
+            let mut end = known.clone();
+            end.noise_dbv.as_mut().unwrap().value = dbv;
+            report(&end).noise_floor_db_spl_a
+        };
+        let ranged = report(&known).with_range(&entry_stages_across(&known), hp);
+        let got = ranged.range.unwrap().noise_floor_db_spl_a;
+        for (g, want) in got.iter().zip([at(lo), at(hi)]) {
+            assert!((g - want).abs() < 1e-9, "{got:?} vs {want}");
+        }
+        assert!(
+            ranged
+                .text()
+                .contains("dB SPL(A) across the estimates' ranges"),
+            "{}",
+            ranged.text()
+        );
     }
 }
