@@ -17,7 +17,7 @@ use loadline_core::import::{parse_sensitivity, read_impedance_file};
 use loadline_core::physics::Impedance;
 use loadline_core::physics::headphones::HeadphoneModel;
 use loadline_core::physics::output::OutputStage;
-use loadline_core::report::{Report, noise_text};
+use loadline_core::report::Report;
 use loadline_core::scenario::{HeadphoneChoice, OutputChoice};
 use loadline_core::units::{db_to_gain, fmt_sig};
 use nice_plug::context::gui::GuiContext;
@@ -812,7 +812,7 @@ impl EditorApp {
             );
         });
         ui.horizontal(|ui| {
-            let noise = noise_text(report.noise_floor_db_spl_a);
+            let noise = view::noise_floor_text(report);
             for (label, tip, value) in [
                 ("Headroom", tips::HEADROOM, d.headroom.1.as_str()),
                 ("SPL", tips::DB_SPL, d.spl.as_str()),

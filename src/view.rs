@@ -4,7 +4,7 @@
 
 use crate::meters::MeterReading;
 use loadline_core::physics::output::{OutputStage, REFERENCE_DBFS_RMS};
-use loadline_core::report::{Report, ResponsePoint};
+use loadline_core::report::{Report, ResponsePoint, noise_text};
 use loadline_core::units::{db_to_gain, fmt_db, fmt_hz, fmt_si, fmt_sig, fmt_span, gain_to_db};
 
 /// The curves of the plots, with x = log10(frequency in Hz) (egui_plot's axes are linear).
@@ -46,6 +46,15 @@ pub fn peaks_text(r: &Report) -> String {
             "clean peaks up to {:.0} dB SPL at full volume",
             r.peak_spl_db
         ),
+    }
+}
+
+/// The noise floor at the target's volume: "-5.1 dB SPL(A)", or across the estimates' ranges
+/// when they move it, "-7.3–-5.1 dB SPL(A) (estimated range)".
+pub fn noise_floor_text(r: &Report) -> String {
+    match r.range.map(|g| fmt_span(g.noise_floor_db_spl_a, 1)) {
+        Some(span) if span.contains('–') => format!("{span} dB SPL(A) (estimated range)"),
+        _ => noise_text(r.noise_floor_db_spl_a),
     }
 }
 
@@ -353,8 +362,20 @@ mod tests {
             )
         );
         assert_eq!(impedance_text(&m2), "10 Ω output (estimated: 0.5–90 Ω)");
+        // The Atom Amp's estimated noise floor moves its noise at the target.
+        let atom = report("atom amp");
+        let n = atom.range.unwrap().noise_floor_db_spl_a;
+        assert!(n[1] - n[0] > 1.0, "{n:?}");
+        assert_eq!(
+            noise_floor_text(&atom),
+            format!("{} dB SPL(A) (estimated range)", fmt_span(n, 1))
+        );
         let stated = report("scarlett 2i2 4th");
         assert_eq!(impedance_text(&stated), "50 Ω output");
+        assert_eq!(
+            noise_floor_text(&stated),
+            noise_text(stated.noise_floor_db_spl_a)
+        );
         assert_eq!(
             peaks_text(&stated),
             format!(
