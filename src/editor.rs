@@ -5,7 +5,7 @@
 
 use crate::meters::Meters;
 use crate::params::{
-    EDITOR_DEFAULT_SIZE, Heard, ImportedHeadphone, LevelMode, LoadlineParams, SlotParams,
+    EDITOR_DEFAULT_SIZE, Heard, ImportedHeadphone, LevelMode, LoadlineParams, NOBODY, SlotParams,
     headphone_model,
 };
 use crate::view::{self, Curves, MeterScale, MeterState, tips};
@@ -14,11 +14,12 @@ use egui_plot::{GridInput, GridMark, HoverPosition, Legend, Line, Plot};
 use loadline_core::analysis::{AnalysedOutput, Analysis, Analyst, Scenario, Slot};
 use loadline_core::catalog::{self, Provenance, estimated};
 use loadline_core::import::{parse_sensitivity, read_impedance_file};
+use loadline_core::listeners::{Listener, MAX_OTHER_LISTENERS};
 use loadline_core::physics::Impedance;
 use loadline_core::physics::headphones::HeadphoneModel;
 use loadline_core::physics::output::OutputStage;
 use loadline_core::report::Report;
-use loadline_core::scenario::{HeadphoneChoice, OutputChoice};
+use loadline_core::scenario::{HeadphoneChoice, Listeners, OutputChoice};
 use loadline_core::units::{db_to_gain, fmt_sig};
 use nice_plug::context::gui::GuiContext;
 use nice_plug::prelude::*;
@@ -79,7 +80,7 @@ struct Inputs {
     /// slot it is compared with (`LoadlineParams::slot_stage`).
     stages: [OutputStage; 3],
     compared: Heard,
-    headphone: HeadphoneChoice,
+    headphone: Listeners,
     target_spl_db: f64,
     /// The volume, when it is set by hand.
     volume_db: Option<f64>,
@@ -101,9 +102,9 @@ impl Shown {
         (stage, self.analysis.report(slot))
     }
 
-    /// The headphone analysed.
+    /// The headphone analysed, as the output sees it (with the others on its jack).
     fn headphone(&self) -> &HeadphoneModel {
-        &self.analysis.scenario.headphone
+        &self.analysis.heard
     }
 }
 
@@ -124,8 +125,8 @@ pub struct EditorApp {
     catalog_models: Vec<HeadphoneModel>,
     output_names: Vec<String>,
     headphone_names: Vec<String>,
-    /// The pickers' search texts: headphone, output A, output B.
-    search: [String; 3],
+    /// The pickers' search texts: headphone, output A, output B, then the places on the jack.
+    search: [String; 3 + MAX_OTHER_LISTENERS],
     meter: MeterState,
     /// Readings before this instant are dropped: they were measured with the settings just
     /// changed.
@@ -198,7 +199,7 @@ impl EditorApp {
         Inputs {
             stages: [Heard::A, Heard::B, Heard::Ideal].map(|h| p.slot_stage(h)),
             compared: p.compared_slot(),
-            headphone: p.headphone_choice(),
+            headphone: p.listeners(),
             target_spl_db: p.target_spl_db.value() as f64,
             volume_db: (p.level_mode.value() == LevelMode::Volume)
                 .then(|| p.volume_db.value() as f64),
@@ -247,8 +248,8 @@ impl EditorApp {
                 ),
                 output(Heard::Ideal, ideal),
             ],
-            headphone: headphone_model(inputs.headphone, &self.catalog_models, &p.imported),
-            headphone_provenance: match inputs.headphone {
+            headphone: headphone_model(inputs.headphone.heard, &self.catalog_models, &p.imported),
+            headphone_provenance: match inputs.headphone.heard {
                 HeadphoneChoice::Catalog(k) => catalog::headphones()[k].provenance(),
                 HeadphoneChoice::Imported { .. } => p
                     .imported
@@ -256,6 +257,22 @@ impl EditorApp {
                     .and_then(|i| i.entry)
                     .map_or_else(Vec::new, |e| e.provenance()),
             },
+            headphone_across: match inputs.headphone.heard {
+                HeadphoneChoice::Catalog(k) => catalog::headphones_across(k).to_vec(),
+                HeadphoneChoice::Imported { .. } => p
+                    .imported
+                    .get()
+                    .and_then(|i| i.entry)
+                    .map_or_else(Vec::new, |e| catalog::entry_headphones_across(&e)),
+            },
+            others: inputs
+                .headphone
+                .others()
+                .map(|k| Listener {
+                    model: self.catalog_models[k].clone(),
+                    provenance: catalog::headphones()[k].provenance(),
+                })
+                .collect(),
             target_spl_db: inputs.target_spl_db,
             volume_db: inputs.volume_db,
         }
@@ -428,6 +445,46 @@ impl EditorApp {
         self.output_section(ui, Heard::B);
         ui.separator();
         self.level_section(ui);
+        ui.separator();
+        self.jack_section(ui);
+    }
+
+    /// The other headphones on the jack of the one heard, and what each listener gets.
+    fn jack_section(&mut self, ui: &mut egui::Ui) {
+        egui::CollapsingHeader::new("Also on this jack")
+            .id_salt("jack")
+            .show(ui, |ui| {
+                ui.label("Headphones sharing the output (a splitter, two jacks on one driver)")
+                    .on_hover_text(tips::JACK);
+                let names: Vec<String> = std::iter::once(NOBODY.to_string())
+                    .chain(
+                        self.headphone_names
+                            .iter()
+                            .take(catalog::headphones().len())
+                            .cloned(),
+                    )
+                    .collect();
+                let params = self.params.clone();
+                for (i, param) in params.others_on_jack().into_iter().enumerate() {
+                    let heading = ui.label(format!("Listener {}", i + 2));
+                    let current = param.value() as usize;
+                    let query = &mut self.search[3 + i];
+                    let id = format!("jack{}", i + 1);
+                    if let Some(k) = picker(ui, &id, heading.id, &names, current, query) {
+                        self.set(param, k as i32);
+                    }
+                }
+                let heard = slot_of(self.params.heard.value());
+                if let Some(jack) = self
+                    .shown
+                    .as_ref()
+                    .and_then(|c| c.analysis.jack[heard as usize].as_ref())
+                {
+                    for line in jack.text().lines() {
+                        ui.label(line.trim());
+                    }
+                }
+            });
     }
 
     fn import_section(&mut self, ui: &mut egui::Ui) {
@@ -1044,15 +1101,29 @@ mod tests {
         harness_with(params, None)
     }
 
+    /// The editor in a window tall enough to show the whole left column.
+    fn tall_harness(params: Arc<LoadlineParams>) -> Harness<'static, EditorApp> {
+        harness_sized(params, None, [1200.0, 1600.0])
+    }
+
     /// The editor with the user's catalog at `user_catalog`.
     fn harness_with(
         params: Arc<LoadlineParams>,
         user_catalog: Option<std::path::PathBuf>,
     ) -> Harness<'static, EditorApp> {
+        harness_sized(params, user_catalog, [1200.0, 800.0])
+    }
+
+    /// The editor in a window of `size` logical pixels.
+    fn harness_sized(
+        params: Arc<LoadlineParams>,
+        user_catalog: Option<std::path::PathBuf>,
+        size: [f32; 2],
+    ) -> Harness<'static, EditorApp> {
         let mut app = EditorApp::new(params, Arc::new(Meters::default()), user_catalog);
         app.gui = Some(GuiContext::new(Arc::new(Host)));
         Harness::builder()
-            .with_size([1200.0, 800.0])
+            .with_size(size)
             .build_ui_state(|ui, app: &mut EditorApp| app.draw(ui), app)
     }
 
@@ -1135,13 +1206,37 @@ mod tests {
         let analysis = settle(&mut h);
         let a = analysis.report(Slot::A);
         h.get_by_label(&format!("damping factor {:.1}", a.damping_factor));
-        let peaks = format!(
-            "clean peaks up to {:.0} dB SPL at full volume",
-            a.peak_spl_db
-        );
+        let peaks = view::peaks_text(a);
         assert!(!h.query_all_by_label(&peaks).collect::<Vec<_>>().is_empty());
         let hp = &analysis.scenario.headphone;
         h.get_by_label_contains(&format!("{:.1} dB SPL/V", hp.sens_db_spl_per_v));
+    }
+
+    /// Another headphone on the jack, set where a host would set it, is in the analysis the
+    /// editor shows: the plots' headphone is the shared jack's, and the "Also on this jack"
+    /// section tells each listener what they get, as the core's figures say.
+    #[test]
+    fn a_second_headphone_on_the_jack_shows_what_each_listener_gets() {
+        let params = Arc::new(LoadlineParams::default());
+        let mut h = tall_harness(params.clone());
+        let dt770 = catalog::find_headphone("dt 770 32").unwrap();
+        set(&h, &params.with_1, Listeners::other_to_param(Some(dt770)));
+        let analysis = settle(&mut h);
+        assert_eq!(analysis.scenario.others.len(), 1);
+        assert!(
+            analysis.heard.name.contains("DT 770 Pro 32 ohm"),
+            "{}",
+            analysis.heard.name
+        );
+        h.get_by_label("Also on this jack").click();
+        h.step();
+        h.step();
+        let jack = analysis.jack[Slot::A as usize]
+            .as_ref()
+            .expect("a shared jack");
+        for line in jack.text().lines() {
+            h.get_by_label(line.trim());
+        }
     }
 
     /// A user catalog file of its own for test `name`, holding `text`.

@@ -74,7 +74,7 @@ impl Loadline {
     fn current_job(&self) -> DesignJob {
         let p = &self.params;
         DesignJob {
-            headphone: p.headphone_choice(),
+            headphone: p.listeners(),
             request: DesignRequest {
                 sample_rate_hz: self.sample_rate_hz,
                 stage: p.heard_stage(),
@@ -161,7 +161,7 @@ impl Plugin for Loadline {
         let job = self.current_job();
         let result = design_for(
             &job.request,
-            &params::headphone_model(job.headphone, &self.headphones, &self.params.imported),
+            &params::heard_model(job.headphone, &self.headphones, &self.params.imported),
         );
         let mut engine = Engine::new(
             channels.min(loadline_core::dsp::engine::MAX_CHANNELS),
@@ -179,7 +179,7 @@ impl Plugin for Loadline {
         if self.designer.is_none() {
             let (models, imported) = (self.headphones.clone(), self.params.imported.clone());
             self.designer = Some(Designer::spawn(
-                move |choice| params::headphone_model(choice, &models, &imported),
+                move |listeners| params::heard_model(listeners, &models, &imported),
                 move |job, result| {
                     if let (Some(target), Some((_, false))) =
                         (job.request.level.target_spl_db(), result.target_volume)

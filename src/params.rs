@@ -2,10 +2,11 @@
 
 use loadline_core::catalog::{self, HeadphoneEntry, OutputEntry};
 use loadline_core::dsp::design::DesignMode;
+use loadline_core::listeners::MAX_OTHER_LISTENERS;
 use loadline_core::physics::headphones::{HeadphoneLoad, HeadphoneModel};
 use loadline_core::physics::impedance::{ImpedancePoint, MeasuredCurve};
 use loadline_core::physics::output::{OutputFigures, OutputStage};
-use loadline_core::scenario::{HeadphoneChoice, Level, OutputChoice};
+use loadline_core::scenario::{HeadphoneChoice, Level, Listeners, OutputChoice};
 use loadline_core::units::{fmt_param, parse_with_unit};
 use nice_plug::params::persist::PersistentField;
 use nice_plug::plugin::ParamValue;
@@ -149,6 +150,16 @@ pub struct LoadlineParams {
     /// curve.
     #[id = "hp"]
     pub headphone: IntParam,
+    /// A second headphone on the same jack as the one heard (a splitter, or two jacks on one
+    /// driver): 0 = nobody, k ≥ 1 = catalog headphone k − 1.
+    #[id = "with1"]
+    pub with_1: IntParam,
+    /// A third headphone on the jack, as the second.
+    #[id = "with2"]
+    pub with_2: IntParam,
+    /// A fourth headphone on the jack, as the second.
+    #[id = "with3"]
+    pub with_3: IntParam,
     /// The user's output slot A holds (its custom figures are that entry's), saved with the
     /// project so that it reopens named and sourced on a machine without the user's file.
     #[persist = "user-output-a"]
@@ -356,6 +367,20 @@ pub fn headphone_model(
         Some(Err(e)) => fallback(&format!("the saved curve is unusable: {e}")),
         None => fallback("no curve imported"),
     }
+}
+
+/// The headphone heard as the output sees it: [`headphone_model`] of the heard choice, with
+/// the others on its jack in parallel.
+pub fn heard_model(
+    listeners: Listeners,
+    catalog_models: &[HeadphoneModel],
+    imported: &ImportedSlot,
+) -> HeadphoneModel {
+    let others: Vec<HeadphoneModel> = listeners
+        .others()
+        .map(|k| catalog_models[k].clone())
+        .collect();
+    headphone_model(listeners.heard, catalog_models, imported).sharing(&others)
 }
 
 /// Output impedance range, ohms.
@@ -644,6 +669,30 @@ fn parse_choice(text: &str, names: &[String]) -> Option<i32> {
     }
 }
 
+/// A place on the jack beside the heard headphone: "Nobody", then every catalog headphone.
+fn other_listener(name: &str) -> IntParam {
+    let names: Vec<String> = std::iter::once(NOBODY.to_string())
+        .chain(catalog::headphones().iter().map(|h| h.name()))
+        .collect();
+    let shown = names.clone();
+    IntParam::new(
+        name,
+        0,
+        IntRange::Linear {
+            min: 0,
+            max: catalog::headphones().len() as i32,
+        },
+    )
+    .with_value_to_string(Arc::new(move |v| {
+        let k = Listeners::other_to_param(Listeners::other_from_param(v));
+        shown[k as usize].clone()
+    }))
+    .with_string_to_value(Arc::new(move |s| parse_choice(s, &names)))
+}
+
+/// The name of an empty place on the jack.
+pub const NOBODY: &str = "Nobody";
+
 /// An output choice: "Custom", then every catalog output by name.
 fn output_choice(name: &str, default: i32) -> IntParam {
     let names: Vec<String> = std::iter::once("Custom".to_string())
@@ -692,6 +741,9 @@ impl Default for LoadlineParams {
                     .unwrap_or_else(|| k.to_string())
             }))
             .with_string_to_value(Arc::new(move |s| parse_choice(s, &names))),
+            with_1: other_listener("Also on the jack 1"),
+            with_2: other_listener("Also on the jack 2"),
+            with_3: other_listener("Also on the jack 3"),
             imported: ImportedSlot::default(),
             user_output_a: Arc::default(),
             user_output_b: Arc::default(),
@@ -768,6 +820,21 @@ impl LoadlineParams {
     /// The headphone being driven.
     pub fn headphone_choice(&self) -> HeadphoneChoice {
         HeadphoneChoice::from_param(self.headphone.value(), self.imported.generation())
+    }
+
+    /// The headphone heard and the others on its jack.
+    pub fn listeners(&self) -> Listeners {
+        Listeners {
+            heard: self.headphone_choice(),
+            others: self
+                .others_on_jack()
+                .map(|p| Listeners::other_from_param(p.value())),
+        }
+    }
+
+    /// The parameters of the places on the jack beside the heard headphone.
+    pub fn others_on_jack(&self) -> [&IntParam; MAX_OTHER_LISTENERS] {
+        [&self.with_1, &self.with_2, &self.with_3]
     }
 
     /// How the listening level is set.

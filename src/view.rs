@@ -34,15 +34,14 @@ pub fn curves(pts: &[ResponsePoint]) -> Curves {
 }
 
 /// An output's clean peaks at full volume: "clean peaks up to 105 dB SPL at full volume", or
-/// across its estimates' ranges, "clean peaks up to 101–107 dB SPL at full volume (estimated
-/// range)".
+/// across its estimates' ranges when they move it, "clean peaks up to 101–107 dB SPL at full
+/// volume (estimated range)".
 pub fn peaks_text(r: &Report) -> String {
-    match &r.range {
-        Some(g) => format!(
-            "clean peaks up to {} dB SPL at full volume (estimated range)",
-            fmt_span(g.peak_spl_db, 0)
-        ),
-        None => format!(
+    match r.range.map(|g| fmt_span(g.peak_spl_db, 0)) {
+        Some(span) if span.contains('–') => {
+            format!("clean peaks up to {span} dB SPL at full volume (estimated range)")
+        }
+        _ => format!(
             "clean peaks up to {:.0} dB SPL at full volume",
             r.peak_spl_db
         ),
@@ -117,6 +116,8 @@ pub mod tips {
     pub const DBU: &str = "A voltage scale of pro audio gear: 0 dBu is 0.775 V RMS, so an output rated +10 dBu swings 2.45 V RMS.";
     /// dB SPL.
     pub const DB_SPL: &str = "Sound pressure at your ear: 0 dB SPL is the threshold of hearing, 85 dB SPL a loud mixing level you can sustain for hours.";
+    /// Headphones sharing a jack.
+    pub const JACK: &str = "Every headphone on the jack loads the same output: it drives their impedances in parallel, so a low-impedance pair beside yours takes level and changes the tone you hear, and the output's current limit is shared. The figures below say what each listener gets at the volume set for yours.";
     /// Headroom.
     pub const HEADROOM: &str = "How far the loudest peaks could still rise before the output clips: its rails, its current limit or the converter's full scale.";
     /// The noise floor.
@@ -350,7 +351,9 @@ mod tests {
         let hp = &headphone_models()[find_headphone("dt 990 600").unwrap()];
         let report = |name: &str| {
             let k = find_output(name).unwrap();
-            AnalysedOutput::catalog(k).unwrap().report(hp, &[], 90.0)
+            AnalysedOutput::catalog(k)
+                .unwrap()
+                .report(hp, &[], &[], 90.0)
         };
         let m2 = report("motu m2");
         let g = m2.range.unwrap();

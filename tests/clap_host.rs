@@ -4,7 +4,8 @@
 
 use loadline::params::ImportedHeadphone;
 use loadline_core::catalog::{
-    Basis, Figure, HeadphoneEntry, OutputEntry, OutputKind, headphone_models, headphones,
+    Basis, Figure, HeadphoneEntry, OutputEntry, OutputKind, find_headphone, headphone_models,
+    headphones,
 };
 use loadline_core::physics::Impedance;
 use loadline_core::physics::impedance::{MeasuredCurve, log_spaced};
@@ -210,9 +211,9 @@ fn stereo_channels_are_processed_alike() {
 #[test]
 #[ignore = "loads the bundled plugin: bash scripts/test.sh builds it and runs these"]
 fn parameter_changes_do_not_click() {
-    // A 100 Hz sine at 0.5, and a change of output impedance, headphone, capacitor, level
-    // match, mode, bypass, volume, limits, the heard slot (A/B/Ideal) or slot B's catalog
-    // output in every block, in real-time mode (designs arrive asynchronously).
+    // A 100 Hz sine at 0.5, and a change of output impedance, headphone (and another on the
+    // jack), capacitor, level match, mode, bypass, volume, limits, the heard slot (A/B/Ideal)
+    // or slot B's catalog output in every block, in real-time mode (designs arrive asynchronously).
     // A sine's largest step is 2π·f/fs·A and its largest second difference (2π·f/fs)²·A; a
     // click is a jump of value or slope, far above both. The output may legitimately change
     // level (level match, a new headphone), so A is the output's own peak.
@@ -229,6 +230,7 @@ fn parameter_changes_do_not_click() {
         "Output limits",
         "Heard",
         "Output B",
+        "Also on the jack 1",
     ]
     .iter()
     .map(|n| p.id(n))
@@ -247,7 +249,11 @@ fn parameter_changes_do_not_click() {
             .collect();
         let changes = match b % 8 {
             0 => vec![(ids[0], z_values[(b / 8) % 4])],
-            1 => vec![(ids[1], ((b / 8) % 5) as f64)],
+            // A new headphone, and every other time the DT 770 Pro 32 Ω (8) joins the jack.
+            1 => vec![
+                (ids[1], ((b / 8) % 5) as f64),
+                (ids[10], if (b / 16) % 2 == 1 { 8.0 } else { 0.0 }),
+            ],
             2 => vec![(ids[2], ((b / 8) % 2) as f64)],
             3 => vec![(ids[3], ((b / 8) % 2) as f64)],
             4 => vec![(ids[4], ((b / 16) % 2) as f64)],
@@ -876,4 +882,46 @@ fn the_descriptor_names_the_plugin_honestly() {
             d.features
         );
     }
+}
+
+#[test]
+#[ignore = "loads the bundled plugin: bash scripts/test.sh builds it and runs these"]
+fn a_second_headphone_on_the_jack_is_heard_and_kept() {
+    // The HD 600 heard behind 47 Ω, with the DT 770 Pro 32 Ω on the same jack (set by its
+    // name, as a user types it): the plugin plays the divider of the two in parallel, within
+    // the accuracy the designs are held to, and clearly not the HD 600 alone.
+    let mut p = LoadedPlugin::load();
+    p.set_offline(true);
+    let mut settings = typed(
+        &mut p,
+        &[
+            ("A output impedance", "47 ohm"),
+            ("Headphone", "hd600"),
+            ("Also on the jack 1", "dt770 32"),
+            ("Mode", "Exact"),
+        ],
+    );
+    settings.push((p.id("Output limits"), 0.0));
+    assert_eq!(p.value_to_text("Also on the jack 2", 0.0), "Nobody");
+    let at = 64;
+    let y = {
+        let mut proc = p.activate(IMPORTED_RATE, 512, STEREO);
+        proc.render(&impulse(72_000, at, STEREO), 512, &settings)
+    };
+    let ir: Vec<f64> = y[0][at..].iter().map(|&v| v as f64).collect();
+    let models = headphone_models();
+    let hd600 = &models[find_headphone("hd 600").unwrap()];
+    let dt770 = &models[find_headphone("dt 770 32").unwrap()];
+    let shared = hd600.sharing(std::slice::from_ref(dt770));
+    let (db, deg) = deviation_from_47_ohm_into(&ir, &shared.load);
+    assert!(db <= 0.05 && deg <= 0.5, "{db:.4} dB {deg:.3}°");
+    let (db_alone, _) = deviation_from_47_ohm_into(&ir, &hd600.load);
+    assert!(db_alone > 3.0, "the DT 770 takes level: {db_alone:.2} dB");
+
+    // The project keeps the listener; an old project, without the parameter, has none.
+    let saved = p.save_state();
+    let mut q = LoadedPlugin::load();
+    assert!(q.load_state(&saved));
+    assert_eq!(q.current_text("Also on the jack 1"), dt770.name);
+    assert_eq!(q.current_text("Also on the jack 3"), "Nobody");
 }

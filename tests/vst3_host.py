@@ -96,6 +96,20 @@ def test_exact_response_matches_physics(rate, mode, z_out, hp, latency):
     assert np.array_equal(y[0], y[1])
 
 
+def test_a_second_headphone_on_the_jack_is_heard_as_the_parallel_load():
+    # The HD 600 behind 47 ohm with the DT 770 Pro 32 ohm (catalog 7) on the same jack.
+    p = load()
+    p.a_output_impedance = 47.0
+    p.headphone = HEADPHONES[0]
+    p.also_on_the_jack_1 = "Beyerdynamic DT 770 Pro 32 ohm"
+    p.mode = EXACT
+    _, ir = impulse_response(p, 48_000)
+    db, deg = deviation(ir[0], 48_000, "0+7", 47.0, 12)
+    assert db <= 0.05 and deg <= 0.5, (db, deg)
+    alone, _ = deviation(ir[0], 48_000, 0, 47.0, 12)
+    assert alone > 3.0, alone
+
+
 def test_zero_latency_mode_reports_no_latency_and_matches_magnitude():
     p = load()
     p.a_output_impedance = 75.0

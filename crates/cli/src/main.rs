@@ -11,6 +11,9 @@ use loadline_core::catalog::user::{Pick, UserCatalog};
 use loadline_core::catalog::{Decides, Provenance, estimated};
 use loadline_core::dsp::design::DesignMode;
 use loadline_core::import::{parse_sensitivity, read_impedance_file, to_zma};
+use loadline_core::listeners::{
+    JackFigures, Listener, MAX_OTHER_LISTENERS, jack_figures, provenance_on_jack,
+};
 use loadline_core::physics::Impedance;
 use loadline_core::physics::headphones::{HeadphoneLoad, HeadphoneModel};
 use loadline_core::physics::impedance::MeasuredCurve;
@@ -261,6 +264,10 @@ struct HeadphoneArgs {
     /// The measured headphone's sensitivity: "102 dB/V" or "97 dB/mW".
     #[arg(long, value_name = "SENS", requires = "headphone_file")]
     sensitivity: Option<String>,
+    /// Another headphone on the same jack (a splitter, or two jacks on one driver), by name as
+    /// --headphone; up to three, one --with each. The output drives them all in parallel.
+    #[arg(long = "with", value_name = "NAME")]
+    with: Vec<String>,
 }
 
 /// A dB figure: "-6", "-6 dB", "85 dB SPL".
@@ -349,9 +356,11 @@ fn catalog_output(name: &str) -> anyhow::Result<AnalysedOutput> {
     }
 }
 
-/// The catalog headphone `name` picks, built-in or the user's: its model and where its
-/// figures come from.
-fn catalog_headphone(name: &str) -> anyhow::Result<(HeadphoneModel, Vec<Provenance>)> {
+/// The catalog headphone `name` picks, built-in or the user's: its model, where its figures
+/// come from, and the models spanning its estimates.
+fn catalog_headphone(
+    name: &str,
+) -> anyhow::Result<(HeadphoneModel, Vec<Provenance>, Vec<HeadphoneModel>)> {
     let user = user_catalog();
     let pick = user
         .pick_headphone(name)
@@ -360,12 +369,20 @@ fn catalog_headphone(name: &str) -> anyhow::Result<(HeadphoneModel, Vec<Provenan
         Pick::BuiltIn(k) => (
             catalog::headphone_models()[k].clone(),
             catalog::headphones()[k].provenance(),
+            catalog::headphones_across(k).to_vec(),
         ),
         Pick::Yours(k) => {
             let entry = &user.headphones[k].entry;
             let mut model = entry.model();
             model.name = catalog::user::marked(&model.name);
-            (model, entry.provenance())
+            let across = catalog::entry_headphones_across(entry)
+                .into_iter()
+                .map(|m| HeadphoneModel {
+                    name: model.name.clone(),
+                    ..m
+                })
+                .collect();
+            (model, entry.provenance(), across)
         }
     })
 }
@@ -438,7 +455,75 @@ impl OutputArgs {
     }
 }
 
+/// The models of the headphones on the jack beside the heard one.
+fn other_models(others: &[Listener]) -> Vec<HeadphoneModel> {
+    others.iter().map(|l| l.model.clone()).collect()
+}
+
 impl HeadphoneArgs {
+    /// The other headphones on the jack (--with), each with where its figures come from.
+    fn others(&self) -> anyhow::Result<Vec<Listener>> {
+        if self.with.len() > MAX_OTHER_LISTENERS {
+            bail!(
+                "--with: at most {MAX_OTHER_LISTENERS} other headphones share the jack ({} given)",
+                self.with.len()
+            );
+        }
+        self.with
+            .iter()
+            .map(|name| {
+                let (model, provenance, _) =
+                    catalog_headphone(name).with_context(|| format!("--with {name}"))?;
+                Ok(Listener { model, provenance })
+            })
+            .collect()
+    }
+
+    /// The headphone heard as the output sees it ([`Self::resolve`], with the others on the
+    /// jack in parallel), and the others.
+    fn resolve_on_jack(
+        &self,
+        sensitivity_for: Option<&str>,
+    ) -> anyhow::Result<(HeadphoneModel, HeadphoneModel, Vec<Listener>)> {
+        let alone = self.resolve(sensitivity_for)?;
+        let others = self.others()?;
+        Ok((alone.sharing(&other_models(&others)), alone, others))
+    }
+
+    /// The models spanning the estimates of the headphone `alone` (as [`Self::resolve`] gave
+    /// it), as the output sees them with `others` on the jack: the catalog's, or for a
+    /// measured curve that takes the catalog's sensitivity, the curve at that sensitivity's
+    /// ends; none for the user's own curve and sensitivity.
+    fn across(
+        &self,
+        alone: &HeadphoneModel,
+        others: &[Listener],
+    ) -> anyhow::Result<Vec<HeadphoneModel>> {
+        let Some(name) = &self.headphone else {
+            return Ok(Vec::new());
+        };
+        let catalog_across = catalog_headphone(name)?.2;
+        let across: Vec<HeadphoneModel> = match (&self.headphone_file, &self.sensitivity) {
+            (None, _) => catalog_across,
+            (Some(_), None) => {
+                let mut ends: Vec<f64> =
+                    catalog_across.iter().map(|m| m.sens_db_spl_per_v).collect();
+                ends.sort_by(f64::total_cmp);
+                ends.dedup();
+                ends.into_iter()
+                    .filter(|&s| s != alone.sens_db_spl_per_v)
+                    .map(|sens_db_spl_per_v| HeadphoneModel {
+                        sens_db_spl_per_v,
+                        ..alone.clone()
+                    })
+                    .collect()
+            }
+            (Some(_), Some(_)) => Vec::new(),
+        };
+        let others = other_models(others);
+        Ok(across.iter().map(|m| m.sharing(&others)).collect())
+    }
+
     /// Where the catalog's figures among the headphone's come from: all of them for a catalog
     /// headphone, only the sensitivity for a measured curve that takes the catalog's, none
     /// for the user's own curve and sensitivity.
@@ -551,13 +636,24 @@ impl ReportArgs {
             sources,
         } = self;
         let out = output.resolve()?;
-        let hp = headphone.resolve(Some("the report gives SPL"))?;
-        let hp_provenance = headphone.provenance()?;
-        let r = out.report(&hp, &hp_provenance, target_spl);
+        let (hp, alone, others) = headphone.resolve_on_jack(Some("the report gives SPL"))?;
+        let hp_provenance = provenance_on_jack(&headphone.provenance()?, &others);
+        let across = headphone.across(&alone, &others)?;
+        let r = out.report(&hp, &hp_provenance, &across, target_spl);
+        let jack = jack_figures(
+            &out.stage,
+            &alone,
+            &other_models(&others),
+            r.volume_db,
+            target_spl,
+        );
         if json {
-            emit(&to_json(&r)?);
+            emit(&to_json(&ReportJson { report: &r, jack })?);
         } else {
-            emit(&r.text());
+            let jack_text = jack
+                .as_ref()
+                .map_or(String::new(), |j| format!("\n{}", j.text()));
+            emit(&format!("{}{jack_text}", r.text()));
         }
         if sources {
             emit(&format!(
@@ -568,6 +664,16 @@ impl ReportArgs {
         }
         Ok(())
     }
+}
+
+/// A report as `report --json` prints it: the report's fields and, with others on the jack,
+/// what every listener gets.
+#[derive(serde::Serialize)]
+struct ReportJson<'a> {
+    #[serde(flatten)]
+    report: &'a Report,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    jack: Option<JackFigures>,
 }
 
 impl ResponseArgs {
@@ -582,7 +688,7 @@ impl ResponseArgs {
             zma,
             points,
         } = self;
-        let hp = headphone.resolve(None)?;
+        let (hp, ..) = headphone.resolve_on_jack(None)?;
         if csv.is_none() && png.is_none() && zma.is_none() {
             bail!("nothing to write: give --csv FILE, --png FILE or --zma FILE");
         }
@@ -630,8 +736,8 @@ impl RenderArgs {
         if let Some(c) = &compare {
             outs.push(output_from_text(c)?);
         }
-        let hp =
-            headphone.resolve(target_spl.map(|_| "--target-spl sets the volume from an SPL"))?;
+        let (hp, ..) = headphone
+            .resolve_on_jack(target_spl.map(|_| "--target-spl sets the volume from an SPL"))?;
         let level = match (volume, target_spl) {
             (_, Some(t)) => Level::TargetSplDb(t),
             (Some(v), None) => Level::VolumeDb(v),
@@ -724,15 +830,16 @@ impl RankArgs {
             target_spl,
             json,
         } = self;
-        let hp = headphone.resolve(Some("the rank compares SPL"))?;
-        let hp_provenance = headphone.provenance()?;
+        let (hp, alone, others) = headphone.resolve_on_jack(Some("the rank compares SPL"))?;
+        let hp_provenance = provenance_on_jack(&headphone.provenance()?, &others);
+        let across = headphone.across(&alone, &others)?;
         let mut outputs: Vec<AnalysedOutput> = (0..catalog::outputs().len())
             .filter(|&k| catalog::outputs()[k].kind != catalog::OutputKind::Reference)
             .filter_map(AnalysedOutput::catalog)
             .collect();
         let yours = user_catalog().outputs.iter();
         outputs.extend(yours.map(|e| AnalysedOutput::user(&e.entry)));
-        let ranked = rank_outputs(outputs, &hp, &hp_provenance, target_spl);
+        let ranked = rank_outputs(outputs, &hp, &hp_provenance, &across, target_spl);
         if json {
             let reports: Vec<&Report> = ranked.iter().map(|(_, r)| r).collect();
             emit(&to_json(&reports)?);

@@ -1,22 +1,31 @@
 //! Prints the analytic `T(jω)·e^{-jωD}` for the VST3 host test (tests/vst3_host.py), so the
 //! Python side compares against this crate's physics instead of a second implementation.
 //!
-//! Usage: `expected_response HEADPHONE_INDEX Z_OUT_OHM RATE_HZ LATENCY_SAMPLES F1 F2 ...`
-//! prints one line per frequency: `freq_hz re im`.
+//! Usage: `expected_response HEADPHONES Z_OUT_OHM RATE_HZ LATENCY_SAMPLES F1 F2 ...`
+//! prints one line per frequency: `freq_hz re im`. HEADPHONES is a catalog index, or several
+//! joined by `+` (the heard one first, then the others on its jack: "0+7").
 use loadline_core::catalog::headphone_models;
 use loadline_core::physics::source::TheveninSource;
 use loadline_testkit::measure::delay_factor;
 
 fn main() {
-    let args: Vec<f64> = std::env::args()
-        .skip(1)
-        .map(|a| a.parse().expect("numeric arguments"))
+    let mut args = std::env::args().skip(1);
+    let models = headphone_models();
+    let mut on_jack = args
+        .next()
+        .expect("usage: HEADPHONES Z_OUT_OHM RATE_HZ LATENCY F...")
+        .split('+')
+        .map(|k| models[k.parse::<usize>().expect("a catalog index")].clone())
+        .collect::<Vec<_>>();
+    let heard = on_jack.remove(0);
+    let hp = heard.sharing(&on_jack);
+    let args: Vec<f64> = std::iter::once(0.0)
+        .chain(args.map(|a| a.parse().expect("numeric arguments")))
         .collect();
     assert!(
         args.len() >= 5,
-        "usage: HEADPHONE Z_OUT_OHM RATE_HZ LATENCY F..."
+        "usage: HEADPHONES Z_OUT_OHM RATE_HZ LATENCY F..."
     );
-    let hp = &headphone_models()[args[0] as usize];
     let src = TheveninSource {
         r_out_ohm: args[1],
         coupling_cap_f: None,

@@ -9,6 +9,7 @@
 //! a thread of its own, so that neither the audio thread nor an editor's frame waits for it.
 
 use crate::catalog::{self, Provenance, estimated};
+use crate::listeners::{JackFigures, Listener, jack_figures, provenance_on_jack};
 use crate::physics::headphones::HeadphoneModel;
 use crate::physics::output::{Figures, OperatingPoint, OutputStage};
 use crate::report::{Report, ResponsePoint, provenance_text, response};
@@ -66,18 +67,20 @@ impl AnalysedOutput {
         }
     }
 
-    /// Its report driving `hp` (whose figures come from `hp_provenance`) at `target_spl_db`:
-    /// what the estimates decide, and the figures across their ranges.
+    /// Its report driving `hp` (whose figures come from `hp_provenance`, and whose estimates
+    /// the models `hp_across` span) at `target_spl_db`: what the estimates decide, and the
+    /// figures across their ranges.
     pub fn report(
         &self,
         hp: &HeadphoneModel,
         hp_provenance: &[Provenance],
+        hp_across: &[HeadphoneModel],
         target_spl_db: f64,
     ) -> Report {
         let provenance = [self.provenance.as_slice(), hp_provenance].concat();
         Report::new(&self.name, &self.stage, hp, target_spl_db)
             .with_estimated(estimated(&provenance))
-            .with_range(&self.range_stages, hp)
+            .with_range(&self.stage, &self.range_stages, hp, hp_across)
     }
 }
 
@@ -90,6 +93,12 @@ pub struct Scenario {
     pub headphone: HeadphoneModel,
     /// Where the headphone's figures come from (empty for an imported curve).
     pub headphone_provenance: Vec<Provenance>,
+    /// The models spanning the ranges of the headphone's estimates
+    /// (`catalog::headphones_across`; empty when none is estimated).
+    pub headphone_across: Vec<HeadphoneModel>,
+    /// The other headphones on the same jack (none: the heard one has it alone; at most
+    /// `listeners::MAX_OTHER_LISTENERS`).
+    pub others: Vec<Listener>,
     /// The target SPL of the reference (pink noise at −18 dBFS RMS), dB SPL.
     pub target_spl_db: f64,
     /// The volume, dB (0 = maximum), when it is set by hand rather than by the target.
@@ -112,6 +121,9 @@ pub enum Slot {
 pub struct Analysis {
     /// What was analysed.
     pub scenario: Scenario,
+    /// The headphone heard as the output sees it ([`Scenario::heard`]): every report, curve
+    /// and figure is of it.
+    pub heard: HeadphoneModel,
     /// Per output (A, B, ideal): every figure at the target and the verdict, with what
     /// estimates decide.
     pub reports: [Report; 3],
@@ -122,6 +134,9 @@ pub struct Analysis {
     pub sources: [String; 3],
     /// With the volume set by hand: each output's figures at that volume.
     pub at_volume: Option<[Figures; 3]>,
+    /// Per output (A, B, ideal), with others on the jack: what every listener gets at the
+    /// volume in effect.
+    pub jack: [Option<JackFigures>; 3],
 }
 
 impl Analysis {
@@ -136,19 +151,45 @@ impl Analysis {
     }
 }
 
+impl Scenario {
+    /// The headphone heard as the output sees it: with the others on the jack, their
+    /// impedances in parallel with its own.
+    pub fn heard(&self) -> HeadphoneModel {
+        self.headphone.sharing(&self.other_models())
+    }
+
+    /// The models spanning the heard headphone's estimates, as the output sees them (the
+    /// others on the jack at their own figures).
+    pub fn heard_across(&self) -> Vec<HeadphoneModel> {
+        let others = self.other_models();
+        self.headphone_across
+            .iter()
+            .map(|m| m.sharing(&others))
+            .collect()
+    }
+
+    /// The other headphones on the jack.
+    fn other_models(&self) -> Vec<HeadphoneModel> {
+        self.others.iter().map(|l| l.model.clone()).collect()
+    }
+}
+
 /// Everything `scenario` gives.
 pub fn analyze(scenario: Scenario) -> Analysis {
-    let hp = &scenario.headphone;
+    let heard = scenario.heard();
+    let hp = &heard;
+    let hp_provenance = provenance_on_jack(&scenario.headphone_provenance, &scenario.others);
+    let across = scenario.heard_across();
     let reports = scenario
         .outputs
         .each_ref()
-        .map(|o| o.report(hp, &scenario.headphone_provenance, scenario.target_spl_db));
+        .map(|o| o.report(hp, &hp_provenance, &across, scenario.target_spl_db));
     let [a, b, _] = &scenario.outputs;
     let response = response(&[a.stage, b.stage], &hp.load, RESPONSE_POINTS);
     let sources = [
         provenance_text(&a.name, &a.provenance),
         provenance_text(&b.name, &b.provenance),
-        provenance_text(&hp.name, &scenario.headphone_provenance),
+        provenance_text(&hp.name, &hp_provenance),
     ];
     let at_volume = scenario.volume_db.map(|volume_db| {
         scenario.outputs.each_ref().map(|o| {
@@ -161,12 +202,26 @@ pub fn analyze(scenario: Scenario) -> Analysis {
             .figures()
         })
     });
+    let others = scenario.other_models();
+    let jack = std::array::from_fn(|k| {
+        let volume_db = scenario.volume_db.unwrap_or(reports[k].volume_db);
+        let stage = &scenario.outputs[k].stage;
+        jack_figures(
+            stage,
+            &scenario.headphone,
+            &others,
+            volume_db,
+            scenario.target_spl_db,
+        )
+    });
     Analysis {
         scenario,
+        heard,
         reports,
         response,
         sources,
         at_volume,
+        jack,
     }
 }
 
@@ -283,6 +338,8 @@ mod tests {
             outputs: [output(1), output(motu_m2), ideal],
             headphone: catalog::headphone_models()[0].clone(),
             headphone_provenance: catalog::headphones()[0].provenance(),
+            headphone_across: catalog::headphones_across(0).to_vec(),
+            others: Vec::new(),
             target_spl_db: 85.0,
             volume_db,
         }
@@ -298,12 +355,13 @@ mod tests {
             let provenance = [o.provenance.clone(), s.headphone_provenance.clone()].concat();
             let expected = Report::new(&o.name, &o.stage, &s.headphone, 85.0)
                 .with_estimated(estimated(&provenance))
-                .with_range(&o.range_stages, &s.headphone);
+                .with_range(&o.stage, &o.range_stages, &s.headphone, &s.headphone_across);
             assert_eq!(a.reports[k], expected);
         }
-        // B's estimates are ranged, A's stated figures and the ideal are not.
-        assert!(a.reports[1].range.is_some());
-        assert!(a.reports[0].range.is_none() && a.reports[2].range.is_none());
+        // The HD 600's estimated 10 kHz point ranges every report; B's estimates widen its.
+        assert!(a.reports.iter().all(|r| r.range.is_some()));
+        let span = |r: &Report| r.range.unwrap().deviation_span_db;
+        assert!(span(&a.reports[1])[1] > span(&a.reports[0])[1]);
         assert_eq!(a.report(Slot::B).output, s.outputs[1].name);
         let stages = [s.outputs[0].stage, s.outputs[1].stage];
         assert_eq!(
@@ -312,6 +370,33 @@ mod tests {
         );
         assert!(a.sources[2].contains(&s.headphone.name));
         assert!(a.at_volume.is_none());
+        assert!(a.jack.iter().all(Option::is_none));
+    }
+
+    /// With another headphone on the jack, every report is the shared jack's (the heard
+    /// headphone's sensitivity, the loads in parallel), the other's curve counts among what
+    /// decides, and each output tells what every listener gets at its volume.
+    #[test]
+    fn another_headphone_on_the_jack_changes_every_figure() {
+        let mut s = scenario(None);
+        let k = catalog::find_headphone("dt 770 32").unwrap();
+        s.others = vec![Listener {
+            model: catalog::headphone_models()[k].clone(),
+            provenance: catalog::headphones()[k].provenance(),
+        }];
+        let a = analyze(s.clone());
+        let heard = s.heard();
+        let provenance = provenance_on_jack(&s.headphone_provenance, &s.others);
+        let o = &s.outputs[0];
+        let expected = Report::new(&o.name, &o.stage, &heard, 85.0)
+            .with_estimated(estimated(&[o.provenance.clone(), provenance].concat()))
+            .with_range(&o.stage, &o.range_stages, &heard, &s.heard_across());
+        assert_eq!(a.reports[0], expected);
+        assert_ne!(a.reports[0], analyze(scenario(None)).reports[0]);
+        let jack = a.jack[0].as_ref().expect("a shared jack");
+        assert_eq!(jack.listeners.len(), 2);
+        assert!(jack.listeners[0].heard && !jack.listeners[1].heard);
+        assert!(jack.listeners[0].level_change_db < 0.0);
     }
 
     #[test]

@@ -3,7 +3,7 @@
 //!
 //! `physics` is the exact model in f64, `dsp` the real-time engine built from it (allocation-
 //! and lock-free in `Engine::process`), `catalog` the devices with the basis and source of
-//! every figure, `import` measured impedance curves, `report` the figures a producer reads,
+//! every figure, `import` measured impedance curves, `listeners` several headphones on one jack, `report` the figures a producer reads,
 //! `render` offline renders through the engine, `scenario` the choices of what is emulated,
 //! `analysis` what a resolved scenario gives (computed once, on a thread of its own), and
 //! `units` the conversions and the text of every quantity.
@@ -12,6 +12,7 @@ pub mod analysis;
 pub mod catalog;
 pub mod dsp;
 pub mod import;
+pub mod listeners;
 pub mod physics;
 pub mod render;
 pub mod report;

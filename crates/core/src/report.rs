@@ -72,9 +72,10 @@ pub struct Report {
     /// What the deciding figures of the output and the headphone are estimates for (empty
     /// when every one is stated or measured, or the figures are the user's own).
     pub estimated: Vec<Decides>,
-    /// With estimated output figures: the lowest and highest of the figures that depend on
-    /// them, across the estimates' ranges (`catalog::stages_across`). The single values above
-    /// are those of the estimates themselves.
+    /// With estimated figures of the output or the headphone: the lowest and highest of the
+    /// figures that depend on them, across the estimates' ranges (`catalog::stages_across`,
+    /// `catalog::headphones_across`). The single values above are those of the estimates
+    /// themselves.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub range: Option<FigureRange>,
     /// The verdict in one sentence.
@@ -204,17 +205,28 @@ impl Report {
         self
     }
 
-    /// The report with the ranges of its estimates: the figures are computed again for each
-    /// of `stages` (the stages spanning the estimates' ranges, `catalog::stages_across`),
-    /// and the range of each is the lowest and highest of those and the report's own. No
-    /// stages, no range.
-    pub fn with_range(mut self, stages: &[OutputStage], hp: &HeadphoneModel) -> Self {
-        if stages.is_empty() {
+    /// The report with the ranges of its estimates: the figures are computed again for `stage`
+    /// and each of `stages` (the output stages spanning the output's estimates,
+    /// `catalog::stages_across`) driving `hp` and each of `hps` (the models spanning the
+    /// headphone's, `catalog::headphones_across`), every pair of them, and the range of each
+    /// figure is the lowest and highest of those. Nothing to span, no range.
+    pub fn with_range(
+        mut self,
+        stage: &OutputStage,
+        stages: &[OutputStage],
+        hp: &HeadphoneModel,
+        hps: &[HeadphoneModel],
+    ) -> Self {
+        if stages.is_empty() && hps.is_empty() {
             return self;
         }
-        let ends: Vec<Report> = stages
+        let all_stages: Vec<&OutputStage> = std::iter::once(stage).chain(stages).collect();
+        let all_hps: Vec<&HeadphoneModel> = std::iter::once(hp).chain(hps).collect();
+        let ends: Vec<Report> = all_stages
             .iter()
-            .map(|s| Report::new(&self.output, s, hp, self.target_spl_db))
+            .flat_map(|s| all_hps.iter().map(move |h| (s, h)))
+            .skip(1)
+            .map(|(s, h)| Report::new(&self.output, s, h, self.target_spl_db))
             .collect();
         let span = |f: fn(&Report) -> f64| {
             ends.iter()
@@ -432,10 +444,11 @@ pub fn provenance_text(name: &str, provenance: &[Provenance]) -> String {
 
 /// Every catalog output (but the ideal reference) driving `hp` at `target_spl_db`, best
 /// first (see [`rank_outputs`]), by index. `hp_provenance` is where the headphone's figures
-/// come from (empty for the user's own).
+/// come from (empty for the user's own), `hp_across` the models spanning its estimates.
 pub fn rank(
     hp: &HeadphoneModel,
     hp_provenance: &[Provenance],
+    hp_across: &[HeadphoneModel],
     target_spl_db: f64,
 ) -> Vec<(usize, Report)> {
     let mut v: Vec<(usize, Report)> = catalog::outputs()
@@ -444,7 +457,10 @@ pub fn rank(
         .filter(|(_, e)| e.kind != catalog::OutputKind::Reference)
         .filter_map(|(k, _)| {
             let output = crate::analysis::AnalysedOutput::catalog(k)?;
-            Some((k, output.report(hp, hp_provenance, target_spl_db)))
+            Some((
+                k,
+                output.report(hp, hp_provenance, hp_across, target_spl_db),
+            ))
         })
         .collect();
     best_first(&mut v);
@@ -458,12 +474,13 @@ pub fn rank_outputs(
     outputs: Vec<crate::analysis::AnalysedOutput>,
     hp: &HeadphoneModel,
     hp_provenance: &[Provenance],
+    hp_across: &[HeadphoneModel],
     target_spl_db: f64,
 ) -> Vec<(crate::analysis::AnalysedOutput, Report)> {
     let mut v: Vec<_> = outputs
         .into_iter()
         .map(|o| {
-            let r = o.report(hp, hp_provenance, target_spl_db);
+            let r = o.report(hp, hp_provenance, hp_across, target_spl_db);
             (o, r)
         })
         .collect();
@@ -592,7 +609,7 @@ mod tests {
     #[test]
     fn ranking_puts_enough_before_short_and_skips_the_reference() {
         let hp = &headphone_models()[find_headphone("dt 990 600").unwrap()];
-        let ranked = rank(hp, &[], 95.0);
+        let ranked = rank(hp, &[], &[], 95.0);
         assert_eq!(ranked.len(), catalog::outputs().len() - 1);
         assert!(ranked.iter().all(|(_, r)| r.output != "Loadline Ideal"));
         let shorts: Vec<f64> = ranked.iter().map(|(_, r)| r.short_db).collect();
@@ -657,7 +674,8 @@ mod tests {
             let stages = catalog::stages_across(k);
             for hp in ["dt 990 600", "dt 770 32", "andromeda"] {
                 let h = &headphone_models()[find_headphone(hp).unwrap()];
-                let own = report(&entry.name(), hp, 85.0).with_range(&stages, h);
+                let own =
+                    report(&entry.name(), hp, 85.0).with_range(&entry.stage(), &stages, h, &[]);
                 let r = own.range.expect("a ranged output's report has a range");
                 let ends: Vec<Report> = stages
                     .iter()
@@ -723,7 +741,13 @@ mod tests {
     fn the_verdict_across_a_range_says_how_far_it_may_fall_short() {
         let k = find_output("motu m2").unwrap();
         let h = &headphone_models()[find_headphone("dt 990 600").unwrap()];
-        let r = report("motu m2", "dt 990 600", 90.0).with_range(&catalog::stages_across(k), h);
+        let stage = catalog::output_stage(k).unwrap();
+        let r = report("motu m2", "dt 990 600", 90.0).with_range(
+            &stage,
+            &catalog::stages_across(k),
+            h,
+            &[],
+        );
         let g = r.range.unwrap();
         assert!(g.short_db[0] == 0.0 && g.short_db[1] > 1.0, "{g:?}");
         let expected = format!(

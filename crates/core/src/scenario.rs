@@ -3,6 +3,7 @@
 //! all resolve to these, so no layer passes indices with a special meaning.
 
 use crate::catalog;
+use crate::listeners::MAX_OTHER_LISTENERS;
 
 /// The output a slot uses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -89,6 +90,51 @@ impl HeadphoneChoice {
             Self::Catalog(k) => k as i32,
             Self::Imported { .. } => Self::imported_param(),
         }
+    }
+}
+
+/// The headphones on the output: the one heard, and the catalog headphones on the same jack
+/// (`None`: nobody in that place).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Listeners {
+    /// The headphone heard (the one the level is set for).
+    pub heard: HeadphoneChoice,
+    /// The others on the jack, by their index in `catalog::headphones()`.
+    pub others: [Option<usize>; MAX_OTHER_LISTENERS],
+}
+
+impl Listeners {
+    /// `heard` with the jack to itself.
+    pub const fn alone(heard: HeadphoneChoice) -> Self {
+        Listeners {
+            heard,
+            others: [None; MAX_OTHER_LISTENERS],
+        }
+    }
+
+    /// The catalog headphone a parameter value names for a place on the jack: 0 is nobody,
+    /// k ≥ 1 catalog headphone k − 1 (a value past the catalog is nobody too).
+    ///
+    /// ```
+    /// # use loadline_core::scenario::Listeners;
+    /// assert_eq!(Listeners::other_from_param(0), None);
+    /// assert_eq!(Listeners::other_from_param(8), Some(7));
+    /// assert_eq!(Listeners::other_to_param(Some(7)), 8);
+    /// ```
+    pub fn other_from_param(value: i32) -> Option<usize> {
+        usize::try_from(value - 1)
+            .ok()
+            .filter(|&k| k < catalog::headphones().len())
+    }
+
+    /// The parameter value of a place on the jack.
+    pub fn other_to_param(other: Option<usize>) -> i32 {
+        other.map_or(0, |k| k as i32 + 1)
+    }
+
+    /// The catalog indices of the others on the jack, in order.
+    pub fn others(&self) -> impl Iterator<Item = usize> + '_ {
+        self.others.iter().flatten().copied()
     }
 }
 

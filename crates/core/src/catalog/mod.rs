@@ -26,6 +26,7 @@ use serde::{Deserialize, Serialize};
 use std::sync::OnceLock;
 
 mod fit;
+mod headphone_range;
 mod lookup;
 mod provenance;
 mod range;
@@ -34,6 +35,10 @@ pub mod user;
 mod validate;
 
 pub use fit::{CurveKeyPoints, curve_key_points};
+pub use headphone_range::{
+    HeadphoneEstimateRange, entry_headphone_range, entry_headphones_across,
+    headphone_estimate_range, headphones_across,
+};
 pub use lookup::{LookupError, find_headphone, find_output, lookup, name_matches};
 pub use provenance::{Decides, Provenance, decides_text, estimated};
 pub use range::{

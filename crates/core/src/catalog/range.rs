@@ -400,7 +400,8 @@ mod tests {
             end.noise_dbv.as_mut().unwrap().value = dbv;
             report(&end).noise_floor_db_spl_a
         };
-        let ranged = report(&known).with_range(&entry_stages_across(&known), hp);
+        let ranged =
+            report(&known).with_range(&known.stage(), &entry_stages_across(&known), hp, &[]);
         let got = ranged.range.unwrap().noise_floor_db_spl_a;
         for (g, want) in got.iter().zip([at(lo), at(hi)]) {
             assert!((g - want).abs() < 1e-9, "{got:?} vs {want}");

@@ -10,7 +10,7 @@ use super::noise::NoiseCoefs;
 use crate::physics::headphones::HeadphoneModel;
 use crate::physics::output::{Figures, OperatingPoint, OutputStage};
 use crate::physics::source::TheveninSource;
-use crate::scenario::{HeadphoneChoice, Level};
+use crate::scenario::{Level, Listeners};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread::JoinHandle;
@@ -50,14 +50,14 @@ impl DesignRequest {
 /// imported curve may be read behind a lock) and the design asked for.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct DesignJob {
-    /// The headphone driven.
-    pub headphone: HeadphoneChoice,
+    /// The headphone heard, and the others on its jack.
+    pub headphone: Listeners,
     /// The design.
     pub request: DesignRequest,
 }
 
 impl DesignJob {
-    /// Whether `other` needs the same filter and noise (the same headphone, and requests that
+    /// Whether `other` needs the same filter and noise (the same headphones, and requests that
     /// differ in volume only).
     pub fn same_filter(&self, other: &DesignJob) -> bool {
         self.headphone == other.headphone && self.request.same_filter(&other.request)
@@ -161,11 +161,12 @@ pub struct Designer {
 
 impl Designer {
     /// Starts the thread (allocates; call from `activate`, not from `process`).
-    /// `headphone_of` gives the headphone a job names (it runs on the designer thread, so
+    /// `headphone_of` gives the headphone a job names as the output sees it, with the others
+    /// on its jack (it runs on the designer thread, so
     /// it may lock); `on_result` runs there too for every finished result (to publish the
     /// figures, to log), never on the audio thread.
     pub fn spawn(
-        headphone_of: impl Fn(HeadphoneChoice) -> HeadphoneModel + Send + 'static,
+        headphone_of: impl Fn(Listeners) -> HeadphoneModel + Send + 'static,
         mut on_result: impl FnMut(&DesignJob, &DesignResult) + Send + 'static,
     ) -> Self {
         let (requests, mut req_rx) = rtrb::RingBuffer::<DesignJob>::new(64);
@@ -250,6 +251,7 @@ mod tests {
     use super::*;
     use crate::catalog::headphone_models;
     use crate::physics::output::NoiseSpec;
+    use crate::scenario::HeadphoneChoice;
 
     fn request(level: Level) -> DesignRequest {
         DesignRequest {
@@ -278,7 +280,7 @@ mod tests {
 
     fn job(headphone: usize, level: Level) -> DesignJob {
         DesignJob {
-            headphone: HeadphoneChoice::Catalog(headphone),
+            headphone: Listeners::alone(HeadphoneChoice::Catalog(headphone)),
             request: request(level),
         }
     }

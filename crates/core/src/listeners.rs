@@ -1,0 +1,300 @@
+//! Several headphones on one output: a splitter on one jack, or two jacks on one driver.
+//!
+//! The output drives their impedances in parallel, so each listener hears the same voltage
+//! through their own sensitivity, and the load every one of them puts on the output changes
+//! the tone and the level of all the others. What each listener gets is computed here from
+//! the same physics as a single headphone's report: the report of the heard headphone on the
+//! shared jack, and for every listener the change the others make against having the jack
+//! alone.
+
+use crate::catalog::{Decides, Provenance};
+use crate::physics::headphones::HeadphoneModel;
+use crate::physics::output::{OperatingPoint, OutputStage};
+use crate::physics::{Impedance, TheveninSource};
+use crate::report::Report;
+use crate::units::{fmt_hz, gain_to_db};
+use serde::Serialize;
+
+/// Most headphones that may share the jack of the one heard.
+pub const MAX_OTHER_LISTENERS: usize = 3;
+/// The frequency at which the tone change is told, Hz: where a dynamic headphone's bass
+/// resonance lifts its impedance, and where a low-impedance neighbour changes the most.
+pub const TONE_CHANGE_HZ: f64 = 100.0;
+/// The frequency the tone change is relative to, Hz (as every deviation is).
+const REFERENCE_HZ: f64 = 1000.0;
+
+/// A headphone on the output, and where its figures come from.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Listener {
+    /// The headphone.
+    pub model: HeadphoneModel,
+    /// Where its figures come from (empty for an imported curve).
+    pub provenance: Vec<Provenance>,
+}
+
+/// What one listener gets on the shared jack.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ListenerFigures {
+    /// The headphone's name.
+    pub headphone: String,
+    /// Whether this is the headphone heard (the one the level is set for).
+    pub heard: bool,
+    /// The reference's SPL at the volume set for the heard headphone, dB SPL.
+    pub reference_spl_db: f64,
+    /// The SPL clean program peaks reach at maximum volume on the shared jack, dB SPL.
+    pub peak_spl_db: f64,
+    /// The level change the others on the jack make at 1 kHz at the same volume, dB
+    /// (negative: quieter than with the jack alone).
+    pub level_change_db: f64,
+    /// The change they make to the tone at [`TONE_CHANGE_HZ`], relative to 1 kHz, dB
+    /// (positive: more bass than with the jack alone).
+    pub tone_change_db: f64,
+}
+
+/// What the jack's load asks of the output.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct JackFigures {
+    /// The headphones' impedance in parallel at 1 kHz, ohms.
+    pub load_1k_ohm: f64,
+    /// The peak current of the loudest clean sine at maximum volume, mA, where the level
+    /// limit is (the report's `max_sine_freq_hz`).
+    pub max_current_ma_peak: f64,
+    /// Every listener, the heard one first.
+    pub listeners: Vec<ListenerFigures>,
+}
+
+/// What the heard headphone's figures rest on with `others` on its jack: its own figures'
+/// sources, `heard`, and of the others only their impedance curves (their sensitivities set
+/// no figure of the heard one).
+pub fn provenance_on_jack(heard: &[Provenance], others: &[Listener]) -> Vec<Provenance> {
+    let curves = others.iter().flat_map(|o| {
+        o.provenance
+            .iter()
+            .filter(|p| p.decides != Decides::Sensitivity)
+            .cloned()
+    });
+    heard.iter().cloned().chain(curves).collect()
+}
+
+/// The jack shared by `heard` and `others`, driven by `stage` at `volume_db` (the volume the
+/// heard headphone's report sets), at `target_spl_db`; `None` when `heard` has the jack alone.
+pub fn jack_figures(
+    stage: &OutputStage,
+    heard: &HeadphoneModel,
+    others: &[HeadphoneModel],
+    volume_db: f64,
+    target_spl_db: f64,
+) -> Option<JackFigures> {
+    if others.is_empty() {
+        return None;
+    }
+    let everyone: Vec<&HeadphoneModel> = std::iter::once(heard).chain(others).collect();
+    let listeners = (0..everyone.len())
+        .map(|i| {
+            let rest: Vec<HeadphoneModel> = everyone
+                .iter()
+                .enumerate()
+                .filter(|&(j, _)| j != i)
+                .map(|(_, m)| (*m).clone())
+                .collect();
+            listener_figures(stage, everyone[i], &rest, volume_db, target_spl_db, i == 0)
+        })
+        .collect();
+    let shared = heard.sharing(others);
+    let report = Report::new(&shared.name, stage, &shared, target_spl_db);
+    let at_max = OperatingPoint {
+        stage,
+        load: &shared.load,
+        sens_db_spl_per_v: shared.sens_db_spl_per_v,
+        volume_db: 0.0,
+    };
+    let f = report.max_sine_freq_hz;
+    let z_total = shared.load.z_ohm(f) + stage.source.z_out().z_ohm(f);
+    Some(JackFigures {
+        load_1k_ohm: shared.load.z_ohm(REFERENCE_HZ).norm(),
+        max_current_ma_peak: at_max.emf_limit_peak(f).0 / z_total.norm() * 1e3,
+        listeners,
+    })
+}
+
+/// What `model` gets with `rest` on its jack.
+fn listener_figures(
+    stage: &OutputStage,
+    model: &HeadphoneModel,
+    rest: &[HeadphoneModel],
+    volume_db: f64,
+    target_spl_db: f64,
+    heard: bool,
+) -> ListenerFigures {
+    let shared = model.sharing(rest);
+    let source = &stage.source;
+    let at_volume = OperatingPoint {
+        stage,
+        load: &shared.load,
+        sens_db_spl_per_v: model.sens_db_spl_per_v,
+        volume_db,
+    };
+    ListenerFigures {
+        headphone: model.name.clone(),
+        heard,
+        reference_spl_db: at_volume.reference_spl_db(),
+        peak_spl_db: Report::new("", stage, &shared, target_spl_db).peak_spl_db,
+        level_change_db: level_db(source, &shared.load, REFERENCE_HZ)
+            - level_db(source, &model.load, REFERENCE_HZ),
+        tone_change_db: source.deviation_db(&shared.load, TONE_CHANGE_HZ)
+            - source.deviation_db(&model.load, TONE_CHANGE_HZ),
+    }
+}
+
+/// The level `source` gives `load` at `freq_hz` against an ideal output, dB.
+fn level_db(source: &TheveninSource, load: &dyn Impedance, freq_hz: f64) -> f64 {
+    gain_to_db(source.transfer(load, freq_hz).norm())
+}
+
+impl JackFigures {
+    /// The shared jack in words, one line per listener: "with the DT 770 Pro 32 Ω on the
+    /// same jack, HD 600 loses 2.31 dB and gains 0.39 dB at 100 Hz; 82.1 dB SPL at this volume".
+    pub fn text(&self) -> String {
+        let mut lines = vec![format!(
+            "  shared jack   {:.1} Ω at 1 kHz for all of them; {:.0} mA peak at the loudest clean sine",
+            self.load_1k_ohm, self.max_current_ma_peak
+        )];
+        for (i, l) in self.listeners.iter().enumerate() {
+            let others: Vec<&str> = self
+                .listeners
+                .iter()
+                .enumerate()
+                .filter(|&(j, _)| j != i)
+                .map(|(_, o)| o.headphone.as_str())
+                .collect();
+            lines.push(format!(
+                "  {} {}: with {} on the same jack, {} and {} at {}; {:.1} dB SPL at this volume, clean peaks up to {:.1} dB SPL",
+                if l.heard { "heard  " } else { "listener" },
+                l.headphone,
+                others.join(", "),
+                change_words(l.level_change_db),
+                change_words(l.tone_change_db),
+                fmt_hz(TONE_CHANGE_HZ),
+                l.reference_spl_db,
+                l.peak_spl_db,
+            ));
+        }
+        lines.join("\n")
+    }
+}
+
+/// "gains 0.39 dB" or "loses 2.31 dB" ("no change" within half a hundredth of a dB).
+fn change_words(db: f64) -> String {
+    if db.abs() < 0.005 {
+        return "no change".into();
+    }
+    let verb = if db > 0.0 { "gains" } else { "loses" };
+    format!("{verb} {:.2} dB", db.abs())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::physics::Load;
+    use crate::physics::headphones::HeadphoneLoad;
+    use num_complex::Complex64;
+    use std::f64::consts::PI;
+
+    fn model(name: &str, load: Load, sens_db_spl_per_v: f64) -> HeadphoneModel {
+        HeadphoneModel {
+            name: name.into(),
+            kind: "test".into(),
+            nominal_ohm: load.z_ohm(1000.0).norm(),
+            source: "test".into(),
+            sens_db_spl_per_v,
+            sens_source: "test".into(),
+            load: HeadphoneLoad::Circuit(load),
+        }
+    }
+
+    /// A 10 Ω output with a 300 Ω headphone and, on the same jack, a 20 Ω resistor in series
+    /// with 100 µF (a load whose impedance rises in the bass): every listener's level and tone
+    /// change is the voltage divider worked out by hand with complex numbers.
+    #[test]
+    fn each_listener_gets_the_divider_of_the_parallel_load() {
+        let stage = OutputStage {
+            source: TheveninSource {
+                r_out_ohm: 10.0,
+                coupling_cap_f: None,
+            },
+            v_fs_peak: 5.0,
+            ..OutputStage::IDEAL
+        };
+        let hd = model("HD", Load::R(300.0), 100.0);
+        let rc = model(
+            "RC",
+            Load::Series(vec![Load::R(20.0), Load::C(100e-6)]),
+            110.0,
+        );
+        let jack = jack_figures(&stage, &hd, std::slice::from_ref(&rc), -10.0, 85.0).unwrap();
+
+        let z_rc = |f: f64| Complex64::new(20.0, -1.0 / (2.0 * PI * f * 100e-6));
+        let z_hd = Complex64::new(300.0, 0.0);
+        let divider = |z: Complex64| (z / (z + 10.0)).norm();
+        let parallel = |f: f64| 1.0 / (1.0 / z_hd + 1.0 / z_rc(f));
+        let db = |x: f64| 20.0 * x.log10();
+        // Alone, each hears its own divider; together, that of the parallel load.
+        let change =
+            |alone: &dyn Fn(f64) -> Complex64, f: f64| db(divider(parallel(f)) / divider(alone(f)));
+        let alone_hd = |_: f64| z_hd;
+        for (l, alone) in jack.listeners.iter().zip([
+            &alone_hd as &dyn Fn(f64) -> Complex64,
+            &z_rc as &dyn Fn(f64) -> Complex64,
+        ]) {
+            let level = change(alone, 1000.0);
+            let tone = change(alone, 100.0) - level;
+            assert!(
+                (l.level_change_db - level).abs() < 1e-9,
+                "{}: {l:?}",
+                l.headphone
+            );
+            assert!(
+                (l.tone_change_db - tone).abs() < 1e-9,
+                "{}: {l:?}",
+                l.headphone
+            );
+        }
+        assert!(
+            jack.listeners[0].level_change_db < -1.0,
+            "the RC loads the jack"
+        );
+        assert!((jack.load_1k_ohm - parallel(1000.0).norm()).abs() < 1e-9);
+
+        // At −10 dB the reference (pink noise at −18 dBFS) reaches each through its own
+        // sensitivity: the RC listener is 10 dB more sensitive and hears the same voltage.
+        let spl = |l: &ListenerFigures| l.reference_spl_db;
+        assert!((spl(&jack.listeners[1]) - spl(&jack.listeners[0]) - 10.0).abs() < 1e-9);
+        assert!(jack.listeners[0].heard && !jack.listeners[1].heard);
+        assert!(jack_figures(&stage, &hd, &[], 0.0, 85.0).is_none());
+    }
+
+    /// The current the output must deliver is the EMF at the level limit over the whole
+    /// jack's impedance, with the output's own: a 100 mA limit into two 32 Ω resistors is
+    /// reached, and the figure says 100 mA.
+    #[test]
+    fn the_jack_current_is_that_of_the_parallel_load() {
+        let stage = OutputStage {
+            source: TheveninSource {
+                r_out_ohm: 2.0,
+                coupling_cap_f: None,
+            },
+            v_fs_peak: 10.0,
+            i_max_peak: 0.1,
+            ..OutputStage::IDEAL
+        };
+        let a = model("A", Load::R(32.0), 100.0);
+        let jack = jack_figures(&stage, &a, std::slice::from_ref(&a), 0.0, 85.0).unwrap();
+        assert!((jack.max_current_ma_peak - 100.0).abs() < 1e-9, "{jack:?}");
+        // The same headphones alone draw half of it at the same EMF: 10 V peak into 34 Ω is
+        // 294 mA, so the limit holds either way; the shared jack reaches it at a lower SPL.
+        let alone = Report::new("", &stage, &a, 85.0);
+        let shared = Report::new("", &stage, &a.sharing(std::slice::from_ref(&a)), 85.0);
+        assert!(shared.peak_spl_db < alone.peak_spl_db - 5.0);
+        assert!(jack.text().contains("100 mA peak"), "{}", jack.text());
+    }
+}
