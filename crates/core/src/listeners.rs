@@ -168,8 +168,8 @@ impl JackFigures {
                 .map(|(_, o)| o.headphone.as_str())
                 .collect();
             lines.push(format!(
-                "  {} {}: with {} on the same jack, {} and {} at {}; {:.1} dB SPL at this volume, clean peaks up to {:.1} dB SPL",
-                if l.heard { "heard  " } else { "listener" },
+                "  {:<13} {}: with {} on the same jack, {} and {} at {}; {:.1} dB SPL at this volume, clean peaks up to {:.1} dB SPL",
+                if l.heard { "heard" } else { "also on jack" },
                 l.headphone,
                 others.join(", "),
                 change_words(l.level_change_db),
@@ -183,10 +183,10 @@ impl JackFigures {
     }
 }
 
-/// "gains 0.39 dB" or "loses 2.31 dB" ("no change" within half a hundredth of a dB).
+/// "gains 0.39 dB" or "loses 2.31 dB" ("is unchanged" within half a hundredth of a dB).
 fn change_words(db: f64) -> String {
     if db.abs() < 0.005 {
-        return "no change".into();
+        return "is unchanged".into();
     }
     let verb = if db > 0.0 { "gains" } else { "loses" };
     format!("{verb} {:.2} dB", db.abs())
