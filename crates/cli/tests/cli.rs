@@ -1111,3 +1111,72 @@ fn a_headphone_of_the_users_is_read_from_a_measured_curve() {
     );
     assert!(report.contains("Me HD 600 as measured (yours)"), "{report}");
 }
+
+/// `--with` puts another headphone on the jack: the report is the shared jack's (the loads in
+/// parallel behind the output's impedance, worked out here from the catalog's models), every
+/// listener is told what they get, and a fourth `--with` or an unknown name is refused.
+#[test]
+fn another_headphone_on_the_jack_is_reported_for_every_listener() {
+    let args = [
+        "report",
+        "--output",
+        "Scarlett 2i2 4th gen",
+        "--headphone",
+        "HD 600",
+        "--with",
+        "dt770 32",
+        "--json",
+    ];
+    let r = json(&args);
+    let models = headphone_models();
+    let hd600 = &models[find_headphone("hd 600").unwrap()];
+    let dt770 = &models[find_headphone("dt 770 32").unwrap()];
+    let source = output_stage(find_output("scarlett 2i2 4th").unwrap())
+        .unwrap()
+        .source;
+    let z = |f: f64| {
+        let (a, b) = (hd600.load.z_ohm(f), dt770.load.z_ohm(f));
+        a * b / (a + b)
+    };
+    let r_out = source.r_out_ohm;
+    let (shared, alone) = (z(1000.0), hd600.load.z_ohm(1000.0));
+    let level_change = gain_to_db(
+        (shared.norm() / (shared + r_out).norm()) / (alone.norm() / (alone + r_out).norm()),
+    );
+    let jack = &r["jack"];
+    assert!((jack["load_1k_ohm"].as_f64().unwrap() - z(1000.0).norm()).abs() < 1e-9);
+    let listeners = jack["listeners"].as_array().unwrap();
+    assert_eq!(listeners.len(), 2);
+    assert_eq!(listeners[0]["heard"], true);
+    let got = listeners[0]["level_change_db"].as_f64().unwrap();
+    assert!((got - level_change).abs() < 1e-9, "{got} vs {level_change}");
+    assert!(r["headphone"].as_str().unwrap().contains("on the jack"));
+    let text = ok(&args[..args.len() - 1]);
+    assert!(
+        text.contains("with Beyerdynamic DT 770 Pro 32 ohm on the same jack, loses"),
+        "{text}"
+    );
+    // Alone, the JSON has no jack.
+    assert!(
+        json(
+            &args[..5]
+                .iter()
+                .chain(&["--json"])
+                .copied()
+                .collect::<Vec<_>>()
+        )
+        .get("jack")
+        .is_none()
+    );
+
+    let four = [
+        "--with", "hd 650", "--with", "hd 650", "--with", "hd 650", "--with", "hd 650",
+    ];
+    let err = fails(&[&args[..5], &four].concat());
+    assert!(
+        err.contains("at most 3 other headphones share the jack (4 given)"),
+        "{err}"
+    );
+    let err = fails(&[&args[..5], &["--with", "nothing like it"]].concat());
+    assert!(err.contains("--with nothing like it"), "{err}");
+}
