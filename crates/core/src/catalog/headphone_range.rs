@@ -12,7 +12,9 @@
 //!   all (the flattest a driver's impedance can be) to the highest of the estimate and every
 //!   sourced peak's ratio;
 //! - an estimated **|Z| at 10 kHz** (as a ratio to |Z| at 1 kHz) runs from flat to the estimate
-//!   and the sourced ratios, whichever way they lie.
+//!   and the sourced ratios, whichever way they lie;
+//! - an estimated **DC resistance** (as a ratio to |Z| at 1 kHz) runs from the lowest to the
+//!   highest of the estimate and the sourced ratios.
 //!
 //! The figures that depend on them are then computed with the models at the ranges' ends
 //! ([`headphones_across`]): each sensitivity end with the flattest and with the most
@@ -33,6 +35,18 @@ pub struct HeadphoneEstimateRange {
     pub bass_peak_ratio: Option<[f64; 2]>,
     /// |Z| at 10 kHz over |Z| at 1 kHz.
     pub treble_ratio: Option<[f64; 2]>,
+    /// The DC resistance over |Z| at 1 kHz.
+    pub rdc_ratio: Option<[f64; 2]>,
+}
+
+impl HeadphoneEstimateRange {
+    /// Nothing ranged.
+    const NONE: Self = HeadphoneEstimateRange {
+        sens_db_spl_per_v: None,
+        bass_peak_ratio: None,
+        treble_ratio: None,
+        rdc_ratio: None,
+    };
 }
 
 /// The classes whose sensitivities bound each other's estimates.
@@ -139,12 +153,19 @@ fn range_among(entry: &HeadphoneEntry, own: Option<usize>) -> Option<HeadphoneEs
             std::iter::once(ratio(p.z_10k_ohm.value, entry)).chain(published),
         )
     });
-    let any = sens_db_spl_per_v.is_some() || bass_peak_ratio.is_some() || treble_ratio.is_some();
-    any.then_some(HeadphoneEstimateRange {
+    let rdc_ratio = (!sourced(&p.rdc_ohm)).then(|| {
+        let published = peers()
+            .filter(|e| sourced(&e.points.rdc_ohm) && sourced(&e.points.z_1k_ohm))
+            .map(|e| ratio(e.points.rdc_ohm.value, e));
+        hull(ratio(p.rdc_ohm.value, entry), published)
+    });
+    let range = HeadphoneEstimateRange {
         sens_db_spl_per_v,
         bass_peak_ratio,
         treble_ratio,
-    })
+        rdc_ratio,
+    };
+    (range != HeadphoneEstimateRange::NONE).then_some(range)
 }
 
 /// Whether `e`'s sensitivity is sourced: the figure itself and, when it is per milliwatt, the
@@ -180,7 +201,9 @@ pub fn entry_headphones_across(entry: &HeadphoneEntry) -> Vec<HeadphoneModel> {
 /// `entry`'s models at the ends of `range`: the flattest and the most resonant curve (one
 /// model when the curve is not ranged), each at both ends of the sensitivity's range.
 fn models_spanning(entry: &HeadphoneEntry, range: &HeadphoneEstimateRange) -> Vec<HeadphoneModel> {
-    let curve_ranged = range.bass_peak_ratio.is_some() || range.treble_ratio.is_some();
+    let curve_ranged = range.bass_peak_ratio.is_some()
+        || range.treble_ratio.is_some()
+        || range.rdc_ratio.is_some();
     let curves: Vec<HeadphoneModel> = if curve_ranged {
         [0, 1].map(|end| curve_at(entry, range, end).model()).into()
     } else {
@@ -200,8 +223,9 @@ fn models_spanning(entry: &HeadphoneEntry, range: &HeadphoneEstimateRange) -> Ve
         .collect()
 }
 
-/// `entry` with its estimated curve figures at the low (`end` 0) or high (1) ends of their
-/// ranges; a bass peak at its low end is no peak at all.
+/// `entry` with its estimated curve figures at the flattest (`end` 0) or the most resonant
+/// (1) ends of their ranges: a bass peak at its low end is no peak at all, and the DC
+/// resistance is then at the end nearest |Z| at 1 kHz.
 fn curve_at(entry: &HeadphoneEntry, range: &HeadphoneEstimateRange, end: usize) -> HeadphoneEntry {
     let mut e = entry.clone();
     let z_1k = e.points.z_1k_ohm.value;
@@ -216,6 +240,14 @@ fn curve_at(entry: &HeadphoneEntry, range: &HeadphoneEstimateRange, end: usize) 
     }
     if let Some(treble) = range.treble_ratio {
         e.points.z_10k_ohm.value = treble[end] * z_1k;
+    }
+    if let Some([lo, hi]) = range.rdc_ratio {
+        let nearest_first = if (1.0 - lo).abs() <= (1.0 - hi).abs() {
+            [lo, hi]
+        } else {
+            [hi, lo]
+        };
+        e.points.rdc_ohm.value = nearest_first[end] * z_1k;
     }
     e
 }
@@ -245,6 +277,18 @@ mod tests {
             }
             if let Some(t) = range.treble_ratio {
                 assert!(holds(t, 1.0), "{}", e.name());
+            }
+            if let Some(r) = range.rdc_ratio {
+                let own = e.points.rdc_ohm.value / e.points.z_1k_ohm.value;
+                assert!(holds(r, own), "{}", e.name());
+                for p in headphones().iter().filter(|p| {
+                    sourced(&p.points.rdc_ohm)
+                        && sourced(&p.points.z_1k_ohm)
+                        && p.name() != e.name()
+                }) {
+                    let theirs = p.points.rdc_ohm.value / p.points.z_1k_ohm.value;
+                    assert!(holds(r, theirs), "{}: {}", e.name(), p.name());
+                }
             }
         }
     }
