@@ -454,8 +454,17 @@ impl EditorApp {
         egui::CollapsingHeader::new("Also on this jack")
             .id_salt("jack")
             .show(ui, |ui| {
-                ui.label("Headphones sharing the output (a splitter, two jacks on one driver)")
-                    .on_hover_text(tips::JACK);
+                // Wrapped at the panel's visible edge: the column may be laid out wider than
+                // it shows, by a line elsewhere that does not wrap (the pickers widen it too).
+                let width = ui.clip_rect().right() - ui.cursor().left() - 8.0;
+                ui.set_max_width(width);
+                ui.add(
+                    egui::Label::new(
+                        "Headphones sharing the output (a splitter, two jacks on one driver)",
+                    )
+                    .wrap(),
+                )
+                .on_hover_text(tips::JACK);
                 let names: Vec<String> = std::iter::once(NOBODY.to_string())
                     .chain(
                         self.headphone_names
@@ -480,9 +489,13 @@ impl EditorApp {
                     .as_ref()
                     .and_then(|c| c.analysis.jack[heard as usize].as_ref())
                 {
-                    for line in jack.text().lines() {
-                        ui.label(line.trim());
-                    }
+                    // Wrapped: each line is a sentence about one listener.
+                    ui.scope(|ui| {
+                        ui.set_max_width(width);
+                        for line in jack.text().lines() {
+                            ui.add(egui::Label::new(line.trim()).wrap());
+                        }
+                    });
                 }
             });
     }

@@ -335,3 +335,38 @@ def test_vst3_editor_in_pedalboard_redraws_every_switch():
     t.join()
     assert not errors, errors
     assert plugin.heard == "A"
+
+
+# The left column scrolled to its end, where "Also on this jack" is.
+LEFT_COLUMN = (380, 300)
+JACK_HEADER_AT_END = (60, 731)
+LISTENER_2_SEARCH_AT_END = (75, 648)
+# The verdict's two lines under the top bar.
+VERDICT = (0, 35, 1100, 75)
+
+
+def scroll_left_column_to_end(win):
+    xdo("mousemove", "--window", win, *LEFT_COLUMN)
+    xdo("click", "--repeat", 150, "--delay", 5, "5")
+    time.sleep(0.5)
+
+
+def test_standalone_with_a_second_pair_on_the_jack():
+    # The DT 770 Pro 32 Ω put on the jack beside the HD 600 by typing its name: the jack's
+    # impedance falls from about 300 Ω to 29 Ω, so A's 10 Ω, which drives the HD 600 alone to
+    # the target (a green verdict), now leaves it short (a red one).
+    with running_standalone() as win:
+        scroll_left_column_to_end(win)
+        park_pointer(win, (700, 200))
+        alone = screenshot("7-one-pair-on-the-jack", win)
+        assert count(alone, COLOUR_WARN, VERDICT) < 10, "A short with the HD 600 alone"
+        assert count(alone, COLOUR_OK, VERDICT) > 200, "no verdict"
+        click(win, JACK_HEADER_AT_END)
+        scroll_left_column_to_end(win)
+        type_and_enter(win, LISTENER_2_SEARCH_AT_END, "dt770 32")
+        time.sleep(1.5)
+        scroll_left_column_to_end(win)
+        park_pointer(win, (700, 200))
+        shared = screenshot("7-two-pairs-on-the-jack", win)
+        assert count(shared, COLOUR_WARN, VERDICT) > 200, "A not short with two pairs"
+        assert count(shared, COLOUR_OK, VERDICT) < 10, "still the verdict of one pair"
