@@ -21,6 +21,7 @@
 //! resonant curve (every level rises with the sensitivity, and the tonal change with the
 //! curve's swing).
 
+use super::range::hull;
 use super::{Basis, Figure, HeadphoneEntry, headphones};
 use crate::physics::headphones::HeadphoneModel;
 use std::sync::OnceLock;
@@ -76,11 +77,6 @@ fn efficiency_db_spl_per_mw(e: &HeadphoneEntry) -> f64 {
 /// Whether `f` is stated or measured.
 fn sourced(f: &Figure) -> bool {
     f.basis != Basis::Estimated
-}
-
-/// `[lowest, highest]` of `first` and `values`.
-fn hull(first: f64, values: impl Iterator<Item = f64>) -> [f64; 2] {
-    values.fold([first, first], |[lo, hi], v| [lo.min(v), hi.max(v)])
 }
 
 /// The ranges of catalog headphone `k`'s estimated deciding figures, or `None` when none is

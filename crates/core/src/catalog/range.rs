@@ -73,7 +73,7 @@ fn peers(
 }
 
 /// `[lowest, highest]` of `estimate` and `values`.
-fn hull(estimate: f64, values: impl Iterator<Item = f64>) -> [f64; 2] {
+pub(super) fn hull(estimate: f64, values: impl Iterator<Item = f64>) -> [f64; 2] {
     values.fold([estimate, estimate], |[lo, hi], v| [lo.min(v), hi.max(v)])
 }
 
