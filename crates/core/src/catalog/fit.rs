@@ -59,29 +59,8 @@ pub(super) fn fit_load(p: &KeyPoints) -> Load {
 /// One Levenberg–Marquardt run from the given start; returns (cost, model).
 fn fit_from(p: &KeyPoints, l_scale: f64, r2_scale: f64) -> (f64, Load) {
     let targets = fit_targets(p);
-    let re = p.rdc_ohm.value;
     let has_peak = targets.len() == 3;
-    // Unknowns as logarithms: res, le, l2, r2 (res only with a peak). Start: the peak's
-    // excess over R_dc, inductances giving `l_scale` tenths of R_dc at 10 kHz,
-    // R_2 = `r2_scale`·R_dc.
-    let mut x: Vec<f64> = Vec::new();
-    if has_peak {
-        x.push((targets[2].1 - re).max(0.01 * re).ln());
-    }
-    let l0 = (l_scale * 0.1 * re / (2.0 * std::f64::consts::PI * 1e4)).max(1e-9);
-    x.push(l0.ln());
-    x.push(l0.ln());
-    x.push((r2_scale * re).ln());
-    // Physical bounds (log): a peak up to 100 × R_dc, inductances from 10 nH to 1 H, R_2
-    // within a decade and a half of R_dc. They keep the circuit's poles where audio lives,
-    // which the filter design needs.
-    let mut bounds: Vec<(f64, f64)> = Vec::new();
-    if has_peak {
-        bounds.push(((1e-3 * re).ln(), (100.0 * re).ln()));
-    }
-    bounds.push((1e-8f64.ln(), 0.0));
-    bounds.push((1e-8f64.ln(), 0.0));
-    bounds.push(((0.03 * re).ln(), (30.0 * re).ln()));
+    let (x0, bounds) = start_and_bounds(p, &targets, l_scale, r2_scale);
     let unpack = |x: &[f64]| -> (f64, f64, f64, f64) {
         let e = |k: usize| x[k].exp();
         if has_peak {
@@ -98,35 +77,61 @@ fn fit_from(p: &KeyPoints, l_scale: f64, r2_scale: f64) -> (f64, Load) {
             .map(|(f, z)| (load.z_ohm(*f).norm() / z).ln())
             .collect()
     };
-    let cost = |r: &[f64]| r.iter().map(|v| v * v).sum::<f64>();
-    let n = x.len();
+    let (x, r) = levenberg_marquardt(x0, &bounds, residuals);
+    let (res, le, l2, r2) = unpack(&x);
+    (cost(&r), model_load(p, res, le, l2, r2))
+}
+
+/// The start and the bounds of the unknowns, as logarithms: res, le, l2, r2 (res only with a
+/// peak among `targets`). Start: the peak's excess over R_dc, inductances giving `l_scale`
+/// tenths of R_dc at 10 kHz, R_2 = `r2_scale`·R_dc. Physical bounds: a peak up to 100 × R_dc,
+/// inductances from 10 nH to 1 H, R_2 within a decade and a half of R_dc. They keep the
+/// circuit's poles where audio lives, which the filter design needs.
+fn start_and_bounds(
+    p: &KeyPoints,
+    targets: &[(f64, f64)],
+    l_scale: f64,
+    r2_scale: f64,
+) -> (Vec<f64>, Vec<(f64, f64)>) {
+    let re = p.rdc_ohm.value;
+    let has_peak = targets.len() == 3;
+    let mut x: Vec<f64> = Vec::new();
+    if has_peak {
+        x.push((targets[2].1 - re).max(0.01 * re).ln());
+    }
+    let l0 = (l_scale * 0.1 * re / (2.0 * std::f64::consts::PI * 1e4)).max(1e-9);
+    x.push(l0.ln());
+    x.push(l0.ln());
+    x.push((r2_scale * re).ln());
+    let mut bounds: Vec<(f64, f64)> = Vec::new();
+    if has_peak {
+        bounds.push(((1e-3 * re).ln(), (100.0 * re).ln()));
+    }
+    bounds.push((1e-8f64.ln(), 0.0));
+    bounds.push((1e-8f64.ln(), 0.0));
+    bounds.push(((0.03 * re).ln(), (30.0 * re).ln()));
+    (x, bounds)
+}
+
+/// The sum of squares of `r`.
+fn cost(r: &[f64]) -> f64 {
+    r.iter().map(|v| v * v).sum::<f64>()
+}
+
+/// Levenberg–Marquardt from `x` within `bounds`, on `residuals`: at most 200 steps, each
+/// clamped to ±3 and into the bounds; returns the solution and its residuals.
+fn levenberg_marquardt(
+    mut x: Vec<f64>,
+    bounds: &[(f64, f64)],
+    residuals: impl Fn(&[f64]) -> Vec<f64>,
+) -> (Vec<f64>, Vec<f64>) {
     let mut lambda = 1e-3;
     let mut r = residuals(&x);
     for _ in 0..200 {
         if cost(&r) < 1e-14 {
             break;
         }
-        // Jacobian by forward differences in the log parameters.
-        let jac: Vec<Vec<f64>> = (0..n)
-            .map(|j| {
-                let mut xp = x.clone();
-                xp[j] += 1e-6;
-                residuals(&xp)
-                    .iter()
-                    .zip(&r)
-                    .map(|(a, b)| (a - b) / 1e-6)
-                    .collect()
-            })
-            .collect();
-        // Levenberg–Marquardt step: (JᵀJ + λ·diag) δ = −Jᵀr.
-        let mut a = vec![vec![0.0; n]; n];
-        let mut g = vec![0.0; n];
-        for i in 0..n {
-            for k in 0..n {
-                a[i][k] = jac[i].iter().zip(&jac[k]).map(|(u, v)| u * v).sum();
-            }
-            g[i] = -jac[i].iter().zip(&r).map(|(u, v)| u * v).sum::<f64>();
-        }
+        let (a, g) = normal_equations(&x, &r, &residuals);
         let mut improved = false;
         for _ in 0..20 {
             let mut m = a.clone();
@@ -140,7 +145,7 @@ fn fit_from(p: &KeyPoints, l_scale: f64, r2_scale: f64) -> (f64, Load) {
             let xn: Vec<f64> = x
                 .iter()
                 .zip(&delta)
-                .zip(&bounds)
+                .zip(bounds)
                 .map(|((v, d), (lo, hi))| (v + d.clamp(-3.0, 3.0)).clamp(*lo, *hi))
                 .collect();
             let rn = residuals(&xn);
@@ -157,8 +162,37 @@ fn fit_from(p: &KeyPoints, l_scale: f64, r2_scale: f64) -> (f64, Load) {
             break;
         }
     }
-    let (res, le, l2, r2) = unpack(&x);
-    (cost(&r), model_load(p, res, le, l2, r2))
+    (x, r)
+}
+
+/// The step's normal equations at `x` (residuals `r`): `JᵀJ` and `−Jᵀr`, with the Jacobian
+/// by forward differences in the log parameters.
+fn normal_equations(
+    x: &[f64],
+    r: &[f64],
+    residuals: &impl Fn(&[f64]) -> Vec<f64>,
+) -> (Vec<Vec<f64>>, Vec<f64>) {
+    let n = x.len();
+    let jac: Vec<Vec<f64>> = (0..n)
+        .map(|j| {
+            let mut xp = x.to_vec();
+            xp[j] += 1e-6;
+            residuals(&xp)
+                .iter()
+                .zip(r)
+                .map(|(a, b)| (a - b) / 1e-6)
+                .collect()
+        })
+        .collect();
+    let mut a = vec![vec![0.0; n]; n];
+    let mut g = vec![0.0; n];
+    for i in 0..n {
+        for k in 0..n {
+            a[i][k] = jac[i].iter().zip(&jac[k]).map(|(u, v)| u * v).sum();
+        }
+        g[i] = -jac[i].iter().zip(r).map(|(u, v)| u * v).sum::<f64>();
+    }
+    (a, g)
 }
 
 /// Solves the small dense system `a·x = b` (LU with partial pivoting), `None` if singular.

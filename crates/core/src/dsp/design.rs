@@ -330,6 +330,63 @@ pub fn design(
 ) -> Result<FilterDesign, DesignError> {
     let latency = mode.latency_samples(sample_rate_hz);
     let low_rate = sample_rate_hz < LOW_RATE_LIMIT_HZ;
+    let (n_fir, n_fir_current) = fir_lengths(latency, low_rate);
+    let analog: Vec<Complex64> = match source.transfer_polys(load) {
+        Some((_, den)) => den.roots(),
+        None => generic_poles(source, load, sample_rate_hz),
+    };
+    let poles = digital_poles(&analog, sample_rate_hz);
+    if poles.len() > MAX_SECTIONS {
+        return Err(DesignError::TooManyPoles(poles.len()));
+    }
+    let grid = FitGrid::new(sample_rate_hz);
+    let delay =
+        |f: f64| Complex64::from_polar(1.0, -2.0 * PI * f * latency as f64 / sample_rate_hz);
+    // Zero latency below 60 kHz cannot follow the phase to 20 kHz: match the magnitude only.
+    let magnitude_only_at_zero_latency = low_rate;
+    let target = |f: f64| source.transfer(load, f) * delay(f);
+    let (x_voltage, n_fir_voltage) = fit_voltage(
+        &grid,
+        &poles,
+        n_fir,
+        latency,
+        low_rate,
+        sample_rate_hz,
+        &target,
+    )?;
+    let basis_current = basis_matrix(&grid.freqs, &poles, n_fir_current, sample_rate_hz);
+    let z_out = source.z_out();
+    let x_current = grid.fit(
+        &basis_current,
+        |f| 1.0 / (load.z_ohm(f) + z_out.z_ohm(f)),
+        magnitude_only_at_zero_latency,
+    )?;
+    let (z_poles, x_impedance) = fit_impedance(
+        &grid,
+        source,
+        load,
+        n_fir,
+        sample_rate_hz,
+        latency == 0 && magnitude_only_at_zero_latency,
+        &delay,
+    )?;
+
+    let mut out = FilterDesign::identity(sample_rate_hz, latency);
+    out.n_sections = poles.len();
+    pack_poles(&poles, &mut out.poles);
+    out.voltage = unpack(&x_voltage, &poles, n_fir_voltage);
+    out.current = unpack(&x_current, &poles, n_fir_current);
+    out.n_impedance_sections = z_poles.len();
+    pack_poles(&z_poles, &mut out.impedance_poles);
+    out.impedance = unpack(&x_impedance, &z_poles, n_fir);
+    record_errors(&mut out, source, load);
+    Ok(out)
+}
+
+/// The FIR lengths of the voltage (and impedance) response and of the current response: the
+/// voltage's spans its latency on both sides; without latency, the fewer taps the low rates'
+/// magnitude match needs, or the high rates' complex match.
+fn fir_lengths(latency: usize, low_rate: bool) -> (usize, usize) {
     let n_fir = if latency > 0 {
         2 * latency + 7
     } else if low_rate {
@@ -342,59 +399,55 @@ pub fn design(
     } else {
         HIGH_RATE_FIR
     };
-    let analog: Vec<Complex64> = match source.transfer_polys(load) {
-        Some((_, den)) => den.roots(),
-        None => generic_poles(source, load, sample_rate_hz),
-    };
-    let poles = digital_poles(&analog, sample_rate_hz);
-    if poles.len() > MAX_SECTIONS {
-        return Err(DesignError::TooManyPoles(poles.len()));
-    }
-    let grid = FitGrid::new(sample_rate_hz);
-    let basis = basis_matrix(&grid.freqs, &poles, n_fir, sample_rate_hz);
-    let basis_current = basis_matrix(&grid.freqs, &poles, n_fir_current, sample_rate_hz);
+    (n_fir, n_fir_current)
+}
 
-    let delay =
-        |f: f64| Complex64::from_polar(1.0, -2.0 * PI * f * latency as f64 / sample_rate_hz);
-    // Zero latency below 60 kHz cannot follow the phase to 20 kHz: match the magnitude only.
-    let magnitude_only_at_zero_latency = low_rate;
-    let target = |f: f64| source.transfer(load, f) * delay(f);
-    let mut x_voltage = grid.fit(
-        &basis,
-        target,
-        latency == 0 && magnitude_only_at_zero_latency,
-    )?;
-    let mut n_fir_voltage = n_fir;
-    if latency == 0 && !low_rate {
-        // Above 60 kHz a complex match at zero latency usually holds; where it misses the
-        // figures, a magnitude-only match (with more taps) is kept if its magnitude is closer.
-        // Margin: a complex match that only just holds the figures gives way too.
-        let (db, deg) = voltage_error(&x_voltage, &poles, n_fir, sample_rate_hz, &target);
-        if db > 0.8 * ACCURACY_DB_DEG.0 || deg > 0.8 * ACCURACY_DB_DEG.1 {
-            let basis_mag =
-                basis_matrix(&grid.freqs, &poles, HIGH_RATE_MAGNITUDE_FIR, sample_rate_hz);
-            let x_mag = grid.fit(&basis_mag, target, true)?;
-            let (db_mag, _) = voltage_error(
-                &x_mag,
-                &poles,
-                HIGH_RATE_MAGNITUDE_FIR,
-                sample_rate_hz,
-                &target,
-            );
-            if db_mag < db {
-                x_voltage = x_mag;
-                n_fir_voltage = HIGH_RATE_MAGNITUDE_FIR;
-            }
+/// The voltage response on `poles` with `n_fir` taps, and the taps it ended with. Above
+/// 60 kHz a complex match at zero latency usually holds; where it misses the figures, a
+/// magnitude-only match (with more taps) is kept if its magnitude is closer. Margin: a
+/// complex match that only just holds the figures gives way too.
+fn fit_voltage(
+    grid: &FitGrid,
+    poles: &[DigitalPole],
+    n_fir: usize,
+    latency: usize,
+    low_rate: bool,
+    sample_rate_hz: f64,
+    target: &dyn Fn(f64) -> Complex64,
+) -> Result<(DVector<f64>, usize), DesignError> {
+    let basis = basis_matrix(&grid.freqs, poles, n_fir, sample_rate_hz);
+    let x_voltage = grid.fit(&basis, target, latency == 0 && low_rate)?;
+    if latency > 0 || low_rate {
+        return Ok((x_voltage, n_fir));
+    }
+    let (db, deg) = voltage_error(&x_voltage, poles, n_fir, sample_rate_hz, target);
+    if db > 0.8 * ACCURACY_DB_DEG.0 || deg > 0.8 * ACCURACY_DB_DEG.1 {
+        let basis_mag = basis_matrix(&grid.freqs, poles, HIGH_RATE_MAGNITUDE_FIR, sample_rate_hz);
+        let x_mag = grid.fit(&basis_mag, target, true)?;
+        let (db_mag, _) = voltage_error(
+            &x_mag,
+            poles,
+            HIGH_RATE_MAGNITUDE_FIR,
+            sample_rate_hz,
+            target,
+        );
+        if db_mag < db {
+            return Ok((x_mag, HIGH_RATE_MAGNITUDE_FIR));
         }
     }
-    let z_out = source.z_out();
-    let x_current = grid.fit(
-        &basis_current,
-        |f| 1.0 / (load.z_ohm(f) + z_out.z_ohm(f)),
-        magnitude_only_at_zero_latency,
-    )?;
+    Ok((x_voltage, n_fir))
+}
 
-    // The headphone's impedance on its own poles, with the voltage's latency and fit.
+/// The headphone's impedance on its own poles, with the voltage's latency (`delay`) and fit.
+fn fit_impedance(
+    grid: &FitGrid,
+    source: &TheveninSource,
+    load: &dyn Impedance,
+    n_fir: usize,
+    sample_rate_hz: f64,
+    magnitude_only: bool,
+    delay: &dyn Fn(f64) -> Complex64,
+) -> Result<(Vec<DigitalPole>, DVector<f64>), DesignError> {
     let dc_coupled = TheveninSource {
         coupling_cap_f: None,
         ..*source
@@ -408,24 +461,19 @@ pub fn design(
         return Err(DesignError::TooManyPoles(z_poles.len()));
     }
     let basis_z = basis_matrix(&grid.freqs, &z_poles, n_fir, sample_rate_hz);
-    let x_impedance = grid.fit(
-        &basis_z,
-        |f| load.z_ohm(f) * delay(f),
-        latency == 0 && magnitude_only_at_zero_latency,
-    )?;
+    let x_impedance = grid.fit(&basis_z, |f| load.z_ohm(f) * delay(f), magnitude_only)?;
+    Ok((z_poles, x_impedance))
+}
 
-    let mut out = FilterDesign::identity(sample_rate_hz, latency);
-    out.n_sections = poles.len();
-    pack_poles(&poles, &mut out.poles);
-    out.voltage = unpack(&x_voltage, &poles, n_fir_voltage);
-    out.current = unpack(&x_current, &poles, n_fir_current);
-    out.n_impedance_sections = z_poles.len();
-    pack_poles(&z_poles, &mut out.impedance_poles);
-    out.impedance = unpack(&x_impedance, &z_poles, n_fir);
+/// Records in `out` how far its responses are from the physics over the band: the voltage
+/// (dB and degrees), the current and the impedance (dB).
+fn record_errors(out: &mut FilterDesign, source: &TheveninSource, load: &dyn Impedance) {
+    let sample_rate_hz = out.sample_rate_hz;
+    let z_out = source.z_out();
     out.check_err_impedance_db = log_spaced(BAND_BOTTOM_HZ, band_top_hz(sample_rate_hz), 500)
         .map(|f| gain_to_db(out.impedance_response(f).norm() / load.z_ohm(f).norm()).abs())
         .fold(0.0, f64::max);
-    let (db, deg) = check_error(&out, source, load);
+    let (db, deg) = check_error(out, source, load);
     out.check_err_db = db;
     out.check_err_deg = deg;
     out.check_err_current_db = log_spaced(BAND_BOTTOM_HZ, band_top_hz(sample_rate_hz), 500)
@@ -436,7 +484,6 @@ pub fn design(
             .abs()
         })
         .fold(0.0, f64::max);
-    Ok(out)
 }
 
 /// Writes the digital poles as section denominators.
