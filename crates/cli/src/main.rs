@@ -12,7 +12,7 @@ use loadline_core::catalog::{Decides, Provenance, estimated};
 use loadline_core::dsp::design::DesignMode;
 use loadline_core::import::{parse_sensitivity, read_impedance_file, to_zma};
 use loadline_core::listeners::{
-    JackFigures, Listener, MAX_OTHER_LISTENERS, jack_figures, provenance_on_jack,
+    self, JackFigures, Listener, MAX_OTHER_LISTENERS, jack_figures, provenance_on_jack,
 };
 use loadline_core::physics::Impedance;
 use loadline_core::physics::headphones::{HeadphoneLoad, HeadphoneModel};
@@ -455,11 +455,6 @@ impl OutputArgs {
     }
 }
 
-/// The models of the headphones on the jack beside the heard one.
-fn other_models(others: &[Listener]) -> Vec<HeadphoneModel> {
-    others.iter().map(|l| l.model.clone()).collect()
-}
-
 impl HeadphoneArgs {
     /// The other headphones on the jack (--with), each with where its figures come from.
     fn others(&self) -> anyhow::Result<Vec<Listener>> {
@@ -487,7 +482,7 @@ impl HeadphoneArgs {
     ) -> anyhow::Result<(HeadphoneModel, HeadphoneModel, Vec<Listener>)> {
         let alone = self.resolve(sensitivity_for)?;
         let others = self.others()?;
-        Ok((alone.sharing(&other_models(&others)), alone, others))
+        Ok((alone.sharing(&listeners::models(&others)), alone, others))
     }
 
     /// The models spanning the estimates of the headphone `alone` (as [`Self::resolve`] gave
@@ -520,7 +515,7 @@ impl HeadphoneArgs {
             }
             (Some(_), Some(_)) => Vec::new(),
         };
-        let others = other_models(others);
+        let others = listeners::models(others);
         Ok(across.iter().map(|m| m.sharing(&others)).collect())
     }
 
@@ -643,7 +638,7 @@ impl ReportArgs {
         let jack = jack_figures(
             &out.stage,
             &alone,
-            &other_models(&others),
+            &listeners::models(&others),
             r.volume_db,
             target_spl,
         );

@@ -9,7 +9,7 @@
 //! a thread of its own, so that neither the audio thread nor an editor's frame waits for it.
 
 use crate::catalog::{self, Provenance, estimated};
-use crate::listeners::{JackFigures, Listener, jack_figures, provenance_on_jack};
+use crate::listeners::{self, JackFigures, Listener, jack_figures, provenance_on_jack};
 use crate::physics::headphones::HeadphoneModel;
 use crate::physics::output::{Figures, OperatingPoint, OutputStage};
 use crate::report::{Report, ResponsePoint, provenance_text, response};
@@ -155,22 +155,17 @@ impl Scenario {
     /// The headphone heard as the output sees it: with the others on the jack, their
     /// impedances in parallel with its own.
     pub fn heard(&self) -> HeadphoneModel {
-        self.headphone.sharing(&self.other_models())
+        self.headphone.sharing(&listeners::models(&self.others))
     }
 
     /// The models spanning the heard headphone's estimates, as the output sees them (the
     /// others on the jack at their own figures).
     pub fn heard_across(&self) -> Vec<HeadphoneModel> {
-        let others = self.other_models();
+        let others = listeners::models(&self.others);
         self.headphone_across
             .iter()
             .map(|m| m.sharing(&others))
             .collect()
-    }
-
-    /// The other headphones on the jack.
-    fn other_models(&self) -> Vec<HeadphoneModel> {
-        self.others.iter().map(|l| l.model.clone()).collect()
     }
 }
 
@@ -202,7 +197,7 @@ pub fn analyze(scenario: Scenario) -> Analysis {
             .figures()
         })
     });
-    let others = scenario.other_models();
+    let others = listeners::models(&scenario.others);
     let jack = std::array::from_fn(|k| {
         let volume_db = scenario.volume_db.unwrap_or(reports[k].volume_db);
         let stage = &scenario.outputs[k].stage;

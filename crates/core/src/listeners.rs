@@ -32,6 +32,11 @@ pub struct Listener {
     pub provenance: Vec<Provenance>,
 }
 
+/// The models of `listeners`, in order.
+pub fn models(listeners: &[Listener]) -> Vec<HeadphoneModel> {
+    listeners.iter().map(|l| l.model.clone()).collect()
+}
+
 /// What one listener gets on the shared jack.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ListenerFigures {
