@@ -359,6 +359,8 @@ impl AddOutputArgs {
             noise_dbv: p.optional(&self.noise_dbv, "--noise-dbv", &["dbv"])?,
             noise_a_weighted: self.a_weighted && self.noise_dbv.is_some(),
             flicker_corner_hz: None,
+            line_out: None,
+            amp_input: None,
         })
     }
 }

@@ -41,6 +41,7 @@ fn main() {
                 rail_over_fs: 0.79,
                 imax_over_fs: 0.0116,
                 r_sag_ohm: 0.0,
+                source_clip_fs: 1.0,
                 noise_on: noise,
             });
             let spec = NoiseSpec {

@@ -112,6 +112,9 @@ pub enum LimitKind {
     /// The converter's full scale.
     #[serde(rename = "full scale")]
     FullScale,
+    /// A chain's source stage, ahead of the amplifier.
+    #[serde(rename = "source stage")]
+    SourceStage,
     /// The output stage's voltage rails, from a stiff supply.
     #[serde(rename = "rails")]
     Rails,
@@ -128,6 +131,7 @@ impl LimitKind {
     pub fn of(limit: Limit, stage: &OutputStage) -> Self {
         match limit {
             Limit::DigitalFullScale => Self::FullScale,
+            Limit::SourceStage => Self::SourceStage,
             Limit::Rail if stage.r_sag_ohm > 0.0 => Self::SaggingRails,
             Limit::Rail => Self::Rails,
             Limit::Current => Self::CurrentLimit,
@@ -138,6 +142,7 @@ impl LimitKind {
     pub fn name(self) -> &'static str {
         match self {
             Self::FullScale => "full scale",
+            Self::SourceStage => "source stage",
             Self::Rails => "rails",
             Self::SaggingRails => "sagging rails",
             Self::CurrentLimit => "current limit",
@@ -333,6 +338,7 @@ impl Report {
             LimitKind::Rails => "voltage rails".into(),
             LimitKind::SaggingRails => "voltage rails (sagging under the load's current)".into(),
             LimitKind::FullScale => "converter's full scale".into(),
+            LimitKind::SourceStage => "source's output stage, ahead of the amplifier".into(),
         }
     }
 

@@ -55,6 +55,8 @@ fn my_interface() -> OutputEntry {
         noise_dbv: Some(measured(-104.0)),
         noise_a_weighted: true,
         flicker_corner_hz: None,
+        line_out: None,
+        amp_input: None,
     }
 }
 

@@ -25,6 +25,7 @@ use crate::units::dbu_to_vrms;
 use serde::{Deserialize, Serialize};
 use std::sync::OnceLock;
 
+mod chain;
 mod fit;
 mod headphone_range;
 mod lookup;
@@ -34,6 +35,7 @@ mod stage;
 pub mod user;
 mod validate;
 
+pub use chain::{ChainSpec, ChainSpecError, SourceJack, chain};
 pub use fit::{CurveKeyPoints, curve_key_points};
 pub use headphone_range::{
     HeadphoneEstimateRange, entry_headphone_range, entry_headphones_across,
@@ -208,6 +210,40 @@ pub struct OutputEntry {
     /// Corner below which 1/f noise rises above both noise figures, Hz (none: white noise).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub flicker_corner_hz: Option<Figure>,
+    /// The device's line output, when the catalog knows its figures: a chain can feed an
+    /// amplifier from it instead of from this headphone output.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub line_out: Option<LineOut>,
+    /// An amplifier's input: with it, the entry can be a chain's amplifier.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub amp_input: Option<AmpInputFigures>,
+}
+
+/// A line output: its level at full scale, its output impedance and its noise. It drives an
+/// amplifier's input (10 kΩ or more), far below any current limit, so it has none.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct LineOut {
+    /// Level of a full-scale sine, dBu (its maximum output level).
+    pub full_scale_dbu: Figure,
+    /// Output resistance, ohms.
+    pub r_out_ohm: Figure,
+    /// Dynamic range, dB below a full-scale sine.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dynamic_range_db: Option<Figure>,
+    /// Whether the dynamic range is A-weighted.
+    #[serde(default)]
+    pub dynamic_range_a_weighted: bool,
+}
+
+/// An amplifier's input figures.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct AmpInputFigures {
+    /// Input resistance, ohms.
+    pub input_ohm: Figure,
+    /// Voltage gain from its input to its output at maximum volume, dB.
+    pub gain_db: Figure,
 }
 
 /// A measured or published key point's frequency for the 1 kHz and 10 kHz points.
@@ -378,6 +414,19 @@ impl OutputEntry {
             if let Some(f) = f {
                 v.push((name, f));
             }
+        }
+        if let Some(line) = &self.line_out {
+            v.push(("line_out.full_scale_dbu", &line.full_scale_dbu));
+            v.push(("line_out.r_out_ohm", &line.r_out_ohm));
+            v.extend(
+                line.dynamic_range_db
+                    .as_ref()
+                    .map(|f| ("line_out.dynamic_range_db", f)),
+            );
+        }
+        if let Some(input) = &self.amp_input {
+            v.push(("amp_input.input_ohm", &input.input_ohm));
+            v.push(("amp_input.gain_db", &input.gain_db));
         }
         v
     }

@@ -1,6 +1,6 @@
 //! Where each figure of a catalog entry comes from, and what it decides in a report.
 
-use super::{Basis, Figure, HeadphoneEntry, OutputEntry, OutputKind};
+use super::{AmpInputFigures, Basis, Figure, HeadphoneEntry, LineOut, OutputEntry, OutputKind};
 use serde::{Deserialize, Serialize};
 
 /// Where one figure of a device comes from, as a producer reads it: what the figure is, how
@@ -75,6 +75,36 @@ impl Figure {
             source: self.source.clone(),
             note: self.note.clone(),
         }
+    }
+}
+
+impl LineOut {
+    /// Where each of the line output's figures comes from, named as a chain's source's.
+    pub fn provenance(&self) -> Vec<Provenance> {
+        let mut v = vec![
+            self.full_scale_dbu
+                .provenance("line output's maximum level", Decides::MaximumLevel),
+            self.r_out_ohm
+                .provenance("line output's impedance", Decides::MaximumLevel),
+        ];
+        v.extend(
+            self.dynamic_range_db
+                .as_ref()
+                .map(|f| f.provenance("line output's dynamic range", Decides::Noise)),
+        );
+        v
+    }
+}
+
+impl AmpInputFigures {
+    /// Where the amplifier's input figures come from.
+    pub fn provenance(&self) -> Vec<Provenance> {
+        vec![
+            self.input_ohm
+                .provenance("amplifier's input impedance", Decides::MaximumLevel),
+            self.gain_db
+                .provenance("amplifier's gain", Decides::MaximumLevel),
+        ]
     }
 }
 

@@ -78,6 +78,7 @@ impl OutputEntry {
                     a_weighted: self.noise_a_weighted,
                     flicker_corner_hz: self.flicker_hz(),
                 }),
+            source_clip_fs: 1.0,
         }
     }
 
@@ -114,6 +115,8 @@ impl OutputEntry {
             noise_dbv: figures.noise_floor_dbv.map(|(n, _)| figure(n)),
             noise_a_weighted: figures.noise_floor_dbv.is_some_and(|(_, a)| a),
             flicker_corner_hz: positive(Some(figures.flicker_corner_hz)),
+            line_out: None,
+            amp_input: None,
         }
     }
 

@@ -54,7 +54,11 @@ fn provenance(out: &mut Vec<String>, what: &str, sources: Sources, f: (Basis, &s
 /// The plausible values of the figure named `name`, in its unit.
 fn plausible(name: &str) -> (f64, f64) {
     match name {
-        "r_out_ohm" => (0.0, 1000.0),
+        "r_out_ohm" | "line_out.r_out_ohm" => (0.0, 1000.0),
+        "line_out.full_scale_dbu" => (-20.0, 40.0),
+        "line_out.dynamic_range_db" => (60.0, 140.0),
+        "amp_input.input_ohm" => (100.0, 10_000_000.0),
+        "amp_input.gain_db" => (-20.0, 40.0),
         "coupling_cap_uf" => (1.0, 10_000.0),
         "full_scale_dbu" => (-20.0, 40.0),
         "i_max_ma_peak" => (1.0, 10_000.0),

@@ -3,6 +3,7 @@
 //! Nothing here knows about the plugin framework or the audio thread: the same code serves
 //! the plugin, the tests and (later) the command line.
 
+pub mod chain;
 pub mod headphones;
 pub mod impedance;
 pub mod output;

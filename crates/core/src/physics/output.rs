@@ -134,6 +134,9 @@ impl NoiseSpec {
 pub enum Limit {
     /// The converter's full scale at the current volume (0 dBFS).
     DigitalFullScale,
+    /// A chain's source stage (its rails, or its current into the amplifier's input), ahead
+    /// of the amplifier's volume.
+    SourceStage,
     /// The output stage's voltage rails.
     Rail,
     /// The output stage's current limit.
@@ -159,6 +162,10 @@ pub struct OutputStage {
     pub noise_pre: NoiseSpec,
     /// Noise after the volume control (output stage): a fixed floor.
     pub noise_post: NoiseSpec,
+    /// Where a chain's source stage clips, as a fraction of the converter's full scale
+    /// (1: at full scale, as for a single output). It acts ahead of the volume control,
+    /// so it scales with the volume as the full scale does.
+    pub source_clip_fs: f64,
 }
 
 impl OutputStage {
@@ -175,6 +182,7 @@ impl OutputStage {
         r_sag_ohm: 0.0,
         noise_pre: NoiseSpec::SILENT,
         noise_post: NoiseSpec::SILENT,
+        source_clip_fs: 1.0,
     };
 
     /// A perfect amplifier with the full scale `v_fs_peak` (volts peak): 0 Ω, unlimited,
@@ -263,6 +271,7 @@ impl OutputFigures {
                     a_weighted,
                     flicker_corner_hz: self.flicker_corner_hz,
                 }),
+            source_clip_fs: 1.0,
         }
     }
 }
@@ -339,15 +348,19 @@ impl OperatingPoint<'_> {
     }
 
     /// The largest EMF (volts peak) of a steady sine at `freq_hz` that clips nothing, and what
-    /// limits it: full scale at this volume, the rails, or the current limit (the EMF that
-    /// drives `I_max` through `Z_hp + Z_out`). Sagging rails hold the EMF `e` where
-    /// `e = V_rail − R_sag·e/|Z_hp + Z_out|`.
+    /// limits it: full scale at this volume (or a chain's source stage below it), the rails,
+    /// or the current limit (the EMF that drives `I_max` through `Z_hp + Z_out`). Sagging
+    /// rails hold the EMF `e` where `e = V_rail − R_sag·e/|Z_hp + Z_out|`.
     pub fn emf_limit_peak(&self, freq_hz: f64) -> (f64, Limit) {
         let digital = self.stage.v_fs_peak * self.volume_gain();
         let z_total = (self.load.z_ohm(freq_hz) + self.stage.source.z_out().z_ohm(freq_hz)).norm();
         let current = self.stage.i_max_peak * z_total;
         let rail = self.stage.rail_v_peak / (1.0 + self.stage.r_sag_ohm / z_total);
-        let mut best = (digital, Limit::DigitalFullScale);
+        let mut best = if self.stage.source_clip_fs < 1.0 {
+            (digital * self.stage.source_clip_fs, Limit::SourceStage)
+        } else {
+            (digital, Limit::DigitalFullScale)
+        };
         if rail < best.0 {
             best = (rail, Limit::Rail);
         }

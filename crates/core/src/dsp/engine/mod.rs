@@ -69,6 +69,9 @@ pub struct StageSettings {
     pub r_sag_ohm: f64,
     /// Whether the output's noise is heard.
     pub noise_on: bool,
+    /// Where a chain's source stage clips, as a fraction of full scale
+    /// (`OutputStage::source_clip_fs`; 1 for a single output); acts with `limits`.
+    pub source_clip_fs: f64,
 }
 
 impl StageSettings {
@@ -80,6 +83,7 @@ impl StageSettings {
         imax_over_fs: f64::INFINITY,
         r_sag_ohm: 0.0,
         noise_on: false,
+        source_clip_fs: 1.0,
     };
 }
 
@@ -94,6 +98,7 @@ impl StageSettings {
             imax_over_fs: stage.i_max_peak / stage.v_fs_peak,
             r_sag_ohm: stage.r_sag_ohm,
             noise_on,
+            source_clip_fs: stage.source_clip_fs,
         }
     }
 
@@ -578,7 +583,7 @@ impl Engine {
         run.inv_volume[k] = inv;
         // The supply is slow: the current one block ago sets the sag.
         let sag_v = self.stage.r_sag_ohm * self.sag.current_at(self.hist_pos + k);
-        run.emf_limit[k] = self.glides.emf_limit(sag_v, inv);
+        run.emf_limit[k] = self.glides.emf_limit(sag_v, inv, self.stage.source_clip_fs);
         if self.glides.imax_now < NO_LIMIT {
             run.imax[k] = self.glides.imax_now * inv;
             run.current_limited = true;

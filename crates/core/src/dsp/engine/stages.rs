@@ -121,14 +121,16 @@ impl Glides {
     }
 
     /// Where the EMF clips at this sample, in units of `V_fs·volume` (`inv` = 1/volume): at the
-    /// converter's full scale, or lower where the rails, sagged by `sag_v` (`V / V_fs`), are.
+    /// converter's full scale, or a chain's source stage at `source_clip_fs` of it (both
+    /// ahead of the volume), or lower where the rails, sagged by `sag_v` (`V / V_fs`), are.
     #[inline]
-    pub(super) fn emf_limit(&self, sag_v: f64, inv: f64) -> f64 {
+    pub(super) fn emf_limit(&self, sag_v: f64, inv: f64, source_clip_fs: f64) -> f64 {
+        let ahead = source_clip_fs.min(1.0);
         if self.rail_now >= NO_LIMIT {
-            1.0
+            ahead
         } else {
             // The floor only keeps the limit positive.
-            ((self.rail_now - sag_v).max(0.01 * self.rail_now) * inv).min(1.0)
+            ((self.rail_now - sag_v).max(0.01 * self.rail_now) * inv).min(ahead)
         }
     }
 }
@@ -444,11 +446,19 @@ mod tests {
         }
         assert_eq!((g.volume, g.rail_now, g.imax_now), (0.5, 2.0, NO_LIMIT));
         assert!(!g.unlimited(2.0, NO_LIMIT));
-        assert_eq!(g.emf_limit(0.0, 1.0 / 0.5), 1.0, "rails above full scale");
-        assert_eq!(g.emf_limit(0.0, 1.0 / 4.0), 0.5, "rails at half full scale");
-        assert_eq!(g.emf_limit(1.5, 1.0), 0.5, "sagged by 1.5");
         assert_eq!(
-            g.emf_limit(5.0, 1.0),
+            g.emf_limit(0.0, 1.0 / 0.5, 1.0),
+            1.0,
+            "rails above full scale"
+        );
+        assert_eq!(
+            g.emf_limit(0.0, 1.0 / 4.0, 1.0),
+            0.5,
+            "rails at half full scale"
+        );
+        assert_eq!(g.emf_limit(1.5, 1.0, 1.0), 0.5, "sagged by 1.5");
+        assert_eq!(
+            g.emf_limit(5.0, 1.0, 1.0),
             0.02,
             "the floor keeps the limit positive"
         );

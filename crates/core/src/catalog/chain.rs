@@ -1,0 +1,148 @@
+//! Chains from the catalog: an entry's headphone or line output feeding an amplifier that
+//! gives its input figures, with where every figure of both comes from.
+
+use super::{Provenance, outputs, stages_across};
+use crate::physics::chain::{AmpInput, Chain, ChainError};
+use crate::physics::output::{OutputFigures, OutputStage};
+
+/// Which of a device's outputs feeds the amplifier.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SourceJack {
+    /// Its headphone output, at its volume setting.
+    HeadphoneOut,
+    /// Its line output (no volume of its own).
+    LineOut,
+}
+
+impl SourceJack {
+    /// How a chain's name says it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::HeadphoneOut => "headphone out",
+            Self::LineOut => "line out",
+        }
+    }
+}
+
+/// A chain of catalog entries.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ChainSpec {
+    /// The source device, by its index in `outputs()`.
+    pub source: usize,
+    /// Which of its outputs.
+    pub jack: SourceJack,
+    /// The source's volume, dB (0 = maximum; a line output's is 0).
+    pub source_volume_db: f64,
+    /// The amplifier, by its index in `outputs()`.
+    pub amp: usize,
+}
+
+/// Why a chain of catalog entries cannot be built.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum ChainSpecError {
+    /// An index past the catalog.
+    #[error("no catalog output {0}")]
+    NoSuchOutput(usize),
+    /// The source and the amplifier are the same device.
+    #[error("{0} cannot feed itself")]
+    Loop(String),
+    /// The amplifier's input figures are not in the catalog.
+    #[error("{0} has no input impedance and gain in the catalog, so nothing can feed it")]
+    NotAnAmp(String),
+    /// The source's line output is not in the catalog.
+    #[error("the catalog has no line output figures for {0}")]
+    NoLineOut(String),
+    /// A line output has no volume to set.
+    #[error("a line output has no volume control (a source volume of {0} dB was given)")]
+    LineOutVolume(f64),
+    /// The stages make no chain.
+    #[error(transparent)]
+    Chain(#[from] ChainError),
+}
+
+impl ChainSpec {
+    /// The chain's name: "MOTU M2 line out → Schiit Magni 2", with the source's volume when
+    /// it is below its maximum.
+    pub fn name(&self) -> String {
+        let (source, amp) = (&outputs()[self.source], &outputs()[self.amp]);
+        let volume = if self.source_volume_db < 0.0 {
+            format!(" at {} dB", crate::units::fmt_sig(self.source_volume_db))
+        } else {
+            String::new()
+        };
+        format!(
+            "{} {}{volume} → {}",
+            source.name(),
+            self.jack.name(),
+            amp.name()
+        )
+    }
+
+    /// The source's stages: its own, then those spanning its estimates (a line output's
+    /// estimates are not ranged), and where its figures come from.
+    fn source_stages(&self) -> Result<(Vec<OutputStage>, Vec<Provenance>), ChainSpecError> {
+        let entry = outputs()
+            .get(self.source)
+            .ok_or(ChainSpecError::NoSuchOutput(self.source))?;
+        match self.jack {
+            SourceJack::HeadphoneOut => {
+                let mut stages = vec![entry.stage()];
+                stages.extend(stages_across(self.source));
+                Ok((stages, entry.provenance()))
+            }
+            SourceJack::LineOut => {
+                let line = entry
+                    .line_out
+                    .as_ref()
+                    .ok_or_else(|| ChainSpecError::NoLineOut(entry.name()))?;
+                if self.source_volume_db != 0.0 {
+                    return Err(ChainSpecError::LineOutVolume(self.source_volume_db));
+                }
+                let figures = OutputFigures {
+                    full_scale_dbu: Some(line.full_scale_dbu.value),
+                    r_out_ohm: line.r_out_ohm.value,
+                    dynamic_range_db: line
+                        .dynamic_range_db
+                        .as_ref()
+                        .map(|f| (f.value, line.dynamic_range_a_weighted)),
+                    ..OutputFigures::default()
+                };
+                Ok((vec![figures.stage()], line.provenance()))
+            }
+        }
+    }
+}
+
+/// The chain `spec` describes: its stage, the stages spanning its estimates (empty when none
+/// is ranged), and where its figures come from (the source's, then the amplifier's).
+pub fn chain(
+    spec: &ChainSpec,
+) -> Result<(OutputStage, Vec<OutputStage>, Vec<Provenance>), ChainSpecError> {
+    let amp_entry = outputs()
+        .get(spec.amp)
+        .ok_or(ChainSpecError::NoSuchOutput(spec.amp))?;
+    if spec.amp == spec.source {
+        return Err(ChainSpecError::Loop(amp_entry.name()));
+    }
+    let input = amp_entry
+        .amp_input
+        .as_ref()
+        .ok_or_else(|| ChainSpecError::NotAnAmp(amp_entry.name()))?;
+    let amp_input = AmpInput {
+        input_ohm: input.input_ohm.value,
+        gain_db: input.gain_db.value,
+    };
+    let (sources, mut provenance) = spec.source_stages()?;
+    let mut amps = vec![amp_entry.stage()];
+    amps.extend(stages_across(spec.amp));
+    let mut stages = Vec::new();
+    for source in &sources {
+        for amp in &amps {
+            stages.push(Chain::new(*source, spec.source_volume_db, *amp, amp_input)?.stage());
+        }
+    }
+    provenance.extend(amp_entry.provenance());
+    provenance.extend(input.provenance());
+    let stage = stages.remove(0);
+    Ok((stage, stages, provenance))
+}
