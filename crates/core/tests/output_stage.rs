@@ -6,6 +6,7 @@ use loadline_core::catalog::{self, headphone_models};
 use loadline_core::dsp::design::{BAND_BOTTOM_HZ, DesignMode, band_top_hz, design};
 use loadline_core::dsp::engine::{Engine, SUPPLY_SAG_S, StageNoise, StageSettings};
 use loadline_core::dsp::noise::NoiseCoefs;
+use loadline_core::physics::chain::{AmpInput, Chain, ChainStage};
 use loadline_core::physics::impedance::{Impedance, Load, log_spaced};
 use loadline_core::physics::output::{Limit, NoiseSpec, OperatingPoint, OutputStage};
 use loadline_core::physics::source::TheveninSource;
@@ -427,4 +428,141 @@ fn clipping_aliases_stay_80_db_down() {
         }
     }
     println!("worst over all cases: {worst_overall:.1} dB");
+}
+
+/// A line output (2 V peak at full scale, rails at `source_rail_v_peak`, 100 Ω, white noise)
+/// into an amplifier (×10 into 9.9 kΩ; swings `amp_rail_v_peak`, delivers 0.1 A peak, 1 Ω,
+/// its own white floor after its volume).
+fn line_out_into_amp(source_rail_v_peak: f64, amp_rail_v_peak: f64) -> Chain {
+    let line = OutputStage {
+        v_fs_peak: 2.0,
+        source: TheveninSource {
+            r_out_ohm: 100.0,
+            coupling_cap_f: None,
+        },
+        rail_v_peak: source_rail_v_peak,
+        noise_pre: OutputStage::noise_from_dynamic_range(2.0, 105.0, true, 0.0),
+        noise_post: NoiseSpec {
+            level_vrms: 3e-6,
+            a_weighted: false,
+            flicker_corner_hz: 0.0,
+        },
+        ..OutputStage::IDEAL
+    };
+    let amp = OutputStage {
+        v_fs_peak: amp_rail_v_peak,
+        source: TheveninSource {
+            r_out_ohm: 1.0,
+            coupling_cap_f: None,
+        },
+        i_max_peak: 0.1,
+        noise_post: NoiseSpec {
+            level_vrms: 2e-6,
+            a_weighted: true,
+            flicker_corner_hz: 0.0,
+        },
+        ..OutputStage::IDEAL
+    };
+    let input = AmpInput {
+        input_ohm: 9_900.0,
+        gain_db: 20.0,
+    };
+    Chain::new(line, 0.0, amp, input).expect("a chain")
+}
+
+#[test]
+fn a_chain_clips_first_where_circuit_theory_puts_each_stage() {
+    // Each case makes a different stage clip first; the onset is computed here by hand, in
+    // dBFS of the source's converter, from the divider and the gains.
+    let through = 0.99 * 10.0;
+    let cases = [
+        // Rails far off: the converter clips first, at 0 dBFS, at half the amp's volume.
+        (100.0, 100.0, 300.0, -6.0, ChainStage::SourceConverter, 0.0),
+        // The source's 1.5 V rails against its 2 V full scale.
+        (
+            1.5,
+            100.0,
+            300.0,
+            -6.0,
+            ChainStage::SourceOutput,
+            (1.5f64 / 2.0).log10() * 20.0,
+        ),
+        // The amplifier's 6 V swing: 6 / (2 · 9.9 · g_a).
+        (
+            100.0,
+            6.0,
+            300.0,
+            0.0,
+            ChainStage::AmpRails,
+            gain_to_db(6.0 / (2.0 * through)),
+        ),
+        // 0.1 A into 33 Ω of loop: 3.3 V of EMF.
+        (
+            100.0,
+            100.0,
+            32.0,
+            0.0,
+            ChainStage::AmpCurrent,
+            gain_to_db(0.1 * 33.0 / (2.0 * through)),
+        ),
+    ];
+    for (source_rail, amp_rail, load_ohm, amp_volume_db, stage, by_hand_dbfs) in cases {
+        let chain = line_out_into_amp(source_rail, amp_rail);
+        let s = chain.stage();
+        let load = Load::R(load_ohm);
+        let op = at_volume(&s, &load, amp_volume_db);
+        let (emf, limit) = op.emf_limit_peak(1000.0);
+        assert_eq!(ChainStage::of_limit(limit), stage);
+        let predicted = gain_to_db(emf / (s.v_fs_peak * op.volume_gain()));
+        let by_hand = by_hand_dbfs
+            - if stage == ChainStage::AmpRails || stage == ChainStage::AmpCurrent {
+                amp_volume_db
+            } else {
+                0.0
+            };
+        assert!(
+            (predicted - by_hand).abs() < 1e-9,
+            "{stage:?}: {predicted} vs {by_hand}"
+        );
+        let measured = clip_onset_dbfs(&s, &load, 48_000.0, amp_volume_db, 1000.0, 0.1);
+        println!("{stage:?}: predicted {predicted:.3} dBFS, measured {measured:.3}");
+        assert!(
+            (measured - predicted).abs() <= 0.1,
+            "{stage:?}: {measured} vs {predicted}"
+        );
+    }
+}
+
+#[test]
+fn a_chains_noise_matches_the_prediction_at_both_volumes() {
+    let hp = &headphone_models()[3]; // the single-BA IEM: sensitive, where hiss matters
+    for (source_volume_db, amp_volume_db) in [(0.0, 0.0), (-10.0, -20.0)] {
+        let mut chain = line_out_into_amp(100.0, 100.0);
+        chain.source_volume_db = source_volume_db;
+        let stage = chain.stage();
+        let op = OperatingPoint {
+            stage: &stage,
+            load: &hp.load,
+            sens_db_spl_per_v: 110.0,
+            volume_db: amp_volume_db,
+        };
+        let predicted_db = op.noise_floor_db_spl_a();
+        let rate = 48_000.0;
+        let mut e = engine(&stage, &hp.load, rate, amp_volume_db, true);
+        let mut y = vec![0.0f32; (8.0 * rate) as usize];
+        e.process(&mut [&mut y]);
+        let scale = stage.v_fs_peak * op.volume_gain();
+        let volts: Vec<f64> = y[(0.5 * rate) as usize..]
+            .iter()
+            .map(|&v| v as f64 * scale)
+            .collect();
+        let measured_db = 110.0 + 20.0 * a_weighted_rms(&volts, rate).log10();
+        println!(
+            "source {source_volume_db} dB, amp {amp_volume_db} dB: predicted {predicted_db:.2} dB SPL(A), measured {measured_db:.2}"
+        );
+        assert!(
+            (measured_db - predicted_db).abs() <= 0.5,
+            "{measured_db} vs {predicted_db}"
+        );
+    }
 }
