@@ -160,6 +160,10 @@ struct RankArgs {
     /// Target SPL of the reference, dB SPL.
     #[arg(long, value_name = "DB", default_value = "85", value_parser = db_value)]
     target_spl: f64,
+    /// Rank what could feed this amplifier instead: every catalog device's headphone output
+    /// and line output, each into it.
+    #[arg(long, value_name = "AMP")]
+    into: Option<String>,
     /// Print JSON.
     #[arg(long)]
     json: bool,
@@ -344,8 +348,13 @@ fn user_catalog() -> &'static UserCatalog {
     })
 }
 
-/// A catalog output by name, built-in or the user's.
+/// A catalog output by name, built-in or the user's, or a chain of built-in ones
+/// (`SOURCE [line out] [at VOLUME dB] -> AMP`).
 fn catalog_output(name: &str) -> anyhow::Result<AnalysedOutput> {
+    if let Some(spec) = catalog::ChainSpec::parse(name) {
+        let spec = spec.context("chain (SOURCE [line out] [at VOLUME dB] -> AMP)")?;
+        return AnalysedOutput::chain(&spec).context("chain");
+    }
     let user = user_catalog();
     match user
         .pick_output(name)
@@ -823,17 +832,24 @@ impl RankArgs {
         let RankArgs {
             headphone,
             target_spl,
+            into,
             json,
         } = self;
         let (hp, alone, others) = headphone.resolve_on_jack(Some("the rank compares SPL"))?;
         let hp_provenance = provenance_on_jack(&headphone.provenance()?, &others);
         let across = headphone.across(&alone, &others)?;
-        let mut outputs: Vec<AnalysedOutput> = (0..catalog::outputs().len())
-            .filter(|&k| catalog::outputs()[k].kind != catalog::OutputKind::Reference)
-            .filter_map(AnalysedOutput::catalog)
-            .collect();
-        let yours = user_catalog().outputs.iter();
-        outputs.extend(yours.map(|e| AnalysedOutput::user(&e.entry)));
+        let outputs = match into {
+            Some(amp) => sources_into(&amp)?,
+            None => {
+                let mut outputs: Vec<AnalysedOutput> = (0..catalog::outputs().len())
+                    .filter(|&k| catalog::outputs()[k].kind != catalog::OutputKind::Reference)
+                    .filter_map(AnalysedOutput::catalog)
+                    .collect();
+                let yours = user_catalog().outputs.iter();
+                outputs.extend(yours.map(|e| AnalysedOutput::user(&e.entry)));
+                outputs
+            }
+        };
         let ranked = rank_outputs(outputs, &hp, &hp_provenance, &across, target_spl);
         if json {
             let reports: Vec<&Report> = ranked.iter().map(|(_, r)| r).collect();
@@ -843,6 +859,38 @@ impl RankArgs {
         }
         Ok(())
     }
+}
+
+/// Every chain into the catalog amplifier `amp`: each interface's, computer's and phone's
+/// headphone output at maximum volume, and each line output the catalog has.
+fn sources_into(amp: &str) -> anyhow::Result<Vec<AnalysedOutput>> {
+    use catalog::{ChainSpec, OutputKind, SourceJack};
+    let amp = catalog::find_output(amp).context("--into")?;
+    let mut chains = Vec::new();
+    for (k, entry) in catalog::outputs().iter().enumerate() {
+        let amp_kinds = [
+            OutputKind::Reference,
+            OutputKind::DedicatedAmp,
+            OutputKind::MultiChannelAmp,
+        ];
+        if k == amp || amp_kinds.contains(&entry.kind) {
+            continue;
+        }
+        let jacks = [
+            Some(SourceJack::HeadphoneOut),
+            entry.line_out.as_ref().map(|_| SourceJack::LineOut),
+        ];
+        for jack in jacks.into_iter().flatten() {
+            let spec = ChainSpec {
+                source: k,
+                jack,
+                source_volume_db: 0.0,
+                amp,
+            };
+            chains.push(AnalysedOutput::chain(&spec).context("--into")?);
+        }
+    }
+    Ok(chains)
 }
 
 /// The rank as a table for people: one row per output, then what the figures column means and
@@ -859,9 +907,14 @@ fn rank_table(
         fmt_db(target_spl),
         fmt_db(target_spl + 18.0)
     );
+    // Chains' names run long: the column takes the longest.
+    let width = ranked
+        .iter()
+        .map(|(_, r)| r.output.chars().count())
+        .fold(44, usize::max);
     let _ = writeln!(
         table,
-        "{:>3}  {:<44} {:>11} {:>11} {:>10} {:>10}  figures",
+        "{:>3}  {:<width$} {:>11} {:>11} {:>10} {:>10}  figures",
         "#", "output", "short dB", "peak dBSPL", "tone dB", "noise dBA"
     );
     for (i, (output, r)) in ranked.iter().enumerate() {
@@ -878,7 +931,7 @@ fn rank_table(
         let short = r.range.as_ref().map_or([r.short_db; 2], |g| g.short_db);
         let _ = writeln!(
             table,
-            "{:>3}  {:<44} {:>11} {:>11} {:>10} {:>10}  {}",
+            "{:>3}  {:<width$} {:>11} {:>11} {:>10} {:>10}  {}",
             i + 1,
             r.output,
             match short {

@@ -1180,3 +1180,112 @@ fn another_headphone_on_the_jack_is_reported_for_every_listener() {
     let err = fails(&[&args[..5], &["--with", "nothing like it"]].concat());
     assert!(err.contains("--with nothing like it"), "{err}");
 }
+
+#[test]
+fn a_chain_reports_which_stage_clips_first_and_refuses_what_makes_no_sense() {
+    use loadline_core::units::{db_to_gain, dbu_to_vrms};
+    let hp = &headphone_models()[find_headphone("hd 600").unwrap()];
+    let line = json(&[
+        "report",
+        "--output",
+        "UMC202HD line out -> Magni 2",
+        "--headphone",
+        "HD 600",
+        "--json",
+    ]);
+    let jack = json(&[
+        "report",
+        "--output",
+        "UMC202HD -> Magni 2",
+        "--headphone",
+        "HD 600",
+        "--json",
+    ]);
+    // The line output's +3 dBu through the link (25 kΩ against 100 Ω) and the ×6 gain: its
+    // converter clips at that EMF across the HD 600 behind 0.2 Ω, at the band's weakest point.
+    let emf_peak = dbu_to_vrms(3.0) * 2f64.sqrt() * 25_000.0 / 25_100.0 * 6.0;
+    let converter_spl = log_spaced(20.0, 20_000.0, 400)
+        .map(|f| {
+            let z = hp.load.z_ohm(f);
+            let v = emf_peak * (z / (z + 0.2)).norm();
+            hp.sens_db_spl_per_v + gain_to_db(v / 2f64.sqrt())
+        })
+        .fold(f64::INFINITY, f64::min);
+    let stages = line["stages"].as_array().expect("a chain's stages");
+    assert_eq!(
+        stages[0]["stage"], "the source's converter (0 dBFS)",
+        "{line}"
+    );
+    let first = stages[0]["max_sine_spl_db"].as_f64().unwrap();
+    // The catalog gives the gain to 0.001 dB (×6 is 15.563 dB).
+    assert!(
+        (first - converter_spl).abs() < 1e-3,
+        "{first} vs {converter_spl}"
+    );
+    assert_eq!(line["max_sine_spl_db"].as_f64().unwrap(), first);
+    // The headphone output's estimated 2 V RMS (×6) drives the amplifier into its rails first.
+    let stages = jack["stages"].as_array().unwrap();
+    assert_eq!(stages[0]["stage"], "the amplifier's rails", "{jack}");
+    assert!(
+        jack["verdict"].as_str().unwrap().contains("clips first"),
+        "{jack}"
+    );
+    // The amplifier's volume for the target: the reference's SPL at maximum volume, less it.
+    let at_max = line["reference_spl_at_max_db"].as_f64().unwrap();
+    let vol = line["volume_db"].as_f64().unwrap();
+    assert!((at_max + vol - 85.0).abs() < 1e-9, "{line}");
+    assert!(db_to_gain(vol) < 1.0);
+    // A single output has no stages.
+    let single = json(&[
+        "report",
+        "--output",
+        "UMC202HD",
+        "--headphone",
+        "HD 600",
+        "--json",
+    ]);
+    assert!(single.get("stages").is_none(), "{single}");
+    for (chain, why) in [
+        ("Element -> Element", "cannot feed itself"),
+        ("UMC202HD -> Scarlett 2i2 4th gen", "nothing can feed it"),
+        ("UMC202HD line out at -6 dB -> Magni 2", "no volume control"),
+        (
+            "UMC202HD line out -> Magni 2 -> Element",
+            "one amplifier per chain",
+        ),
+        ("Element line out -> Magni 2", "no line output figures"),
+        ("UMC202HD at loud -> Magni 2", "not a volume in dB"),
+    ] {
+        let err = fails(&["report", "--output", chain, "--headphone", "HD 600"]);
+        assert!(err.contains(why), "{chain}: {err}");
+    }
+}
+
+#[test]
+fn rank_into_an_amplifier_ranks_every_source_feeding_it() {
+    let rows = json(&[
+        "rank",
+        "--headphone",
+        "HD 600",
+        "--into",
+        "Magni 2",
+        "--json",
+    ]);
+    let rows = rows.as_array().unwrap();
+    let devices = loadline_core::catalog::outputs()
+        .iter()
+        .filter(|e| {
+            use loadline_core::catalog::OutputKind::*;
+            !matches!(e.kind, Reference | DedicatedAmp | MultiChannelAmp)
+        })
+        .map(|e| 1 + usize::from(e.line_out.is_some()))
+        .sum::<usize>();
+    assert_eq!(rows.len(), devices);
+    for r in rows {
+        assert!(
+            r["output"].as_str().unwrap().ends_with("→ Schiit Magni 2"),
+            "{r}"
+        );
+        assert!(!r["stages"].as_array().unwrap().is_empty(), "{r}");
+    }
+}

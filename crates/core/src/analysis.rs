@@ -31,6 +31,9 @@ pub struct AnalysedOutput {
     /// The stages spanning the ranges of its estimated figures (`catalog::stages_across`;
     /// empty when none is estimated).
     pub range_stages: Vec<OutputStage>,
+    /// Whether it is a chain (a source feeding an amplifier), whose report names the stage
+    /// that clips first.
+    pub is_chain: bool,
 }
 
 impl AnalysedOutput {
@@ -43,6 +46,7 @@ impl AnalysedOutput {
             stage: catalog::output_stage(k)?,
             provenance: entry.provenance(),
             range_stages: catalog::stages_across(k),
+            is_chain: false,
         })
     }
 
@@ -54,7 +58,21 @@ impl AnalysedOutput {
             stage: entry.stage(),
             provenance: entry.provenance(),
             range_stages: catalog::entry_stages_across(entry),
+            is_chain: false,
         }
+    }
+
+    /// The chain `spec` describes: its name, its single-stage form, where the figures of its
+    /// source and its amplifier come from, and the stages spanning their estimates.
+    pub fn chain(spec: &catalog::ChainSpec) -> Result<Self, catalog::ChainSpecError> {
+        let (stage, range_stages, provenance) = catalog::chain(spec)?;
+        Ok(AnalysedOutput {
+            name: spec.name(),
+            stage,
+            provenance,
+            range_stages,
+            is_chain: true,
+        })
     }
 
     /// Figures of the user's own (or the ideal reference): nothing is estimated.
@@ -64,6 +82,7 @@ impl AnalysedOutput {
             stage,
             provenance: Vec::new(),
             range_stages: Vec::new(),
+            is_chain: false,
         }
     }
 
@@ -78,9 +97,14 @@ impl AnalysedOutput {
         target_spl_db: f64,
     ) -> Report {
         let provenance = [self.provenance.as_slice(), hp_provenance].concat();
-        Report::new(&self.name, &self.stage, hp, target_spl_db)
+        let report = Report::new(&self.name, &self.stage, hp, target_spl_db)
             .with_estimated(estimated(&provenance))
-            .with_range(&self.stage, &self.range_stages, hp, hp_across)
+            .with_range(&self.stage, &self.range_stages, hp, hp_across);
+        if self.is_chain {
+            report.with_stages(&self.stage, hp)
+        } else {
+            report
+        }
     }
 }
 

@@ -8,6 +8,7 @@
 
 use crate::catalog::{self, Decides, Provenance};
 use crate::physics::Impedance;
+use crate::physics::chain::stage_onsets;
 use crate::physics::headphones::HeadphoneModel;
 use crate::physics::impedance::log_spaced;
 use crate::physics::output::{
@@ -78,8 +79,21 @@ pub struct Report {
     /// themselves.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub range: Option<FigureRange>,
+    /// For a chain: where each of its stages alone would clip at maximum volume, the first
+    /// to clip first (`physics::chain::stage_onsets`); empty for a single output.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub stages: Vec<StageOnset>,
     /// The verdict in one sentence.
     pub verdict: String,
+}
+
+/// Where one stage of a chain clips, as a report gives it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct StageOnset {
+    /// The stage, in words.
+    pub stage: String,
+    /// The loudest clean sine it alone passes at maximum volume, dB SPL.
+    pub max_sine_spl_db: f64,
 }
 
 /// The lowest and highest of a report's figures across the ranges of its estimates, each as
@@ -197,10 +211,61 @@ impl Report {
             deviation_dip_hz: at_target.deviation_dip_hz,
             estimated: Vec::new(),
             range: None,
+            stages: Vec::new(),
             verdict: String::new(),
         };
         r.verdict = r.verdict_text();
         r
+    }
+
+    /// The report of a chain (`stage`, its single-stage form, driving `hp`): where each of its
+    /// stages alone would clip at maximum volume, first first; stages without a limit are left
+    /// out.
+    pub fn with_stages(mut self, stage: &OutputStage, hp: &HeadphoneModel) -> Self {
+        let mut onsets: Vec<_> = stage_onsets(stage, &hp.load, hp.sens_db_spl_per_v, 0.0)
+            .into_iter()
+            .filter(|o| o.max_sine_spl_db.is_finite())
+            .collect();
+        onsets.sort_by(|a, b| a.max_sine_spl_db.total_cmp(&b.max_sine_spl_db));
+        self.stages = onsets
+            .iter()
+            .map(|o| StageOnset {
+                stage: o.stage.describe().to_string(),
+                max_sine_spl_db: o.max_sine_spl_db,
+            })
+            .collect();
+        if let [first, second, ..] = self.stages.as_slice() {
+            self.verdict = format!(
+                "{}; in the chain, {} clips first, {:.1} dB before {}",
+                self.verdict,
+                first.stage,
+                second.max_sine_spl_db - first.max_sine_spl_db,
+                second.stage
+            );
+        }
+        self
+    }
+
+    /// The stages line of a chain's report: which clips first, and how much later the others.
+    fn stages_text(&self) -> Option<String> {
+        let (first, rest) = self.stages.split_first()?;
+        let later: Vec<String> = rest
+            .iter()
+            .map(|o| {
+                format!(
+                    "{}, {:.1} dB later",
+                    o.stage,
+                    o.max_sine_spl_db - first.max_sine_spl_db
+                )
+            })
+            .collect();
+        Some(format!(
+            "  stages        first to clip: {}, at a {:.1} dB SPL sine{}{}",
+            first.stage,
+            first.max_sine_spl_db,
+            if later.is_empty() { "" } else { "; then " },
+            later.join(", ")
+        ))
     }
 
     /// The report, told that its figures for `estimated` are estimates (the verdict says so).
@@ -376,7 +441,7 @@ impl Report {
                 self.estimated_text()
             )
         };
-        [
+        let mut lines = vec![
             format!("{} → {}", self.output, self.headphone),
             format!("  verdict       {}", self.verdict),
             format!("  basis         {basis}"),
@@ -422,8 +487,11 @@ impl Report {
                 fmt_hz(self.deviation_dip_hz),
                 self.level_at_1k_db
             ),
-        ]
-        .join("\n")
+        ];
+        if let Some(stages) = self.stages_text() {
+            lines.insert(4, stages);
+        }
+        lines.join("\n")
     }
 }
 

@@ -324,3 +324,59 @@ fn published_tonal_changes_are_reproduced() {
         "SE215 at 20 Hz, 75 Ω against 5.1 Ω: {lift:+.2} dB, Sound & Vision +0.6 dB"
     );
 }
+
+#[test]
+fn a_catalog_chain_carries_where_both_devices_figures_come_from() {
+    use loadline_core::catalog::{ChainSpec, ChainSpecError, SourceJack, chain};
+    let umc = catalog::find_output("UMC202HD").unwrap();
+    let magni = catalog::find_output("Magni 2").unwrap();
+    let spec = ChainSpec::parse("umc202hd line out -> magni 2")
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        spec,
+        ChainSpec {
+            source: umc,
+            jack: SourceJack::LineOut,
+            source_volume_db: 0.0,
+            amp: magni,
+        }
+    );
+    let (stage, _, provenance) = chain(&spec).unwrap();
+    let figures: Vec<&str> = provenance.iter().map(|p| p.figure.as_str()).collect();
+    for want in [
+        "line output's maximum level",
+        "line output's impedance",
+        "amplifier's input impedance",
+        "amplifier's gain",
+        "supply sag",
+    ] {
+        assert!(figures.contains(&want), "{want} missing from {figures:?}");
+    }
+    // The amplifier's output impedance and supply are its own; its input sees the line out.
+    let amp = catalog::output_stage(magni).unwrap();
+    assert_eq!(stage.source, amp.source);
+    assert_eq!(stage.r_sag_ohm, amp.r_sag_ohm);
+    // Only a dedicated amplifier gives input figures, and only interfaces a line output.
+    for e in catalog::outputs() {
+        if e.amp_input.is_some() {
+            assert_eq!(e.kind, catalog::OutputKind::DedicatedAmp, "{}", e.name());
+        }
+        if e.line_out.is_some() {
+            assert_eq!(e.kind, catalog::OutputKind::AudioInterface, "{}", e.name());
+        }
+    }
+    // The headphone output at a volume is a chain too; a number that is no volume is refused.
+    let at = ChainSpec::parse("UMC202HD headphone out at -6 dB → Magni 2")
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (at.jack, at.source_volume_db),
+        (SourceJack::HeadphoneOut, -6.0)
+    );
+    assert!(matches!(
+        ChainSpec::parse("UMC202HD at up -> Magni 2"),
+        Some(Err(ChainSpecError::Volume(_)))
+    ));
+    assert!(ChainSpec::parse("UMC202HD").is_none());
+}

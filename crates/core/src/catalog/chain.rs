@@ -1,7 +1,7 @@
 //! Chains from the catalog: an entry's headphone or line output feeding an amplifier that
 //! gives its input figures, with where every figure of both comes from.
 
-use super::{Provenance, outputs, stages_across};
+use super::{LookupError, Provenance, find_output, outputs, stages_across};
 use crate::physics::chain::{AmpInput, Chain, ChainError};
 use crate::physics::output::{OutputFigures, OutputStage};
 
@@ -58,6 +58,69 @@ pub enum ChainSpecError {
     /// The stages make no chain.
     #[error(transparent)]
     Chain(#[from] ChainError),
+    /// A name in the chain picks no single catalog output.
+    #[error("{part}: {error}")]
+    Name {
+        /// The part of the chain as typed.
+        part: String,
+        /// Why it picks none.
+        error: LookupError,
+    },
+    /// The source's volume is not a level in dB.
+    #[error("'{0}' is not a volume in dB (as in 'at -6 dB')")]
+    Volume(String),
+    /// More than one amplifier.
+    #[error("one amplifier per chain: '{0}' has more than one '->'")]
+    TooManyArrows(String),
+}
+
+/// What separates a chain's source from its amplifier in text.
+pub const CHAIN_ARROWS: [&str; 2] = ["->", "→"];
+
+impl ChainSpec {
+    /// The chain `text` names, as `SOURCE [line out | headphone out] [at VOLUME dB] -> AMP`
+    /// ("MOTU M2 line out -> Magni 2", "Scarlett 2i2 3rd gen at -6 dB -> O2"); `None` when
+    /// it names a single output (no arrow). Without "line out", the source is its headphone
+    /// output, at maximum volume unless "at" gives one.
+    pub fn parse(text: &str) -> Option<Result<Self, ChainSpecError>> {
+        let arrow = CHAIN_ARROWS.iter().find(|a| text.contains(*a))?;
+        let (source_text, amp_text) = text.split_once(arrow)?;
+        if CHAIN_ARROWS.iter().any(|a| amp_text.contains(a)) {
+            return Some(Err(ChainSpecError::TooManyArrows(text.trim().into())));
+        }
+        Some(Self::from_parts(source_text.trim(), amp_text.trim()))
+    }
+
+    fn from_parts(source_text: &str, amp_text: &str) -> Result<Self, ChainSpecError> {
+        let find = |part: &str| {
+            find_output(part).map_err(|error| ChainSpecError::Name {
+                part: part.into(),
+                error,
+            })
+        };
+        let (source_text, source_volume_db) = match source_text.rsplit_once(" at ") {
+            Some((name, volume)) => {
+                let db = crate::units::parse_with_unit(volume.trim(), &["db"], 1.0)
+                    .ok_or_else(|| ChainSpecError::Volume(volume.trim().into()))?;
+                (name.trim(), db)
+            }
+            None => (source_text, 0.0),
+        };
+        let lower = source_text.to_lowercase();
+        let (name, jack) = [SourceJack::LineOut, SourceJack::HeadphoneOut]
+            .into_iter()
+            .find_map(|jack| {
+                let cut = lower.strip_suffix(jack.name())?.len();
+                Some((source_text[..cut].trim(), jack))
+            })
+            .unwrap_or((source_text, SourceJack::HeadphoneOut));
+        Ok(ChainSpec {
+            source: find(name)?,
+            jack,
+            source_volume_db,
+            amp: find(amp_text)?,
+        })
+    }
 }
 
 impl ChainSpec {

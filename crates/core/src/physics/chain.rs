@@ -10,9 +10,9 @@
 //! converter's full scale ([`OutputStage::source_clip_fs`]). The engine and every figure
 //! then need nothing of their own for chains.
 
-use super::impedance::Load;
+use super::impedance::{Impedance, Load};
 use super::output::{Limit, NoiseSpec, OperatingPoint, OutputStage};
-use crate::units::{db_to_gain, gain_to_db};
+use crate::units::db_to_gain;
 
 /// An amplifier's input: what it loads its source with, and its gain.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -127,7 +127,7 @@ impl Chain {
         if !amp_input.gain_db.is_finite() {
             return Err(ChainError::Gain(amp_input.gain_db));
         }
-        if !(source_volume_db <= 0.0) {
+        if source_volume_db.is_nan() || source_volume_db > 0.0 {
             return Err(ChainError::SourceVolume(source_volume_db));
         }
         if source.source_clip_fs < 1.0 || amp.source_clip_fs < 1.0 {
@@ -206,35 +206,45 @@ impl Chain {
     }
 
     /// Where each stage alone would clip on `load` (sensitivity `sens_db_spl_per_v`) at the
-    /// amplifier's volume `amp_volume_db`, loudest-first order not implied: one entry per
-    /// [`ChainStage::ALL`].
+    /// amplifier's volume `amp_volume_db` ([`stage_onsets`] of [`Chain::stage`]).
     pub fn clip_onsets(
         &self,
-        load: &dyn super::impedance::Impedance,
+        load: &dyn Impedance,
         sens_db_spl_per_v: f64,
         amp_volume_db: f64,
     ) -> [ClipOnset; 4] {
-        let whole = self.stage();
-        ChainStage::ALL.map(|stage| {
-            let only = only_stage(&whole, stage);
-            let op = OperatingPoint {
-                stage: &only,
-                load,
-                sens_db_spl_per_v,
-                volume_db: amp_volume_db,
-            };
-            let lim = op.level_limit();
-            let limited = ChainStage::of_limit(lim.limit) == stage;
-            ClipOnset {
-                stage,
-                max_sine_spl_db: if limited {
-                    lim.max_sine_spl_db
-                } else {
-                    f64::INFINITY
-                },
-            }
-        })
+        stage_onsets(&self.stage(), load, sens_db_spl_per_v, amp_volume_db)
     }
+}
+
+/// Where each stage of a chain's single-stage form `whole` alone would clip on `load`
+/// (sensitivity `sens_db_spl_per_v`) at the amplifier's volume `amp_volume_db`: one entry per
+/// [`ChainStage::ALL`], in that order.
+pub fn stage_onsets(
+    whole: &OutputStage,
+    load: &dyn Impedance,
+    sens_db_spl_per_v: f64,
+    amp_volume_db: f64,
+) -> [ClipOnset; 4] {
+    ChainStage::ALL.map(|stage| {
+        let only = only_stage(whole, stage);
+        let lim = OperatingPoint {
+            stage: &only,
+            load,
+            sens_db_spl_per_v,
+            volume_db: amp_volume_db,
+        }
+        .level_limit();
+        let limited = ChainStage::of_limit(lim.limit) == stage;
+        ClipOnset {
+            stage,
+            max_sine_spl_db: if limited {
+                lim.max_sine_spl_db
+            } else {
+                f64::INFINITY
+            },
+        }
+    })
 }
 
 /// `whole` with only `stage`'s limit left (the others removed).
@@ -311,16 +321,12 @@ pub fn margin_to_next_db(onsets: &[ClipOnset]) -> f64 {
     }
 }
 
-/// The gain of a chain's link and amplifier in dB, for display.
-pub fn through_gain_db(chain: &Chain) -> f64 {
-    gain_to_db(chain.through_gain())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::physics::output::REFERENCE_DBFS_RMS;
     use crate::physics::source::TheveninSource;
+    use crate::units::gain_to_db;
     use std::f64::consts::SQRT_2;
 
     /// A line output: 2 V peak at full scale behind 100 Ω, rails at 1.5 V peak, with noise
