@@ -1,7 +1,10 @@
 //! Chains from the catalog: an entry's headphone or line output feeding an amplifier that
 //! gives its input figures, with where every figure of both comes from.
 
-use super::{LookupError, Provenance, find_output, outputs, stages_across};
+use super::{
+    AmpInputFigures, LineOut, LookupError, Provenance, find_output, output_stage, outputs,
+    stages_across,
+};
 use crate::physics::chain::{AmpInput, Chain, ChainError};
 use crate::physics::output::{OutputFigures, OutputStage};
 
@@ -37,21 +40,22 @@ pub struct ChainSpec {
     pub amp: usize,
 }
 
-/// Why a chain of catalog entries cannot be built.
+/// Why a chain of catalog entries cannot be built. The devices are named by index, so that
+/// checking a chain allocates nothing; the message names them.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum ChainSpecError {
     /// An index past the catalog.
     #[error("no catalog output {0}")]
     NoSuchOutput(usize),
     /// The source and the amplifier are the same device.
-    #[error("{0} cannot feed itself")]
-    Loop(String),
+    #[error("{} cannot feed itself", name_of(*.0))]
+    Loop(usize),
     /// The amplifier's input figures are not in the catalog.
-    #[error("{0} has no input impedance and gain in the catalog, so nothing can feed it")]
-    NotAnAmp(String),
+    #[error("{} has no input impedance and gain in the catalog, so nothing can feed it", name_of(*.0))]
+    NotAnAmp(usize),
     /// The source's line output is not in the catalog.
-    #[error("the catalog has no line output figures for {0}")]
-    NoLineOut(String),
+    #[error("the catalog has no line output figures for {}", name_of(*.0))]
+    NoLineOut(usize),
     /// A line output has no volume to set.
     #[error("a line output has no volume control (a source volume of {0} dB was given)")]
     LineOutVolume(f64),
@@ -141,71 +145,127 @@ impl ChainSpec {
         )
     }
 
-    /// The source's stages: its own, then those spanning its estimates (a line output's
-    /// estimates are not ranged), and where its figures come from.
-    fn source_stages(&self) -> Result<(Vec<OutputStage>, Vec<Provenance>), ChainSpecError> {
+    /// The source as an output stage, checked: its headphone output, or its line output.
+    fn source_stage(&self) -> Result<OutputStage, ChainSpecError> {
         let entry = outputs()
             .get(self.source)
             .ok_or(ChainSpecError::NoSuchOutput(self.source))?;
         match self.jack {
             SourceJack::HeadphoneOut => {
-                let mut stages = vec![entry.stage()];
-                stages.extend(stages_across(self.source));
-                Ok((stages, entry.provenance()))
+                output_stage(self.source).ok_or(ChainSpecError::NoSuchOutput(self.source))
             }
             SourceJack::LineOut => {
                 let line = entry
                     .line_out
                     .as_ref()
-                    .ok_or_else(|| ChainSpecError::NoLineOut(entry.name()))?;
+                    .ok_or(ChainSpecError::NoLineOut(self.source))?;
                 if self.source_volume_db != 0.0 {
                     return Err(ChainSpecError::LineOutVolume(self.source_volume_db));
                 }
-                let figures = OutputFigures {
-                    full_scale_dbu: Some(line.full_scale_dbu.value),
-                    r_out_ohm: line.r_out_ohm.value,
-                    dynamic_range_db: line
-                        .dynamic_range_db
-                        .as_ref()
-                        .map(|f| (f.value, line.dynamic_range_a_weighted)),
-                    ..OutputFigures::default()
-                };
-                Ok((vec![figures.stage()], line.provenance()))
+                Ok(line.stage())
             }
+        }
+    }
+
+    /// The amplifier's stage and input, checked.
+    fn amp(&self) -> Result<(OutputStage, AmpInput), ChainSpecError> {
+        let entry = outputs()
+            .get(self.amp)
+            .ok_or(ChainSpecError::NoSuchOutput(self.amp))?;
+        if self.amp == self.source {
+            return Err(ChainSpecError::Loop(self.amp));
+        }
+        let input = entry
+            .amp_input
+            .as_ref()
+            .ok_or(ChainSpecError::NotAnAmp(self.amp))?;
+        let stage = output_stage(self.amp).ok_or(ChainSpecError::NoSuchOutput(self.amp))?;
+        Ok((stage, input.amp_input()))
+    }
+
+    /// The chain's single-stage form, checked; allocation-free, so that the audio thread may
+    /// form it from the parameters.
+    pub fn stage(&self) -> Result<OutputStage, ChainSpecError> {
+        let (amp, input) = self.amp()?;
+        let chain = Chain::new(self.source_stage()?, self.source_volume_db, amp, input)?;
+        Ok(chain.stage())
+    }
+}
+
+impl LineOut {
+    /// The line output as an output stage: its full scale, impedance and noise, without a
+    /// current limit (see [`LineOut`]).
+    pub fn stage(&self) -> OutputStage {
+        OutputFigures {
+            full_scale_dbu: Some(self.full_scale_dbu.value),
+            r_out_ohm: self.r_out_ohm.value,
+            dynamic_range_db: self
+                .dynamic_range_db
+                .as_ref()
+                .map(|f| (f.value, self.dynamic_range_a_weighted)),
+            ..OutputFigures::default()
+        }
+        .stage()
+    }
+}
+
+impl AmpInputFigures {
+    /// The figures as the physics takes them.
+    pub fn amp_input(&self) -> AmpInput {
+        AmpInput {
+            input_ohm: self.input_ohm.value,
+            gain_db: self.gain_db.value,
         }
     }
 }
 
-/// The chain `spec` describes: its stage, the stages spanning its estimates (empty when none
-/// is ranged), and where its figures come from (the source's, then the amplifier's).
+/// Catalog output `k`'s name, for messages.
+fn name_of(k: usize) -> String {
+    outputs()
+        .get(k)
+        .map_or_else(|| format!("output {k}"), |e| e.name())
+}
+
+/// The chain `spec` describes: its stage, the stages spanning its estimates (the source's
+/// and the amplifier's output stages at the ends of their ranges; a line output's and an
+/// input's estimates are not ranged, and are flagged as estimated), and where its figures
+/// come from (the source's, then the amplifier's).
 pub fn chain(
     spec: &ChainSpec,
 ) -> Result<(OutputStage, Vec<OutputStage>, Vec<Provenance>), ChainSpecError> {
-    let amp_entry = outputs()
-        .get(spec.amp)
-        .ok_or(ChainSpecError::NoSuchOutput(spec.amp))?;
-    if spec.amp == spec.source {
-        return Err(ChainSpecError::Loop(amp_entry.name()));
-    }
-    let input = amp_entry
-        .amp_input
-        .as_ref()
-        .ok_or_else(|| ChainSpecError::NotAnAmp(amp_entry.name()))?;
-    let amp_input = AmpInput {
-        input_ohm: input.input_ohm.value,
-        gain_db: input.gain_db.value,
+    let stage = spec.stage()?;
+    let (amp, input) = spec.amp()?;
+    let amp_entry = &outputs()[spec.amp];
+    let source_entry = &outputs()[spec.source];
+    let (sources, mut provenance) = match spec.jack {
+        SourceJack::HeadphoneOut => (stages_across(spec.source), source_entry.provenance()),
+        SourceJack::LineOut => (
+            Vec::new(),
+            source_entry
+                .line_out
+                .as_ref()
+                .map_or_else(Vec::new, LineOut::provenance),
+        ),
     };
-    let (sources, mut provenance) = spec.source_stages()?;
-    let mut amps = vec![amp_entry.stage()];
-    amps.extend(stages_across(spec.amp));
-    let mut stages = Vec::new();
+    let sources: Vec<OutputStage> = std::iter::once(spec.source_stage()?)
+        .chain(sources)
+        .collect();
+    let amps: Vec<OutputStage> = std::iter::once(amp)
+        .chain(stages_across(spec.amp))
+        .collect();
+    let mut across = Vec::new();
     for source in &sources {
         for amp in &amps {
-            stages.push(Chain::new(*source, spec.source_volume_db, *amp, amp_input)?.stage());
+            across.push(Chain::new(*source, spec.source_volume_db, *amp, input)?.stage());
         }
     }
+    across.remove(0);
     provenance.extend(amp_entry.provenance());
-    provenance.extend(input.provenance());
-    let stage = stages.remove(0);
-    Ok((stage, stages, provenance))
+    provenance.extend(
+        amp_entry
+            .amp_input
+            .iter()
+            .flat_map(AmpInputFigures::provenance),
+    );
+    Ok((stage, across, provenance))
 }

@@ -282,21 +282,19 @@ fn only_stage(whole: &OutputStage, stage: ChainStage) -> OutputStage {
 
 /// The sum of independent noise sources, each scaled by its gain, as one spectrum (`None`
 /// when the sounding ones have different 1/f corners, which no single spectrum holds).
+/// Allocation-free for white noise (`NoiseSpec::band_integral_hz`).
 pub fn sum_noise(parts: &[(NoiseSpec, f64)]) -> Option<NoiseSpec> {
-    let sounding: Vec<_> = parts
-        .iter()
-        .filter(|(n, g)| n.level_vrms > 0.0 && *g > 0.0)
-        .collect();
-    let Some((first, _)) = sounding.first() else {
+    let mut sounding = parts.iter().filter(|(n, g)| n.level_vrms > 0.0 && *g > 0.0);
+    let Some((first, _)) = sounding.clone().next() else {
         return Some(NoiseSpec::SILENT);
     };
     let corner = first.flicker_corner_hz;
-    if sounding.iter().any(|(n, _)| n.flicker_corner_hz != corner) {
+    if sounding.clone().any(|(n, _)| n.flicker_corner_hz != corner) {
         return None;
     }
     // One shape: the densities add, and the unweighted level follows the density's root.
     let density: f64 = sounding
-        .iter()
+        .by_ref()
         .map(|(n, g)| n.white_density_v2_per_hz() * g * g)
         .sum();
     let unit = NoiseSpec {
@@ -305,7 +303,7 @@ pub fn sum_noise(parts: &[(NoiseSpec, f64)]) -> Option<NoiseSpec> {
         flicker_corner_hz: corner,
     };
     Some(NoiseSpec {
-        level_vrms: (density / unit.white_density_v2_per_hz()).sqrt(),
+        level_vrms: (density * unit.band_integral_hz()).sqrt(),
         ..unit
     })
 }

@@ -9,6 +9,7 @@ use super::impedance::{Impedance, log_spaced};
 use super::source::TheveninSource;
 use crate::units::{db_to_gain, dbu_to_vrms, dbv_to_vrms, gain_to_db};
 use std::f64::consts::{PI, SQRT_2};
+use std::sync::OnceLock;
 
 /// The band all figures are computed over, Hz.
 pub const AUDIO_BAND_HZ: (f64, f64) = (20.0, 20_000.0);
@@ -118,14 +119,43 @@ impl NoiseSpec {
         if self.level_vrms <= 0.0 {
             return 0.0;
         }
-        let weighted: f64 = band_grid()
+        self.level_vrms * self.level_vrms / self.band_integral_hz()
+    }
+
+    /// `∫ S(f)/N0² · A(f)² df` over the band (`A` = 1 unless A-weighted), Hz: the level's
+    /// square per unit of white density. White noise's two integrals are computed once and
+    /// kept, so that a chain's stage can be formed on the audio thread without allocating.
+    pub fn band_integral_hz(&self) -> f64 {
+        static WHITE: OnceLock<[f64; 2]> = OnceLock::new();
+        if self.flicker_corner_hz <= FLICKER_FLOOR_HZ {
+            let white = WHITE.get_or_init(|| {
+                [false, true].map(|a_weighted| {
+                    NoiseSpec {
+                        a_weighted,
+                        ..NoiseSpec::SILENT
+                    }
+                    .integrate()
+                })
+            });
+            return white[usize::from(self.a_weighted)];
+        }
+        self.integrate()
+    }
+
+    /// Computes the integrals `band_integral_hz` keeps, so that no later call allocates
+    /// (a plugin calls it before its audio thread runs).
+    pub fn warm_up() {
+        NoiseSpec::SILENT.band_integral_hz();
+    }
+
+    fn integrate(&self) -> f64 {
+        band_grid()
             .iter()
             .map(|&(f, df)| {
                 let a = if self.a_weighted { a_weighting(f) } else { 1.0 };
                 self.shape(f) * a * a * df
             })
-            .sum();
-        self.level_vrms * self.level_vrms / weighted
+            .sum()
     }
 }
 
