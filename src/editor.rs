@@ -5,8 +5,8 @@
 
 use crate::meters::Meters;
 use crate::params::{
-    EDITOR_DEFAULT_SIZE, Heard, ImportedHeadphone, LevelMode, LoadlineParams, NOBODY, SlotParams,
-    headphone_model,
+    EDITOR_DEFAULT_SIZE, Heard, ImportedHeadphone, JackChoice, LevelMode, LoadlineParams, NO_AMP,
+    NOBODY, SlotParams, headphone_model,
 };
 use crate::view::{self, Curves, MeterScale, MeterState, tips};
 use egui::{Color32, RichText};
@@ -19,7 +19,7 @@ use loadline_core::physics::Impedance;
 use loadline_core::physics::headphones::HeadphoneModel;
 use loadline_core::physics::output::OutputStage;
 use loadline_core::report::Report;
-use loadline_core::scenario::{HeadphoneChoice, Listeners, OutputChoice};
+use loadline_core::scenario::{HeadphoneChoice, Listeners, OutputChoice, amp_from_param};
 use loadline_core::units::{db_to_gain, fmt_sig};
 use nice_plug::context::gui::GuiContext;
 use nice_plug::prelude::*;
@@ -126,7 +126,7 @@ pub struct EditorApp {
     output_names: Vec<String>,
     headphone_names: Vec<String>,
     /// The pickers' search texts: headphone, output A, output B, then the places on the jack.
-    search: [String; 3 + MAX_OTHER_LISTENERS],
+    search: [String; 5 + MAX_OTHER_LISTENERS],
     meter: MeterState,
     /// Readings before this instant are dropped: they were measured with the settings just
     /// changed.
@@ -213,6 +213,13 @@ impl EditorApp {
         // A catalog output comes with where its figures come from and its estimates' ranges.
         let output = |heard: Heard, name: String| {
             let stage = inputs.stages[slot_of(heard) as usize];
+            // A chain is named and sourced as one (while the stage played is the chain's).
+            if let Some(Ok(spec)) = p.chain_spec(heard)
+                && let Ok(chain) = AnalysedOutput::chain(&spec)
+                && chain.stage == stage
+            {
+                return chain;
+            }
             match p.output_choice(heard) {
                 Some(OutputChoice::Catalog(k)) => AnalysedOutput::catalog(k)
                     .filter(|o| o.stage == stage)
@@ -447,6 +454,102 @@ impl EditorApp {
         self.level_section(ui);
         ui.separator();
         self.jack_section(ui);
+        ui.separator();
+        self.chain_section(ui);
+    }
+
+    /// Each slot's amplifier, fed from its output's headphone or line out.
+    fn chain_section(&mut self, ui: &mut egui::Ui) {
+        egui::CollapsingHeader::new("Into an amplifier")
+            .id_salt("chain")
+            .show(ui, |ui| {
+                let width = ui.clip_rect().right() - ui.cursor().left() - 8.0;
+                ui.set_max_width(width);
+                ui.add(egui::Label::new("Feed an amplifier from output A or B").wrap())
+                    .on_hover_text(tips::CHAIN);
+                for which in [Heard::A, Heard::B] {
+                    self.chain_row(ui, which, width);
+                }
+            });
+    }
+
+    /// One slot's chain: the amplifier, the source's jack and volume, and what clips first
+    /// (or why the chain cannot be built).
+    fn chain_row(&mut self, ui: &mut egui::Ui, which: Heard, width: f32) {
+        let params = self.params.clone();
+        let (chain, letter, search) = match which {
+            Heard::B => (&params.chain_b, "B", 7),
+            _ => (&params.chain_a, "A", 6),
+        };
+        let heading = ui.label(format!("{letter} into"));
+        let names: Vec<String> = std::iter::once(NO_AMP.to_string())
+            .chain(
+                catalog::outputs()
+                    .iter()
+                    .map(|e| e.amp_input.as_ref().map_or_else(String::new, |_| e.name())),
+            )
+            .collect();
+        let amps: Vec<usize> = (0..names.len()).filter(|&k| !names[k].is_empty()).collect();
+        let shown: Vec<String> = amps.iter().map(|&k| names[k].clone()).collect();
+        let current = amps
+            .iter()
+            .position(|&k| k as i32 == chain.amp.value())
+            .unwrap_or(0);
+        let id = format!("chain{letter}");
+        if let Some(i) = picker(
+            ui,
+            &id,
+            heading.id,
+            &shown,
+            current,
+            &mut self.search[search],
+        ) {
+            self.set(&chain.amp, amps[i] as i32);
+        }
+        if amp_from_param(chain.amp.value()).is_none() {
+            return;
+        }
+        let Some(gui) = &self.gui else {
+            return;
+        };
+        let setter = gui.param_setter();
+        ui.horizontal(|ui| {
+            for jack in [JackChoice::HeadphoneOut, JackChoice::LineOut] {
+                let name = match jack {
+                    JackChoice::HeadphoneOut => "Headphone out",
+                    JackChoice::LineOut => "Line out",
+                };
+                if ui
+                    .radio(chain.jack.value() == jack, format!("{letter} {name}"))
+                    .clicked()
+                {
+                    gesture(&setter, &chain.jack, jack);
+                }
+            }
+        });
+        if chain.jack.value() == JackChoice::HeadphoneOut {
+            ui.horizontal(|ui| {
+                ui.label("Source volume");
+                ui.add(nice_plug_egui::widgets::ParamSlider::for_param(
+                    &chain.source_volume_db,
+                    &setter,
+                ));
+            });
+        }
+        let line = match params.chain_spec(which) {
+            Some(Err(e)) => RichText::new(format!("Plays output {letter} alone: {e}"))
+                .color(Color32::from_rgb(220, 80, 60)),
+            _ => RichText::new(self.shown.as_ref().map_or_else(String::new, |c| {
+                c.analysis
+                    .report(slot_of(which))
+                    .stages_sentence()
+                    .unwrap_or_default()
+            })),
+        };
+        ui.scope(|ui| {
+            ui.set_max_width(width);
+            ui.add(egui::Label::new(line).wrap());
+        });
     }
 
     /// The other headphones on the jack of the one heard, and what each listener gets.
@@ -1250,6 +1353,42 @@ mod tests {
         for line in jack.text().lines() {
             h.get_by_label(line.trim());
         }
+    }
+
+    /// Slot A fed into an amplifier, set where a host would set it: the analysis the editor
+    /// shows is the chain's (its name, its stage, the stage that clips first), and a chain that
+    /// makes no sense says why and plays the output alone.
+    #[test]
+    fn a_chain_shows_its_stages_and_a_bad_one_says_why() {
+        use loadline_core::scenario::amp_to_param;
+        let params = Arc::new(LoadlineParams::default());
+        let mut h = tall_harness(params.clone());
+        let umc = catalog::find_output("umc202hd").unwrap();
+        let magni = catalog::find_output("magni 2").unwrap();
+        set(&h, &params.output_a, OutputChoice::Catalog(umc).to_param());
+        set(&h, &params.chain_a.amp, amp_to_param(Some(magni)));
+        set(&h, &params.chain_a.jack, JackChoice::LineOut);
+        let analysis = settle(&mut h);
+        let a = analysis.report(Slot::A);
+        assert_eq!(a.output, "Behringer UMC202HD line out -> Schiit Magni 2");
+        let spec = params.chain_spec(Heard::A).unwrap().unwrap();
+        assert_eq!(analysis.scenario.outputs[0].stage, spec.stage().unwrap());
+        h.get_by_label("Into an amplifier").click();
+        h.step();
+        h.step();
+        h.get_by_label(&a.stages_sentence().expect("a chain's stages"));
+        // The amplifier fed from itself: refused, and output A plays alone.
+        set(
+            &h,
+            &params.output_a,
+            OutputChoice::Catalog(magni).to_param(),
+        );
+        let analysis = settle(&mut h);
+        assert_eq!(
+            analysis.scenario.outputs[0].stage,
+            catalog::output_stage(magni).unwrap()
+        );
+        h.get_by_label_contains("cannot feed itself");
     }
 
     /// A user catalog file of its own for test `name`, holding `text`.

@@ -49,9 +49,11 @@ impl Default for Loadline {
     fn default() -> Self {
         Loadline {
             params: Arc::new(LoadlineParams::default()),
-            // Also derives the catalog's output stages, so that the audio thread only reads them.
+            // Also derives the catalog's output stages and white noise's band integrals, so
+            // that the audio thread only reads them (a chain's stage is formed from both).
             headphones: {
                 let _ = loadline_core::catalog::output_stage(0);
+                loadline_core::physics::output::NoiseSpec::warm_up();
                 loadline_core::catalog::headphone_models()
             },
             engine: None,

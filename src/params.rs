@@ -1,12 +1,16 @@
 //! The plugin's parameters, with units and text entry.
 
-use loadline_core::catalog::{self, HeadphoneEntry, OutputEntry};
+use loadline_core::catalog::{
+    self, ChainSpec, ChainSpecError, HeadphoneEntry, OutputEntry, SourceJack,
+};
 use loadline_core::dsp::design::DesignMode;
 use loadline_core::listeners::MAX_OTHER_LISTENERS;
 use loadline_core::physics::headphones::{HeadphoneLoad, HeadphoneModel};
 use loadline_core::physics::impedance::{ImpedancePoint, MeasuredCurve};
 use loadline_core::physics::output::{OutputFigures, OutputStage};
-use loadline_core::scenario::{HeadphoneChoice, Level, Listeners, OutputChoice};
+use loadline_core::scenario::{
+    HeadphoneChoice, Level, Listeners, OutputChoice, amp_from_param, amp_to_param,
+};
 use loadline_core::units::{fmt_param, parse_with_unit};
 use nice_plug::params::persist::PersistentField;
 use nice_plug::plugin::ParamValue;
@@ -111,6 +115,105 @@ pub struct SlotParams {
     pub flicker_corner_hz: FloatParam,
 }
 
+/// Which of the source's outputs feeds the amplifier of a chain.
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JackChoice {
+    /// The source's headphone output, at the source volume.
+    #[id = "hpout"]
+    #[name = "Headphone out"]
+    HeadphoneOut,
+    /// The source's line output (no volume of its own).
+    #[id = "lineout"]
+    #[name = "Line out"]
+    LineOut,
+}
+
+impl From<JackChoice> for SourceJack {
+    fn from(j: JackChoice) -> Self {
+        match j {
+            JackChoice::HeadphoneOut => SourceJack::HeadphoneOut,
+            JackChoice::LineOut => SourceJack::LineOut,
+        }
+    }
+}
+
+/// A slot's chain: the amplifier its catalog output feeds, from which of its outputs, at
+/// which source volume. With no amplifier the slot's output drives the headphone itself.
+#[derive(Params)]
+pub struct ChainParams {
+    /// The amplifier (`scenario::amp_from_param`): 0 = none.
+    #[id = "into"]
+    pub amp: IntParam,
+    /// Which of the source's outputs feeds it.
+    #[id = "jack"]
+    pub jack: EnumParam<JackChoice>,
+    /// The source's own volume (its headphone output's), dB (0 = maximum).
+    #[id = "srcvol"]
+    pub source_volume_db: FloatParam,
+}
+
+/// The name of "no amplifier".
+pub const NO_AMP: &str = "No amplifier";
+
+impl ChainParams {
+    /// Slot `letter`'s chain ("A", "B"): no amplifier, the headphone output at maximum.
+    pub fn new(letter: &str) -> Self {
+        let names: Vec<String> = std::iter::once(NO_AMP.to_string())
+            .chain(catalog::outputs().iter().map(|e| {
+                // Only amplifiers can be picked by name.
+                e.amp_input.as_ref().map_or_else(String::new, |_| e.name())
+            }))
+            .collect();
+        ChainParams {
+            amp: IntParam::new(
+                format!("{letter} into amplifier"),
+                0,
+                IntRange::Linear {
+                    min: 0,
+                    max: catalog::outputs().len() as i32,
+                },
+            )
+            .with_value_to_string(Arc::new(|v| {
+                amp_from_param(v)
+                    .map_or_else(|| NO_AMP.to_string(), |k| catalog::outputs()[k].name())
+            }))
+            .with_string_to_value(Arc::new(move |s| {
+                let v = parse_choice(s, &names)?;
+                Some(amp_to_param(amp_from_param(v)))
+            })),
+            jack: EnumParam::new(format!("{letter} source jack"), JackChoice::HeadphoneOut),
+            source_volume_db: physical(
+                &format!("{letter} source volume"),
+                0.0,
+                (-60.0, 0.0),
+                0.0,
+                " dB",
+                &["db"],
+            ),
+        }
+    }
+
+    /// The chain from catalog output `source` these parameters describe (`None`: no
+    /// amplifier). A line output has no volume, so the source volume is then 0 dB.
+    pub fn spec(&self, source: Option<usize>) -> Option<Result<ChainSpec, ChainSpecError>> {
+        let amp = amp_from_param(self.amp.value())?;
+        let Some(source) = source else {
+            return Some(Err(ChainSpecError::CustomSource));
+        };
+        let jack = SourceJack::from(self.jack.value());
+        let source_volume_db = match jack {
+            SourceJack::HeadphoneOut => self.source_volume_db.value() as f64,
+            SourceJack::LineOut => 0.0,
+        };
+        Some(Ok(ChainSpec {
+            source,
+            jack,
+            source_volume_db,
+            amp,
+        }))
+    }
+}
+
 /// The built-in test signal, played instead of the input.
 #[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TestSignal {
@@ -146,6 +249,12 @@ pub struct LoadlineParams {
     /// Slot B's custom figures.
     #[nested(id_prefix = "b", group = "Output B")]
     pub slot_b: SlotParams,
+    /// Slot A's chain (none: its output drives the headphone).
+    #[nested(group = "Output A")]
+    pub chain_a: ChainParams,
+    /// Slot B's chain.
+    #[nested(id_prefix = "b", group = "Output B")]
+    pub chain_b: ChainParams,
     /// The headphone being driven: a catalog index, or one past the catalog for the imported
     /// curve.
     #[id = "hp"]
@@ -726,6 +835,8 @@ impl Default for LoadlineParams {
             heard: EnumParam::new("Heard", Heard::A),
             slot_a: SlotParams::new("A"),
             slot_b: SlotParams::new("B"),
+            chain_a: ChainParams::new("A"),
+            chain_b: ChainParams::new("B"),
             headphone: IntParam::new(
                 "Headphone",
                 0,
@@ -783,10 +894,33 @@ impl LoadlineParams {
                 return OutputStage::perfect_at_full_scale(v_fs_peak);
             }
         };
-        match OutputChoice::from_param(choice) {
+        let direct = match OutputChoice::from_param(choice) {
             OutputChoice::Catalog(k) => catalog::output_stage(k).unwrap_or_else(|| slot.stage()),
             OutputChoice::Custom => slot.stage(),
+        };
+        // A chain that makes no sense plays the output alone (the editor says why).
+        match self.chain_spec(heard) {
+            Some(Ok(spec)) => spec.stage().unwrap_or(direct),
+            _ => direct,
         }
+    }
+
+    /// The chain slot `heard` is (`None`: its output drives the headphone, or the Ideal
+    /// reference), or why its chain cannot be built.
+    pub fn chain_spec(&self, heard: Heard) -> Option<Result<ChainSpec, ChainSpecError>> {
+        let (chain, choice) = match heard {
+            Heard::A => (&self.chain_a, self.output_a.value()),
+            Heard::B => (&self.chain_b, self.output_b.value()),
+            Heard::Ideal => return None,
+        };
+        let source = match OutputChoice::from_param(choice) {
+            OutputChoice::Catalog(k) => Some(k),
+            OutputChoice::Custom => None,
+        };
+        chain.spec(source).map(|spec| {
+            let spec = spec?;
+            spec.stage().map(|_| spec)
+        })
     }
 
     /// The output slot `heard` uses (`None` for the Ideal reference, which is no slot's).

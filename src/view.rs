@@ -118,6 +118,8 @@ pub mod tips {
     pub const DB_SPL: &str = "Sound pressure at your ear: 0 dB SPL is the threshold of hearing, 85 dB SPL a loud mixing level you can sustain for hours.";
     /// Headphones sharing a jack.
     pub const JACK: &str = "Every headphone on the jack loads the same output: it drives their impedances in parallel, so a low-impedance pair beside yours takes level and changes the tone you hear, and the output's current limit is shared. The figures below say what each listener gets at the volume set for yours.";
+    /// A chain.
+    pub const CHAIN: &str = "Feed an amplifier from this output: the interface's line out (cleaner and hotter, no second volume) or its headphone out (its own volume and noise come along). The amplifier's volume is the level control; the verdict says which stage clips first.";
     /// Headroom.
     pub const HEADROOM: &str = "How far the loudest peaks could still rise before the output clips: its rails, its current limit or the converter's full scale.";
     /// The noise floor.

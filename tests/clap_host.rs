@@ -231,6 +231,7 @@ fn parameter_changes_do_not_click() {
         "Heard",
         "Output B",
         "Also on the jack 1",
+        "A into amplifier",
     ]
     .iter()
     .map(|n| p.id(n))
@@ -239,6 +240,7 @@ fn parameter_changes_do_not_click() {
         .iter()
         .map(|t| p.text_to_value("A output impedance", t).unwrap())
         .collect();
+    let magni = p.text_to_value("A into amplifier", "magni 2").unwrap();
     let mut proc = p.activate(rate, 256, STEREO);
     let block = 256;
     let w = 2.0 * std::f32::consts::PI * 100.0 / rate as f32;
@@ -254,7 +256,11 @@ fn parameter_changes_do_not_click() {
                 (ids[1], ((b / 8) % 5) as f64),
                 (ids[10], if (b / 16) % 2 == 1 { 8.0 } else { 0.0 }),
             ],
-            2 => vec![(ids[2], ((b / 8) % 2) as f64)],
+            // The coupling capacitor, and every other time output A feeds the Magni 2 (a chain).
+            2 => vec![
+                (ids[2], ((b / 8) % 2) as f64),
+                (ids[11], if (b / 16) % 2 == 1 { magni } else { 0.0 }),
+            ],
             3 => vec![(ids[3], ((b / 8) % 2) as f64)],
             4 => vec![(ids[4], ((b / 16) % 2) as f64)],
             5 => vec![(ids[5], ((b / 24) % 2) as f64)],
@@ -537,6 +543,8 @@ fn a_project_saved_by_0_1_loads_with_its_settings() {
     let z = p.get_value("A output impedance");
     assert_eq!(p.value_to_text("A output impedance", z), "33.0 Ω");
     assert_eq!(p.get_value("Output limits"), 1.0);
+    // Chains came later: the project plays its output alone.
+    assert_eq!(p.current_text("A into amplifier"), "No amplifier");
 }
 
 #[test]
@@ -927,4 +935,97 @@ fn a_second_headphone_on_the_jack_is_heard_and_kept() {
     assert!(q.load_state(&saved));
     assert_eq!(q.current_text("Also on the jack 1"), dt770.name);
     assert_eq!(q.current_text("Also on the jack 3"), "Nobody");
+}
+
+#[test]
+#[ignore = "loads the bundled plugin: bash scripts/test.sh builds it and runs these"]
+fn a_chain_clips_where_its_amplifier_does_and_is_kept() {
+    // The UMC202HD's headphone output (2 V RMS, estimated) into the Magni 2 at its ×6 gain,
+    // on the HD 600 at full volume: the chain's physics puts the Magni's sagging rails first,
+    // below the converter's full scale. Just below that onset a 1 kHz sine passes untouched;
+    // just above it, its peaks are held; the UMC202HD alone passes the louder one.
+    use loadline_core::catalog::{ChainSpec, SourceJack, find_output};
+    let rate = 48_000.0;
+    let hd600 = &headphone_models()[find_headphone("hd 600").unwrap()];
+    let spec = ChainSpec {
+        source: find_output("umc202hd").unwrap(),
+        jack: SourceJack::HeadphoneOut,
+        source_volume_db: 0.0,
+        amp: find_output("magni 2").unwrap(),
+    };
+    let stage = spec.stage().unwrap();
+    let op = OperatingPoint {
+        stage: &stage,
+        load: &hd600.load,
+        sens_db_spl_per_v: hd600.sens_db_spl_per_v,
+        volume_db: 0.0,
+    };
+    let (emf, limit) = op.emf_limit_peak(1000.0);
+    assert_eq!(limit, loadline_core::physics::output::Limit::Rail);
+    let onset = emf / stage.v_fs_peak;
+    assert!(
+        onset < 0.8,
+        "the amplifier must clip well below full scale: {onset}"
+    );
+    let through = stage.source.transfer(&hd600.load, 1000.0).norm();
+    let mut p = LoadedPlugin::load();
+    p.set_offline(true);
+    let mut settings = typed(
+        &mut p,
+        &[
+            ("Output A", "umc202hd"),
+            ("A into amplifier", "magni 2"),
+            ("A source jack", "Headphone out"),
+            ("Headphone", "hd600"),
+            ("Output limits", "on"),
+        ],
+    );
+    settings.push((p.id("Volume"), 1.0));
+    let amp_id = p.id("A into amplifier");
+    let mut proc = p.activate(rate, 512, STEREO);
+    // The output's peak over the sine's, relative to the linear divider, dB.
+    let mut peak_short_db = |amplitude: f64, through: f64, settings: &[(u32, f64)]| {
+        let x: Vec<f32> = (0..48_000)
+            .map(|i| (amplitude * (2.0 * PI * 1000.0 * i as f64 / rate).sin()) as f32)
+            .collect();
+        let y = proc.render(&[x.clone(), x], 512, settings);
+        let peak = y[0][24_000..].iter().fold(0.0f32, |m, v| m.max(v.abs())) as f64;
+        20.0 * (amplitude * through / peak).log10()
+    };
+    let below = peak_short_db(onset * 10f64.powf(-0.3 / 20.0), through, &settings);
+    let above = peak_short_db(onset * 10f64.powf(1.0 / 20.0), through, &[]);
+    println!(
+        "chain onset {onset:.4} of full scale: {below:.3} dB short 0.3 dB below, {above:.3} dB above"
+    );
+    assert!(below.abs() < 0.05, "below the onset: {below} dB");
+    assert!(above > 0.5, "1 dB above the onset: {above} dB");
+    // Alone, the UMC202HD's own divider (10 Ω, estimated) sets the level.
+    let umc = loadline_core::catalog::output_stage(spec.source).unwrap();
+    let through_alone = umc.source.transfer(&hd600.load, 1000.0).norm();
+    let alone = peak_short_db(
+        onset * 10f64.powf(1.0 / 20.0),
+        through_alone,
+        &[(amp_id, 0.0)],
+    );
+    assert!(alone.abs() < 0.1, "the UMC202HD alone: {alone} dB");
+
+    // The project keeps the chain.
+    let mut r = LoadedPlugin::load();
+    r.set_offline(true);
+    let chained = typed(
+        &mut r,
+        &[
+            ("A into amplifier", "magni 2"),
+            ("A source jack", "Line out"),
+        ],
+    );
+    {
+        let mut proc = r.activate(rate, 512, STEREO);
+        proc.render(&impulse(4096, 0, STEREO), 512, &chained);
+    }
+    let saved = r.save_state();
+    let mut q = LoadedPlugin::load();
+    assert!(q.load_state(&saved));
+    assert_eq!(q.current_text("A into amplifier"), "Schiit Magni 2");
+    assert_eq!(q.current_text("A source jack"), "Line out");
 }

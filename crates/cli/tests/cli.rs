@@ -1283,7 +1283,7 @@ fn rank_into_an_amplifier_ranks_every_source_feeding_it() {
     assert_eq!(rows.len(), devices);
     for r in rows {
         assert!(
-            r["output"].as_str().unwrap().ends_with("→ Schiit Magni 2"),
+            r["output"].as_str().unwrap().ends_with("-> Schiit Magni 2"),
             "{r}"
         );
         assert!(!r["stages"].as_array().unwrap().is_empty(), "{r}");

@@ -246,8 +246,10 @@ impl Report {
         self
     }
 
-    /// The stages line of a chain's report: which clips first, and how much later the others.
-    fn stages_text(&self) -> Option<String> {
+    /// A chain's stages in a sentence: which clips first, and how much later the others
+    /// ("first to clip: the amplifier's rails, at a 115.5 dB SPL sine; then …"); `None` for a
+    /// single output.
+    pub fn stages_sentence(&self) -> Option<String> {
         let (first, rest) = self.stages.split_first()?;
         let later: Vec<String> = rest
             .iter()
@@ -260,7 +262,7 @@ impl Report {
             })
             .collect();
         Some(format!(
-            "  stages        first to clip: {}, at a {:.1} dB SPL sine{}{}",
+            "first to clip: {}, at a {:.1} dB SPL sine{}{}",
             first.stage,
             first.max_sine_spl_db,
             if later.is_empty() { "" } else { "; then " },
@@ -488,8 +490,8 @@ impl Report {
                 self.level_at_1k_db
             ),
         ];
-        if let Some(stages) = self.stages_text() {
-            lines.insert(4, stages);
+        if let Some(stages) = self.stages_sentence() {
+            lines.insert(4, format!("  stages        {stages}"));
         }
         lines.join("\n")
     }

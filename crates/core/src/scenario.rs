@@ -138,6 +138,31 @@ impl Listeners {
     }
 }
 
+/// The amplifier a slot's output feeds, as a parameter value: 0 is none (the output drives
+/// the headphone itself), k ≥ 1 catalog output k − 1 when it gives its input figures (any
+/// other value is none, so that the values stay the catalog's indices as amplifiers join).
+///
+/// ```
+/// # use loadline_core::{catalog, scenario::{amp_from_param, amp_to_param}};
+/// let magni = catalog::find_output("Magni 2").unwrap();
+/// assert_eq!(amp_from_param(amp_to_param(Some(magni))), Some(magni));
+/// let scarlett = catalog::find_output("Scarlett 2i2 4th gen").unwrap();
+/// assert_eq!(amp_from_param(amp_to_param(Some(scarlett))), None);
+/// assert_eq!(amp_from_param(0), None);
+/// ```
+pub fn amp_from_param(value: i32) -> Option<usize> {
+    usize::try_from(value - 1).ok().filter(|&k| {
+        catalog::outputs()
+            .get(k)
+            .is_some_and(|e| e.amp_input.is_some())
+    })
+}
+
+/// The parameter value of the amplifier a slot feeds.
+pub fn amp_to_param(amp: Option<usize>) -> i32 {
+    amp.map_or(0, |k| k as i32 + 1)
+}
+
 /// How the listening level is set.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Level {

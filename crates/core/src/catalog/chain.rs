@@ -56,6 +56,9 @@ pub enum ChainSpecError {
     /// The source's line output is not in the catalog.
     #[error("the catalog has no line output figures for {}", name_of(*.0))]
     NoLineOut(usize),
+    /// The slot's own figures cannot be a chain's source (a chain is of catalog devices).
+    #[error("a chain's source must be a catalog output: pick one for this slot")]
+    CustomSource,
     /// A line output has no volume to set.
     #[error("a line output has no volume control (a source volume of {0} dB was given)")]
     LineOutVolume(f64),
@@ -128,7 +131,7 @@ impl ChainSpec {
 }
 
 impl ChainSpec {
-    /// The chain's name: "MOTU M2 line out → Schiit Magni 2", with the source's volume when
+    /// The chain's name: "MOTU M2 line out -> Schiit Magni 2" (text that names it back), with the source's volume when
     /// it is below its maximum.
     pub fn name(&self) -> String {
         let (source, amp) = (&outputs()[self.source], &outputs()[self.amp]);
@@ -138,7 +141,7 @@ impl ChainSpec {
             String::new()
         };
         format!(
-            "{} {}{volume} → {}",
+            "{} {}{volume} -> {}",
             source.name(),
             self.jack.name(),
             amp.name()
