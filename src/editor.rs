@@ -19,7 +19,7 @@ use loadline_core::physics::Impedance;
 use loadline_core::physics::headphones::HeadphoneModel;
 use loadline_core::physics::output::OutputStage;
 use loadline_core::report::Report;
-use loadline_core::scenario::{HeadphoneChoice, Listeners, OutputChoice, amp_from_param};
+use loadline_core::scenario::{HeadphoneChoice, Listeners, OutputChoice, amp_from_param, amps};
 use loadline_core::units::{db_to_gain, fmt_sig};
 use nice_plug::context::gui::GuiContext;
 use nice_plug::prelude::*;
@@ -483,28 +483,13 @@ impl EditorApp {
         };
         let heading = ui.label(format!("{letter} into"));
         let names: Vec<String> = std::iter::once(NO_AMP.to_string())
-            .chain(
-                catalog::outputs()
-                    .iter()
-                    .map(|e| e.amp_input.as_ref().map_or_else(String::new, |_| e.name())),
-            )
+            .chain(amps().iter().map(|&k| catalog::outputs()[k].name()))
             .collect();
-        let amps: Vec<usize> = (0..names.len()).filter(|&k| !names[k].is_empty()).collect();
-        let shown: Vec<String> = amps.iter().map(|&k| names[k].clone()).collect();
-        let current = amps
-            .iter()
-            .position(|&k| k as i32 == chain.amp.value())
-            .unwrap_or(0);
+        let current = chain.amp.value() as usize;
         let id = format!("chain{letter}");
-        if let Some(i) = picker(
-            ui,
-            &id,
-            heading.id,
-            &shown,
-            current,
-            &mut self.search[search],
-        ) {
-            self.set(&chain.amp, amps[i] as i32);
+        let query = &mut self.search[search];
+        if let Some(k) = picker(ui, &id, heading.id, &names, current, query) {
+            self.set(&chain.amp, k as i32);
         }
         if amp_from_param(chain.amp.value()).is_none() {
             return;

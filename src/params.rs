@@ -9,7 +9,7 @@ use loadline_core::physics::headphones::{HeadphoneLoad, HeadphoneModel};
 use loadline_core::physics::impedance::{ImpedancePoint, MeasuredCurve};
 use loadline_core::physics::output::{OutputFigures, OutputStage};
 use loadline_core::scenario::{
-    HeadphoneChoice, Level, Listeners, OutputChoice, amp_from_param, amp_to_param,
+    HeadphoneChoice, Level, Listeners, OutputChoice, amp_from_param, amp_to_param, amps,
 };
 use loadline_core::units::{fmt_param, parse_with_unit};
 use nice_plug::params::persist::PersistentField;
@@ -159,28 +159,23 @@ impl ChainParams {
     /// Slot `letter`'s chain ("A", "B"): no amplifier, the headphone output at maximum.
     pub fn new(letter: &str) -> Self {
         let names: Vec<String> = std::iter::once(NO_AMP.to_string())
-            .chain(catalog::outputs().iter().map(|e| {
-                // Only amplifiers can be picked by name.
-                e.amp_input.as_ref().map_or_else(String::new, |_| e.name())
-            }))
+            .chain(amps().iter().map(|&k| catalog::outputs()[k].name()))
             .collect();
+        let shown = names.clone();
         ChainParams {
             amp: IntParam::new(
                 format!("{letter} into amplifier"),
                 0,
                 IntRange::Linear {
                     min: 0,
-                    max: catalog::outputs().len() as i32,
+                    max: amps().len() as i32,
                 },
             )
-            .with_value_to_string(Arc::new(|v| {
-                amp_from_param(v)
-                    .map_or_else(|| NO_AMP.to_string(), |k| catalog::outputs()[k].name())
+            .with_value_to_string(Arc::new(move |v| {
+                let k = amp_to_param(amp_from_param(v));
+                shown[k as usize].clone()
             }))
-            .with_string_to_value(Arc::new(move |s| {
-                let v = parse_choice(s, &names)?;
-                Some(amp_to_param(amp_from_param(v)))
-            })),
+            .with_string_to_value(Arc::new(move |s| parse_choice(s, &names))),
             jack: EnumParam::new(format!("{letter} source jack"), JackChoice::HeadphoneOut),
             source_volume_db: physical(
                 &format!("{letter} source volume"),

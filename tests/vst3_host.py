@@ -110,6 +110,29 @@ def test_a_second_headphone_on_the_jack_is_heard_as_the_parallel_load():
     assert alone > 3.0, alone
 
 
+def test_a_chain_is_heard_through_its_amplifier():
+    # The UMC202HD's line out into the Magni 2 (0.2 ohm) on the HD 600: the response is the
+    # Magni's divider; the UMC202HD alone (10 ohm, estimated) loses level the Magni does not.
+    p = load()
+    p.output_a = "Behringer UMC202HD"
+    amps = p.parameters["a_into_amplifier"].valid_values
+    assert amps[0] == "No amplifier" and "Schiit Magni 2" in amps, amps
+    assert len(set(amps)) == len(amps), amps
+    p.a_into_amplifier = "Schiit Magni 2"
+    p.a_source_jack = "Line out"
+    p.headphone = HEADPHONES[0]
+    p.mode = EXACT
+    _, ir = impulse_response(p, 48_000)
+    db, deg = deviation(ir[0], 48_000, 0, 0.2, 12)
+    assert db <= 0.05 and deg <= 0.5, (db, deg)
+    p.a_into_amplifier = "No amplifier"
+    _, ir = impulse_response(p, 48_000)
+    alone, _ = deviation(ir[0], 48_000, 0, 0.2, 12)
+    assert alone > 0.2, alone
+    db, deg = deviation(ir[0], 48_000, 0, 10.0, 12)
+    assert db <= 0.05 and deg <= 0.5, (db, deg)
+
+
 def test_zero_latency_mode_reports_no_latency_and_matches_magnitude():
     p = load()
     p.a_output_impedance = 75.0

@@ -138,29 +138,42 @@ impl Listeners {
     }
 }
 
-/// The amplifier a slot's output feeds, as a parameter value: 0 is none (the output drives
-/// the headphone itself), k ≥ 1 catalog output k − 1 when it gives its input figures (any
-/// other value is none, so that the values stay the catalog's indices as amplifiers join).
+/// The catalog outputs that can be a chain's amplifier (they give their input figures), in
+/// catalog order: the values of a slot's amplifier parameter after 0 (none). A project saves
+/// the position in this list, so amplifiers only join it at its end (the catalog's test pins
+/// the order).
+pub fn amps() -> &'static [usize] {
+    static AMPS: std::sync::OnceLock<Vec<usize>> = std::sync::OnceLock::new();
+    AMPS.get_or_init(|| {
+        let outputs = catalog::outputs().iter().enumerate();
+        outputs
+            .filter(|(_, e)| e.amp_input.is_some())
+            .map(|(k, _)| k)
+            .collect()
+    })
+}
+
+/// The amplifier a parameter value names: 0 is none (the output drives the headphone
+/// itself), k ≥ 1 the k-th of [`amps`] (a value past them is none).
 ///
 /// ```
 /// # use loadline_core::{catalog, scenario::{amp_from_param, amp_to_param}};
 /// let magni = catalog::find_output("Magni 2").unwrap();
 /// assert_eq!(amp_from_param(amp_to_param(Some(magni))), Some(magni));
 /// let scarlett = catalog::find_output("Scarlett 2i2 4th gen").unwrap();
-/// assert_eq!(amp_from_param(amp_to_param(Some(scarlett))), None);
+/// assert_eq!(amp_to_param(Some(scarlett)), 0);
 /// assert_eq!(amp_from_param(0), None);
 /// ```
 pub fn amp_from_param(value: i32) -> Option<usize> {
-    usize::try_from(value - 1).ok().filter(|&k| {
-        catalog::outputs()
-            .get(k)
-            .is_some_and(|e| e.amp_input.is_some())
-    })
+    let k = usize::try_from(value - 1).ok()?;
+    amps().get(k).copied()
 }
 
-/// The parameter value of the amplifier a slot feeds.
+/// The parameter value of the amplifier a slot feeds (0 for none, or for an output that is
+/// no amplifier).
 pub fn amp_to_param(amp: Option<usize>) -> i32 {
-    amp.map_or(0, |k| k as i32 + 1)
+    amp.and_then(|a| amps().iter().position(|&k| k == a))
+        .map_or(0, |i| i as i32 + 1)
 }
 
 /// How the listening level is set.

@@ -380,3 +380,18 @@ fn a_catalog_chain_carries_where_both_devices_figures_come_from() {
     ));
     assert!(ChainSpec::parse("UMC202HD").is_none());
 }
+
+#[test]
+fn amplifiers_join_the_chain_list_only_at_its_end() {
+    // Projects save a slot's amplifier as its place in this list: the published order stays.
+    let published = [
+        "JDS Labs Element",
+        "NwAvGuy Objective2 (O2)",
+        "Schiit Magni 2",
+    ];
+    let amps: Vec<String> = loadline_core::scenario::amps()
+        .iter()
+        .map(|&k| catalog::outputs()[k].name())
+        .collect();
+    assert_eq!(&amps[..published.len()], published);
+}
