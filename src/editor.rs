@@ -394,11 +394,18 @@ impl EditorApp {
         if let Some(c) = &self.shown {
             let (_, report) = c.heard(heard);
             let short = report.short_db > 0.0;
-            ui.label(RichText::new(&report.verdict).size(15.0).color(if short {
-                COLOUR_WARN
-            } else {
-                COLOUR_IDEAL
-            }));
+            let colour = if short { COLOUR_WARN } else { COLOUR_IDEAL };
+            // Two lines at most (the bar's height); a longer verdict ends in "…" and reads in
+            // full on hover.
+            let mut job = egui::text::LayoutJob::simple(
+                report.verdict.clone(),
+                egui::FontId::proportional(15.0),
+                colour,
+                ui.available_width(),
+            );
+            job.wrap.max_rows = 2;
+            job.wrap.overflow_character = Some('…');
+            ui.add(egui::Label::new(job)).on_hover_text(&report.verdict);
         }
     }
 
@@ -525,10 +532,12 @@ impl EditorApp {
             Some(Err(e)) => RichText::new(format!("Plays output {letter} alone: {e}"))
                 .color(Color32::from_rgb(220, 80, 60)),
             _ => RichText::new(self.shown.as_ref().map_or_else(String::new, |c| {
-                c.analysis
-                    .report(slot_of(which))
-                    .stages_sentence()
-                    .unwrap_or_default()
+                let r = c.analysis.report(slot_of(which));
+                let stages = r.stages_sentence().into_iter();
+                stages
+                    .chain(r.notes.iter().cloned())
+                    .collect::<Vec<_>>()
+                    .join("\n")
             })),
         };
         ui.scope(|ui| {

@@ -337,10 +337,13 @@ def test_vst3_editor_in_pedalboard_redraws_every_switch():
     assert plugin.heard == "A"
 
 
-# The left column scrolled to its end, where "Also on this jack" is.
+# The left column scrolled to its end, where "Also on this jack" and "Into an amplifier" are.
 LEFT_COLUMN = (380, 300)
-JACK_HEADER_AT_END = (60, 731)
-LISTENER_2_SEARCH_AT_END = (75, 648)
+JACK_HEADER_AT_END = (60, 699)
+LISTENER_2_SEARCH_AT_END = (75, 616)
+CHAIN_HEADER_AT_END = (60, 731)
+# With "Into an amplifier" open and the column scrolled to its end: B's amplifier search.
+B_INTO_SEARCH_AT_END = (75, 730)
 # The verdict's two lines under the top bar.
 VERDICT = (0, 35, 1100, 75)
 
@@ -370,3 +373,31 @@ def test_standalone_with_a_second_pair_on_the_jack():
         shared = screenshot("7-two-pairs-on-the-jack", win)
         assert count(shared, COLOUR_WARN, VERDICT) > 200, "A not short with two pairs"
         assert count(shared, COLOUR_OK, VERDICT) < 10, "still the verdict of one pair"
+
+
+def test_standalone_with_b_fed_into_an_amplifier():
+    # B, an iPhone 6s, on the DT 990 600 Ω falls short of 85 dB SPL (a red verdict); fed into
+    # the Schiit Magni 2 (typed into B's amplifier picker) it reaches it (a green one), and the
+    # section says which stage clips first.
+    with running_standalone() as win:
+        type_and_enter(win, B_SEARCH_A_CUSTOM, "iphone 6s")
+        type_and_enter(win, HEADPHONE_SEARCH, "dt990 600")
+        click(win, HEARD["B"])
+        time.sleep(1.5)
+        park_pointer(win, (700, 200))
+        alone = screenshot("8-b-alone", win)
+        assert count(alone, COLOUR_WARN, VERDICT) > 200, "the iPhone alone is not short"
+        assert count(alone, COLOUR_OK, VERDICT) < 10, "a green verdict for the iPhone alone"
+        scroll_left_column_to_end(win)
+        click(win, CHAIN_HEADER_AT_END)
+        scroll_left_column_to_end(win)
+        type_and_enter(win, B_INTO_SEARCH_AT_END, "magni")
+        time.sleep(1.5)
+        scroll_left_column_to_end(win)
+        park_pointer(win, (700, 200))
+        chained = screenshot("8-chain", win)
+        assert count(chained, COLOUR_WARN, VERDICT) < 10, "still short through the Magni 2"
+        assert count(chained, COLOUR_OK, VERDICT) > 200, "no verdict"
+        # B's curve is drawn (thick, heard); A's, nearly flat too, hides behind it.
+        assert len(np.unique(chained.reshape(-1, 3), axis=0)) > 200, "blank?"
+        assert count(chained, COLOUR_B, (400, 440, 1100, 680)) > 500, "no curve of B"

@@ -1227,7 +1227,10 @@ fn a_chain_reports_which_stage_clips_first_and_refuses_what_makes_no_sense() {
     let stages = jack["stages"].as_array().unwrap();
     assert_eq!(stages[0]["stage"], "the amplifier's rails", "{jack}");
     assert!(
-        jack["verdict"].as_str().unwrap().contains("clips first"),
+        jack["verdict"]
+            .as_str()
+            .unwrap()
+            .contains("first to clip: the amplifier's rails"),
         "{jack}"
     );
     // The amplifier's volume for the target: the reference's SPL at maximum volume, less it.

@@ -34,6 +34,9 @@ pub struct AnalysedOutput {
     /// Whether it is a chain (a source feeding an amplifier), whose report names the stage
     /// that clips first.
     pub is_chain: bool,
+    /// What its report must say about what is not modelled (a chain's source without noise
+    /// figures, for one).
+    pub notes: Vec<String>,
 }
 
 impl AnalysedOutput {
@@ -47,6 +50,7 @@ impl AnalysedOutput {
             provenance: entry.provenance(),
             range_stages: catalog::stages_across(k),
             is_chain: false,
+            notes: Vec::new(),
         })
     }
 
@@ -59,6 +63,7 @@ impl AnalysedOutput {
             provenance: entry.provenance(),
             range_stages: catalog::entry_stages_across(entry),
             is_chain: false,
+            notes: Vec::new(),
         }
     }
 
@@ -72,6 +77,7 @@ impl AnalysedOutput {
             provenance,
             range_stages,
             is_chain: true,
+            notes: catalog::chain_notes(spec),
         })
     }
 
@@ -83,6 +89,7 @@ impl AnalysedOutput {
             provenance: Vec::new(),
             range_stages: Vec::new(),
             is_chain: false,
+            notes: Vec::new(),
         }
     }
 
@@ -100,6 +107,7 @@ impl AnalysedOutput {
         let report = Report::new(&self.name, &self.stage, hp, target_spl_db)
             .with_estimated(estimated(&provenance))
             .with_range(&self.stage, &self.range_stages, hp, hp_across);
+        let report = report.with_notes(self.notes.clone());
         if self.is_chain {
             report.with_stages(&self.stage, hp)
         } else {

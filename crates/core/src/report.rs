@@ -83,6 +83,9 @@ pub struct Report {
     /// to clip first (`physics::chain::stage_onsets`); empty for a single output.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub stages: Vec<StageOnset>,
+    /// What is not modelled and changes a figure, in sentences (empty: nothing to add).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
     /// The verdict in one sentence.
     pub verdict: String,
 }
@@ -212,10 +215,17 @@ impl Report {
             estimated: Vec::new(),
             range: None,
             stages: Vec::new(),
+            notes: Vec::new(),
             verdict: String::new(),
         };
         r.verdict = r.verdict_text();
         r
+    }
+
+    /// The report with `notes` on what is not modelled.
+    pub fn with_notes(mut self, notes: Vec<String>) -> Self {
+        self.notes = notes;
+        self
     }
 
     /// The report of a chain (`stage`, its single-stage form, driving `hp`): where each of its
@@ -236,7 +246,7 @@ impl Report {
             .collect();
         if let [first, second, ..] = self.stages.as_slice() {
             self.verdict = format!(
-                "{}; in the chain, {} clips first, {:.1} dB before {}",
+                "{}; first to clip: {}, {:.1} dB before {}",
                 self.verdict,
                 first.stage,
                 second.max_sine_spl_db - first.max_sine_spl_db,
@@ -493,6 +503,7 @@ impl Report {
         if let Some(stages) = self.stages_sentence() {
             lines.insert(4, format!("  stages        {stages}"));
         }
+        lines.extend(self.notes.iter().map(|n| format!("  note          {n}")));
         lines.join("\n")
     }
 }

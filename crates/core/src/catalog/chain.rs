@@ -140,12 +140,13 @@ impl ChainSpec {
         } else {
             String::new()
         };
-        format!(
-            "{} {}{volume} -> {}",
-            source.name(),
-            self.jack.name(),
-            amp.name()
-        )
+        // A phone's or a computer's entry is its jack already.
+        let source_name = source.name();
+        let jack = match self.jack {
+            SourceJack::HeadphoneOut if source_name.contains("jack") => String::new(),
+            jack => format!(" {}", jack.name()),
+        };
+        format!("{source_name}{jack}{volume} -> {}", amp.name())
     }
 
     /// The source as an output stage, checked: its headphone output, or its line output.
@@ -271,4 +272,21 @@ pub fn chain(
             .flat_map(AmpInputFigures::provenance),
     );
     Ok((stage, across, provenance))
+}
+
+/// What a chain's report must add: that its source's own noise is not modelled, when the
+/// catalog has no noise figure for it (the noise floor is then the amplifier's alone).
+pub fn chain_notes(spec: &ChainSpec) -> Vec<String> {
+    let silent = spec
+        .source_stage()
+        .is_ok_and(|s| s.noise_pre.level_vrms <= 0.0 && s.noise_post.level_vrms <= 0.0);
+    if silent {
+        vec![format!(
+            "{} {}'s own noise is not modelled (no noise figure found): the noise floor is the amplifier's alone",
+            outputs()[spec.source].name(),
+            spec.jack.name()
+        )]
+    } else {
+        Vec::new()
+    }
 }
