@@ -8,6 +8,8 @@ use loadline_core::dsp::design::{DesignMode, design};
 use loadline_core::dsp::designer::{DesignRequest, design_for};
 use loadline_core::dsp::engine::{Engine, StageNoise, StageSettings};
 use loadline_core::dsp::noise::{NoiseCoefs, Rng};
+use loadline_core::physics::Impedance;
+use loadline_core::physics::chain::{AmpInput, Chain};
 use loadline_core::physics::output::{NoiseSpec, OutputStage};
 use loadline_core::physics::source::TheveninSource;
 use loadline_core::scenario::Level;
@@ -41,23 +43,48 @@ fn interface() -> OutputStage {
 }
 
 fn engine(rate: f64, hp: usize, full: bool) -> Engine {
-    let stage = interface();
-    let d = design(
-        &stage.source,
-        &headphone_models()[hp].load,
-        rate,
-        DesignMode::ZeroLatency,
-    )
-    .unwrap();
+    engine_for(&interface(), &headphone_models()[hp].load, rate, full)
+}
+
+/// The engine for `stage` driving `load`, with its limits and noise on when `full`.
+fn engine_for(stage: &OutputStage, load: &dyn Impedance, rate: f64, full: bool) -> Engine {
+    let d = design(&stage.source, load, rate, DesignMode::ZeroLatency).unwrap();
     let mut e = Engine::new(2, d);
     if full {
-        e.set_stage(StageSettings::for_stage(&stage, -6.0, true, true));
+        e.set_stage(StageSettings::for_stage(stage, -6.0, true, true));
         e.set_noise(StageNoise {
             pre: NoiseCoefs::new(&stage.noise_pre, rate, 1.0 / stage.v_fs_peak),
             post: NoiseCoefs::new(&stage.noise_post, rate, 1.0 / stage.v_fs_peak),
         });
     }
     e
+}
+
+/// The interface-like output at full volume feeding an amplifier (×2 into 10 kΩ; 10 V peak,
+/// 0.3 A, 1 Ω, its own noise with the same 1/f corner): its rails (3 V against a 3.6 V full
+/// scale) clip ahead of the amplifier's volume, so every part of a chain's stage runs.
+fn chain_stage() -> OutputStage {
+    let amp = OutputStage {
+        v_fs_peak: 10.0,
+        source: TheveninSource {
+            r_out_ohm: 1.0,
+            coupling_cap_f: None,
+        },
+        i_max_peak: 0.3,
+        noise_post: NoiseSpec {
+            level_vrms: 3e-6,
+            a_weighted: true,
+            flicker_corner_hz: 200.0,
+        },
+        ..OutputStage::IDEAL
+    };
+    let input = AmpInput {
+        input_ohm: 10_000.0,
+        gain_db: 6.0,
+    };
+    let stage = Chain::new(interface(), 0.0, amp, input).unwrap().stage();
+    assert!(stage.source_clip_fs < 1.0);
+    stage
 }
 
 /// Program-like material: a slow sine and noise peaking at `peak` (full-scale units).
@@ -76,34 +103,34 @@ fn program(len: usize, peak: f64) -> [Vec<f32>; 2] {
 const PROGRAM_PEAK: f64 = 0.76;
 
 fn process_bench(c: &mut Criterion, group: &str, rate: f64, hp: usize, full: bool, block: usize) {
+    let label = format!(
+        "{}Hz/{}",
+        rate as u32,
+        headphone_models()[hp].kind.replace(' ', "-")
+    );
     let peak = if group == "clipping" {
         2.0
     } else {
         PROGRAM_PEAK
     };
+    run_bench(c, group, &label, engine(rate, hp, full), block, peak);
+}
+
+/// `e` timed on program material peaking at `peak` (full-scale units) in blocks of `block`,
+/// as `group`/`label`/`block`.
+fn run_bench(c: &mut Criterion, group: &str, label: &str, mut e: Engine, block: usize, peak: f64) {
     let mut g = c.benchmark_group(group);
     g.throughput(Throughput::Elements(block as u64));
-    let mut e = engine(rate, hp, full);
     let input = program(block, peak);
     let (mut l, mut r) = (input[0].clone(), input[1].clone());
-    g.bench_function(
-        BenchmarkId::new(
-            format!(
-                "{}Hz/{}",
-                rate as u32,
-                headphone_models()[hp].kind.replace(' ', "-")
-            ),
-            block,
-        ),
-        |b| {
-            b.iter(|| {
-                l.copy_from_slice(&input[0]);
-                r.copy_from_slice(&input[1]);
-                e.process(&mut [&mut l, &mut r]);
-                black_box(&l);
-            })
-        },
-    );
+    g.bench_function(BenchmarkId::new(label, block), |b| {
+        b.iter(|| {
+            l.copy_from_slice(&input[0]);
+            r.copy_from_slice(&input[1]);
+            e.process(&mut [&mut l, &mut r]);
+            black_box(&l);
+        })
+    });
     g.finish();
 }
 
@@ -145,6 +172,32 @@ fn full_chain(c: &mut Criterion) {
             process_bench(c, "full-chain", rate, hp, true, 512);
         }
     }
+}
+
+/// A chain (a source into an amplifier) on the open-back dynamic, limits and noise on: one
+/// output stage to the engine, so it costs what the full chain does.
+fn chain(c: &mut Criterion) {
+    let hp = &headphone_models()[0];
+    let e = engine_for(&chain_stage(), &hp.load, 48_000.0, true);
+    let label = format!("48000Hz/{}", hp.kind.replace(' ', "-"));
+    // The program sits as far below the chain's first clip (its source's rails) as the full
+    // chain's sits below full scale: how close to a limit it runs decides the clamps' work.
+    let peak = PROGRAM_PEAK * chain_stage().source_clip_fs;
+    run_bench(c, "chain", &label, e, 512, peak);
+}
+
+/// The full chain with a closed-back 38 Ω pair on the open-back dynamic's jack: their
+/// parallel load has the poles of both.
+fn shared_jack(c: &mut Criterion) {
+    let models = headphone_models();
+    let shared = models[0].sharing(std::slice::from_ref(&models[1]));
+    let e = engine_for(&interface(), &shared.load, 48_000.0, true);
+    let label = format!(
+        "48000Hz/{}+{}",
+        models[0].kind.replace(' ', "-"),
+        models[1].kind.replace(' ', "-")
+    );
+    run_bench(c, "shared-jack", &label, e, 512, PROGRAM_PEAK);
 }
 
 /// The full chain driven 6 dB past full scale: the clamps act on most samples.
@@ -200,6 +253,8 @@ criterion_group!(
     benches,
     floor,
     full_chain,
+    chain,
+    shared_jack,
     clipping,
     linear_path,
     by_rate,
