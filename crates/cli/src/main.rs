@@ -185,7 +185,8 @@ enum ModeArg {
 #[derive(Args)]
 struct OutputArgs {
     /// A catalog output by name (any words that pick one, case, spaces and hyphens aside:
-    /// "scarlett 2i2 4th", "studio24c").
+    /// "scarlett 2i2 4th", "studio24c"), or a chain of them: "UMC202HD line out -> Magni 2",
+    /// "UMC202HD at -10 dB -> Magni 2".
     #[arg(long, value_name = "NAME")]
     output: Option<String>,
     /// Custom output: output impedance ("47", "47 ohm").

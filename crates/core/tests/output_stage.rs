@@ -234,6 +234,32 @@ fn scarlett_reaches_its_stated_maximum_levels() {
     }
 }
 
+/// The noise floor of `stage` on `load` at `volume_db` (at 110 dB SPL/V), dB SPL(A): as the
+/// physics predicts it, and as 7.5 s of the engine's silence at `rate` measures it.
+fn noise_floors(
+    stage: &OutputStage,
+    load: &dyn Impedance,
+    rate: f64,
+    volume_db: f64,
+) -> (f64, f64) {
+    let op = OperatingPoint {
+        stage,
+        load,
+        sens_db_spl_per_v: 110.0,
+        volume_db,
+    };
+    let mut e = engine(stage, load, rate, volume_db, true);
+    let mut y = vec![0.0f32; (8.0 * rate) as usize];
+    e.process(&mut [&mut y]);
+    let scale = stage.v_fs_peak * op.volume_gain();
+    let volts: Vec<f64> = y[(0.5 * rate) as usize..]
+        .iter()
+        .map(|&v| v as f64 * scale)
+        .collect();
+    let measured_db = 110.0 + 20.0 * a_weighted_rms(&volts, rate).log10();
+    (op.noise_floor_db_spl_a(), measured_db)
+}
+
 #[test]
 fn noise_level_matches_the_prediction() {
     let hp = &headphone_models()[3]; // the single-BA IEM: sensitive, where hiss matters
@@ -249,22 +275,7 @@ fn noise_level_matches_the_prediction() {
             a_weighted: false,
             flicker_corner_hz: corner_hz,
         };
-        let op = OperatingPoint {
-            stage: &stage,
-            load: &hp.load,
-            sens_db_spl_per_v: 110.0,
-            volume_db,
-        };
-        let predicted_db = op.noise_floor_db_spl_a();
-        let mut e = engine(&stage, &hp.load, rate, volume_db, true);
-        let mut y = vec![0.0f32; (8.0 * rate) as usize];
-        e.process(&mut [&mut y]);
-        let scale = stage.v_fs_peak * op.volume_gain();
-        let volts: Vec<f64> = y[(0.5 * rate) as usize..]
-            .iter()
-            .map(|&v| v as f64 * scale)
-            .collect();
-        let measured_db = 110.0 + 20.0 * a_weighted_rms(&volts, rate).log10();
+        let (predicted_db, measured_db) = noise_floors(&stage, &hp.load, rate, volume_db);
         println!(
             "{rate} Hz, 1/f corner {corner_hz}, volume {volume_db}: predicted {predicted_db:.2} dB SPL(A), measured {measured_db:.2}"
         );
@@ -540,23 +551,7 @@ fn a_chains_noise_matches_the_prediction_at_both_volumes() {
         let mut chain = line_out_into_amp(100.0, 100.0);
         chain.source_volume_db = source_volume_db;
         let stage = chain.stage();
-        let op = OperatingPoint {
-            stage: &stage,
-            load: &hp.load,
-            sens_db_spl_per_v: 110.0,
-            volume_db: amp_volume_db,
-        };
-        let predicted_db = op.noise_floor_db_spl_a();
-        let rate = 48_000.0;
-        let mut e = engine(&stage, &hp.load, rate, amp_volume_db, true);
-        let mut y = vec![0.0f32; (8.0 * rate) as usize];
-        e.process(&mut [&mut y]);
-        let scale = stage.v_fs_peak * op.volume_gain();
-        let volts: Vec<f64> = y[(0.5 * rate) as usize..]
-            .iter()
-            .map(|&v| v as f64 * scale)
-            .collect();
-        let measured_db = 110.0 + 20.0 * a_weighted_rms(&volts, rate).log10();
+        let (predicted_db, measured_db) = noise_floors(&stage, &hp.load, 48_000.0, amp_volume_db);
         println!(
             "source {source_volume_db} dB, amp {amp_volume_db} dB: predicted {predicted_db:.2} dB SPL(A), measured {measured_db:.2}"
         );
