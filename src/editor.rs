@@ -215,9 +215,21 @@ impl EditorApp {
             let stage = inputs.stages[slot_of(heard) as usize];
             // A chain is named and sourced as one (while the stage played is the chain's).
             if let Some(Ok(spec)) = p.chain_spec(heard)
-                && let Ok(chain) = AnalysedOutput::chain(&spec)
+                && let Ok(mut chain) = AnalysedOutput::chain(&spec)
                 && chain.stage == stage
             {
+                // Figures of the slot's own: named as the slot (or the user's output it
+                // holds), whose figures come first.
+                if spec.source.catalog().is_none() {
+                    let user = p.user_output(heard);
+                    let own = user
+                        .as_ref()
+                        .map_or(name, |e| catalog::user::marked(&e.name()));
+                    chain.name = spec.name_from(&own);
+                    if let Some(entry) = user {
+                        chain.provenance.splice(0..0, entry.provenance());
+                    }
+                }
                 return chain;
             }
             match p.output_choice(heard) {
@@ -1383,6 +1395,20 @@ mod tests {
             catalog::output_stage(magni).unwrap()
         );
         h.get_by_label_contains("cannot feed itself");
+        // Slot A's own figures feed it too, named as the slot.
+        set(&h, &params.output_a, OutputChoice::Custom.to_param());
+        set(&h, &params.chain_a.jack, JackChoice::HeadphoneOut);
+        let analysis = settle(&mut h);
+        assert_eq!(
+            analysis.report(Slot::A).output,
+            "Custom output A -> Schiit Magni 2"
+        );
+        let spec = params.chain_spec(Heard::A).unwrap().unwrap();
+        assert_eq!(
+            spec.source,
+            loadline_core::catalog::ChainSource::Own(params.slot_a.stage())
+        );
+        assert_eq!(analysis.scenario.outputs[0].stage, spec.stage().unwrap());
     }
 
     /// A user catalog file of its own for test `name`, holding `text`.

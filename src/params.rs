@@ -1,7 +1,7 @@
 //! The plugin's parameters, with units and text entry.
 
 use loadline_core::catalog::{
-    self, ChainSpec, ChainSpecError, HeadphoneEntry, OutputEntry, SourceJack,
+    self, ChainSource, ChainSpec, ChainSpecError, HeadphoneEntry, OutputEntry, SourceJack,
 };
 use loadline_core::dsp::design::DesignMode;
 use loadline_core::listeners::MAX_OTHER_LISTENERS;
@@ -188,24 +188,21 @@ impl ChainParams {
         }
     }
 
-    /// The chain from catalog output `source` these parameters describe (`None`: no
-    /// amplifier). A line output has no volume, so the source volume is then 0 dB.
-    pub fn spec(&self, source: Option<usize>) -> Option<Result<ChainSpec, ChainSpecError>> {
+    /// The chain from `source` these parameters describe (`None`: no amplifier). A line
+    /// output has no volume, so the source volume is then 0 dB.
+    pub fn spec(&self, source: ChainSource) -> Option<ChainSpec> {
         let amp = amp_from_param(self.amp.value())?;
-        let Some(source) = source else {
-            return Some(Err(ChainSpecError::CustomSource));
-        };
         let jack = SourceJack::from(self.jack.value());
         let source_volume_db = match jack {
             SourceJack::HeadphoneOut => self.source_volume_db.value() as f64,
             SourceJack::LineOut => 0.0,
         };
-        Some(Ok(ChainSpec {
+        Some(ChainSpec {
             source,
             jack,
             source_volume_db,
             amp,
-        }))
+        })
     }
 }
 
@@ -903,19 +900,17 @@ impl LoadlineParams {
     /// The chain slot `heard` is (`None`: its output drives the headphone, or the Ideal
     /// reference), or why its chain cannot be built.
     pub fn chain_spec(&self, heard: Heard) -> Option<Result<ChainSpec, ChainSpecError>> {
-        let (chain, choice) = match heard {
-            Heard::A => (&self.chain_a, self.output_a.value()),
-            Heard::B => (&self.chain_b, self.output_b.value()),
+        let (chain, choice, slot) = match heard {
+            Heard::A => (&self.chain_a, self.output_a.value(), &self.slot_a),
+            Heard::B => (&self.chain_b, self.output_b.value(), &self.slot_b),
             Heard::Ideal => return None,
         };
+        // The slot's own figures (a user's output among them) feed it as they play alone.
         let source = match OutputChoice::from_param(choice) {
-            OutputChoice::Catalog(k) => Some(k),
-            OutputChoice::Custom => None,
+            OutputChoice::Catalog(k) => ChainSource::Catalog(k),
+            OutputChoice::Custom => ChainSource::Own(slot.stage()),
         };
-        chain.spec(source).map(|spec| {
-            let spec = spec?;
-            spec.stage().map(|_| spec)
-        })
+        chain.spec(source).map(|spec| spec.stage().map(|_| spec))
     }
 
     /// The output slot `heard` uses (`None` for the Ideal reference, which is no slot's).

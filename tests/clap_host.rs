@@ -948,7 +948,7 @@ fn a_chain_clips_where_its_amplifier_does_and_is_kept() {
     let rate = 48_000.0;
     let hd600 = &headphone_models()[find_headphone("hd 600").unwrap()];
     let spec = ChainSpec {
-        source: find_output("umc202hd").unwrap(),
+        source: loadline_core::catalog::ChainSource::Catalog(find_output("umc202hd").unwrap()),
         jack: SourceJack::HeadphoneOut,
         source_volume_db: 0.0,
         amp: find_output("magni 2").unwrap(),
@@ -1000,7 +1000,7 @@ fn a_chain_clips_where_its_amplifier_does_and_is_kept() {
     assert!(below.abs() < 0.05, "below the onset: {below} dB");
     assert!(above > 0.5, "1 dB above the onset: {above} dB");
     // Alone, the UMC202HD's own divider (10 Ω, estimated) sets the level.
-    let umc = loadline_core::catalog::output_stage(spec.source).unwrap();
+    let umc = loadline_core::catalog::output_stage(spec.source.catalog().unwrap()).unwrap();
     let through_alone = umc.source.transfer(&hd600.load, 1000.0).norm();
     let alone = peak_short_db(
         onset * 10f64.powf(1.0 / 20.0),

@@ -131,6 +131,14 @@ def test_a_chain_is_heard_through_its_amplifier():
     assert alone > 0.2, alone
     db, deg = deviation(ir[0], 48_000, 0, 10.0, 12)
     assert db <= 0.05 and deg <= 0.5, (db, deg)
+    # A's own figures (47 ohm) feed the Magni 2 too.
+    p.output_a = "Custom"
+    p.a_output_impedance = 47.0
+    p.a_source_jack = "Headphone out"
+    p.a_into_amplifier = "Schiit Magni 2"
+    _, ir = impulse_response(p, 48_000)
+    db, deg = deviation(ir[0], 48_000, 0, 0.2, 12)
+    assert db <= 0.05 and deg <= 0.5, (db, deg)
 
 
 def test_zero_latency_mode_reports_no_latency_and_matches_magnitude():

@@ -883,7 +883,7 @@ fn sources_into(amp: &str) -> anyhow::Result<Vec<AnalysedOutput>> {
         ];
         for jack in jacks.into_iter().flatten() {
             let spec = ChainSpec {
-                source: k,
+                source: catalog::ChainSource::Catalog(k),
                 jack,
                 source_volume_db: 0.0,
                 amp,

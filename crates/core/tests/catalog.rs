@@ -336,7 +336,7 @@ fn a_catalog_chain_carries_where_both_devices_figures_come_from() {
     assert_eq!(
         spec,
         ChainSpec {
-            source: umc,
+            source: catalog::ChainSource::Catalog(umc),
             jack: SourceJack::LineOut,
             source_volume_db: 0.0,
             amp: magni,

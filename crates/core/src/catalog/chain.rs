@@ -27,11 +27,31 @@ impl SourceJack {
     }
 }
 
-/// A chain of catalog entries.
+/// A chain's source.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum ChainSource {
+    /// A catalog device, by its index in `outputs()`.
+    Catalog(usize),
+    /// An output given by its figures (a plugin slot's own, or an output of the user's): a
+    /// headphone output, with no provenance of the catalog's.
+    Own(OutputStage),
+}
+
+impl ChainSource {
+    /// The catalog index, for a catalog device.
+    pub fn catalog(self) -> Option<usize> {
+        match self {
+            Self::Catalog(k) => Some(k),
+            Self::Own(_) => None,
+        }
+    }
+}
+
+/// A chain: a source feeding a catalog amplifier.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct ChainSpec {
-    /// The source device, by its index in `outputs()`.
-    pub source: usize,
+    /// The source.
+    pub source: ChainSource,
     /// Which of its outputs.
     pub jack: SourceJack,
     /// The source's volume, dB (0 = maximum; a line output's is 0).
@@ -56,9 +76,11 @@ pub enum ChainSpecError {
     /// The source's line output is not in the catalog.
     #[error("the catalog has no line output figures for {}", name_of(*.0))]
     NoLineOut(usize),
-    /// The slot's own figures cannot be a chain's source (a chain is of catalog devices).
-    #[error("a chain's source must be a catalog output: pick one for this slot")]
-    CustomSource,
+    /// Figures of one's own are a headphone output: they give no line output.
+    #[error(
+        "an output given by its figures has no line output: feed the amplifier from its headphone out"
+    )]
+    OwnLineOut,
     /// A line output has no volume to set.
     #[error("a line output has no volume control (a source volume of {0} dB was given)")]
     LineOutVolume(f64),
@@ -122,7 +144,7 @@ impl ChainSpec {
             })
             .unwrap_or((source_text, SourceJack::HeadphoneOut));
         Ok(ChainSpec {
-            source: find(name)?,
+            source: ChainSource::Catalog(find(name)?),
             jack,
             source_volume_db,
             amp: find(amp_text)?,
@@ -131,19 +153,30 @@ impl ChainSpec {
 }
 
 impl ChainSpec {
-    /// The chain's name: "MOTU M2 line out -> Schiit Magni 2" (text that names it back), with the source's volume when
-    /// it is below its maximum.
+    /// The chain's name: "MOTU M2 line out -> Schiit Magni 2" (text that names it back), with
+    /// the source's volume when it is below its maximum; an output of one's own is "Custom
+    /// output" ([`Self::name_from`] names it otherwise).
     pub fn name(&self) -> String {
-        let (source, amp) = (&outputs()[self.source], &outputs()[self.amp]);
+        let source = match self.source {
+            ChainSource::Catalog(k) => outputs()[k].name(),
+            ChainSource::Own(_) => "Custom output".into(),
+        };
+        self.name_from(&source)
+    }
+
+    /// The chain's name with its source called `source_name`.
+    pub fn name_from(&self, source_name: &str) -> String {
+        let amp = &outputs()[self.amp];
         let volume = if self.source_volume_db < 0.0 {
             format!(" at {} dB", crate::units::fmt_sig(self.source_volume_db))
         } else {
             String::new()
         };
-        // A phone's or a computer's entry is its jack already.
-        let source_name = source.name();
+        // A phone's or a computer's entry is its jack already, and figures of one's own are a
+        // headphone output.
+        let own = self.source.catalog().is_none();
         let jack = match self.jack {
-            SourceJack::HeadphoneOut if source_name.contains("jack") => String::new(),
+            SourceJack::HeadphoneOut if own || source_name.contains("jack") => String::new(),
             jack => format!(" {}", jack.name()),
         };
         format!("{source_name}{jack}{volume} -> {}", amp.name())
@@ -151,18 +184,19 @@ impl ChainSpec {
 
     /// The source as an output stage, checked: its headphone output, or its line output.
     fn source_stage(&self) -> Result<OutputStage, ChainSpecError> {
-        let entry = outputs()
-            .get(self.source)
-            .ok_or(ChainSpecError::NoSuchOutput(self.source))?;
+        let k = match (self.source, self.jack) {
+            (ChainSource::Own(stage), SourceJack::HeadphoneOut) => return Ok(stage),
+            (ChainSource::Own(_), SourceJack::LineOut) => return Err(ChainSpecError::OwnLineOut),
+            (ChainSource::Catalog(k), _) => k,
+        };
+        let entry = outputs().get(k).ok_or(ChainSpecError::NoSuchOutput(k))?;
         match self.jack {
-            SourceJack::HeadphoneOut => {
-                output_stage(self.source).ok_or(ChainSpecError::NoSuchOutput(self.source))
-            }
+            SourceJack::HeadphoneOut => output_stage(k).ok_or(ChainSpecError::NoSuchOutput(k)),
             SourceJack::LineOut => {
                 let line = entry
                     .line_out
                     .as_ref()
-                    .ok_or(ChainSpecError::NoLineOut(self.source))?;
+                    .ok_or(ChainSpecError::NoLineOut(k))?;
                 if self.source_volume_db != 0.0 {
                     return Err(ChainSpecError::LineOutVolume(self.source_volume_db));
                 }
@@ -176,7 +210,7 @@ impl ChainSpec {
         let entry = outputs()
             .get(self.amp)
             .ok_or(ChainSpecError::NoSuchOutput(self.amp))?;
-        if self.amp == self.source {
+        if self.source == ChainSource::Catalog(self.amp) {
             return Err(ChainSpecError::Loop(self.amp));
         }
         let input = entry
@@ -240,12 +274,14 @@ pub fn chain(
     let stage = spec.stage()?;
     let (amp, input) = spec.amp()?;
     let amp_entry = &outputs()[spec.amp];
-    let source_entry = &outputs()[spec.source];
-    let (sources, mut provenance) = match spec.jack {
-        SourceJack::HeadphoneOut => (stages_across(spec.source), source_entry.provenance()),
-        SourceJack::LineOut => (
+    let (sources, mut provenance) = match (spec.source, spec.jack) {
+        (ChainSource::Own(_), _) => (Vec::new(), Vec::new()),
+        (ChainSource::Catalog(k), SourceJack::HeadphoneOut) => {
+            (stages_across(k), outputs()[k].provenance())
+        }
+        (ChainSource::Catalog(k), SourceJack::LineOut) => (
             Vec::new(),
-            source_entry
+            outputs()[k]
                 .line_out
                 .as_ref()
                 .map_or_else(Vec::new, LineOut::provenance),
@@ -274,19 +310,19 @@ pub fn chain(
     Ok((stage, across, provenance))
 }
 
-/// What a chain's report must add: that its source's own noise is not modelled, when the
-/// catalog has no noise figure for it (the noise floor is then the amplifier's alone).
+/// What a chain's report must add: that its catalog source's own noise is not modelled,
+/// when the catalog has no noise figure for it (the noise floor is then the amplifier's
+/// alone). Figures of one's own say their noise themselves.
 pub fn chain_notes(spec: &ChainSpec) -> Vec<String> {
     let silent = spec
         .source_stage()
         .is_ok_and(|s| s.noise_pre.level_vrms <= 0.0 && s.noise_post.level_vrms <= 0.0);
-    if silent {
-        vec![format!(
+    match spec.source {
+        ChainSource::Catalog(k) if silent => vec![format!(
             "{} {}'s own noise is not modelled (no noise figure found): the noise floor is the amplifier's alone",
-            outputs()[spec.source].name(),
+            outputs()[k].name(),
             spec.jack.name()
-        )]
-    } else {
-        Vec::new()
+        )],
+        _ => Vec::new(),
     }
 }

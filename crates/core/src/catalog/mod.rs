@@ -35,7 +35,9 @@ mod stage;
 pub mod user;
 mod validate;
 
-pub use chain::{CHAIN_ARROWS, ChainSpec, ChainSpecError, SourceJack, chain, chain_notes};
+pub use chain::{
+    CHAIN_ARROWS, ChainSource, ChainSpec, ChainSpecError, SourceJack, chain, chain_notes,
+};
 pub use fit::{CurveKeyPoints, curve_key_points};
 pub use headphone_range::{
     HeadphoneEstimateRange, entry_headphone_range, entry_headphones_across,
