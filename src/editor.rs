@@ -5,8 +5,8 @@
 
 use crate::meters::Meters;
 use crate::params::{
-    EDITOR_DEFAULT_SIZE, Heard, ImportedHeadphone, JackChoice, LevelMode, LoadlineParams, NO_AMP,
-    NOBODY, SlotParams, headphone_model,
+    EDITOR_DEFAULT_SIZE, GainChoice, Heard, ImportedHeadphone, JackChoice, LevelMode,
+    LoadlineParams, NO_AMP, NOBODY, SlotParams, headphone_model,
 };
 use crate::view::{self, Curves, MeterScale, MeterState, tips};
 use egui::{Color32, RichText};
@@ -531,6 +531,22 @@ impl EditorApp {
                 }
             }
         });
+        let two_gains = amp_from_param(chain.amp.value())
+            .and_then(|k| catalog::outputs()[k].amp_input.as_ref())
+            .is_some_and(|input| input.low_gain_db.is_some());
+        if two_gains {
+            ui.horizontal(|ui| {
+                for (gain, name) in [
+                    (GainChoice::High, "High gain"),
+                    (GainChoice::Low, "Low gain"),
+                ] {
+                    let radio = ui.radio(chain.gain.value() == gain, format!("{letter} {name}"));
+                    if radio.clicked() {
+                        gesture(&setter, &chain.gain, gain);
+                    }
+                }
+            });
+        }
         if chain.jack.value() == JackChoice::HeadphoneOut {
             ui.horizontal(|ui| {
                 ui.label("Source volume");

@@ -1,7 +1,7 @@
 //! The plugin's parameters, with units and text entry.
 
 use loadline_core::catalog::{
-    self, ChainSource, ChainSpec, ChainSpecError, HeadphoneEntry, OutputEntry, SourceJack,
+    self, AmpGain, ChainSource, ChainSpec, ChainSpecError, HeadphoneEntry, OutputEntry, SourceJack,
 };
 use loadline_core::dsp::design::DesignMode;
 use loadline_core::listeners::MAX_OTHER_LISTENERS;
@@ -137,6 +137,28 @@ impl From<JackChoice> for SourceJack {
     }
 }
 
+/// Which gain a chain's amplifier runs at.
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GainChoice {
+    /// Its high gain (its only one, where it has no switch).
+    #[id = "high"]
+    #[name = "High gain"]
+    High,
+    /// Its low gain.
+    #[id = "low"]
+    #[name = "Low gain"]
+    Low,
+}
+
+impl From<GainChoice> for AmpGain {
+    fn from(g: GainChoice) -> Self {
+        match g {
+            GainChoice::High => AmpGain::High,
+            GainChoice::Low => AmpGain::Low,
+        }
+    }
+}
+
 /// A slot's chain: the amplifier its catalog output feeds, from which of its outputs, at
 /// which source volume. With no amplifier the slot's output drives the headphone itself.
 #[derive(Params)]
@@ -150,6 +172,9 @@ pub struct ChainParams {
     /// The source's own volume (its headphone output's), dB (0 = maximum).
     #[id = "srcvol"]
     pub source_volume_db: FloatParam,
+    /// The amplifier's gain switch.
+    #[id = "ampgain"]
+    pub gain: EnumParam<GainChoice>,
 }
 
 /// The name of "no amplifier".
@@ -177,6 +202,7 @@ impl ChainParams {
             }))
             .with_string_to_value(Arc::new(move |s| parse_choice(s, &names))),
             jack: EnumParam::new(format!("{letter} source jack"), JackChoice::HeadphoneOut),
+            gain: EnumParam::new(format!("{letter} amplifier gain"), GainChoice::High),
             source_volume_db: physical(
                 &format!("{letter} source volume"),
                 0.0,
@@ -202,6 +228,7 @@ impl ChainParams {
             jack,
             source_volume_db,
             amp,
+            gain: AmpGain::from(self.gain.value()),
         })
     }
 }

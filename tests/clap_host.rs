@@ -952,6 +952,7 @@ fn a_chain_clips_where_its_amplifier_does_and_is_kept() {
         jack: SourceJack::HeadphoneOut,
         source_volume_db: 0.0,
         amp: find_output("magni 2").unwrap(),
+        gain: loadline_core::catalog::AmpGain::High,
     };
     let stage = spec.stage().unwrap();
     let op = OperatingPoint {
@@ -1017,6 +1018,7 @@ fn a_chain_clips_where_its_amplifier_does_and_is_kept() {
         &[
             ("A into amplifier", "magni 2"),
             ("A source jack", "Line out"),
+            ("A amplifier gain", "Low gain"),
         ],
     );
     {
@@ -1028,4 +1030,5 @@ fn a_chain_clips_where_its_amplifier_does_and_is_kept() {
     assert!(q.load_state(&saved));
     assert_eq!(q.current_text("A into amplifier"), "Schiit Magni 2");
     assert_eq!(q.current_text("A source jack"), "Line out");
+    assert_eq!(q.current_text("A amplifier gain"), "Low gain");
 }

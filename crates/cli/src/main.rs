@@ -887,6 +887,7 @@ fn sources_into(amp: &str) -> anyhow::Result<Vec<AnalysedOutput>> {
                 jack,
                 source_volume_db: 0.0,
                 amp,
+                gain: catalog::AmpGain::High,
             };
             chains.push(AnalysedOutput::chain(&spec).context("--into")?);
         }

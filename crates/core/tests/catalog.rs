@@ -340,6 +340,7 @@ fn a_catalog_chain_carries_where_both_devices_figures_come_from() {
             jack: SourceJack::LineOut,
             source_volume_db: 0.0,
             amp: magni,
+            gain: catalog::AmpGain::High,
         }
     );
     let (stage, _, provenance) = chain(&spec).unwrap();
@@ -379,6 +380,20 @@ fn a_catalog_chain_carries_where_both_devices_figures_come_from() {
         Some(Err(ChainSpecError::Volume(_)))
     ));
     assert!(ChainSpec::parse("UMC202HD").is_none());
+    // At low gain (×1.5 against ×6) the chain's full scale is 12.04 dB lower, all else alike.
+    let low = ChainSpec::parse("UMC202HD line out -> Magni 2 low gain")
+        .unwrap()
+        .unwrap();
+    assert_eq!(low.gain, catalog::AmpGain::Low);
+    let (low_stage, _, _) = chain(&low).unwrap();
+    let ratio_db = 20.0 * (stage.v_fs_peak / low_stage.v_fs_peak).log10();
+    assert!((ratio_db - 20.0 * 4f64.log10()).abs() < 1e-3, "{ratio_db}");
+    assert_eq!(low_stage.source, stage.source);
+    assert!(
+        low.name().ends_with("-> Schiit Magni 2 low gain"),
+        "{}",
+        low.name()
+    );
 }
 
 #[test]

@@ -47,6 +47,15 @@ impl ChainSource {
     }
 }
 
+/// Which of an amplifier's gains a chain uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AmpGain {
+    /// Its high gain (its only one, where it has no switch).
+    High,
+    /// Its low gain.
+    Low,
+}
+
 /// A chain: a source feeding a catalog amplifier.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct ChainSpec {
@@ -58,6 +67,8 @@ pub struct ChainSpec {
     pub source_volume_db: f64,
     /// The amplifier, by its index in `outputs()`.
     pub amp: usize,
+    /// Which of its gains.
+    pub gain: AmpGain,
 }
 
 /// Why a chain of catalog entries cannot be built. The devices are named by index, so that
@@ -81,6 +92,9 @@ pub enum ChainSpecError {
         "an output given by its figures has no line output: feed the amplifier from its headphone out"
     )]
     OwnLineOut,
+    /// The amplifier has one gain.
+    #[error("{} has one gain in the catalog: no low gain to switch to", name_of(*.0))]
+    NoLowGain(usize),
     /// A line output has no volume to set.
     #[error("a line output has no volume control (a source volume of {0} dB was given)")]
     LineOutVolume(f64),
@@ -107,10 +121,11 @@ pub enum ChainSpecError {
 pub const CHAIN_ARROWS: [&str; 2] = ["->", "→"];
 
 impl ChainSpec {
-    /// The chain `text` names, as `SOURCE [line out | headphone out] [at VOLUME dB] -> AMP`
-    /// ("MOTU M2 line out -> Magni 2", "Scarlett 2i2 3rd gen at -6 dB -> O2"); `None` when
-    /// it names a single output (no arrow). Without "line out", the source is its headphone
-    /// output, at maximum volume unless "at" gives one.
+    /// The chain `text` names, as `SOURCE [line out | headphone out] [at VOLUME dB] -> AMP
+    /// [low gain]` ("MOTU M2 line out -> Magni 2", "Scarlett 2i2 3rd gen at -6 dB -> O2 low
+    /// gain"); `None` when it names a single output (no arrow). Without "line out", the source
+    /// is its headphone output, at maximum volume unless "at" gives one; without "low gain",
+    /// the amplifier is at its high gain.
     pub fn parse(text: &str) -> Option<Result<Self, ChainSpecError>> {
         let arrow = CHAIN_ARROWS.iter().find(|a| text.contains(*a))?;
         let (source_text, amp_text) = text.split_once(arrow)?;
@@ -143,11 +158,19 @@ impl ChainSpec {
                 Some((source_text[..cut].trim(), jack))
             })
             .unwrap_or((source_text, SourceJack::HeadphoneOut));
+        let (amp_text, gain) = [("low gain", AmpGain::Low), ("high gain", AmpGain::High)]
+            .into_iter()
+            .find_map(|(words, gain)| {
+                let cut = amp_text.to_lowercase().strip_suffix(words)?.len();
+                Some((amp_text[..cut].trim(), gain))
+            })
+            .unwrap_or((amp_text, AmpGain::High));
         Ok(ChainSpec {
             source: ChainSource::Catalog(find(name)?),
             jack,
             source_volume_db,
             amp: find(amp_text)?,
+            gain,
         })
     }
 }
@@ -179,7 +202,11 @@ impl ChainSpec {
             SourceJack::HeadphoneOut if own || source_name.contains("jack") => String::new(),
             jack => format!(" {}", jack.name()),
         };
-        format!("{source_name}{jack}{volume} -> {}", amp.name())
+        let gain = match self.gain {
+            AmpGain::High => "",
+            AmpGain::Low => " low gain",
+        };
+        format!("{source_name}{jack}{volume} -> {}{gain}", amp.name())
     }
 
     /// The source as an output stage, checked: its headphone output, or its line output.
@@ -218,7 +245,18 @@ impl ChainSpec {
             .as_ref()
             .ok_or(ChainSpecError::NotAnAmp(self.amp))?;
         let stage = output_stage(self.amp).ok_or(ChainSpecError::NoSuchOutput(self.amp))?;
-        Ok((stage, input.amp_input()))
+        let gain_db = match (self.gain, &input.low_gain_db) {
+            (AmpGain::High, _) => input.gain_db.value,
+            (AmpGain::Low, Some(low)) => low.value,
+            (AmpGain::Low, None) => return Err(ChainSpecError::NoLowGain(self.amp)),
+        };
+        Ok((
+            stage,
+            AmpInput {
+                input_ohm: input.input_ohm.value,
+                gain_db,
+            },
+        ))
     }
 
     /// The chain's single-stage form, checked; allocation-free, so that the audio thread may
@@ -244,16 +282,6 @@ impl LineOut {
             ..OutputFigures::default()
         }
         .stage()
-    }
-}
-
-impl AmpInputFigures {
-    /// The figures as the physics takes them.
-    pub fn amp_input(&self) -> AmpInput {
-        AmpInput {
-            input_ohm: self.input_ohm.value,
-            gain_db: self.gain_db.value,
-        }
     }
 }
 

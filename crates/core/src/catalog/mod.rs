@@ -36,7 +36,7 @@ pub mod user;
 mod validate;
 
 pub use chain::{
-    CHAIN_ARROWS, ChainSource, ChainSpec, ChainSpecError, SourceJack, chain, chain_notes,
+    AmpGain, CHAIN_ARROWS, ChainSource, ChainSpec, ChainSpecError, SourceJack, chain, chain_notes,
 };
 pub use fit::{CurveKeyPoints, curve_key_points};
 pub use headphone_range::{
@@ -244,8 +244,12 @@ pub struct LineOut {
 pub struct AmpInputFigures {
     /// Input resistance, ohms.
     pub input_ohm: Figure,
-    /// Voltage gain from its input to its output at maximum volume, dB.
+    /// Voltage gain from its input to its output at maximum volume, dB (at its high gain,
+    /// where it has two).
     pub gain_db: Figure,
+    /// Its low gain, dB, where a switch selects one of two.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub low_gain_db: Option<Figure>,
 }
 
 /// A measured or published key point's frequency for the 1 kHz and 10 kHz points.
@@ -429,6 +433,12 @@ impl OutputEntry {
         if let Some(input) = &self.amp_input {
             v.push(("amp_input.input_ohm", &input.input_ohm));
             v.push(("amp_input.gain_db", &input.gain_db));
+            v.extend(
+                input
+                    .low_gain_db
+                    .as_ref()
+                    .map(|f| ("amp_input.low_gain_db", f)),
+            );
         }
         v
     }

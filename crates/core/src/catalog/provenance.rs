@@ -99,12 +99,18 @@ impl LineOut {
 impl AmpInputFigures {
     /// Where the amplifier's input figures come from.
     pub fn provenance(&self) -> Vec<Provenance> {
-        vec![
+        let mut v = vec![
             self.input_ohm
                 .provenance("amplifier's input impedance", Decides::MaximumLevel),
             self.gain_db
                 .provenance("amplifier's gain", Decides::MaximumLevel),
-        ]
+        ];
+        v.extend(
+            self.low_gain_db
+                .as_ref()
+                .map(|f| f.provenance("amplifier's low gain", Decides::MaximumLevel)),
+        );
+        v
     }
 }
 

@@ -58,7 +58,7 @@ fn plausible(name: &str) -> (f64, f64) {
         "line_out.full_scale_dbu" => (-20.0, 40.0),
         "line_out.dynamic_range_db" => (60.0, 140.0),
         "amp_input.input_ohm" => (100.0, 10_000_000.0),
-        "amp_input.gain_db" => (-20.0, 40.0),
+        "amp_input.gain_db" | "amp_input.low_gain_db" => (-20.0, 40.0),
         "coupling_cap_uf" => (1.0, 10_000.0),
         "full_scale_dbu" => (-20.0, 40.0),
         "i_max_ma_peak" => (1.0, 10_000.0),
