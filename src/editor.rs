@@ -518,15 +518,19 @@ impl EditorApp {
         };
         let setter = gui.param_setter();
         ui.horizontal(|ui| {
+            // The line output is offered where the catalog has its figures (or is chosen).
+            let line_out = match params.output_choice(which) {
+                Some(OutputChoice::Catalog(k)) => catalog::outputs()[k].line_out.is_some(),
+                _ => false,
+            };
             for jack in [JackChoice::HeadphoneOut, JackChoice::LineOut] {
-                let name = match jack {
-                    JackChoice::HeadphoneOut => "Headphone out",
-                    JackChoice::LineOut => "Line out",
+                let (name, offered) = match jack {
+                    JackChoice::HeadphoneOut => ("Headphone out", true),
+                    JackChoice::LineOut => ("Line out", line_out),
                 };
-                if ui
-                    .radio(chain.jack.value() == jack, format!("{letter} {name}"))
-                    .clicked()
-                {
+                let on = chain.jack.value() == jack;
+                let radio = egui::RadioButton::new(on, format!("{letter} {name}"));
+                if ui.add_enabled(offered || on, radio).clicked() {
                     gesture(&setter, &chain.jack, jack);
                 }
             }
