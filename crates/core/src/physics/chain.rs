@@ -163,18 +163,18 @@ impl Chain {
         self.link_gain() * db_to_gain(self.amp_input.gain_db)
     }
 
-    /// The largest source EMF (volts peak) that clips nothing in the source, and whether its
-    /// converter (rather than its output stage) sets it.
-    fn source_emf_limit_peak(&self) -> (f64, bool) {
+    /// The largest source EMF (volts peak) that clips nothing in the source: its converter's
+    /// full scale at its volume, or its rails or current into the amplifier's input.
+    fn source_emf_limit_peak(&self) -> f64 {
         let load = Load::R(self.amp_input.input_ohm);
-        let (emf, limit) = OperatingPoint {
+        OperatingPoint {
             stage: &self.source,
             load: &load,
             sens_db_spl_per_v: 0.0,
             volume_db: self.source_volume_db,
         }
-        .emf_limit_peak(1000.0);
-        (emf, limit == Limit::DigitalFullScale)
+        .emf_limit_peak(1000.0)
+        .0
     }
 
     /// The amplifier's pre-volume noise with the source's joined to it: the source's noise
@@ -194,7 +194,7 @@ impl Chain {
 
     /// The chain as one output stage ahead of the headphone, its volume the amplifier's.
     pub fn stage(&self) -> OutputStage {
-        let (source_limit, _) = self.source_emf_limit_peak();
+        let source_limit = self.source_emf_limit_peak();
         OutputStage {
             v_fs_peak: self.source_fs_emf_peak() * self.through_gain(),
             // The amplifier's catalog full scale is the largest EMF it swings: here, a rail.
