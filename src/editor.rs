@@ -479,17 +479,12 @@ impl EditorApp {
 
     /// Each slot's amplifier, fed from its output's headphone or line out.
     fn chain_section(&mut self, ui: &mut egui::Ui) {
-        egui::CollapsingHeader::new("Into an amplifier")
-            .id_salt("chain")
-            .show(ui, |ui| {
-                let width = ui.clip_rect().right() - ui.cursor().left() - 8.0;
-                ui.set_max_width(width);
-                ui.add(egui::Label::new("Feed an amplifier from output A or B").wrap())
-                    .on_hover_text(tips::CHAIN);
-                for which in [Heard::A, Heard::B] {
-                    self.chain_row(ui, which, width);
-                }
-            });
+        let intro = ("Feed an amplifier from output A or B", tips::CHAIN);
+        wrapped_section(ui, "Into an amplifier", "chain", intro, |ui, width| {
+            for which in [Heard::A, Heard::B] {
+                self.chain_row(ui, which, width);
+            }
+        });
     }
 
     /// One slot's chain: the amplifier, the source's jack and volume, and what clips first
@@ -580,53 +575,44 @@ impl EditorApp {
 
     /// The other headphones on the jack of the one heard, and what each listener gets.
     fn jack_section(&mut self, ui: &mut egui::Ui) {
-        egui::CollapsingHeader::new("Also on this jack")
-            .id_salt("jack")
-            .show(ui, |ui| {
-                // Wrapped at the panel's visible edge: the column may be laid out wider than
-                // it shows, by a line elsewhere that does not wrap (the pickers widen it too).
-                let width = ui.clip_rect().right() - ui.cursor().left() - 8.0;
-                ui.set_max_width(width);
-                ui.add(
-                    egui::Label::new(
-                        "Headphones sharing the output (a splitter, two jacks on one driver)",
-                    )
-                    .wrap(),
+        let intro = (
+            "Headphones sharing the output (a splitter, two jacks on one driver)",
+            tips::JACK,
+        );
+        wrapped_section(ui, "Also on this jack", "jack", intro, |ui, width| {
+            let names: Vec<String> = std::iter::once(NOBODY.to_string())
+                .chain(
+                    self.headphone_names
+                        .iter()
+                        .take(catalog::headphones().len())
+                        .cloned(),
                 )
-                .on_hover_text(tips::JACK);
-                let names: Vec<String> = std::iter::once(NOBODY.to_string())
-                    .chain(
-                        self.headphone_names
-                            .iter()
-                            .take(catalog::headphones().len())
-                            .cloned(),
-                    )
-                    .collect();
-                let params = self.params.clone();
-                for (i, param) in params.others_on_jack().into_iter().enumerate() {
-                    let heading = ui.label(format!("Listener {}", i + 2));
-                    let current = param.value() as usize;
-                    let query = &mut self.search[3 + i];
-                    let id = format!("jack{}", i + 1);
-                    if let Some(k) = picker(ui, &id, heading.id, &names, current, query) {
-                        self.set(param, k as i32);
+                .collect();
+            let params = self.params.clone();
+            for (i, param) in params.others_on_jack().into_iter().enumerate() {
+                let heading = ui.label(format!("Listener {}", i + 2));
+                let current = param.value() as usize;
+                let query = &mut self.search[3 + i];
+                let id = format!("jack{}", i + 1);
+                if let Some(k) = picker(ui, &id, heading.id, &names, current, query) {
+                    self.set(param, k as i32);
+                }
+            }
+            let heard = slot_of(self.params.heard.value());
+            if let Some(jack) = self
+                .shown
+                .as_ref()
+                .and_then(|c| c.analysis.jack[heard as usize].as_ref())
+            {
+                // Wrapped: each line is a sentence about one listener.
+                ui.scope(|ui| {
+                    ui.set_max_width(width);
+                    for line in jack.text().lines() {
+                        ui.add(egui::Label::new(line.trim()).wrap());
                     }
-                }
-                let heard = slot_of(self.params.heard.value());
-                if let Some(jack) = self
-                    .shown
-                    .as_ref()
-                    .and_then(|c| c.analysis.jack[heard as usize].as_ref())
-                {
-                    // Wrapped: each line is a sentence about one listener.
-                    ui.scope(|ui| {
-                        ui.set_max_width(width);
-                        for line in jack.text().lines() {
-                            ui.add(egui::Label::new(line.trim()).wrap());
-                        }
-                    });
-                }
-            });
+                });
+            }
+        });
     }
 
     fn import_section(&mut self, ui: &mut egui::Ui) {
@@ -1052,6 +1038,28 @@ fn slot_name(choice: OutputChoice, letter: &str) -> String {
         OutputChoice::Custom => format!("Custom output {letter}"),
         OutputChoice::Catalog(_) => choice.name(),
     }
+}
+
+/// A collapsing section of the left column, named `title` (id `salt`), opening with the line
+/// `intro.0` (its tooltip `intro.1`), then `body` given the width its lines wrap at.
+fn wrapped_section(
+    ui: &mut egui::Ui,
+    title: &str,
+    salt: &str,
+    intro: (&str, &str),
+    body: impl FnOnce(&mut egui::Ui, f32),
+) {
+    egui::CollapsingHeader::new(title)
+        .id_salt(salt)
+        .show(ui, |ui| {
+            // Wrapped at the panel's visible edge: the column may be laid out wider than it
+            // shows, by a line elsewhere that does not wrap (the pickers widen it too).
+            let width = ui.clip_rect().right() - ui.cursor().left() - 8.0;
+            ui.set_max_width(width);
+            ui.add(egui::Label::new(intro.0).wrap())
+                .on_hover_text(intro.1);
+            body(ui, width);
+        });
 }
 
 /// A searchable picker: the current choice as a drop-down of every name matching the search

@@ -354,6 +354,19 @@ def scroll_left_column_to_end(win):
     time.sleep(0.5)
 
 
+def type_into_section_at_end(win, header, search, text):
+    """With the left column scrolled to its end: opens the section whose header is at
+    `header`, types `text` into the search at `search` (Enter picks), and leaves the column
+    at its end again with the pointer over a plot, ready for a screenshot."""
+    scroll_left_column_to_end(win)
+    click(win, header)
+    scroll_left_column_to_end(win)
+    type_and_enter(win, search, text)
+    time.sleep(1.5)
+    scroll_left_column_to_end(win)
+    park_pointer(win, (700, 200))
+
+
 def test_standalone_with_a_second_pair_on_the_jack():
     # The DT 770 Pro 32 Ω put on the jack beside the HD 600 by typing its name: the jack's
     # impedance falls from about 300 Ω to 29 Ω, so A's 10 Ω, which drives the HD 600 alone to
@@ -364,12 +377,7 @@ def test_standalone_with_a_second_pair_on_the_jack():
         alone = screenshot("7-one-pair-on-the-jack", win)
         assert count(alone, COLOUR_WARN, VERDICT) < 10, "A short with the HD 600 alone"
         assert count(alone, COLOUR_OK, VERDICT) > 200, "no verdict"
-        click(win, JACK_HEADER_AT_END)
-        scroll_left_column_to_end(win)
-        type_and_enter(win, LISTENER_2_SEARCH_AT_END, "dt770 32")
-        time.sleep(1.5)
-        scroll_left_column_to_end(win)
-        park_pointer(win, (700, 200))
+        type_into_section_at_end(win, JACK_HEADER_AT_END, LISTENER_2_SEARCH_AT_END, "dt770 32")
         shared = screenshot("7-two-pairs-on-the-jack", win)
         assert count(shared, COLOUR_WARN, VERDICT) > 200, "A not short with two pairs"
         assert count(shared, COLOUR_OK, VERDICT) < 10, "still the verdict of one pair"
@@ -388,13 +396,7 @@ def test_standalone_with_b_fed_into_an_amplifier():
         alone = screenshot("8-b-alone", win)
         assert count(alone, COLOUR_WARN, VERDICT) > 200, "the iPhone alone is not short"
         assert count(alone, COLOUR_OK, VERDICT) < 10, "a green verdict for the iPhone alone"
-        scroll_left_column_to_end(win)
-        click(win, CHAIN_HEADER_AT_END)
-        scroll_left_column_to_end(win)
-        type_and_enter(win, B_INTO_SEARCH_AT_END, "magni")
-        time.sleep(1.5)
-        scroll_left_column_to_end(win)
-        park_pointer(win, (700, 200))
+        type_into_section_at_end(win, CHAIN_HEADER_AT_END, B_INTO_SEARCH_AT_END, "magni")
         chained = screenshot("8-chain", win)
         assert count(chained, COLOUR_WARN, VERDICT) < 10, "still short through the Magni 2"
         assert count(chained, COLOUR_OK, VERDICT) > 200, "no verdict"
