@@ -361,6 +361,7 @@ impl AddOutputArgs {
             flicker_corner_hz: None,
             line_out: None,
             amp_input: None,
+            distribution: None,
         })
     }
 }

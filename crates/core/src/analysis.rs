@@ -9,7 +9,10 @@
 //! a thread of its own, so that neither the audio thread nor an editor's frame waits for it.
 
 use crate::catalog::{self, Provenance, estimated};
-use crate::listeners::{self, JackFigures, Listener, jack_figures, provenance_on_jack};
+use crate::listeners::{
+    self, JackFigures, Listener, OthersOn, jack_figures, on_own_outputs, own_outputs_figures,
+    provenance_on_jack,
+};
 use crate::physics::headphones::HeadphoneModel;
 use crate::physics::output::{Figures, OperatingPoint, OutputStage};
 use crate::report::{Report, ResponsePoint, provenance_text, response};
@@ -37,6 +40,9 @@ pub struct AnalysedOutput {
     /// What its report must say about what is not modelled (a chain's source without noise
     /// figures, for one).
     pub notes: Vec<String>,
+    /// How many listeners it can give an output of their own (a distribution amplifier's
+    /// outputs; one for any other output).
+    pub own_outputs: usize,
 }
 
 impl AnalysedOutput {
@@ -51,6 +57,7 @@ impl AnalysedOutput {
             range_stages: catalog::stages_across(k),
             is_chain: false,
             notes: Vec::new(),
+            own_outputs: entry.own_outputs(),
         })
     }
 
@@ -64,6 +71,7 @@ impl AnalysedOutput {
             range_stages: catalog::entry_stages_across(entry),
             is_chain: false,
             notes: Vec::new(),
+            own_outputs: entry.own_outputs(),
         }
     }
 
@@ -78,6 +86,7 @@ impl AnalysedOutput {
             range_stages,
             is_chain: true,
             notes: catalog::chain_notes(spec),
+            own_outputs: catalog::outputs()[spec.amp].own_outputs(),
         })
     }
 
@@ -90,7 +99,33 @@ impl AnalysedOutput {
             range_stages: Vec::new(),
             is_chain: false,
             notes: Vec::new(),
+            own_outputs: 1,
         }
+    }
+
+    /// This output with `others` (headphones, each with its volume relative to the heard
+    /// one's, dB) on its other outputs, sharing its supply: its stage and the stages across
+    /// its estimates carry them, and a note says who had no output left.
+    pub fn on_own_outputs(&self, others: &[(&HeadphoneModel, f64)]) -> Self {
+        let (stage, left_out) = on_own_outputs(&self.stage, self.own_outputs, others);
+        let mut out = AnalysedOutput {
+            stage,
+            range_stages: (self.range_stages.iter())
+                .map(|s| on_own_outputs(s, self.own_outputs, others).0)
+                .collect(),
+            ..self.clone()
+        };
+        if left_out > 0 {
+            let plural = |n: usize| if n == 1 { "" } else { "s" };
+            out.notes.push(format!(
+                "{} has {} headphone output{} with a stage of its own: {left_out} other listener{} left out of its figures",
+                self.name,
+                self.own_outputs,
+                plural(self.own_outputs),
+                plural(left_out),
+            ));
+        }
+        out
     }
 
     /// Its report driving `hp` (whose figures come from `hp_provenance`, and whose estimates
@@ -128,9 +163,11 @@ pub struct Scenario {
     /// The models spanning the ranges of the headphone's estimates
     /// (`catalog::headphones_across`; empty when none is estimated).
     pub headphone_across: Vec<HeadphoneModel>,
-    /// The other headphones on the same jack (none: the heard one has it alone; at most
+    /// The other listeners' headphones (none: the heard one has the output alone; at most
     /// `listeners::MAX_OTHER_LISTENERS`).
     pub others: Vec<Listener>,
+    /// Where the others are plugged in: the heard one's jack, or outputs of their own.
+    pub others_on: OthersOn,
     /// The target SPL of the reference (pink noise at −18 dBFS RMS), dB SPL.
     pub target_spl_db: f64,
     /// The volume, dB (0 = maximum), when it is set by hand rather than by the target.
@@ -185,15 +222,34 @@ impl Analysis {
 
 impl Scenario {
     /// The headphone heard as the output sees it: with the others on the jack, their
-    /// impedances in parallel with its own.
+    /// impedances in parallel with its own (on outputs of their own, its own alone).
     pub fn heard(&self) -> HeadphoneModel {
-        self.headphone.sharing(&listeners::models(&self.others))
+        self.headphone.sharing(&self.on_the_jack())
+    }
+
+    /// The others' models that share the heard one's jack.
+    fn on_the_jack(&self) -> Vec<HeadphoneModel> {
+        match self.others_on {
+            OthersOn::SameJack => listeners::models(&self.others),
+            OthersOn::OwnOutputs => Vec::new(),
+        }
+    }
+
+    /// The others on outputs of their own, with their volumes relative to the heard one's
+    /// (none when they share the jack).
+    pub fn on_own_outputs(&self) -> Vec<(&HeadphoneModel, f64)> {
+        match self.others_on {
+            OthersOn::SameJack => Vec::new(),
+            OthersOn::OwnOutputs => (self.others.iter())
+                .map(|l| (&l.model, l.volume_offset_db))
+                .collect(),
+        }
     }
 
     /// The models spanning the heard headphone's estimates, as the output sees them (the
     /// others on the jack at their own figures).
     pub fn heard_across(&self) -> Vec<HeadphoneModel> {
-        let others = listeners::models(&self.others);
+        let others = self.on_the_jack();
         self.headphone_across
             .iter()
             .map(|m| m.sharing(&others))
@@ -202,7 +258,21 @@ impl Scenario {
 }
 
 /// Everything `scenario` gives.
-pub fn analyze(scenario: Scenario) -> Analysis {
+pub fn analyze(mut scenario: Scenario) -> Analysis {
+    let plain = scenario.outputs.clone();
+    let own: Vec<(HeadphoneModel, f64)> = (scenario.on_own_outputs().into_iter())
+        .map(|(m, offset_db)| (m.clone(), offset_db))
+        .collect();
+    let own: Vec<(&HeadphoneModel, f64)> = own.iter().map(|(m, o)| (m, *o)).collect();
+    // The ideal reference has no supply to share.
+    for o in scenario
+        .outputs
+        .iter_mut()
+        .take(2)
+        .filter(|_| !own.is_empty())
+    {
+        *o = o.on_own_outputs(&own);
+    }
     let heard = scenario.heard();
     let hp = &heard;
     let hp_provenance = provenance_on_jack(&scenario.headphone_provenance, &scenario.others);
@@ -232,14 +302,16 @@ pub fn analyze(scenario: Scenario) -> Analysis {
     let others = listeners::models(&scenario.others);
     let jack = std::array::from_fn(|k| {
         let volume_db = scenario.volume_db.unwrap_or(reports[k].volume_db);
-        let stage = &scenario.outputs[k].stage;
-        jack_figures(
-            stage,
-            &scenario.headphone,
-            &others,
-            volume_db,
-            scenario.target_spl_db,
-        )
+        let (hp, target) = (&scenario.headphone, scenario.target_spl_db);
+        match scenario.others_on {
+            OthersOn::SameJack => jack_figures(&plain[k].stage, hp, &others, volume_db, target),
+            OthersOn::OwnOutputs => {
+                let own = scenario.on_own_outputs();
+                let (o, n) = (&plain[k], plain[k].own_outputs);
+                let fits = &own[..own.len().min(n.saturating_sub(1))];
+                own_outputs_figures(&o.stage, n, hp, fits, volume_db, target)
+            }
+        }
     });
     Analysis {
         scenario,
@@ -367,6 +439,7 @@ mod tests {
             headphone_provenance: catalog::headphones()[0].provenance(),
             headphone_across: catalog::headphones_across(0).to_vec(),
             others: Vec::new(),
+            others_on: OthersOn::SameJack,
             target_spl_db: 85.0,
             volume_db,
         }
@@ -408,6 +481,7 @@ mod tests {
         let mut s = scenario(None);
         let k = catalog::find_headphone("dt 770 32").unwrap();
         s.others = vec![Listener {
+            volume_offset_db: 0.0,
             model: catalog::headphone_models()[k].clone(),
             provenance: catalog::headphones()[k].provenance(),
         }];

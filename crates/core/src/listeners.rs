@@ -1,22 +1,62 @@
-//! Several headphones on one output: a splitter on one jack, or two jacks on one driver.
+//! Several headphones on one output: a splitter on one jack, two jacks on one driver, or a
+//! distribution amplifier with an output for each.
 //!
-//! The output drives their impedances in parallel, so each listener hears the same voltage
-//! through their own sensitivity, and the load every one of them puts on the output changes
-//! the tone and the level of all the others. What each listener gets is computed here from
-//! the same physics as a single headphone's report: the report of the heard headphone on the
-//! shared jack, and for every listener the change the others make against having the jack
-//! alone.
+//! On one jack the output drives their impedances in parallel, so each listener hears the same
+//! voltage through their own sensitivity, and the load every one of them puts on the output
+//! changes the tone and the level of all the others. On a distribution amplifier's own
+//! outputs nobody changes anybody's tone: what they share is the supply, whose sag follows all
+//! the outputs' currents (`physics::supply`). What each listener gets is computed here from the
+//! same physics as a single headphone's report: the report of the heard headphone, and for
+//! every listener the change the others make against having the jack (or the supply) alone.
 
 use crate::catalog::{Decides, Provenance};
 use crate::physics::headphones::HeadphoneModel;
 use crate::physics::output::{OperatingPoint, OutputStage};
+use crate::physics::supply::SupplyShare;
 use crate::physics::{Impedance, TheveninSource};
 use crate::report::Report;
 use crate::units::{fmt_hz, gain_to_db};
 use serde::Serialize;
 
-/// Most headphones that may share the jack of the one heard.
-pub const MAX_OTHER_LISTENERS: usize = 3;
+/// Most headphones that may share the jack (or the amplifier) of the one heard.
+pub const MAX_OTHER_LISTENERS: usize = crate::physics::supply::MAX_OTHER_OUTPUTS;
+
+/// Where the other listeners' headphones are plugged in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum OthersOn {
+    /// On the heard headphone's jack (a splitter, or two jacks on one driver): their
+    /// impedances in parallel.
+    #[default]
+    SameJack,
+    /// Each on an output of its own of the same amplifier (a distribution amplifier): stages
+    /// of their own on one supply.
+    OwnOutputs,
+}
+
+/// `stage` with the `others` (each a headphone and its volume relative to the heard one's,
+/// dB) on its device's other outputs, sharing its supply. A device with `outputs` outputs
+/// takes `outputs − 1` of them; the count of those left out comes back too.
+pub fn on_own_outputs(
+    stage: &OutputStage,
+    outputs: usize,
+    others: &[(&HeadphoneModel, f64)],
+) -> (OutputStage, usize) {
+    let room = outputs.saturating_sub(1).min(others.len());
+    let loads: Vec<(&dyn Impedance, f64)> = others[..room]
+        .iter()
+        .map(|(m, offset_db)| {
+            (
+                &m.load as &dyn Impedance,
+                crate::units::db_to_gain(*offset_db),
+            )
+        })
+        .collect();
+    // Catalog headphones are circuits of a few elements; anything else shares nothing.
+    let supply = SupplyShare::new(&loads).unwrap_or(SupplyShare::NONE);
+    let kept = if supply.is_empty() { 0 } else { room };
+    (OutputStage { supply, ..*stage }, others.len() - kept)
+}
 /// The frequency at which the tone change is told, Hz: where a dynamic headphone's bass
 /// resonance lifts its impedance, and where a low-impedance neighbour changes the most.
 pub const TONE_CHANGE_HZ: f64 = 100.0;
@@ -30,6 +70,9 @@ pub struct Listener {
     pub model: HeadphoneModel,
     /// Where its figures come from (empty for an imported curve).
     pub provenance: Vec<Provenance>,
+    /// On an output of its own: its volume relative to the heard one's, dB (0: the same
+    /// setting; on the heard one's jack every listener has the same voltage).
+    pub volume_offset_db: f64,
 }
 
 /// The models of `listeners`, in order.
@@ -54,18 +97,37 @@ pub struct ListenerFigures {
     /// The change they make to the tone at [`TONE_CHANGE_HZ`], relative to 1 kHz, dB
     /// (positive: more bass than with the jack alone).
     pub tone_change_db: f64,
+    /// On a distribution amplifier's own outputs: this listener's volume relative to the
+    /// heard one's, dB.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub volume_offset_db: Option<f64>,
+    /// On a distribution amplifier's own outputs: the change the others' currents on the
+    /// shared supply make to this listener's clean peaks, dB (negative: lower than with the
+    /// supply to themselves).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub peak_change_db: Option<f64>,
 }
 
-/// What the jack's load asks of the output.
+/// What the listeners ask of the output: on one jack, or on a distribution amplifier's own
+/// outputs.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct JackFigures {
-    /// The headphones' impedance in parallel at 1 kHz, ohms.
+    /// Where the others are plugged in.
+    #[serde(skip_serializing_if = "is_same_jack")]
+    pub others_on: OthersOn,
+    /// The headphones' impedance in parallel at 1 kHz, ohms (on own outputs, the heard
+    /// headphone's alone).
     pub load_1k_ohm: f64,
     /// The peak current of the loudest clean sine at maximum volume, mA, where the level
-    /// limit is (the report's `max_sine_freq_hz`).
+    /// limit is (the report's `max_sine_freq_hz`): the jack's, or on own outputs the supply's
+    /// for all the outputs.
     pub max_current_ma_peak: f64,
     /// Every listener, the heard one first.
     pub listeners: Vec<ListenerFigures>,
+}
+
+fn is_same_jack(on: &OthersOn) -> bool {
+    *on == OthersOn::SameJack
 }
 
 /// What the heard headphone's figures rest on with `others` on its jack: its own figures'
@@ -116,8 +178,75 @@ pub fn jack_figures(
     let f = report.max_sine_freq_hz;
     let z_total = shared.load.z_ohm(f) + stage.source.z_out().z_ohm(f);
     Some(JackFigures {
+        others_on: OthersOn::SameJack,
         load_1k_ohm: shared.load.z_ohm(REFERENCE_HZ).norm(),
         max_current_ma_peak: at_max.emf_limit_peak(f).0 / z_total.norm() * 1e3,
+        listeners,
+    })
+}
+
+/// The listeners of a distribution amplifier, each on an output of its own: the heard one
+/// (at `volume_db`) and the `others`, each a headphone and its volume relative to the heard
+/// one's (dB); `stage` is one output's, with the supply to itself. `None` when `heard` has the
+/// amplifier alone.
+pub fn own_outputs_figures(
+    stage: &OutputStage,
+    outputs: usize,
+    heard: &HeadphoneModel,
+    others: &[(&HeadphoneModel, f64)],
+    volume_db: f64,
+    target_spl_db: f64,
+) -> Option<JackFigures> {
+    if others.is_empty() {
+        return None;
+    }
+    let everyone: Vec<(&HeadphoneModel, f64)> = std::iter::once((heard, 0.0))
+        .chain(others.iter().copied())
+        .collect();
+    let listeners = (0..everyone.len())
+        .map(|i| {
+            let (model, offset_db) = everyone[i];
+            let rest: Vec<(&HeadphoneModel, f64)> = everyone
+                .iter()
+                .enumerate()
+                .filter(|&(j, _)| j != i)
+                .map(|(_, &(m, o))| (m, o - offset_db))
+                .collect();
+            let (shared, _) = on_own_outputs(stage, outputs, &rest);
+            let at_volume = OperatingPoint {
+                stage: &shared,
+                load: &model.load,
+                sens_db_spl_per_v: model.sens_db_spl_per_v,
+                volume_db: volume_db + offset_db,
+            };
+            let peak = |s: &OutputStage| Report::new("", s, model, target_spl_db).peak_spl_db;
+            ListenerFigures {
+                headphone: model.name.clone(),
+                heard: i == 0,
+                reference_spl_db: at_volume.reference_spl_db(),
+                peak_spl_db: peak(&shared),
+                level_change_db: 0.0,
+                tone_change_db: 0.0,
+                volume_offset_db: Some(offset_db),
+                peak_change_db: Some(peak(&shared) - peak(stage)),
+            }
+        })
+        .collect();
+    let (shared, _) = on_own_outputs(stage, outputs, others);
+    let report = Report::new(&heard.name, &shared, heard, target_spl_db);
+    let f = report.max_sine_freq_hz;
+    let at_max = OperatingPoint {
+        stage: &shared,
+        load: &heard.load,
+        sens_db_spl_per_v: heard.sens_db_spl_per_v,
+        volume_db: 0.0,
+    };
+    let z_total = heard.load.z_ohm(f) + stage.source.z_out().z_ohm(f);
+    let siemens = 1.0 / z_total.norm() + shared.supply.siemens(&stage.source, f);
+    Some(JackFigures {
+        others_on: OthersOn::OwnOutputs,
+        load_1k_ohm: heard.load.z_ohm(REFERENCE_HZ).norm(),
+        max_current_ma_peak: at_max.emf_limit_peak(f).0 * siemens * 1e3,
         listeners,
     })
 }
@@ -148,6 +277,8 @@ fn listener_figures(
             - level_db(source, &model.load, REFERENCE_HZ),
         tone_change_db: source.deviation_db(&shared.load, TONE_CHANGE_HZ)
             - source.deviation_db(&model.load, TONE_CHANGE_HZ),
+        volume_offset_db: None,
+        peak_change_db: None,
     }
 }
 
@@ -160,6 +291,9 @@ impl JackFigures {
     /// The shared jack in words, one line per listener: "with the DT 770 Pro 32 Ω on the
     /// same jack, HD 600 loses 2.31 dB and gains 0.39 dB at 100 Hz; 82.1 dB SPL at this volume".
     pub fn text(&self) -> String {
+        if self.others_on == OthersOn::OwnOutputs {
+            return self.own_outputs_text();
+        }
         let mut lines = vec![format!(
             "  shared jack   {:.1} Ω at 1 kHz for all of them; {:.0} mA peak at the loudest clean sine",
             self.load_1k_ohm, self.max_current_ma_peak
@@ -185,6 +319,39 @@ impl JackFigures {
             ));
         }
         lines.join("\n")
+    }
+}
+
+impl JackFigures {
+    /// A distribution amplifier's listeners in words, one line each.
+    fn own_outputs_text(&self) -> String {
+        let mut lines = vec![format!(
+            "  own outputs   each on an output of its own, one supply for all: {:.0} mA peak from it at the loudest clean sine",
+            self.max_current_ma_peak
+        )];
+        for l in &self.listeners {
+            lines.push(format!(
+                "  {:<13} {}: at {} your volume, {:.1} dB SPL; clean peaks up to {:.1} dB SPL ({} against the supply to itself)",
+                if l.heard { "heard" } else { "other output" },
+                l.headphone,
+                offset_words(l.volume_offset_db.unwrap_or(0.0)),
+                l.reference_spl_db,
+                l.peak_spl_db,
+                change_words(l.peak_change_db.unwrap_or(0.0)),
+            ));
+        }
+        lines.join("\n")
+    }
+}
+
+/// "+6.0 dB over" / "6.0 dB under" / "the same as".
+fn offset_words(db: f64) -> String {
+    if db.abs() < 0.05 {
+        "the same as".into()
+    } else if db > 0.0 {
+        format!("{db:.1} dB over")
+    } else {
+        format!("{:.1} dB under", -db)
     }
 }
 

@@ -3,7 +3,7 @@
 //! all resolve to these, so no layer passes indices with a special meaning.
 
 use crate::catalog;
-use crate::listeners::MAX_OTHER_LISTENERS;
+use crate::listeners::{MAX_OTHER_LISTENERS, OthersOn};
 
 /// The output a slot uses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -101,6 +101,8 @@ pub struct Listeners {
     pub heard: HeadphoneChoice,
     /// The others on the jack, by their index in `catalog::headphones()`.
     pub others: [Option<usize>; MAX_OTHER_LISTENERS],
+    /// Where the others are plugged in: on the heard one's jack, or on outputs of their own.
+    pub on: OthersOn,
 }
 
 impl Listeners {
@@ -109,6 +111,7 @@ impl Listeners {
         Listeners {
             heard,
             others: [None; MAX_OTHER_LISTENERS],
+            on: OthersOn::SameJack,
         }
     }
 

@@ -10,6 +10,7 @@ use loadline_core::physics::chain::{AmpInput, Chain, ChainStage};
 use loadline_core::physics::impedance::{Impedance, Load, log_spaced};
 use loadline_core::physics::output::{Limit, NoiseSpec, OperatingPoint, OutputStage};
 use loadline_core::physics::source::TheveninSource;
+use loadline_core::physics::supply::SupplyShare;
 use loadline_core::units::{db_to_gain, dbu_to_vrms, gain_to_db, vrms_to_dbu};
 use loadline_testkit::measure::{
     a_weighted_rms, current_clamped_voltage_peak, delay_factor, response_at_bins, worst_deviation,
@@ -34,6 +35,7 @@ fn scarlett_2i2_4th() -> OutputStage {
         i_max_peak: dbu_to_vrms(2.5) * SQRT_2 / 33.0,
         r_sag_ohm: 0.0,
         source_clip_fs: 1.0,
+        supply: SupplyShare::NONE,
         noise_pre: OutputStage::noise_from_dynamic_range(v_fs_peak, 115.0, true, 0.0),
         noise_post: NoiseSpec::SILENT,
     }
@@ -50,7 +52,9 @@ fn engine(
     volume_db: f64,
     noise_on: bool,
 ) -> Engine {
-    let d = design(&stage.source, load, rate, DesignMode::ZeroLatency).expect("design");
+    let d = design(&stage.source, load, rate, DesignMode::ZeroLatency)
+        .and_then(|d| d.with_supply(&stage.source, &stage.supply))
+        .expect("design");
     let mut e = Engine::new(1, d);
     e.set_stage(settings(stage, volume_db, noise_on));
     e.set_noise(StageNoise {
@@ -189,6 +193,52 @@ fn a_sagging_supply_clips_where_the_physics_predicts() {
         assert!(
             (measured - predicted).abs() <= 0.1,
             "{load_ohm} Ω {freq} Hz: {measured} vs {predicted}"
+        );
+    }
+}
+
+/// The Behringer Powerplay HA8000's catalog stage: one of its eight outputs, whose rails sag
+/// with the shared supply.
+fn ha8000() -> (OutputStage, usize) {
+    let entry = &catalog::outputs()[catalog::find_output("HA8000").unwrap()];
+    (entry.stage(), entry.own_outputs())
+}
+
+#[test]
+fn a_shared_supply_clips_where_the_physics_predicts() {
+    // A distribution amplifier: the heard output drives 300 Ω, and the others on the supply
+    // (32 Ω each, at the listener's volume and quieter) sag its rails. The engine's onset must
+    // sit where `emf_limit_peak` puts the rail, every other output's current counted and held
+    // to its own limit, in the bass and the midrange.
+    let (alone, outputs) = ha8000();
+    assert!(alone.r_sag_ohm > 0.0 && alone.rail_v_peak.is_finite() && outputs == 8);
+    let (r32, r300) = (Load::R(32.0), Load::R(300.0));
+    let seconds = 20.0 * SUPPLY_SAG_S;
+    let shares: [&[(&dyn Impedance, f64)]; 3] = [
+        &[(&r32, 1.0), (&r32, 1.0), (&r32, 1.0)],
+        &[(&r32, 0.3), (&r32, 0.3), (&r32, 0.3)],
+        &[(&r300, 2.0)],
+    ];
+    let heard = Load::R(300.0);
+    let alone_db =
+        gain_to_db(at_volume(&alone, &heard, 0.0).emf_limit_peak(1000.0).0 / alone.v_fs_peak);
+    for (share, freq) in shares.iter().zip([100.0, 1000.0, 1000.0]) {
+        let stage = OutputStage {
+            supply: SupplyShare::new(share).unwrap(),
+            ..alone
+        };
+        let (emf, limit) = at_volume(&stage, &heard, 0.0).emf_limit_peak(freq);
+        assert_eq!(limit, Limit::Rail);
+        let predicted = gain_to_db(emf / stage.v_fs_peak);
+        let measured = clip_onset_dbfs(&stage, &heard, 48_000.0, 0.0, freq, seconds);
+        println!(
+            "{} others, {freq} Hz: alone {alone_db:.3} dBFS, predicted {predicted:.3}, measured {measured:.3}",
+            share.len()
+        );
+        assert!(predicted < alone_db - 0.1, "the others must sag the rails");
+        assert!(
+            (measured - predicted).abs() <= 0.1,
+            "{freq} Hz: {measured} vs {predicted}"
         );
     }
 }

@@ -57,6 +57,7 @@ fn my_interface() -> OutputEntry {
         flicker_corner_hz: None,
         line_out: None,
         amp_input: None,
+        distribution: None,
     }
 }
 

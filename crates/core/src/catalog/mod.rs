@@ -219,6 +219,30 @@ pub struct OutputEntry {
     /// An amplifier's input: with it, the entry can be a chain's amplifier.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub amp_input: Option<AmpInputFigures>,
+    /// A distribution amplifier's outputs and their shared supply: with it, each listener can
+    /// have an output of their own.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub distribution: Option<Distribution>,
+}
+
+/// A distribution amplifier: several headphone outputs, each an output stage of its own (with
+/// the entry's figures), fed from one input and one supply.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Distribution {
+    /// How many outputs have a stage (and a volume control) of their own.
+    pub outputs: Figure,
+    /// The shared supply's sag, ohms: every output's rails fall by this times the sum of the
+    /// outputs' peak currents (`OutputStage::r_sag_ohm`). The entry's `rail_v_peak` is the
+    /// rail it sags from.
+    pub supply_sag_ohm: Figure,
+}
+
+impl Distribution {
+    /// The number of outputs (the figure, rounded; at least one).
+    pub fn output_count(&self) -> usize {
+        self.outputs.value.round().max(1.0) as usize
+    }
 }
 
 /// A line output: its level at full scale, its output impedance and its noise. It drives an
@@ -430,6 +454,10 @@ impl OutputEntry {
                     .map(|f| ("line_out.dynamic_range_db", f)),
             );
         }
+        if let Some(d) = &self.distribution {
+            v.push(("distribution.outputs", &d.outputs));
+            v.push(("distribution.supply_sag_ohm", &d.supply_sag_ohm));
+        }
         if let Some(input) = &self.amp_input {
             v.push(("amp_input.input_ohm", &input.input_ohm));
             v.push(("amp_input.gain_db", &input.gain_db));
@@ -452,6 +480,14 @@ impl OutputEntry {
             .map(|m| m.basis)
             .chain(given.into_iter().flatten().map(|f| f.basis))
             .collect()
+    }
+
+    /// How many listeners it gives an output (a stage and a volume control) of their own: a
+    /// distribution amplifier's outputs, else one.
+    pub fn own_outputs(&self) -> usize {
+        self.distribution
+            .as_ref()
+            .map_or(1, Distribution::output_count)
     }
 
     /// Whether any of its level figures is an estimate.

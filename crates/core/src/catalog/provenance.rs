@@ -153,6 +153,13 @@ impl OutputEntry {
                 .into_iter()
                 .filter_map(|(f, name, decides)| Some(f.as_ref()?.provenance(name, decides))),
         );
+        if let Some(d) = &self.distribution {
+            v.push(d.outputs.provenance("outputs", Decides::MaximumLevel));
+            v.push(
+                d.supply_sag_ohm
+                    .provenance("shared supply's sag", Decides::MaximumLevel),
+            );
+        }
         v
     }
 }

@@ -5,6 +5,7 @@ use super::{Figure, OutputEntry, OutputKind};
 use crate::physics::impedance::Impedance;
 use crate::physics::output::{NoiseSpec, OutputFigures, OutputStage};
 use crate::physics::source::TheveninSource;
+use crate::physics::supply::SupplyShare;
 use crate::units::{db_to_gain, dbv_to_vrms, vrms_to_dbu};
 use std::f64::consts::SQRT_2;
 
@@ -53,6 +54,12 @@ impl OutputEntry {
             let (fs, i_max) = self.full_scale_and_current_limit(&z_out);
             (fs, rail, i_max)
         };
+        // A distribution amplifier's rails sag with its shared supply (the maximum outputs,
+        // one output's figures, fix the full scale and the current limit as for any output).
+        let r_sag_ohm = match &self.distribution {
+            Some(d) if r_sag_ohm == 0.0 => d.supply_sag_ohm.value,
+            _ => r_sag_ohm,
+        };
         OutputStage {
             v_fs_peak,
             source,
@@ -79,6 +86,7 @@ impl OutputEntry {
                     flicker_corner_hz: self.flicker_hz(),
                 }),
             source_clip_fs: 1.0,
+            supply: SupplyShare::NONE,
         }
     }
 
@@ -117,6 +125,7 @@ impl OutputEntry {
             flicker_corner_hz: positive(Some(figures.flicker_corner_hz)),
             line_out: None,
             amp_input: None,
+            distribution: None,
         }
     }
 

@@ -64,7 +64,8 @@ fn plausible(name: &str) -> (f64, f64) {
         "i_max_ma_peak" => (1.0, 10_000.0),
         "flicker_corner_hz" => (0.0, 2000.0),
         "rail_v_peak" => (0.1, 100.0),
-        "r_sag_ohm" => (0.0, 100.0),
+        "r_sag_ohm" | "distribution.supply_sag_ohm" => (0.0, 100.0),
+        "distribution.outputs" => (2.0, 64.0),
         "dynamic_range_db" => (60.0, 140.0),
         "noise_dbv" => (-150.0, -60.0),
         "nominal_ohm" | "rdc_ohm" | "z_1k_ohm" | "z_10k_ohm" | "z_res_ohm" => (1.0, 2000.0),
@@ -92,6 +93,7 @@ pub(super) fn output_problems(e: &OutputEntry, sources: Sources) -> Vec<String> 
         figure(&mut out, &who, name, f, sources);
     }
     out.extend(level_form_problems(e, &who));
+    out.extend(distribution_problems(e, &who));
     for m in &e.max_output {
         if m.load_vrms().is_none_or(|v| !(v > 0.0 && v < 100.0)) {
             out.push(format!(
@@ -104,6 +106,31 @@ pub(super) fn output_problems(e: &OutputEntry, sources: Sources) -> Vec<String> 
         }
         let what = format!("{who}: the maximum output into {} Ω", m.load_ohm);
         provenance(&mut out, &what, sources, (m.basis, &m.source, &m.note));
+    }
+    out
+}
+
+/// What is wrong with a distribution amplifier's figures: a whole number of outputs, and a
+/// rail for the shared supply to sag from (with no sag of the output's own beside it).
+fn distribution_problems(e: &OutputEntry, who: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let Some(d) = &e.distribution else {
+        return out;
+    };
+    if d.outputs.value.fract() != 0.0 {
+        out.push(format!(
+            "{who}: distribution.outputs must be a whole number"
+        ));
+    }
+    if e.rail_v_peak.is_none() {
+        out.push(format!(
+            "{who}: a distribution amplifier needs rail_v_peak, the rail its shared supply sags from"
+        ));
+    }
+    if e.r_sag_ohm.is_some() {
+        out.push(format!(
+            "{who}: a distribution amplifier's sag is its shared supply's (distribution.supply_sag_ohm), not r_sag_ohm"
+        ));
     }
     out
 }

@@ -14,6 +14,7 @@
 
 use crate::physics::impedance::{Impedance, log_spaced};
 use crate::physics::source::TheveninSource;
+use crate::physics::supply::{MAX_OTHER_OUTPUTS, SupplyShare};
 use crate::units::gain_to_db;
 use nalgebra::{DMatrix, DVector};
 use num_complex::Complex64;
@@ -122,6 +123,31 @@ pub struct FilterDesign {
     pub check_err_current_db: f64,
     /// Worst magnitude error of the impedance response on the check grid, dB.
     pub check_err_impedance_db: f64,
+    /// The other outputs on the supply (`OutputStage::supply`), in use: `supply[..n_supply]`.
+    pub n_supply: usize,
+    /// Per other output, the current it draws per volt of this output's EMF: only the
+    /// supply's sag reads them.
+    pub supply: [SupplyCurrent; MAX_OTHER_OUTPUTS],
+}
+
+/// Another output's current on the shared supply, per volt of the heard output's EMF (its
+/// volume ratio included), realised on its own load's poles with no latency.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SupplyCurrent {
+    /// Sections in use.
+    pub n_sections: usize,
+    /// The sections' denominators.
+    pub poles: [Denominator; MAX_SECTIONS],
+    /// The current, siemens.
+    pub current: Response,
+}
+
+impl SupplyCurrent {
+    const NONE: SupplyCurrent = SupplyCurrent {
+        n_sections: 0,
+        poles: [Denominator { a1: 0.0, a2: 0.0 }; MAX_SECTIONS],
+        current: Response::ZERO,
+    };
 }
 
 impl FilterDesign {
@@ -144,7 +170,44 @@ impl FilterDesign {
             check_err_deg: 0.0,
             check_err_current_db: 0.0,
             check_err_impedance_db: 0.0,
+            n_supply: 0,
+            supply: [SupplyCurrent::NONE; MAX_OTHER_OUTPUTS],
         }
+    }
+
+    /// The design with the currents of `supply`'s other outputs, each driven through
+    /// `source` (their stages are the heard one's) by the heard EMF times its volume ratio;
+    /// an error when one of them cannot be designed.
+    pub fn with_supply(
+        mut self,
+        source: &TheveninSource,
+        supply: &SupplyShare,
+    ) -> Result<Self, DesignError> {
+        for (slot, other) in self.supply.iter_mut().zip(supply.others()) {
+            let d = design(source, other, self.sample_rate_hz, DesignMode::ZeroLatency)?;
+            let mut current = d.current;
+            current
+                .fir
+                .iter_mut()
+                .for_each(|c| *c *= other.volume_ratio);
+            for (b0, b1) in current.num.iter_mut() {
+                *b0 *= other.volume_ratio;
+                *b1 *= other.volume_ratio;
+            }
+            *slot = SupplyCurrent {
+                n_sections: d.n_sections,
+                poles: d.poles,
+                current,
+            };
+            self.n_supply += 1;
+        }
+        Ok(self)
+    }
+
+    /// Other output `k`'s supply current at `freq_hz`, siemens per volt of the heard EMF.
+    pub fn supply_current_response(&self, k: usize, freq_hz: f64) -> Complex64 {
+        let s = &self.supply[k];
+        self.eval(&s.poles[..s.n_sections], &s.current, freq_hz)
     }
 
     fn eval(&self, poles: &[Denominator], r: &Response, freq_hz: f64) -> Complex64 {

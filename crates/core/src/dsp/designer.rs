@@ -85,7 +85,10 @@ pub const LEVEL_MATCH_HZ: f64 = 1000.0;
 /// `check_err_db = inf`).
 pub fn design_for(req: &DesignRequest, hp: &HeadphoneModel) -> DesignResult {
     let source: TheveninSource = req.stage.source;
-    let design = match design::design(&source, &hp.load, req.sample_rate_hz, req.mode) {
+    let designed = design::design(&source, &hp.load, req.sample_rate_hz, req.mode)
+        // Without the others' currents the sag is the heard output's alone.
+        .map(|d| d.with_supply(&source, &req.stage.supply).unwrap_or(d));
+    let design = match designed {
         Ok(mut d) => {
             if req.level_match {
                 d.scale(1.0 / source.transfer(&hp.load, LEVEL_MATCH_HZ).norm());
@@ -266,6 +269,7 @@ mod tests {
                 i_max_peak: 0.05,
                 r_sag_ohm: 0.0,
                 source_clip_fs: 1.0,
+                supply: crate::physics::supply::SupplyShare::NONE,
                 noise_pre: OutputStage::noise_from_dynamic_range(1.5, 105.0, true, 0.0),
                 noise_post: NoiseSpec {
                     level_vrms: 3e-6,

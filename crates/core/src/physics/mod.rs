@@ -9,6 +9,7 @@ pub mod impedance;
 pub mod output;
 pub mod poly;
 pub mod source;
+pub mod supply;
 
 pub use impedance::{Impedance, Load};
 pub use source::TheveninSource;

@@ -7,6 +7,7 @@
 
 use super::impedance::{Impedance, log_spaced};
 use super::source::TheveninSource;
+use super::supply::SupplyShare;
 use crate::units::{db_to_gain, dbu_to_vrms, dbv_to_vrms, gain_to_db};
 use std::f64::consts::{PI, SQRT_2};
 use std::sync::OnceLock;
@@ -196,6 +197,9 @@ pub struct OutputStage {
     /// (1: at full scale, as for a single output). It acts ahead of the volume control,
     /// so it scales with the volume as the full scale does.
     pub source_clip_fs: f64,
+    /// A distribution amplifier's other outputs on this output's supply: their currents sag
+    /// the rails too (none for an output with the supply to itself).
+    pub supply: SupplyShare,
 }
 
 impl OutputStage {
@@ -213,6 +217,7 @@ impl OutputStage {
         noise_pre: NoiseSpec::SILENT,
         noise_post: NoiseSpec::SILENT,
         source_clip_fs: 1.0,
+        supply: SupplyShare::NONE,
     };
 
     /// A perfect amplifier with the full scale `v_fs_peak` (volts peak): 0 Ω, unlimited,
@@ -302,6 +307,7 @@ impl OutputFigures {
                     flicker_corner_hz: self.flicker_corner_hz,
                 }),
             source_clip_fs: 1.0,
+            supply: SupplyShare::NONE,
         }
     }
 }
@@ -380,12 +386,17 @@ impl OperatingPoint<'_> {
     /// The largest EMF (volts peak) of a steady sine at `freq_hz` that clips nothing, and what
     /// limits it: full scale at this volume (or a chain's source stage below it), the rails,
     /// or the current limit (the EMF that drives `I_max` through `Z_hp + Z_out`). Sagging
-    /// rails hold the EMF `e` where `e = V_rail − R_sag·e/|Z_hp + Z_out|`.
+    /// rails hold the EMF `e` where `e = V_rail − R_sag·(e/|Z_hp + Z_out| + I_others)`: the
+    /// supply also feeds the other outputs on it (`OutputStage::supply`), each at its volume
+    /// ratio `r_k` to this one and held to its own current limit,
+    /// `I_others = Σ min(r_k·e/|Z_k + Z_out|, I_max)`.
     pub fn emf_limit_peak(&self, freq_hz: f64) -> (f64, Limit) {
         let digital = self.stage.v_fs_peak * self.volume_gain();
         let z_total = (self.load.z_ohm(freq_hz) + self.stage.source.z_out().z_ohm(freq_hz)).norm();
         let current = self.stage.i_max_peak * z_total;
-        let rail = self.stage.rail_v_peak / (1.0 + self.stage.r_sag_ohm / z_total);
+        let st = self.stage;
+        let limits = (st.rail_v_peak, st.r_sag_ohm, st.i_max_peak);
+        let rail = (st.supply).sagged_rail_peak(&st.source, freq_hz, limits, 1.0 / z_total);
         let mut best = if self.stage.source_clip_fs < 1.0 {
             (digital * self.stage.source_clip_fs, Limit::SourceStage)
         } else {

@@ -7,7 +7,9 @@
 //! order as a sample-at-a-time evaluation would use, so the results are the same to the bit.
 
 use super::super::design::{Denominator, FilterDesign, MAX_FIR, MAX_SECTIONS, Response};
+use super::super::oversample::MAX_BLOCK;
 use super::{FLUSH_BELOW, MAX_CHANNELS};
+use crate::physics::supply::MAX_OTHER_OUTPUTS;
 
 /// Samples per pass of a bank: the sections' states of a pass are kept whole for the
 /// numerators, so this sets the scratch's size.
@@ -249,12 +251,14 @@ fn add_numerators(rows: &[[f64; PASS + 1]], num: &[(f64, f64)], y: &mut [f64]) {
 }
 
 /// A design with its per-channel state: the main bank (on the poles of `T`: voltage and
-/// current) and the impedance bank (on the headphone's poles).
+/// current), the impedance bank (on the headphone's poles) and a bank per other output on the
+/// supply (on its load's poles).
 #[derive(Clone, Copy)]
 pub(super) struct LoadFilter {
     pub(super) design: FilterDesign,
     main: Bank,
     impedance: Bank,
+    supply: [Bank; MAX_OTHER_OUTPUTS],
 }
 
 impl LoadFilter {
@@ -263,6 +267,31 @@ impl LoadFilter {
             design,
             main: Bank::ZERO,
             impedance: Bank::ZERO,
+            supply: [Bank::ZERO; MAX_OTHER_OUTPUTS],
+        }
+    }
+
+    /// Feeds channel `ch` the EMF `e`, and adds to `drive` the magnitude of each other
+    /// output's current on the supply, times `scale` (per sample) and held to `cap` (each
+    /// output's own current limit, in `drive`'s units). Each output's rail feeds its own
+    /// current, so the magnitudes add whatever their phases.
+    #[inline]
+    pub(super) fn add_supply_currents(
+        &mut self,
+        ch: usize,
+        e: &[f64],
+        (scale, cap): (&[f64], f64),
+        drive: &mut [f64],
+    ) {
+        let d = &self.design;
+        for (bank, other) in self.supply.iter_mut().zip(&d.supply[..d.n_supply]) {
+            let mut current = [0.0; MAX_BLOCK];
+            let current = &mut current[..e.len()];
+            let poles = &other.poles[..other.n_sections];
+            bank.run(ch, e, poles, (&other.current, current), None);
+            for ((d, i), s) in drive.iter_mut().zip(current.iter()).zip(scale) {
+                *d += (i.abs() * s).min(cap);
+            }
         }
     }
 
@@ -306,6 +335,7 @@ impl LoadFilter {
     pub(super) fn reset(&mut self) {
         self.main = Bank::ZERO;
         self.impedance = Bank::ZERO;
+        self.supply = [Bank::ZERO; MAX_OTHER_OUTPUTS];
     }
 
     /// Clears the impedance bank alone: with no current limit nothing is removed, and a limit
@@ -318,6 +348,10 @@ impl LoadFilter {
         self.main.flush_subnormals(self.design.n_sections);
         self.impedance
             .flush_subnormals(self.design.n_impedance_sections);
+        let d = &self.design;
+        for (bank, other) in self.supply.iter_mut().zip(&d.supply[..d.n_supply]) {
+            bank.flush_subnormals(other.n_sections);
+        }
     }
 }
 

@@ -427,6 +427,12 @@ impl Engine {
                     *e = self.emf_hist[ch][self.hist_pos.wrapping_sub(back - j) & self.hist_mask];
                 }
                 self.filters[incoming].run(ch, &e[..len], &mut unused[..len], None);
+                self.filters[incoming].add_supply_currents(
+                    ch,
+                    &e[..len],
+                    (&[0.0; MAX_BLOCK][..len], 0.0),
+                    &mut unused[..len],
+                );
                 back -= len;
             }
         }
@@ -635,6 +641,19 @@ impl Engine {
             for ((d, i), inv) in drive.iter_mut().zip(&current).zip(&run.inv_volume) {
                 *d += i.abs() / inv;
             }
+            // The other outputs on the supply, through the design heard now (a fade's
+            // incoming design takes over when it completes; the sag is slow beside it).
+            let mut volume = [0.0; MAX_BLOCK];
+            for (v, inv) in volume[..len].iter_mut().zip(&run.inv_volume) {
+                *v = 1.0 / inv;
+            }
+            let cap = self.stage.imax_over_fs;
+            self.filters[self.active].add_supply_currents(
+                ch,
+                &e[..len],
+                (&volume[..len], cap),
+                drive,
+            );
         }
         let mask = self.hist_mask;
         for (k, v) in e[..len].iter().enumerate() {

@@ -1,0 +1,289 @@
+//! A distribution amplifier's outputs: each listener has an output stage of their own, and the
+//! stages share the amplifier's input and its supply.
+//!
+//! The stages do not load each other (each has its own output impedance into its own
+//! headphone), so the tone a listener hears is their own output's alone. What they share is
+//! the supply: its sag follows the sum of every output's current, so a listener on a heavy
+//! load, or one who plays loud, lowers the rails of everyone else. [`SupplyShare`] holds the
+//! other outputs' loads in a fixed-size form, so that it travels inside an
+//! [`OutputStage`](super::output::OutputStage) (which crosses to the audio thread by value)
+//! and is evaluated without allocating.
+
+use super::impedance::Impedance;
+use super::poly::{Poly, S_NORM_RAD_PER_S};
+use super::source::TheveninSource;
+use num_complex::Complex64;
+use std::f64::consts::PI;
+
+/// Most other outputs that share the heard output's supply.
+pub const MAX_OTHER_OUTPUTS: usize = 3;
+/// Most coefficients of an impedance's numerator or denominator a supply share keeps: the
+/// catalog's circuit models need at most five.
+pub const MAX_COEFS: usize = 8;
+
+/// Another output of the same amplifier: its headphone's impedance (a circuit, kept as the
+/// coefficients of its rational function in the normalised variable of [`Poly`]) and its
+/// volume relative to the heard output's.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct OtherOutput {
+    num: [f64; MAX_COEFS],
+    den: [f64; MAX_COEFS],
+    /// Its EMF over the heard output's EMF: its volume setting relative to the heard one's
+    /// (1: the same setting).
+    pub volume_ratio: f64,
+}
+
+impl OtherOutput {
+    const NONE: OtherOutput = OtherOutput {
+        num: [0.0; MAX_COEFS],
+        den: [0.0; MAX_COEFS],
+        volume_ratio: 0.0,
+    };
+
+    /// The peak current this output draws per volt of the heard output's EMF at `freq_hz`,
+    /// through its own output impedance `source` (the same stage as the heard one's), amps per
+    /// volt: `r / |Z_out + Z_hp|`.
+    pub fn siemens(&self, source: &TheveninSource, freq_hz: f64) -> f64 {
+        let z_out = match source.coupling_cap_f {
+            Some(c) => Complex64::new(source.r_out_ohm, -1.0 / (2.0 * PI * freq_hz * c)),
+            None => Complex64::new(source.r_out_ohm, 0.0),
+        };
+        self.volume_ratio / (self.z_ohm(freq_hz) + z_out).norm()
+    }
+}
+
+/// π/2 times the mean magnitude of a sine of peak `a` held to `±cap`: `a` below the cap, else
+/// `a·(1 − cos θ) + cap·(π/2 − θ)` with `sin θ = cap/a` (the sine up to θ, then the flat top).
+fn held_sine_drain(a: f64, cap: f64) -> f64 {
+    if a <= cap {
+        return a;
+    }
+    let theta = (cap / a).asin();
+    a * (1.0 - theta.cos()) + cap * (PI / 2.0 - theta)
+}
+
+/// Evaluates ascending coefficients in the normalised variable at the physical `s`.
+fn eval(coefs: &[f64; MAX_COEFS], s: Complex64) -> Complex64 {
+    let x = s / S_NORM_RAD_PER_S;
+    coefs
+        .iter()
+        .rev()
+        .fold(Complex64::new(0.0, 0.0), |acc, c| acc * x + c)
+}
+
+impl Impedance for OtherOutput {
+    fn z_ohm(&self, freq_hz: f64) -> Complex64 {
+        let s = Complex64::new(0.0, 2.0 * PI * freq_hz);
+        eval(&self.num, s) / eval(&self.den, s)
+    }
+
+    fn rational(&self) -> Option<(Poly, Poly)> {
+        Some((Poly(self.num.to_vec()), Poly(self.den.to_vec())))
+    }
+}
+
+/// Why a supply share could not be formed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SupplyShareError {
+    /// More other outputs than [`MAX_OTHER_OUTPUTS`].
+    #[error("at most {MAX_OTHER_OUTPUTS} other outputs share the supply ({0} given)")]
+    TooMany(usize),
+    /// A load that is no circuit (a measured curve), or one too complex to keep.
+    #[error(
+        "another output's headphone must be a circuit model of at most {MAX_COEFS} coefficients"
+    )]
+    NotACircuit,
+    /// A volume ratio that is negative or not finite.
+    #[error("another output's volume ratio must be finite and not negative ({0})")]
+    BadRatio(String),
+}
+
+/// The other outputs on the heard output's supply (none for an output with the supply to
+/// itself).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SupplyShare {
+    others: [OtherOutput; MAX_OTHER_OUTPUTS],
+    n: usize,
+}
+
+impl Default for SupplyShare {
+    fn default() -> Self {
+        Self::NONE
+    }
+}
+
+impl SupplyShare {
+    /// The supply to the heard output alone.
+    pub const NONE: SupplyShare = SupplyShare {
+        others: [OtherOutput::NONE; MAX_OTHER_OUTPUTS],
+        n: 0,
+    };
+
+    /// The share of the outputs driving `loads`, each at its volume ratio to the heard output.
+    pub fn new(loads: &[(&dyn Impedance, f64)]) -> Result<Self, SupplyShareError> {
+        if loads.len() > MAX_OTHER_OUTPUTS {
+            return Err(SupplyShareError::TooMany(loads.len()));
+        }
+        let mut share = SupplyShare::NONE;
+        for (slot, (load, ratio)) in share.others.iter_mut().zip(loads) {
+            if !(ratio.is_finite() && *ratio >= 0.0) {
+                return Err(SupplyShareError::BadRatio(ratio.to_string()));
+            }
+            let (num, den) = load.rational().ok_or(SupplyShareError::NotACircuit)?;
+            if num.0.len() > MAX_COEFS || den.0.len() > MAX_COEFS {
+                return Err(SupplyShareError::NotACircuit);
+            }
+            slot.num[..num.0.len()].copy_from_slice(&num.0);
+            slot.den[..den.0.len()].copy_from_slice(&den.0);
+            slot.volume_ratio = *ratio;
+        }
+        share.n = loads.len();
+        Ok(share)
+    }
+
+    /// The other outputs, in order.
+    pub fn others(&self) -> &[OtherOutput] {
+        &self.others[..self.n]
+    }
+
+    /// Whether the heard output has the supply to itself.
+    pub fn is_empty(&self) -> bool {
+        self.n == 0
+    }
+
+    /// The peak current the other outputs draw per volt of the heard output's EMF in a steady
+    /// sine at `freq_hz`, amps per volt: `Σ r_k / |Z_out + Z_k|`. The supply feeds each
+    /// output's current through its own rail, so the magnitudes add whatever their phases.
+    pub fn siemens(&self, source: &TheveninSource, freq_hz: f64) -> f64 {
+        self.others()
+            .iter()
+            .map(|o| o.siemens(source, freq_hz))
+            .sum()
+    }
+
+    /// What the other outputs draw from the supply when the heard output's EMF is a steady
+    /// sine of `emf_peak` at `freq_hz`, each held to its own current limit `i_max_peak`, amps:
+    /// as the sag counts a current, its mean magnitude times π/2 (a sine's peak; a held one's
+    /// flat tops count for more).
+    pub fn current_peak(
+        &self,
+        source: &TheveninSource,
+        freq_hz: f64,
+        emf_peak: f64,
+        i_max_peak: f64,
+    ) -> f64 {
+        self.others()
+            .iter()
+            .map(|o| held_sine_drain(o.siemens(source, freq_hz) * emf_peak, i_max_peak))
+            .sum()
+    }
+
+    /// The largest EMF (volts peak) of a steady sine at `freq_hz` that the rails `rail_v_peak`
+    /// of a supply sagging `r_sag_ohm` let through, when the heard output draws
+    /// `heard_siemens` per volt and the others draw [`SupplyShare::current_peak`]: the root of
+    /// `e·(1 + R_sag·Y) + R_sag·I_others(e) = V_rail`, which rises with `e`, by bisection.
+    pub fn sagged_rail_peak(
+        &self,
+        source: &TheveninSource,
+        freq_hz: f64,
+        (rail_v_peak, r_sag_ohm, i_max_peak): (f64, f64, f64),
+        heard_siemens: f64,
+    ) -> f64 {
+        let alone = rail_v_peak / (1.0 + r_sag_ohm * heard_siemens);
+        if self.is_empty() || r_sag_ohm == 0.0 || !alone.is_finite() {
+            return alone;
+        }
+        let excess = |e: f64| {
+            e * (1.0 + r_sag_ohm * heard_siemens)
+                + r_sag_ohm * self.current_peak(source, freq_hz, e, i_max_peak)
+                - rail_v_peak
+        };
+        let (mut lo, mut hi) = (0.0, alone);
+        for _ in 0..100 {
+            let mid = 0.5 * (lo + hi);
+            if excess(mid) > 0.0 {
+                hi = mid;
+            } else {
+                lo = mid;
+            }
+        }
+        lo
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::physics::Load;
+
+    #[test]
+    fn another_output_keeps_its_impedance_exactly() {
+        let load = Load::dynamic_driver(32.0, 0.1e-3, 0.1e-3, 40.0, 40.0, 100.0, 1.5);
+        let share = SupplyShare::new(&[(&load, 0.5)]).unwrap();
+        for f in [20.0, 100.0, 1000.0, 20_000.0] {
+            let (a, b) = (share.others()[0].z_ohm(f), load.z_ohm(f));
+            assert!((a - b).norm() < 1e-9 * b.norm(), "{f} Hz: {a} against {b}");
+        }
+    }
+
+    #[test]
+    fn the_others_draw_their_currents_through_their_own_output_impedance() {
+        // 10 Ω outputs: a 32 Ω pair at the same volume draws 1/42 A per volt, a 300 Ω pair at
+        // half the volume 0.5/310.
+        let src = TheveninSource {
+            r_out_ohm: 10.0,
+            coupling_cap_f: None,
+        };
+        let share = SupplyShare::new(&[(&Load::R(32.0), 1.0), (&Load::R(300.0), 0.5)]).unwrap();
+        let expected = 1.0 / 42.0 + 0.5 / 310.0;
+        assert!((share.siemens(&src, 1000.0) - expected).abs() < 1e-12);
+        assert_eq!(SupplyShare::NONE.siemens(&src, 1000.0), 0.0);
+    }
+
+    #[test]
+    fn the_rails_sag_with_every_outputs_current_each_held_to_its_limit() {
+        // 9.9 V rails, 2 Ω of sag, 10 Ω outputs with 100 mA limits. The heard output drives
+        // 300 Ω; three others drive 32 Ω each at the same volume and hit their limits, so each
+        // draws a sine with flat tops at 0.1 A: e·(1 + 2/310) + 2·3·(π/2)·mean|i| = 9.9.
+        let src = TheveninSource {
+            r_out_ohm: 10.0,
+            coupling_cap_f: None,
+        };
+        let r32 = Load::R(32.0);
+        let share = SupplyShare::new(&[(&r32, 1.0), (&r32, 1.0), (&r32, 1.0)]).unwrap();
+        let limits = (9.9, 2.0, 0.1);
+        let e = share.sagged_rail_peak(&src, 1000.0, limits, 1.0 / 310.0);
+        // Each other output's held current, its mean magnitude summed over a period.
+        let n = 100_000;
+        let mean_held = (0..n)
+            .map(|k| {
+                (e / 42.0 * (2.0 * PI * (k as f64 + 0.5) / n as f64).sin())
+                    .abs()
+                    .min(0.1)
+            })
+            .sum::<f64>()
+            / n as f64;
+        let residual = e * (1.0 + 2.0 / 310.0) + 2.0 * 3.0 * mean_held * PI / 2.0 - 9.9;
+        assert!(residual.abs() < 1e-6, "{e}: residual {residual}");
+        assert!(e / 42.0 > 0.1, "the others are held to their limits");
+        // At a tenth of the volume the others stay below their limits: 0.1·e/42 each.
+        let quiet = SupplyShare::new(&[(&r32, 0.1), (&r32, 0.1), (&r32, 0.1)]).unwrap();
+        let e = quiet.sagged_rail_peak(&src, 1000.0, limits, 1.0 / 310.0);
+        let expected = 9.9 / (1.0 + 2.0 / 310.0 + 2.0 * 0.3 / 42.0);
+        assert!((e - expected).abs() < 1e-9, "{e} against {expected}");
+        // Alone, the familiar sagging rail.
+        let alone = SupplyShare::NONE.sagged_rail_peak(&src, 1000.0, limits, 1.0 / 310.0);
+        assert_eq!(alone, 9.9 / (1.0 + 2.0 / 310.0));
+    }
+
+    #[test]
+    fn a_share_refuses_what_it_cannot_hold() {
+        let r = Load::R(32.0);
+        let four = [(&r as &dyn Impedance, 1.0); 4];
+        assert_eq!(SupplyShare::new(&four), Err(SupplyShareError::TooMany(4)));
+        assert!(matches!(
+            SupplyShare::new(&[(&r, f64::NAN)]),
+            Err(SupplyShareError::BadRatio(_))
+        ));
+    }
+}
