@@ -18,6 +18,7 @@ use loadline_core::listeners::{Listener, MAX_OTHER_LISTENERS};
 use loadline_core::physics::Impedance;
 use loadline_core::physics::headphones::HeadphoneModel;
 use loadline_core::physics::output::OutputStage;
+use loadline_core::physics::supply::SupplyShare;
 use loadline_core::report::Report;
 use loadline_core::scenario::{HeadphoneChoice, Listeners, OutputChoice, amp_from_param, amps};
 use loadline_core::units::{db_to_gain, fmt_sig};
@@ -212,7 +213,11 @@ impl EditorApp {
         let p = &self.params;
         // A catalog output comes with where its figures come from and its estimates' ranges.
         let output = |heard: Heard, name: String| {
-            let stage = inputs.stages[slot_of(heard) as usize];
+            // The others' outputs on the supply are the analysis's to add (with their sources).
+            let stage = OutputStage {
+                supply: SupplyShare::NONE,
+                ..inputs.stages[slot_of(heard) as usize]
+            };
             // A chain is named and sourced as one (while the stage played is the chain's).
             if let Some(Ok(spec)) = p.chain_spec(heard)
                 && let Ok(mut chain) = AnalysedOutput::chain(&spec)
@@ -284,14 +289,18 @@ impl EditorApp {
                     .and_then(|i| i.entry)
                     .map_or_else(Vec::new, |e| catalog::entry_headphones_across(&e)),
             },
-            others: inputs
-                .headphone
-                .others()
-                .map(|k| Listener {
-                    model: self.catalog_models[k].clone(),
-                    provenance: catalog::headphones()[k].provenance(),
+            others: (inputs.headphone.others.iter())
+                .zip(p.others_volumes())
+                .filter_map(|(place, volume)| {
+                    let k = (*place)?;
+                    Some(Listener {
+                        model: self.catalog_models[k].clone(),
+                        provenance: catalog::headphones()[k].provenance(),
+                        volume_offset_db: volume.value() as f64,
+                    })
                 })
                 .collect(),
+            others_on: inputs.headphone.on,
             target_spl_db: inputs.target_spl_db,
             volume_db: inputs.volume_db,
         }

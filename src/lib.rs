@@ -49,10 +49,12 @@ impl Default for Loadline {
     fn default() -> Self {
         Loadline {
             params: Arc::new(LoadlineParams::default()),
-            // Also derives the catalog's output stages and white noise's band integrals, so
-            // that the audio thread only reads them (a chain's stage is formed from both).
+            // Also derives the catalog's output stages, its headphones as other outputs' loads
+            // and white noise's band integrals, so that the audio thread only reads them (a
+            // chain's stage, or one sharing its supply, is formed from them).
             headphones: {
                 let _ = loadline_core::catalog::output_stage(0);
+                let _ = loadline_core::catalog::other_output(0);
                 loadline_core::physics::output::NoiseSpec::warm_up();
                 loadline_core::catalog::headphone_models()
             },

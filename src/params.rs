@@ -4,14 +4,15 @@ use loadline_core::catalog::{
     self, AmpGain, ChainSource, ChainSpec, ChainSpecError, HeadphoneEntry, OutputEntry, SourceJack,
 };
 use loadline_core::dsp::design::DesignMode;
-use loadline_core::listeners::MAX_OTHER_LISTENERS;
+use loadline_core::listeners::{MAX_OTHER_LISTENERS, OthersOn, on_own_outputs};
 use loadline_core::physics::headphones::{HeadphoneLoad, HeadphoneModel};
 use loadline_core::physics::impedance::{ImpedancePoint, MeasuredCurve};
 use loadline_core::physics::output::{OutputFigures, OutputStage};
+use loadline_core::physics::supply::OtherOutput;
 use loadline_core::scenario::{
     HeadphoneChoice, Level, Listeners, OutputChoice, amp_from_param, amp_to_param, amps,
 };
-use loadline_core::units::{fmt_param, parse_with_unit};
+use loadline_core::units::{db_to_gain, fmt_param, parse_with_unit};
 use nice_plug::params::persist::PersistentField;
 use nice_plug::plugin::ParamValue;
 use nice_plug::prelude::*;
@@ -53,6 +54,28 @@ pub enum LevelMode {
     #[id = "target"]
     #[name = "Target SPL"]
     TargetSpl,
+}
+
+/// Where the other listeners' headphones are plugged in.
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OthersOnChoice {
+    /// On the heard headphone's jack (a splitter, or two jacks on one driver).
+    #[id = "jack"]
+    #[name = "On the same jack"]
+    SameJack,
+    /// Each on an output of its own of a distribution amplifier, sharing its supply.
+    #[id = "own"]
+    #[name = "On their own outputs"]
+    OwnOutputs,
+}
+
+impl From<OthersOnChoice> for OthersOn {
+    fn from(c: OthersOnChoice) -> Self {
+        match c {
+            OthersOnChoice::SameJack => OthersOn::SameJack,
+            OthersOnChoice::OwnOutputs => OthersOn::OwnOutputs,
+        }
+    }
 }
 
 /// Which output is heard.
@@ -288,6 +311,20 @@ pub struct LoadlineParams {
     /// A fourth headphone on the jack, as the second.
     #[id = "with3"]
     pub with_3: IntParam,
+    /// Where the others are plugged in: the heard one's jack, or outputs of their own (a
+    /// distribution amplifier's).
+    #[id = "otherson"]
+    pub others_on: EnumParam<OthersOnChoice>,
+    /// On outputs of their own: the second headphone's volume relative to the heard one's,
+    /// dB.
+    #[id = "with1vol"]
+    pub with_1_volume_db: FloatParam,
+    /// The third headphone's, as the second's.
+    #[id = "with2vol"]
+    pub with_2_volume_db: FloatParam,
+    /// The fourth headphone's, as the second's.
+    #[id = "with3vol"]
+    pub with_3_volume_db: FloatParam,
     /// The user's output slot A holds (its custom figures are that entry's), saved with the
     /// project so that it reopens named and sourced on a machine without the user's file.
     #[persist = "user-output-a"]
@@ -498,16 +535,20 @@ pub fn headphone_model(
 }
 
 /// The headphone heard as the output sees it: [`headphone_model`] of the heard choice, with
-/// the others on its jack in parallel.
+/// the others in parallel when they are on its jack.
 pub fn heard_model(
     listeners: Listeners,
     catalog_models: &[HeadphoneModel],
     imported: &ImportedSlot,
 ) -> HeadphoneModel {
-    let others: Vec<HeadphoneModel> = listeners
-        .others()
-        .map(|k| catalog_models[k].clone())
-        .collect();
+    let others: Vec<HeadphoneModel> = match listeners.on {
+        OthersOn::SameJack => listeners
+            .others()
+            .map(|k| catalog_models[k].clone())
+            .collect(),
+        // On outputs of their own they load the supply, not the jack (the stage has them).
+        OthersOn::OwnOutputs => Vec::new(),
+    };
     headphone_model(listeners.heard, catalog_models, imported).sharing(&others)
 }
 
@@ -818,6 +859,14 @@ fn other_listener(name: &str) -> IntParam {
     .with_string_to_value(Arc::new(move |s| parse_choice(s, &names)))
 }
 
+/// Volume range of another listener's own output relative to the heard one's, dB.
+pub const OTHER_VOLUME_RANGE_DB: (f32, f32) = (-40.0, 20.0);
+
+/// Another listener's volume on an output of their own, relative to the heard one's.
+fn other_volume(name: &str) -> FloatParam {
+    physical(name, 0.0, OTHER_VOLUME_RANGE_DB, 0.0, " dB", &["db"])
+}
+
 /// The name of an empty place on the jack.
 pub const NOBODY: &str = "Nobody";
 
@@ -874,6 +923,10 @@ impl Default for LoadlineParams {
             with_1: other_listener("Also on the jack 1"),
             with_2: other_listener("Also on the jack 2"),
             with_3: other_listener("Also on the jack 3"),
+            others_on: EnumParam::new("Other listeners", OthersOnChoice::SameJack),
+            with_1_volume_db: other_volume("Also on the jack 1 volume"),
+            with_2_volume_db: other_volume("Also on the jack 2 volume"),
+            with_3_volume_db: other_volume("Also on the jack 3 volume"),
             imported: ImportedSlot::default(),
             user_output_a: Arc::default(),
             user_output_b: Arc::default(),
@@ -913,15 +966,22 @@ impl LoadlineParams {
                 return OutputStage::perfect_at_full_scale(v_fs_peak);
             }
         };
-        let direct = match OutputChoice::from_param(choice) {
-            OutputChoice::Catalog(k) => catalog::output_stage(k).unwrap_or_else(|| slot.stage()),
-            OutputChoice::Custom => slot.stage(),
+        let (direct, outputs) = match OutputChoice::from_param(choice) {
+            OutputChoice::Catalog(k) => match catalog::output_stage(k) {
+                Some(stage) => (stage, catalog::outputs()[k].own_outputs()),
+                None => (slot.stage(), 1),
+            },
+            OutputChoice::Custom => (slot.stage(), 1),
         };
         // A chain that makes no sense plays the output alone (the editor says why).
-        match self.chain_spec(heard) {
-            Some(Ok(spec)) => spec.stage().unwrap_or(direct),
-            _ => direct,
-        }
+        let (stage, outputs) = match self.chain_spec(heard) {
+            Some(Ok(spec)) => match spec.stage() {
+                Ok(stage) => (stage, catalog::outputs()[spec.amp].own_outputs()),
+                Err(_) => (direct, outputs),
+            },
+            _ => (direct, outputs),
+        };
+        self.with_others_on_supply(stage, outputs)
     }
 
     /// The chain slot `heard` is (`None`: its output drives the headphone, or the Ideal
@@ -980,7 +1040,37 @@ impl LoadlineParams {
             others: self
                 .others_on_jack()
                 .map(|p| Listeners::other_from_param(p.value())),
+            on: self.others_on.value().into(),
         }
+    }
+
+    /// The parameters of the other listeners' volumes on outputs of their own.
+    pub fn others_volumes(&self) -> [&FloatParam; MAX_OTHER_LISTENERS] {
+        [
+            &self.with_1_volume_db,
+            &self.with_2_volume_db,
+            &self.with_3_volume_db,
+        ]
+    }
+
+    /// With the others on outputs of their own, `stage` (of a device with `outputs` outputs)
+    /// with their outputs on its supply, each at its volume; otherwise `stage`. Allocation-free
+    /// (the audio thread forms the stage it hears).
+    fn with_others_on_supply(&self, stage: OutputStage, outputs: usize) -> OutputStage {
+        if self.others_on.value() == OthersOnChoice::SameJack {
+            return stage;
+        }
+        let mut others = [OtherOutput::NONE; MAX_OTHER_LISTENERS];
+        let mut n = 0;
+        for (place, volume) in self.others_on_jack().iter().zip(self.others_volumes()) {
+            let other = Listeners::other_from_param(place.value()).and_then(catalog::other_output);
+            let ratio = db_to_gain(volume.value() as f64);
+            if let Some(o) = other.and_then(|o| o.at_ratio(ratio).ok()) {
+                others[n] = o;
+                n += 1;
+            }
+        }
+        on_own_outputs(&stage, outputs, &others[..n]).0
     }
 
     /// The parameters of the places on the jack beside the heard headphone.

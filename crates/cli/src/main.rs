@@ -12,7 +12,8 @@ use loadline_core::catalog::{Decides, Provenance, estimated};
 use loadline_core::dsp::design::DesignMode;
 use loadline_core::import::{parse_sensitivity, read_impedance_file, to_zma};
 use loadline_core::listeners::{
-    self, JackFigures, Listener, MAX_OTHER_LISTENERS, jack_figures, provenance_on_jack,
+    self, JackFigures, Listener, MAX_OTHER_LISTENERS, jack_figures, own_outputs_figures,
+    provenance_on_jack,
 };
 use loadline_core::physics::Impedance;
 use loadline_core::physics::headphones::{HeadphoneLoad, HeadphoneModel};
@@ -270,9 +271,14 @@ struct HeadphoneArgs {
     #[arg(long, value_name = "SENS", requires = "headphone_file")]
     sensitivity: Option<String>,
     /// Another headphone on the same jack (a splitter, or two jacks on one driver), by name as
-    /// --headphone; up to three, one --with each. The output drives them all in parallel.
+    /// --headphone; up to three, one --with each. The output drives them all in parallel. With
+    /// --own-outputs, "NAME at -6 dB" sets its output's volume relative to yours.
     #[arg(long = "with", value_name = "NAME")]
     with: Vec<String>,
+    /// The --with headphones are each on an output of their own of the same amplifier (a
+    /// distribution amplifier's), sharing its supply, not on your jack.
+    #[arg(long)]
+    own_outputs: bool,
 }
 
 /// A dB figure: "-6", "-6 dB", "85 dB SPL".
@@ -466,7 +472,8 @@ impl OutputArgs {
 }
 
 impl HeadphoneArgs {
-    /// The other headphones on the jack (--with), each with where its figures come from.
+    /// The other headphones (--with), each with where its figures come from and its volume
+    /// relative to yours ("NAME at -6 dB", on outputs of their own only).
     fn others(&self) -> anyhow::Result<Vec<Listener>> {
         if self.with.len() > MAX_OTHER_LISTENERS {
             bail!(
@@ -476,23 +483,87 @@ impl HeadphoneArgs {
         }
         self.with
             .iter()
-            .map(|name| {
+            .map(|text| {
+                let (name, volume_offset_db) = match text.rsplit_once(" at ") {
+                    Some((name, db)) if db_value(db).is_ok() => (name, db_value(db).ok()),
+                    _ => (text.as_str(), None),
+                };
+                if volume_offset_db.is_some() && !self.own_outputs {
+                    bail!(
+                        "--with {text}: on one jack every headphone gets the same voltage; a volume of its own needs --own-outputs"
+                    );
+                }
                 let (model, provenance, _) =
                     catalog_headphone(name).with_context(|| format!("--with {name}"))?;
-                Ok(Listener { model, provenance })
+                Ok(Listener {
+                    model,
+                    provenance,
+                    volume_offset_db: volume_offset_db.unwrap_or(0.0),
+                })
             })
             .collect()
     }
 
     /// The headphone heard as the output sees it ([`Self::resolve`], with the others on the
-    /// jack in parallel), and the others.
+    /// jack in parallel, unless they have outputs of their own), and the others.
     fn resolve_on_jack(
         &self,
         sensitivity_for: Option<&str>,
     ) -> anyhow::Result<(HeadphoneModel, HeadphoneModel, Vec<Listener>)> {
         let alone = self.resolve(sensitivity_for)?;
         let others = self.others()?;
-        Ok((alone.sharing(&listeners::models(&others)), alone, others))
+        Ok((self.as_seen(&alone, &others), alone, others))
+    }
+
+    /// `model` (the heard headphone, or one spanning its estimates) as the output sees it with
+    /// `others`: in parallel on the jack, or beside it on outputs of their own.
+    fn as_seen(&self, model: &HeadphoneModel, others: &[Listener]) -> HeadphoneModel {
+        let others = listeners::models(others);
+        if self.own_outputs {
+            model.beside(&others)
+        } else {
+            model.sharing(&others)
+        }
+    }
+
+    /// `out` with `others` on its other outputs, when they have outputs of their own.
+    fn place(&self, out: AnalysedOutput, others: &[Listener]) -> AnalysedOutput {
+        if !self.own_outputs {
+            return out;
+        }
+        let pairs: Vec<(&HeadphoneModel, f64)> = others
+            .iter()
+            .map(|l| (&l.model, l.volume_offset_db))
+            .collect();
+        out.on_own_outputs(&pairs)
+    }
+
+    /// What every listener gets with `out` (as `--output` gave it, before [`Self::place`])
+    /// at `volume_db`: on the jack, or on outputs of their own.
+    fn listener_figures(
+        &self,
+        out: &AnalysedOutput,
+        (alone, others): (&HeadphoneModel, &[Listener]),
+        volume_db: f64,
+        target_spl_db: f64,
+    ) -> Option<JackFigures> {
+        if !self.own_outputs {
+            let models = listeners::models(others);
+            return jack_figures(&out.stage, alone, &models, volume_db, target_spl_db);
+        }
+        let pairs: Vec<(&HeadphoneModel, f64)> = others
+            .iter()
+            .map(|l| (&l.model, l.volume_offset_db))
+            .collect();
+        let fits = &pairs[..pairs.len().min(out.own_outputs.saturating_sub(1))];
+        own_outputs_figures(
+            &out.stage,
+            out.own_outputs,
+            alone,
+            fits,
+            volume_db,
+            target_spl_db,
+        )
     }
 
     /// The models spanning the estimates of the headphone `alone` (as [`Self::resolve`] gave
@@ -525,8 +596,7 @@ impl HeadphoneArgs {
             }
             (Some(_), Some(_)) => Vec::new(),
         };
-        let others = listeners::models(others);
-        Ok(across.iter().map(|m| m.sharing(&others)).collect())
+        Ok(across.iter().map(|m| self.as_seen(m, others)).collect())
     }
 
     /// Where the catalog's figures among the headphone's come from: all of them for a catalog
@@ -640,18 +710,13 @@ impl ReportArgs {
             json,
             sources,
         } = self;
-        let out = output.resolve()?;
+        let plain = output.resolve()?;
         let (hp, alone, others) = headphone.resolve_on_jack(Some("the report gives SPL"))?;
+        let out = headphone.place(plain.clone(), &others);
         let hp_provenance = provenance_on_jack(&headphone.provenance()?, &others);
         let across = headphone.across(&alone, &others)?;
         let r = out.report(&hp, &hp_provenance, &across, target_spl);
-        let jack = jack_figures(
-            &out.stage,
-            &alone,
-            &listeners::models(&others),
-            r.volume_db,
-            target_spl,
-        );
+        let jack = headphone.listener_figures(&plain, (&alone, &others), r.volume_db, target_spl);
         if json {
             emit(&to_json(&ReportJson { report: &r, jack })?);
         } else {
@@ -741,8 +806,12 @@ impl RenderArgs {
         if let Some(c) = &compare {
             outs.push(output_from_text(c)?);
         }
-        let (hp, ..) = headphone
+        let (hp, _, others) = headphone
             .resolve_on_jack(target_spl.map(|_| "--target-spl sets the volume from an SPL"))?;
+        let outs: Vec<AnalysedOutput> = outs
+            .into_iter()
+            .map(|o| headphone.place(o, &others))
+            .collect();
         let level = match (volume, target_spl) {
             (_, Some(t)) => Level::TargetSplDb(t),
             (Some(v), None) => Level::VolumeDb(v),
@@ -851,6 +920,10 @@ impl RankArgs {
                 outputs
             }
         };
+        let outputs = outputs
+            .into_iter()
+            .map(|o| headphone.place(o, &others))
+            .collect();
         let ranked = rank_outputs(outputs, &hp, &hp_provenance, &across, target_spl);
         if json {
             let reports: Vec<&Report> = ranked.iter().map(|(_, r)| r).collect();

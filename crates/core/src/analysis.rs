@@ -10,8 +10,8 @@
 
 use crate::catalog::{self, Provenance, estimated};
 use crate::listeners::{
-    self, JackFigures, Listener, OthersOn, jack_figures, on_own_outputs, own_outputs_figures,
-    provenance_on_jack,
+    self, JackFigures, Listener, OthersOn, jack_figures, on_own_outputs, other_outputs,
+    own_outputs_figures, provenance_on_jack,
 };
 use crate::physics::headphones::HeadphoneModel;
 use crate::physics::output::{Figures, OperatingPoint, OutputStage};
@@ -107,11 +107,12 @@ impl AnalysedOutput {
     /// one's, dB) on its other outputs, sharing its supply: its stage and the stages across
     /// its estimates carry them, and a note says who had no output left.
     pub fn on_own_outputs(&self, others: &[(&HeadphoneModel, f64)]) -> Self {
-        let (stage, left_out) = on_own_outputs(&self.stage, self.own_outputs, others);
+        let others = other_outputs(others);
+        let (stage, left_out) = on_own_outputs(&self.stage, self.own_outputs, &others);
         let mut out = AnalysedOutput {
             stage,
             range_stages: (self.range_stages.iter())
-                .map(|s| on_own_outputs(s, self.own_outputs, others).0)
+                .map(|s| on_own_outputs(s, self.own_outputs, &others).0)
                 .collect(),
             ..self.clone()
         };
@@ -224,14 +225,15 @@ impl Scenario {
     /// The headphone heard as the output sees it: with the others on the jack, their
     /// impedances in parallel with its own (on outputs of their own, its own alone).
     pub fn heard(&self) -> HeadphoneModel {
-        self.headphone.sharing(&self.on_the_jack())
+        self.as_seen(&self.headphone)
     }
 
-    /// The others' models that share the heard one's jack.
-    fn on_the_jack(&self) -> Vec<HeadphoneModel> {
+    /// `model` (the heard headphone, or one spanning its estimates) as the output sees it.
+    fn as_seen(&self, model: &HeadphoneModel) -> HeadphoneModel {
+        let others = listeners::models(&self.others);
         match self.others_on {
-            OthersOn::SameJack => listeners::models(&self.others),
-            OthersOn::OwnOutputs => Vec::new(),
+            OthersOn::SameJack => model.sharing(&others),
+            OthersOn::OwnOutputs => model.beside(&others),
         }
     }
 
@@ -249,10 +251,9 @@ impl Scenario {
     /// The models spanning the heard headphone's estimates, as the output sees them (the
     /// others on the jack at their own figures).
     pub fn heard_across(&self) -> Vec<HeadphoneModel> {
-        let others = self.on_the_jack();
         self.headphone_across
             .iter()
-            .map(|m| m.sharing(&others))
+            .map(|m| self.as_seen(m))
             .collect()
     }
 }

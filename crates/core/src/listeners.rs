@@ -12,10 +12,10 @@
 use crate::catalog::{Decides, Provenance};
 use crate::physics::headphones::HeadphoneModel;
 use crate::physics::output::{OperatingPoint, OutputStage};
-use crate::physics::supply::SupplyShare;
+use crate::physics::supply::{OtherOutput, SupplyShare};
 use crate::physics::{Impedance, TheveninSource};
 use crate::report::Report;
-use crate::units::{fmt_hz, gain_to_db};
+use crate::units::{db_to_gain, fmt_hz, gain_to_db};
 use serde::Serialize;
 
 /// Most headphones that may share the jack (or the amplifier) of the one heard.
@@ -34,29 +34,31 @@ pub enum OthersOn {
     OwnOutputs,
 }
 
-/// `stage` with the `others` (each a headphone and its volume relative to the heard one's,
-/// dB) on its device's other outputs, sharing its supply. A device with `outputs` outputs
-/// takes `outputs − 1` of them; the count of those left out comes back too.
+/// `stage` with the `others`' outputs (each at its volume ratio to the heard one) sharing its
+/// supply. A device with `outputs` outputs takes `outputs − 1` of them (and at most
+/// `MAX_OTHER_LISTENERS`); the count of those left out comes back too. Allocation-free, so that
+/// the audio thread may form it.
 pub fn on_own_outputs(
     stage: &OutputStage,
     outputs: usize,
-    others: &[(&HeadphoneModel, f64)],
+    others: &[OtherOutput],
 ) -> (OutputStage, usize) {
-    let room = outputs.saturating_sub(1).min(others.len());
-    let loads: Vec<(&dyn Impedance, f64)> = others[..room]
-        .iter()
-        .map(|(m, offset_db)| {
-            (
-                &m.load as &dyn Impedance,
-                crate::units::db_to_gain(*offset_db),
-            )
-        })
-        .collect();
-    // Catalog headphones are circuits of a few elements; anything else shares nothing.
-    let supply = SupplyShare::new(&loads).unwrap_or(SupplyShare::NONE);
-    let kept = if supply.is_empty() { 0 } else { room };
-    (OutputStage { supply, ..*stage }, others.len() - kept)
+    let room = (outputs.saturating_sub(1))
+        .min(others.len())
+        .min(MAX_OTHER_LISTENERS);
+    let supply = SupplyShare::new(&others[..room]).unwrap_or(SupplyShare::NONE);
+    (OutputStage { supply, ..*stage }, others.len() - room)
 }
+
+/// The outputs driving `others` (headphones, each at its volume relative to the heard one's,
+/// dB). A headphone that is no circuit (an imported curve) draws nothing here: only catalog
+/// headphones are other listeners.
+pub fn other_outputs(others: &[(&HeadphoneModel, f64)]) -> Vec<OtherOutput> {
+    (others.iter())
+        .filter_map(|(m, offset_db)| OtherOutput::of(&m.load, db_to_gain(*offset_db)).ok())
+        .collect()
+}
+
 /// The frequency at which the tone change is told, Hz: where a dynamic headphone's bass
 /// resonance lifts its impedance, and where a low-impedance neighbour changes the most.
 pub const TONE_CHANGE_HZ: f64 = 100.0;
@@ -212,7 +214,7 @@ pub fn own_outputs_figures(
                 .filter(|&(j, _)| j != i)
                 .map(|(_, &(m, o))| (m, o - offset_db))
                 .collect();
-            let (shared, _) = on_own_outputs(stage, outputs, &rest);
+            let (shared, _) = on_own_outputs(stage, outputs, &other_outputs(&rest));
             let at_volume = OperatingPoint {
                 stage: &shared,
                 load: &model.load,
@@ -232,7 +234,7 @@ pub fn own_outputs_figures(
             }
         })
         .collect();
-    let (shared, _) = on_own_outputs(stage, outputs, others);
+    let (shared, _) = on_own_outputs(stage, outputs, &other_outputs(others));
     let report = Report::new(&heard.name, &shared, heard, target_spl_db);
     let f = report.max_sine_freq_hz;
     let at_max = OperatingPoint {
@@ -242,11 +244,12 @@ pub fn own_outputs_figures(
         volume_db: 0.0,
     };
     let z_total = heard.load.z_ohm(f) + stage.source.z_out().z_ohm(f);
-    let siemens = 1.0 / z_total.norm() + shared.supply.siemens(&stage.source, f);
+    let emf = at_max.emf_limit_peak(f).0;
+    let others_current = (shared.supply).current_peak(&stage.source, f, emf, stage.i_max_peak);
     Some(JackFigures {
         others_on: OthersOn::OwnOutputs,
         load_1k_ohm: heard.load.z_ohm(REFERENCE_HZ).norm(),
-        max_current_ma_peak: at_max.emf_limit_peak(f).0 * siemens * 1e3,
+        max_current_ma_peak: (emf / z_total.norm() + others_current) * 1e3,
         listeners,
     })
 }
@@ -330,28 +333,33 @@ impl JackFigures {
             self.max_current_ma_peak
         )];
         for l in &self.listeners {
+            let cost = l.peak_change_db.unwrap_or(0.0);
+            let cost = if cost.abs() < 0.005 {
+                "as with the supply to itself".to_string()
+            } else {
+                format!("{:.2} dB lower for the others on the supply", -cost)
+            };
             lines.push(format!(
-                "  {:<13} {}: at {} your volume, {:.1} dB SPL; clean peaks up to {:.1} dB SPL ({} against the supply to itself)",
+                "  {:<13} {}: {}, {:.1} dB SPL; clean peaks up to {:.1} dB SPL, {cost}",
                 if l.heard { "heard" } else { "other output" },
                 l.headphone,
                 offset_words(l.volume_offset_db.unwrap_or(0.0)),
                 l.reference_spl_db,
                 l.peak_spl_db,
-                change_words(l.peak_change_db.unwrap_or(0.0)),
             ));
         }
         lines.join("\n")
     }
 }
 
-/// "+6.0 dB over" / "6.0 dB under" / "the same as".
+/// "at your volume", "6.0 dB over your volume" or "6.0 dB under your volume".
 fn offset_words(db: f64) -> String {
     if db.abs() < 0.05 {
-        "the same as".into()
+        "at your volume".into()
     } else if db > 0.0 {
-        format!("{db:.1} dB over")
+        format!("{db:.1} dB over your volume")
     } else {
-        format!("{:.1} dB under", -db)
+        format!("{:.1} dB under your volume", -db)
     }
 }
 

@@ -10,7 +10,7 @@ use loadline_core::physics::chain::{AmpInput, Chain, ChainStage};
 use loadline_core::physics::impedance::{Impedance, Load, log_spaced};
 use loadline_core::physics::output::{Limit, NoiseSpec, OperatingPoint, OutputStage};
 use loadline_core::physics::source::TheveninSource;
-use loadline_core::physics::supply::SupplyShare;
+use loadline_core::physics::supply::{OtherOutput, SupplyShare};
 use loadline_core::units::{db_to_gain, dbu_to_vrms, gain_to_db, vrms_to_dbu};
 use loadline_testkit::measure::{
     a_weighted_rms, current_clamped_voltage_peak, delay_factor, response_at_bins, worst_deviation,
@@ -212,12 +212,12 @@ fn a_shared_supply_clips_where_the_physics_predicts() {
     // to its own limit, in the bass and the midrange.
     let (alone, outputs) = ha8000();
     assert!(alone.r_sag_ohm > 0.0 && alone.rail_v_peak.is_finite() && outputs == 8);
-    let (r32, r300) = (Load::R(32.0), Load::R(300.0));
+    let other = |r_ohm: f64, ratio: f64| OtherOutput::of(&Load::R(r_ohm), ratio).unwrap();
     let seconds = 20.0 * SUPPLY_SAG_S;
-    let shares: [&[(&dyn Impedance, f64)]; 3] = [
-        &[(&r32, 1.0), (&r32, 1.0), (&r32, 1.0)],
-        &[(&r32, 0.3), (&r32, 0.3), (&r32, 0.3)],
-        &[(&r300, 2.0)],
+    let shares: [&[OtherOutput]; 3] = [
+        &[other(32.0, 1.0); 3],
+        &[other(32.0, 0.3); 3],
+        &[other(300.0, 2.0)],
     ];
     let heard = Load::R(300.0);
     let alone_db =

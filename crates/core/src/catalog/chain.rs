@@ -28,6 +28,8 @@ impl SourceJack {
 }
 
 /// A chain's source.
+// Boxing the stage would allocate where the audio thread forms a slot's chain.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum ChainSource {
     /// A catalog device, by its index in `outputs()`.

@@ -21,6 +21,7 @@
 use crate::physics::headphones::{HeadphoneLoad, HeadphoneModel};
 use crate::physics::impedance::Load;
 use crate::physics::output::{OutputStage, sens_db_spl_per_v_from_mw};
+use crate::physics::supply::OtherOutput;
 use crate::units::dbu_to_vrms;
 use serde::{Deserialize, Serialize};
 use std::sync::OnceLock;
@@ -410,6 +411,21 @@ pub fn headphone_models() -> Vec<HeadphoneModel> {
     MODELS
         .get_or_init(|| headphones().iter().map(HeadphoneEntry::model).collect())
         .clone()
+}
+
+/// Catalog headphone `k` as the load of another output on a shared supply, at the heard
+/// output's volume (formed once; allocation-free after that, so the audio thread may call it).
+pub fn other_output(k: usize) -> Option<OtherOutput> {
+    static OTHERS: OnceLock<Vec<Option<OtherOutput>>> = OnceLock::new();
+    OTHERS
+        .get_or_init(|| {
+            (headphones().iter())
+                .map(|h| OtherOutput::of(&h.load(), 1.0).ok())
+                .collect()
+        })
+        .get(k)
+        .copied()
+        .flatten()
 }
 
 /// "Maker Model Variant", the name shown in menus.

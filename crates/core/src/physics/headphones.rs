@@ -101,6 +101,23 @@ impl HeadphoneLoad {
 }
 
 impl HeadphoneModel {
+    /// This headphone, named with `others` beside it on outputs of their own (a distribution
+    /// amplifier's): its load is its own.
+    pub fn beside(&self, others: &[HeadphoneModel]) -> HeadphoneModel {
+        if others.is_empty() {
+            return self.clone();
+        }
+        let names: Vec<&str> = others.iter().map(|o| o.name.as_str()).collect();
+        HeadphoneModel {
+            name: format!(
+                "{} (with {} on outputs of their own)",
+                self.name,
+                names.join(", ")
+            ),
+            ..self.clone()
+        }
+    }
+
     /// This headphone heard with `others` on the same jack (a splitter, or two jacks on one
     /// driver): its own name and sensitivity, the jack's load. Alone, it is itself.
     pub fn sharing(&self, others: &[HeadphoneModel]) -> HeadphoneModel {

@@ -34,11 +34,36 @@ pub struct OtherOutput {
 }
 
 impl OtherOutput {
-    const NONE: OtherOutput = OtherOutput {
+    /// A placeholder that fills fixed-size arrays past the outputs in use; it is never
+    /// evaluated.
+    pub const NONE: OtherOutput = OtherOutput {
         num: [0.0; MAX_COEFS],
         den: [0.0; MAX_COEFS],
         volume_ratio: 0.0,
     };
+
+    /// The output driving `load` (a circuit) at `volume_ratio` times the heard output's EMF.
+    pub fn of(load: &dyn Impedance, volume_ratio: f64) -> Result<Self, SupplyShareError> {
+        let (num, den) = load.rational().ok_or(SupplyShareError::NotACircuit)?;
+        if num.0.len() > MAX_COEFS || den.0.len() > MAX_COEFS {
+            return Err(SupplyShareError::NotACircuit);
+        }
+        let mut out = OtherOutput::NONE;
+        out.num[..num.0.len()].copy_from_slice(&num.0);
+        out.den[..den.0.len()].copy_from_slice(&den.0);
+        out.at_ratio(volume_ratio)
+    }
+
+    /// The same output at `volume_ratio` times the heard output's EMF.
+    pub fn at_ratio(self, volume_ratio: f64) -> Result<Self, SupplyShareError> {
+        if !(volume_ratio.is_finite() && volume_ratio >= 0.0) {
+            return Err(SupplyShareError::BadRatio(volume_ratio.to_string()));
+        }
+        Ok(OtherOutput {
+            volume_ratio,
+            ..self
+        })
+    }
 
     /// The peak current this output draws per volt of the heard output's EMF at `freq_hz`,
     /// through its own output impedance `source` (the same stage as the heard one's), amps per
@@ -119,25 +144,14 @@ impl SupplyShare {
         n: 0,
     };
 
-    /// The share of the outputs driving `loads`, each at its volume ratio to the heard output.
-    pub fn new(loads: &[(&dyn Impedance, f64)]) -> Result<Self, SupplyShareError> {
-        if loads.len() > MAX_OTHER_OUTPUTS {
-            return Err(SupplyShareError::TooMany(loads.len()));
+    /// The share of the `others`' outputs (at most [`MAX_OTHER_OUTPUTS`]); allocation-free.
+    pub fn new(others: &[OtherOutput]) -> Result<Self, SupplyShareError> {
+        if others.len() > MAX_OTHER_OUTPUTS {
+            return Err(SupplyShareError::TooMany(others.len()));
         }
         let mut share = SupplyShare::NONE;
-        for (slot, (load, ratio)) in share.others.iter_mut().zip(loads) {
-            if !(ratio.is_finite() && *ratio >= 0.0) {
-                return Err(SupplyShareError::BadRatio(ratio.to_string()));
-            }
-            let (num, den) = load.rational().ok_or(SupplyShareError::NotACircuit)?;
-            if num.0.len() > MAX_COEFS || den.0.len() > MAX_COEFS {
-                return Err(SupplyShareError::NotACircuit);
-            }
-            slot.num[..num.0.len()].copy_from_slice(&num.0);
-            slot.den[..den.0.len()].copy_from_slice(&den.0);
-            slot.volume_ratio = *ratio;
-        }
-        share.n = loads.len();
+        share.others[..others.len()].copy_from_slice(others);
+        share.n = others.len();
         Ok(share)
     }
 
@@ -216,10 +230,14 @@ mod tests {
     use super::*;
     use crate::physics::Load;
 
+    fn other(r_ohm: f64, volume_ratio: f64) -> OtherOutput {
+        OtherOutput::of(&Load::R(r_ohm), volume_ratio).unwrap()
+    }
+
     #[test]
     fn another_output_keeps_its_impedance_exactly() {
         let load = Load::dynamic_driver(32.0, 0.1e-3, 0.1e-3, 40.0, 40.0, 100.0, 1.5);
-        let share = SupplyShare::new(&[(&load, 0.5)]).unwrap();
+        let share = SupplyShare::new(&[OtherOutput::of(&load, 0.5).unwrap()]).unwrap();
         for f in [20.0, 100.0, 1000.0, 20_000.0] {
             let (a, b) = (share.others()[0].z_ohm(f), load.z_ohm(f));
             assert!((a - b).norm() < 1e-9 * b.norm(), "{f} Hz: {a} against {b}");
@@ -234,7 +252,8 @@ mod tests {
             r_out_ohm: 10.0,
             coupling_cap_f: None,
         };
-        let share = SupplyShare::new(&[(&Load::R(32.0), 1.0), (&Load::R(300.0), 0.5)]).unwrap();
+        let others = [other(32.0, 1.0), other(300.0, 0.5)];
+        let share = SupplyShare::new(&others).unwrap();
         let expected = 1.0 / 42.0 + 0.5 / 310.0;
         assert!((share.siemens(&src, 1000.0) - expected).abs() < 1e-12);
         assert_eq!(SupplyShare::NONE.siemens(&src, 1000.0), 0.0);
@@ -249,8 +268,7 @@ mod tests {
             r_out_ohm: 10.0,
             coupling_cap_f: None,
         };
-        let r32 = Load::R(32.0);
-        let share = SupplyShare::new(&[(&r32, 1.0), (&r32, 1.0), (&r32, 1.0)]).unwrap();
+        let share = SupplyShare::new(&[other(32.0, 1.0); 3]).unwrap();
         let limits = (9.9, 2.0, 0.1);
         let e = share.sagged_rail_peak(&src, 1000.0, limits, 1.0 / 310.0);
         // Each other output's held current, its mean magnitude summed over a period.
@@ -267,7 +285,7 @@ mod tests {
         assert!(residual.abs() < 1e-6, "{e}: residual {residual}");
         assert!(e / 42.0 > 0.1, "the others are held to their limits");
         // At a tenth of the volume the others stay below their limits: 0.1·e/42 each.
-        let quiet = SupplyShare::new(&[(&r32, 0.1), (&r32, 0.1), (&r32, 0.1)]).unwrap();
+        let quiet = SupplyShare::new(&[other(32.0, 0.1); 3]).unwrap();
         let e = quiet.sagged_rail_peak(&src, 1000.0, limits, 1.0 / 310.0);
         let expected = 9.9 / (1.0 + 2.0 / 310.0 + 2.0 * 0.3 / 42.0);
         assert!((e - expected).abs() < 1e-9, "{e} against {expected}");
@@ -278,11 +296,10 @@ mod tests {
 
     #[test]
     fn a_share_refuses_what_it_cannot_hold() {
-        let r = Load::R(32.0);
-        let four = [(&r as &dyn Impedance, 1.0); 4];
+        let four = [other(32.0, 1.0); 4];
         assert_eq!(SupplyShare::new(&four), Err(SupplyShareError::TooMany(4)));
         assert!(matches!(
-            SupplyShare::new(&[(&r, f64::NAN)]),
+            OtherOutput::of(&Load::R(32.0), f64::NAN),
             Err(SupplyShareError::BadRatio(_))
         ));
     }
