@@ -6,7 +6,7 @@
 use crate::meters::Meters;
 use crate::params::{
     EDITOR_DEFAULT_SIZE, GainChoice, Heard, ImportedHeadphone, JackChoice, LevelMode,
-    LoadlineParams, NO_AMP, NOBODY, SlotParams, headphone_model,
+    LoadlineParams, NO_AMP, NOBODY, OthersOnChoice, SlotParams, headphone_model,
 };
 use crate::view::{self, Curves, MeterScale, MeterState, tips};
 use egui::{Color32, RichText};
@@ -99,7 +99,7 @@ impl Shown {
     /// The stage and the report of what is heard as `heard`.
     fn heard(&self, heard: Heard) -> (&OutputStage, &Report) {
         let slot = slot_of(heard);
-        let stage = &self.analysis.scenario.outputs[slot as usize].stage;
+        let stage = &self.analysis.outputs[slot as usize].stage;
         (stage, self.analysis.report(slot))
     }
 
@@ -582,13 +582,28 @@ impl EditorApp {
         });
     }
 
-    /// The other headphones on the jack of the one heard, and what each listener gets.
+    /// The other listeners' headphones: on the jack of the one heard, or on outputs of their
+    /// own (a distribution amplifier's, each at its own volume), and what each listener gets.
     fn jack_section(&mut self, ui: &mut egui::Ui) {
-        let intro = (
-            "Headphones sharing the output (a splitter, two jacks on one driver)",
-            tips::JACK,
-        );
-        wrapped_section(ui, "Also on this jack", "jack", intro, |ui, width| {
+        let own = self.params.others_on.value() == OthersOnChoice::OwnOutputs;
+        let (title, intro) = if own {
+            (
+                "On the other outputs",
+                (
+                    "Headphones on outputs of their own (a distribution amplifier): they share its supply",
+                    tips::OWN_OUTPUTS,
+                ),
+            )
+        } else {
+            (
+                "Also on this jack",
+                (
+                    "Headphones sharing the output (a splitter, two jacks on one driver)",
+                    tips::JACK,
+                ),
+            )
+        };
+        wrapped_section(ui, title, "jack", intro, |ui, width| {
             let names: Vec<String> = std::iter::once(NOBODY.to_string())
                 .chain(
                     self.headphone_names
@@ -598,6 +613,7 @@ impl EditorApp {
                 )
                 .collect();
             let params = self.params.clone();
+            let volumes = params.others_volumes();
             for (i, param) in params.others_on_jack().into_iter().enumerate() {
                 let heading = ui.label(format!("Listener {}", i + 2));
                 let current = param.value() as usize;
@@ -606,7 +622,27 @@ impl EditorApp {
                 if let Some(k) = picker(ui, &id, heading.id, &names, current, query) {
                     self.set(param, k as i32);
                 }
+                if let (true, Some(gui)) = (own && current > 0, &self.gui) {
+                    ui.horizontal(|ui| {
+                        ui.label(format!("Listener {} volume, against yours", i + 2));
+                        let setter = gui.param_setter();
+                        ui.add(nice_plug_egui::widgets::ParamSlider::for_param(
+                            volumes[i], &setter,
+                        ));
+                    });
+                }
             }
+            ui.horizontal(|ui| {
+                for (choice, name) in [
+                    (OthersOnChoice::SameJack, "On the same jack"),
+                    (OthersOnChoice::OwnOutputs, "On their own outputs"),
+                ] {
+                    let radio = ui.radio(params.others_on.value() == choice, name);
+                    if radio.clicked() {
+                        self.set(&params.others_on, choice);
+                    }
+                }
+            });
             let heard = slot_of(self.params.heard.value());
             if let Some(jack) = self
                 .shown
@@ -619,6 +655,17 @@ impl EditorApp {
                     for line in jack.text().lines() {
                         ui.add(egui::Label::new(line.trim()).wrap());
                     }
+                });
+            }
+            // Who has no output of their own (a device with fewer outputs than listeners).
+            let left_out = self.shown.as_ref().and_then(|c| {
+                let outputs = &c.analysis.outputs;
+                outputs[heard as usize].left_out.clone()
+            });
+            if let Some(note) = left_out {
+                ui.scope(|ui| {
+                    ui.set_max_width(width);
+                    ui.add(egui::Label::new(RichText::new(note).color(COLOUR_WARN)).wrap());
                 });
             }
         });
@@ -1396,6 +1443,43 @@ mod tests {
         for line in jack.text().lines() {
             h.get_by_label(line.trim());
         }
+    }
+
+    /// The others on outputs of their own, set where a host would set it: the analysis shown
+    /// has the distribution amplifier's stage with their loads on its supply, the same stage
+    /// the plugin plays, the heard headphone's load alone, and the section (retitled) tells
+    /// every listener what the core's figures say; an output with one headphone output says
+    /// who was left out.
+    #[test]
+    fn others_on_their_own_outputs_show_the_shared_supply() {
+        use crate::params::OthersOnChoice;
+        let params = Arc::new(LoadlineParams::default());
+        let mut h = tall_harness(params.clone());
+        let ha8000 = catalog::find_output("ha8000").unwrap();
+        let dt770 = catalog::find_headphone("dt 770 32").unwrap();
+        set(&h, &params.output_a, OutputChoice::Catalog(ha8000).to_param());
+        set(&h, &params.with_1, Listeners::other_to_param(Some(dt770)));
+        set(&h, &params.with_1_volume_db, 6.0);
+        set(&h, &params.others_on, OthersOnChoice::OwnOutputs);
+        let analysis = settle(&mut h);
+        let a = &analysis.outputs[Slot::A as usize];
+        assert_eq!(a.stage, params.slot_stage(Heard::A), "shown as played");
+        assert_eq!(a.stage.supply.others().len(), 1);
+        assert_eq!(analysis.heard.load, analysis.scenario.headphone.load);
+        h.get_by_label("On the other outputs").click();
+        h.step();
+        h.step();
+        let own = analysis.jack[Slot::A as usize].as_ref().expect("listeners");
+        for line in own.text().lines() {
+            h.get_by_label(line.trim());
+        }
+        h.get_by_label("Listener 2 volume, against yours");
+        // Slot B, the Scarlett 2i2, has one headphone output: heard, it says so.
+        set(&h, &params.heard, Heard::B);
+        let analysis = settle(&mut h);
+        let note = analysis.outputs[Slot::B as usize].left_out.clone();
+        h.step();
+        h.get_by_label(&note.expect("a note"));
     }
 
     /// Slot A fed into an amplifier, set where a host would set it: the analysis the editor

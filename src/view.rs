@@ -118,6 +118,8 @@ pub mod tips {
     pub const DB_SPL: &str = "Sound pressure at your ear: 0 dB SPL is the threshold of hearing, 85 dB SPL a loud mixing level you can sustain for hours.";
     /// Headphones sharing a jack.
     pub const JACK: &str = "Every headphone on the jack loads the same output: it drives their impedances in parallel, so a low-impedance pair beside yours takes level and changes the tone you hear, and the output's current limit is shared. The figures below say what each listener gets at the volume set for yours.";
+    /// Listeners on a distribution amplifier's own outputs.
+    pub const OWN_OUTPUTS: &str = "Each listener on an output of their own (a distribution amplifier such as the Behringer HA8000 or Mackie HM-4): nobody changes anybody's tone, but every output draws on one supply, whose rails sag with all their currents, so a heavy or loud listener lowers how loud everyone else can play clean. Each listener's volume is set against yours.";
     /// A chain.
     pub const CHAIN: &str = "Feed an amplifier from this output: the interface's line out (cleaner and hotter, no second volume) or its headphone out (its own volume and noise come along). The amplifier's volume is the level control; the verdict says which stage clips first.";
     /// Headroom.

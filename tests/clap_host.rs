@@ -212,8 +212,9 @@ fn stereo_channels_are_processed_alike() {
 #[ignore = "loads the bundled plugin: bash scripts/test.sh builds it and runs these"]
 fn parameter_changes_do_not_click() {
     // A 100 Hz sine at 0.5, and a change of output impedance, headphone (and another on the
-    // jack), capacitor, level match, mode, bypass, volume, limits, the heard slot (A/B/Ideal)
-    // or slot B's catalog output in every block, in real-time mode (designs arrive asynchronously).
+    // jack, or on an output of its own), capacitor, level match, mode, bypass, volume, limits,
+    // the heard slot (A/B/Ideal) or slot B's catalog output in every block, in real-time mode
+    // (designs arrive asynchronously).
     // A sine's largest step is 2π·f/fs·A and its largest second difference (2π·f/fs)²·A; a
     // click is a jump of value or slope, far above both. The output may legitimately change
     // level (level match, a new headphone), so A is the output's own peak.
@@ -232,6 +233,7 @@ fn parameter_changes_do_not_click() {
         "Output B",
         "Also on the jack 1",
         "A into amplifier",
+        "Other listeners",
     ]
     .iter()
     .map(|n| p.id(n))
@@ -261,7 +263,12 @@ fn parameter_changes_do_not_click() {
                 (ids[2], ((b / 8) % 2) as f64),
                 (ids[11], if (b / 16) % 2 == 1 { magni } else { 0.0 }),
             ],
-            3 => vec![(ids[3], ((b / 8) % 2) as f64)],
+            // Level match, and every other time the others on outputs of their own (where
+            // slot B is a distribution amplifier, they load its supply).
+            3 => vec![
+                (ids[3], ((b / 8) % 2) as f64),
+                (ids[12], ((b / 32) % 2) as f64),
+            ],
             4 => vec![(ids[4], ((b / 16) % 2) as f64)],
             5 => vec![(ids[5], ((b / 24) % 2) as f64)],
             // Volume between −30 dB and 0 dB (normalised), and the limits on and off: below
@@ -1031,4 +1038,92 @@ fn a_chain_clips_where_its_amplifier_does_and_is_kept() {
     assert_eq!(q.current_text("A into amplifier"), "Schiit Magni 2");
     assert_eq!(q.current_text("A source jack"), "Line out");
     assert_eq!(q.current_text("A amplifier gain"), "Low gain");
+}
+
+#[test]
+#[ignore = "loads the bundled plugin: bash scripts/test.sh builds it and runs these"]
+fn others_on_their_own_outputs_sag_a_distribution_amps_supply_and_are_kept() {
+    // The Behringer Powerplay HA8000 on the HD 600 at full volume, with three DT 770 Pro 32 Ω
+    // on outputs of their own at 6 dB over it: their currents sag the shared supply, so the
+    // physics puts the HD 600's clip onset lower than with the amplifier to itself. A 1 kHz
+    // sine between the two onsets passes untouched alone and is held with the others.
+    use loadline_core::catalog::{find_output, other_output, outputs};
+    use loadline_core::listeners::on_own_outputs;
+    use loadline_core::units::db_to_gain;
+    let rate = 48_000.0;
+    let hd600 = &headphone_models()[find_headphone("hd 600").unwrap()];
+    let ha8000 = find_output("ha8000").unwrap();
+    let alone = loadline_core::catalog::output_stage(ha8000).unwrap();
+    let dt770 = other_output(find_headphone("dt 770 32").unwrap()).unwrap();
+    let loud = dt770.at_ratio(db_to_gain(6.0)).unwrap();
+    let outputs_count = outputs()[ha8000].own_outputs();
+    let (shared, left_out) = on_own_outputs(&alone, outputs_count, &[loud; 3]);
+    assert_eq!(left_out, 0);
+    let onset = |stage: &loadline_core::physics::output::OutputStage| {
+        let op = OperatingPoint {
+            stage,
+            load: &hd600.load,
+            sens_db_spl_per_v: hd600.sens_db_spl_per_v,
+            volume_db: 0.0,
+        };
+        op.emf_limit_peak(1000.0).0 / stage.v_fs_peak
+    };
+    let (onset_alone, onset_shared) = (onset(&alone), onset(&shared));
+    let gap_db = 20.0 * (onset_alone / onset_shared).log10();
+    assert!(gap_db > 0.5, "the others must sag the rails: {gap_db} dB");
+    let amplitude = (onset_alone * onset_shared).sqrt();
+    let through = alone.source.transfer(&hd600.load, 1000.0).norm();
+    // How far the sine's peaks fall short of the linear divider in `settings`' plugin, dB.
+    let short_db = |p: &mut LoadedPlugin, settings: &[(&str, &str)]| {
+        p.set_offline(true);
+        let mut changes = typed(p, settings);
+        changes.push((p.id("Volume"), 1.0));
+        let x: Vec<f32> = (0..48_000)
+            .map(|i| (amplitude * (2.0 * PI * 1000.0 * i as f64 / rate).sin()) as f32)
+            .collect();
+        let mut proc = p.activate(rate, 512, STEREO);
+        let y = proc.render(&[x.clone(), x], 512, &changes);
+        let peak = y[0][24_000..].iter().fold(0.0f32, |m, v| m.max(v.abs())) as f64;
+        20.0 * (amplitude * through / peak).log10()
+    };
+    let solo = [
+        ("Output A", "ha8000"),
+        ("Headphone", "hd600"),
+        ("Output limits", "on"),
+    ];
+    let with_others = [
+        ("Other listeners", "On their own outputs"),
+        ("Also on the jack 1", "dt770 32"),
+        ("Also on the jack 2", "dt770 32"),
+        ("Also on the jack 3", "dt770 32"),
+        ("Also on the jack 1 volume", "6 dB"),
+        ("Also on the jack 2 volume", "+6"),
+        ("Also on the jack 3 volume", "6"),
+    ];
+    let alone_short = short_db(&mut LoadedPlugin::load(), &solo);
+    let mut p = LoadedPlugin::load();
+    let shared_short = short_db(&mut p, &[&solo[..], &with_others].concat());
+    println!(
+        "onsets {onset_alone:.4} alone, {onset_shared:.4} with the others ({gap_db:.2} dB): \
+         {alone_short:.3} dB short alone, {shared_short:.3} dB with the others on the supply"
+    );
+    assert!(
+        alone_short.abs() < 0.05,
+        "the HA8000 to itself: {alone_short} dB"
+    );
+    assert!(
+        shared_short > 0.15,
+        "held by the sagging supply: {shared_short} dB"
+    );
+
+    // The project keeps where the others are and their volumes; an old one has them on the jack.
+    let saved = p.save_state();
+    let mut r = LoadedPlugin::load();
+    assert!(r.load_state(&saved));
+    assert_eq!(r.current_text("Other listeners"), "On their own outputs");
+    assert_eq!(r.current_text("Also on the jack 2 volume"), "6.00 dB");
+    assert_eq!(
+        LoadedPlugin::load().current_text("Other listeners"),
+        "On the same jack"
+    );
 }

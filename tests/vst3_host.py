@@ -110,6 +110,28 @@ def test_a_second_headphone_on_the_jack_is_heard_as_the_parallel_load():
     assert alone > 3.0, alone
 
 
+def test_others_on_their_own_outputs_leave_the_heard_tone_alone():
+    # The HA8000 (10 ohm, estimated) on the HD 600 with the DT 770 Pro 32 ohm: on the same jack
+    # the two are in parallel; on outputs of their own the HD 600 is heard through its own
+    # output alone (the other only shares the supply, which the limits bring in).
+    p = load()
+    p.output_a = "Behringer Powerplay HA8000"
+    p.headphone = HEADPHONES[0]
+    p.also_on_the_jack_1 = "Beyerdynamic DT 770 Pro 32 ohm"
+    p.mode = EXACT
+    _, ir = impulse_response(p, 48_000)
+    db, deg = deviation(ir[0], 48_000, "0+7", 10.0, 12)
+    assert db <= 0.05 and deg <= 0.5, (db, deg)
+    p.other_listeners = "On their own outputs"
+    p.also_on_the_jack_1_volume = 6.0
+    _, ir = impulse_response(p, 48_000)
+    db, deg = deviation(ir[0], 48_000, 0, 10.0, 12)
+    assert db <= 0.05 and deg <= 0.5, (db, deg)
+    shared, _ = deviation(ir[0], 48_000, "0+7", 10.0, 12)
+    assert shared > 1.0, shared
+    assert p.parameters["also_on_the_jack_1_volume"].label.strip() == "dB"
+
+
 def test_a_chain_is_heard_through_its_amplifier():
     # The UMC202HD's line out into the Magni 2 (0.2 ohm) on the HD 600: the response is the
     # Magni's divider; the UMC202HD alone (10 ohm, estimated) loses level the Magni does not.

@@ -1100,6 +1100,7 @@ fn list(what: ListWhat, search: Option<&str>, json: bool) -> anyhow::Result<()> 
                     "rail_v_peak": stage.rail_v_peak.is_finite().then_some(stage.rail_v_peak),
                     "i_max_ma_peak": stage.i_max_peak.is_finite().then_some(stage.i_max_peak * 1e3),
                     "sag_ohm": stage.r_sag_ohm,
+                    "own_outputs": e.own_outputs(),
                 }));
             }
         }
@@ -1145,6 +1146,9 @@ fn list(what: ListWhat, search: Option<&str>, json: bool) -> anyhow::Result<()> 
                 );
                 if let Some(c) = r["coupling_uf"].as_f64() {
                     let _ = write!(s, " + {} µF", fmt_sig(c));
+                }
+                if let Some(n) = r["own_outputs"].as_u64().filter(|&n| n > 1) {
+                    let _ = write!(s, ", {n} outputs on one supply");
                 }
                 estimated_mark(&mut s, &r["estimated"]);
                 s

@@ -1181,6 +1181,74 @@ fn another_headphone_on_the_jack_is_reported_for_every_listener() {
     assert!(err.contains("--with nothing like it"), "{err}");
 }
 
+/// `--own-outputs` puts the `--with` headphones on a distribution amplifier's other outputs:
+/// the heard pair's load is its own (its level at 1 kHz is that of the amplifier alone), the
+/// others' currents sag the shared supply (its clean peaks fall, by what the core's figures
+/// for every listener say), each may have a volume of its own, and an output with one
+/// headphone output leaves them out with a note.
+#[test]
+fn other_listeners_on_their_own_outputs_share_only_the_supply() {
+    let alone_args = [
+        "report",
+        "--output",
+        "HA8000",
+        "--headphone",
+        "HD 600",
+        "--json",
+    ];
+    let with = [
+        "--with",
+        "dt770 32",
+        "--with",
+        "dt770 32",
+        "--with",
+        "dt770 32 at +6 dB",
+        "--own-outputs",
+    ];
+    let alone = json(&alone_args);
+    let own = json(&[&alone_args[..], &with].concat());
+    let level = |r: &serde_json::Value| r["level_at_1k_db"].as_f64().unwrap();
+    assert_eq!(
+        level(&own),
+        level(&alone),
+        "the jack is the heard pair's own"
+    );
+    let peak = |r: &serde_json::Value| r["peak_spl_db"].as_f64().unwrap();
+    let listeners = own["jack"]["listeners"].as_array().unwrap();
+    assert_eq!(own["jack"]["others_on"], "own-outputs");
+    assert_eq!(listeners.len(), 4);
+    let cost = listeners[0]["peak_change_db"].as_f64().unwrap();
+    assert!(cost < -0.1, "{cost}");
+    assert!(
+        (peak(&own) - peak(&alone) - cost).abs() < 1e-9,
+        "{own} {alone}"
+    );
+    assert_eq!(listeners[3]["volume_offset_db"], 6.0);
+    let text = ok(&[&alone_args[..5], &with].concat());
+    assert!(text.contains("one supply for all"), "{text}");
+    assert!(text.contains("6.0 dB over your volume"), "{text}");
+
+    // On one jack a volume of its own makes no sense.
+    let err = fails(&[&alone_args[..5], &["--with", "dt770 32 at -6 dB"]].concat());
+    assert!(err.contains("needs --own-outputs"), "{err}");
+    // The Scarlett has one headphone output.
+    let scarlett = ok(&[
+        "report",
+        "--output",
+        "Scarlett 2i2 4th gen",
+        "--headphone",
+        "HD 600",
+        "--with",
+        "dt770 32",
+        "--own-outputs",
+    ]);
+    assert!(
+        scarlett
+            .contains("has 1 headphone output with a stage of its own: 1 other listener left out"),
+        "{scarlett}"
+    );
+}
+
 #[test]
 fn a_chain_reports_which_stage_clips_first_and_refuses_what_makes_no_sense() {
     use loadline_core::units::{db_to_gain, dbu_to_vrms};

@@ -12,6 +12,7 @@ use loadline_core::physics::Impedance;
 use loadline_core::physics::chain::{AmpInput, Chain};
 use loadline_core::physics::output::{NoiseSpec, OutputStage};
 use loadline_core::physics::source::TheveninSource;
+use loadline_core::physics::supply::{OtherOutput, SupplyShare};
 use loadline_core::scenario::Level;
 use loadline_core::units::dbu_to_vrms;
 use std::hint::black_box;
@@ -33,7 +34,7 @@ fn interface() -> OutputStage {
         i_max_peak: 0.0441,
         r_sag_ohm: 0.0,
         source_clip_fs: 1.0,
-        supply: loadline_core::physics::supply::SupplyShare::NONE,
+        supply: SupplyShare::NONE,
         noise_pre: OutputStage::noise_from_dynamic_range(v_fs_peak, 115.0, true, 200.0),
         noise_post: NoiseSpec {
             level_vrms: 2e-6,
@@ -49,7 +50,9 @@ fn engine(rate: f64, hp: usize, full: bool) -> Engine {
 
 /// The engine for `stage` driving `load`, with its limits and noise on when `full`.
 fn engine_for(stage: &OutputStage, load: &dyn Impedance, rate: f64, full: bool) -> Engine {
-    let d = design(&stage.source, load, rate, DesignMode::ZeroLatency).unwrap();
+    let d = design(&stage.source, load, rate, DesignMode::ZeroLatency)
+        .and_then(|d| d.with_supply(&stage.source, &stage.supply))
+        .unwrap();
     let mut e = Engine::new(2, d);
     if full {
         e.set_stage(StageSettings::for_stage(stage, -6.0, true, true));
@@ -201,6 +204,31 @@ fn shared_jack(c: &mut Criterion) {
     run_bench(c, "shared-jack", &label, e, 512, PROGRAM_PEAK);
 }
 
+/// A distribution amplifier's output: the interface-like stage with rails that sag 2 Ω, alone
+/// on its supply and with three other outputs on it (the closed-back 38 Ω pair, the IEM and a
+/// second open-back), whose currents the engine follows through banks of their own.
+fn own_outputs(c: &mut Criterion) {
+    let models = headphone_models();
+    let sagging = OutputStage {
+        r_sag_ohm: 2.0,
+        ..interface()
+    };
+    let others: Vec<OtherOutput> = [1, 4, 0]
+        .iter()
+        .map(|&k| OtherOutput::of(&models[k].load, 1.0).unwrap())
+        .collect();
+    let shared = OutputStage {
+        supply: SupplyShare::new(&others).unwrap(),
+        ..sagging
+    };
+    let kind = models[0].kind.replace(' ', "-");
+    for (label, stage) in [("alone", sagging), ("with-3-others", shared)] {
+        let e = engine_for(&stage, &models[0].load, 48_000.0, true);
+        let label = format!("48000Hz/{kind}/{label}");
+        run_bench(c, "own-outputs", &label, e, 512, PROGRAM_PEAK);
+    }
+}
+
 /// The full chain driven 6 dB past full scale: the clamps act on most samples.
 fn clipping(c: &mut Criterion) {
     for hp in HEADPHONES {
@@ -256,6 +284,7 @@ criterion_group!(
     full_chain,
     chain,
     shared_jack,
+    own_outputs,
     clipping,
     linear_path,
     by_rate,

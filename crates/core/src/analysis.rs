@@ -43,6 +43,8 @@ pub struct AnalysedOutput {
     /// How many listeners it can give an output of their own (a distribution amplifier's
     /// outputs; one for any other output).
     pub own_outputs: usize,
+    /// With the others on outputs of their own: who had none, in words (also among `notes`).
+    pub left_out: Option<String>,
 }
 
 impl AnalysedOutput {
@@ -58,6 +60,7 @@ impl AnalysedOutput {
             is_chain: false,
             notes: Vec::new(),
             own_outputs: entry.own_outputs(),
+            left_out: None,
         })
     }
 
@@ -72,6 +75,7 @@ impl AnalysedOutput {
             is_chain: false,
             notes: Vec::new(),
             own_outputs: entry.own_outputs(),
+            left_out: None,
         }
     }
 
@@ -87,6 +91,7 @@ impl AnalysedOutput {
             is_chain: true,
             notes: catalog::chain_notes(spec),
             own_outputs: catalog::outputs()[spec.amp].own_outputs(),
+            left_out: None,
         })
     }
 
@@ -100,6 +105,7 @@ impl AnalysedOutput {
             is_chain: false,
             notes: Vec::new(),
             own_outputs: 1,
+            left_out: None,
         }
     }
 
@@ -118,13 +124,15 @@ impl AnalysedOutput {
         };
         if left_out > 0 {
             let plural = |n: usize| if n == 1 { "" } else { "s" };
-            out.notes.push(format!(
+            let note = format!(
                 "{} has {} headphone output{} with a stage of its own: {left_out} other listener{} left out of its figures",
                 self.name,
                 self.own_outputs,
                 plural(self.own_outputs),
                 plural(left_out),
-            ));
+            );
+            out.notes.push(note.clone());
+            out.left_out = Some(note);
         }
         out
     }
@@ -191,6 +199,10 @@ pub enum Slot {
 pub struct Analysis {
     /// What was analysed.
     pub scenario: Scenario,
+    /// Outputs A and B and the ideal reference as analysed: the scenario's, with the others'
+    /// outputs on their supply when they have outputs of their own
+    /// ([`Scenario::placed_outputs`]).
+    pub outputs: [AnalysedOutput; 3],
     /// The headphone heard as the output sees it ([`Scenario::heard`]): every report, curve
     /// and figure is of it.
     pub heard: HeadphoneModel,
@@ -237,6 +249,20 @@ impl Scenario {
         }
     }
 
+    /// The outputs as the listeners use them: with the others on outputs of their own, A's
+    /// and B's stages carry their loads on the supply (the ideal reference has no supply to
+    /// share); otherwise the scenario's outputs.
+    pub fn placed_outputs(&self) -> [AnalysedOutput; 3] {
+        let own = self.on_own_outputs();
+        let mut outputs = self.outputs.clone();
+        if !own.is_empty() {
+            for o in outputs.iter_mut().take(2) {
+                *o = o.on_own_outputs(&own);
+            }
+        }
+        outputs
+    }
+
     /// The others on outputs of their own, with their volumes relative to the heard one's
     /// (none when they share the jack).
     pub fn on_own_outputs(&self) -> Vec<(&HeadphoneModel, f64)> {
@@ -259,30 +285,16 @@ impl Scenario {
 }
 
 /// Everything `scenario` gives.
-pub fn analyze(mut scenario: Scenario) -> Analysis {
-    let plain = scenario.outputs.clone();
-    let own: Vec<(HeadphoneModel, f64)> = (scenario.on_own_outputs().into_iter())
-        .map(|(m, offset_db)| (m.clone(), offset_db))
-        .collect();
-    let own: Vec<(&HeadphoneModel, f64)> = own.iter().map(|(m, o)| (m, *o)).collect();
-    // The ideal reference has no supply to share.
-    for o in scenario
-        .outputs
-        .iter_mut()
-        .take(2)
-        .filter(|_| !own.is_empty())
-    {
-        *o = o.on_own_outputs(&own);
-    }
+pub fn analyze(scenario: Scenario) -> Analysis {
+    let outputs = scenario.placed_outputs();
     let heard = scenario.heard();
     let hp = &heard;
     let hp_provenance = provenance_on_jack(&scenario.headphone_provenance, &scenario.others);
     let across = scenario.heard_across();
-    let reports = scenario
-        .outputs
+    let reports = outputs
         .each_ref()
         .map(|o| o.report(hp, &hp_provenance, &across, scenario.target_spl_db));
-    let [a, b, _] = &scenario.outputs;
+    let [a, b, _] = &outputs;
     let response = response(&[a.stage, b.stage], &hp.load, RESPONSE_POINTS);
     let sources = [
         provenance_text(&a.name, &a.provenance),
@@ -290,7 +302,7 @@ pub fn analyze(mut scenario: Scenario) -> Analysis {
         provenance_text(&hp.name, &hp_provenance),
     ];
     let at_volume = scenario.volume_db.map(|volume_db| {
-        scenario.outputs.each_ref().map(|o| {
+        outputs.each_ref().map(|o| {
             OperatingPoint {
                 stage: &o.stage,
                 load: &hp.load,
@@ -304,18 +316,20 @@ pub fn analyze(mut scenario: Scenario) -> Analysis {
     let jack = std::array::from_fn(|k| {
         let volume_db = scenario.volume_db.unwrap_or(reports[k].volume_db);
         let (hp, target) = (&scenario.headphone, scenario.target_spl_db);
+        let plain = &scenario.outputs[k];
         match scenario.others_on {
-            OthersOn::SameJack => jack_figures(&plain[k].stage, hp, &others, volume_db, target),
+            OthersOn::SameJack => jack_figures(&plain.stage, hp, &others, volume_db, target),
             OthersOn::OwnOutputs => {
                 let own = scenario.on_own_outputs();
-                let (o, n) = (&plain[k], plain[k].own_outputs);
+                let n = plain.own_outputs;
                 let fits = &own[..own.len().min(n.saturating_sub(1))];
-                own_outputs_figures(&o.stage, n, hp, fits, volume_db, target)
+                own_outputs_figures(&plain.stage, n, hp, fits, volume_db, target)
             }
         }
     });
     Analysis {
         scenario,
+        outputs,
         heard,
         reports,
         response,
@@ -499,6 +513,57 @@ mod tests {
         assert_eq!(jack.listeners.len(), 2);
         assert!(jack.listeners[0].heard && !jack.listeners[1].heard);
         assert!(jack.listeners[0].level_change_db < 0.0);
+    }
+
+    /// With the others on outputs of their own, a distribution amplifier's report is that of
+    /// its own output with the others' loads on its supply (the heard headphone's load alone),
+    /// and an output with one headphone output leaves them out, and says so.
+    #[test]
+    fn others_on_their_own_outputs_load_only_a_distribution_amps_supply() {
+        let mut s = scenario(None);
+        let ha8000 = catalog::find_output("ha8000").unwrap();
+        s.outputs[1] = output(ha8000);
+        let k = catalog::find_headphone("dt 770 32").unwrap();
+        let other = Listener {
+            model: catalog::headphone_models()[k].clone(),
+            provenance: catalog::headphones()[k].provenance(),
+            volume_offset_db: 6.0,
+        };
+        s.others = vec![other.clone(), other];
+        s.others_on = OthersOn::OwnOutputs;
+        let a = analyze(s.clone());
+        assert_eq!(
+            a.heard.load, s.headphone.load,
+            "the jack is the heard one's alone"
+        );
+        assert!(
+            a.heard.name.contains("on outputs of their own"),
+            "{}",
+            a.heard.name
+        );
+        let amp = &a.outputs[1];
+        assert_eq!(amp.stage.supply.others().len(), 2);
+        let others = other_outputs(&[(&s.others[0].model, 6.0), (&s.others[1].model, 6.0)]);
+        let expected = on_own_outputs(&s.outputs[1].stage, 8, &others).0;
+        assert_eq!(amp.stage, expected);
+        let provenance = provenance_on_jack(&s.headphone_provenance, &s.others);
+        let report = Report::new(&amp.name, &amp.stage, &a.heard, 85.0)
+            .with_estimated(estimated(&[amp.provenance.clone(), provenance].concat()))
+            .with_range(&amp.stage, &amp.range_stages, &a.heard, &s.heard_across());
+        assert_eq!(a.reports[1], report);
+        // The supply's sag costs the heard pair clean level against the amplifier alone.
+        let alone = analyze(scenario(None)).reports[0].clone();
+        let own = a.jack[1].as_ref().expect("the listeners' figures");
+        assert!(own.listeners[0].peak_change_db.unwrap() < -0.1, "{own:?}");
+        assert_eq!(own.listeners[1].volume_offset_db, Some(6.0));
+        // The Scarlett has one headphone output: nobody else has one there.
+        assert!(a.outputs[0].stage.supply.is_empty());
+        assert_eq!(a.scenario, s, "the scenario stays as asked");
+        let note = a.outputs[0].left_out.as_ref().expect("a note");
+        assert!(note.contains("2 other listeners left out"), "{note}");
+        assert!(a.reports[0].notes.contains(note));
+        assert_eq!(a.reports[0].peak_spl_db, alone.peak_spl_db);
+        assert!(a.jack[0].is_none());
     }
 
     #[test]

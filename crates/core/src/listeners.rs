@@ -453,6 +453,71 @@ mod tests {
         assert!(jack_figures(&stage, &hd, &[], 0.0, 85.0).is_none());
     }
 
+    /// On a distribution amplifier's own outputs nobody changes anybody's tone; the others'
+    /// currents sag the shared supply, so each listener's clean peaks fall by the sagged
+    /// rail worked out by hand: `e = V_rail / (1 + R_sag/|Z_own| + R_sag·r/|Z_other|)` (no
+    /// current limit, resistive loads).
+    #[test]
+    fn on_own_outputs_the_others_cost_only_the_supplys_sag() {
+        let stage = OutputStage {
+            source: TheveninSource {
+                r_out_ohm: 10.0,
+                coupling_cap_f: None,
+            },
+            v_fs_peak: 10.0,
+            rail_v_peak: 9.0,
+            r_sag_ohm: 5.0,
+            ..OutputStage::IDEAL
+        };
+        let (hd, low) = (
+            model("HD", Load::R(300.0), 100.0),
+            model("Low", Load::R(22.0), 110.0),
+        );
+        // The low-impedance listener plays 6 dB under the heard one.
+        let jack = own_outputs_figures(&stage, 4, &hd, &[(&low, -6.0)], -10.0, 85.0).unwrap();
+        let r = db_to_gain(-6.0);
+        let rail = |own_ohm: f64, other: f64| 9.0 / (1.0 + 5.0 / own_ohm + 5.0 * other);
+        let db = |x: f64| 20.0 * x.log10();
+        let heard_cost = db(rail(310.0, r / 32.0) / rail(310.0, 0.0));
+        let low_cost = db(rail(32.0, 1.0 / r / 310.0) / rail(32.0, 0.0));
+        let [h, l] = &jack.listeners[..] else {
+            panic!("two listeners: {jack:?}");
+        };
+        assert!(
+            (h.peak_change_db.unwrap() - heard_cost).abs() < 1e-6,
+            "{h:?} {heard_cost}"
+        );
+        assert!(
+            (l.peak_change_db.unwrap() - low_cost).abs() < 1e-6,
+            "{l:?} {low_cost}"
+        );
+        assert!(
+            heard_cost < low_cost - 0.3,
+            "the heavy load costs the other one more"
+        );
+        assert_eq!((h.level_change_db, h.tone_change_db), (0.0, 0.0));
+        // Each at its own volume: the low one 6 dB down but 10 dB more sensitive, through its
+        // own 10 Ω into 22 Ω against the heard one's 10 Ω into 300 Ω.
+        let expected = 10.0 - 6.0 + db(22.0 / 32.0) - db(300.0 / 310.0);
+        assert!((l.reference_spl_db - h.reference_spl_db - expected).abs() < 1e-9);
+        assert_eq!(l.volume_offset_db, Some(-6.0));
+        // The supply's current at the heard one's loudest clean sine: both outputs' currents.
+        let e = rail(310.0, r / 32.0);
+        let current_ma = e * (1.0 / 310.0 + r / 32.0) * 1e3;
+        assert!(
+            (jack.max_current_ma_peak - current_ma).abs() < 1e-6,
+            "{jack:?}"
+        );
+        assert!(
+            jack.text().contains("6.0 dB under your volume"),
+            "{}",
+            jack.text()
+        );
+        // A device with one output gives nobody an output of their own.
+        let (one, left_out) = on_own_outputs(&stage, 1, &other_outputs(&[(&low, 0.0)]));
+        assert!(one.supply.is_empty() && left_out == 1);
+    }
+
     /// The current the output must deliver is the EMF at the level limit over the whole
     /// jack's impedance, with the output's own: a 100 mA limit into two 32 Ω resistors is
     /// reached, and the figure says 100 mA.

@@ -250,7 +250,8 @@ fn with_noise(
 }
 
 /// `base` (the stage of `entry`) with another full scale and current limit; a noise floor
-/// given as a dynamic range keeps its distance below the new full scale.
+/// given as a dynamic range keeps its distance below the new full scale, and a distribution
+/// amplifier's rail stays at it.
 fn with_levels(
     entry: &OutputEntry,
     base: OutputStage,
@@ -268,9 +269,17 @@ fn with_levels(
                 entry.flicker_hz(),
             )
         });
+    // A distribution amplifier's rail is its largest EMF, the same estimate as its full scale,
+    // so it spans the range with it.
+    let rail_v_peak = if entry.distribution.is_some() {
+        base.rail_v_peak * v_fs_peak / base.v_fs_peak
+    } else {
+        base.rail_v_peak
+    };
     OutputStage {
         v_fs_peak,
         i_max_peak,
+        rail_v_peak,
         noise_pre,
         ..base
     }
