@@ -340,8 +340,12 @@ def test_vst3_editor_in_pedalboard_redraws_every_switch():
 # The left column scrolled to its end, where "Also on this jack" and "Into an amplifier" are.
 LEFT_COLUMN = (380, 300)
 JACK_HEADER_AT_END = (60, 699)
-LISTENER_2_SEARCH_AT_END = (75, 616)
+LISTENER_2_SEARCH_AT_END = (75, 593)
 CHAIN_HEADER_AT_END = (60, 731)
+# With a listener on the jack and the section open, at the column's end: "On their own outputs".
+OWN_OUTPUTS_AT_END = (160, 540)
+# The deviation plot above +0.4 dB: a parallel load's bass bump and treble rise reach it.
+DEVIATION_ABOVE_0_4_DB = (430, 410, 1090, 490)
 # With "Into an amplifier" open and the column scrolled to its end: B's amplifier search.
 B_INTO_SEARCH_AT_END = (75, 730)
 # The verdict's two lines under the top bar.
@@ -403,3 +407,25 @@ def test_standalone_with_b_fed_into_an_amplifier():
         # B's curve is drawn (thick, heard); A's, nearly flat too, hides behind it.
         assert len(np.unique(chained.reshape(-1, 3), axis=0)) > 200, "blank?"
         assert count(chained, COLOUR_B, (400, 440, 1100, 680)) > 500, "no curve of B"
+
+
+def test_standalone_with_others_on_their_own_outputs():
+    # B, the Behringer HA8000, on the HD 600 with the DT 770 Pro 32 Ω typed in beside it: on the
+    # same jack their parallel load lifts B's deviation curve (bass bump, treble rise) above
+    # +0.4 dB; clicked onto outputs of their own, the HD 600 is heard through its own output
+    # again (its curve stays within 0.15 dB), the section is retitled and lists each listener.
+    with running_standalone() as win:
+        type_and_enter(win, B_SEARCH_A_CUSTOM, "ha8000")
+        click(win, HEARD["B"])
+        time.sleep(1.0)
+        type_into_section_at_end(win, JACK_HEADER_AT_END, LISTENER_2_SEARCH_AT_END, "dt770 32")
+        jack = screenshot("9-on-the-same-jack", win)
+        assert count(jack, COLOUR_B, DEVIATION_ABOVE_0_4_DB) > 100, "no parallel load's curve"
+        click(win, OWN_OUTPUTS_AT_END)
+        time.sleep(1.5)
+        scroll_left_column_to_end(win)
+        park_pointer(win, (700, 200))
+        own = screenshot("9-own-outputs", win)
+        assert count(own, COLOUR_B, DEVIATION_ABOVE_0_4_DB) < 20, "still the jack's curve"
+        assert count(own, COLOUR_B, (400, 440, 1100, 680)) > 500, "no curve of B"
+        assert count(own, COLOUR_OK, VERDICT) > 200, "no verdict"

@@ -123,13 +123,13 @@ def test_others_on_their_own_outputs_leave_the_heard_tone_alone():
     db, deg = deviation(ir[0], 48_000, "0+7", 10.0, 12)
     assert db <= 0.05 and deg <= 0.5, (db, deg)
     p.other_listeners = "On their own outputs"
-    p.also_on_the_jack_1_volume = 6.0
+    p.also_on_the_jack_1_volume_db = 6.0
     _, ir = impulse_response(p, 48_000)
     db, deg = deviation(ir[0], 48_000, 0, 10.0, 12)
     assert db <= 0.05 and deg <= 0.5, (db, deg)
     shared, _ = deviation(ir[0], 48_000, "0+7", 10.0, 12)
     assert shared > 1.0, shared
-    assert p.parameters["also_on_the_jack_1_volume"].label.strip() == "dB"
+    assert p.parameters["also_on_the_jack_1_volume_db"].label.strip() == "dB"
 
 
 def test_a_chain_is_heard_through_its_amplifier():
