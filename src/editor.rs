@@ -1457,7 +1457,11 @@ mod tests {
         let mut h = tall_harness(params.clone());
         let ha8000 = catalog::find_output("ha8000").unwrap();
         let dt770 = catalog::find_headphone("dt 770 32").unwrap();
-        set(&h, &params.output_a, OutputChoice::Catalog(ha8000).to_param());
+        set(
+            &h,
+            &params.output_a,
+            OutputChoice::Catalog(ha8000).to_param(),
+        );
         set(&h, &params.with_1, Listeners::other_to_param(Some(dt770)));
         set(&h, &params.with_1_volume_db, 6.0);
         set(&h, &params.others_on, OthersOnChoice::OwnOutputs);

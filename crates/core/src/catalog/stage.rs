@@ -19,7 +19,8 @@ impl OutputEntry {
     /// An entry with a supply sag is instead limited by sagging rails: each figure needs a
     /// rail of `V·(|R_L + Z_out| + R_sag)/R_L`, and the rail (and full scale) is the geometric
     /// mean of the lowest and highest of these, again splitting the worst error in dB.
-    /// Without noise figures the output is silent.
+    /// A distribution amplifier's rails (`rail_v_peak`) sag with its shared supply
+    /// (`distribution.supply_sag_ohm`) instead. Without noise figures the output is silent.
     ///
     /// An entry that gives its full scale (`full_scale_dbu`) is the stage of those figures
     /// as they are ([`OutputEntry::model_figures`]).
@@ -30,6 +31,11 @@ impl OutputEntry {
         if let Some(figures) = self.given_figures() {
             return figures.stage();
         }
+        self.stage_from_maxima()
+    }
+
+    /// [`OutputEntry::stage`] of an entry that gives maximum outputs.
+    fn stage_from_maxima(&self) -> OutputStage {
         let source = TheveninSource {
             r_out_ohm: self.r_out_ohm.value,
             coupling_cap_f: self.coupling_cap_uf.as_ref().map(|c| c.value * 1e-6),
@@ -56,10 +62,7 @@ impl OutputEntry {
         };
         // A distribution amplifier's rails sag with its shared supply (the maximum outputs,
         // one output's figures, fix the full scale and the current limit as for any output).
-        let r_sag_ohm = match &self.distribution {
-            Some(d) if r_sag_ohm == 0.0 => d.supply_sag_ohm.value,
-            _ => r_sag_ohm,
-        };
+        let r_sag_ohm = self.supply_sag_ohm().unwrap_or(r_sag_ohm);
         OutputStage {
             v_fs_peak,
             source,
@@ -163,6 +166,11 @@ impl OutputEntry {
         })
     }
 
+    /// A distribution amplifier's shared supply's sag, which each of its outputs' rails follow.
+    fn supply_sag_ohm(&self) -> Option<f64> {
+        self.distribution.as_ref().map(|d| d.supply_sag_ohm.value)
+    }
+
     /// The output impedance, the supply sag and the noise, which every form gives as they are
     /// (no full scale and no limits).
     fn noise_and_source_figures(&self) -> OutputFigures {
@@ -173,7 +181,9 @@ impl OutputEntry {
             coupling_cap_uf: value(&self.coupling_cap_uf),
             rail_v_peak: None,
             i_max_ma_peak: None,
-            r_sag_ohm: value(&self.r_sag_ohm).filter(|&r| r > 0.0),
+            r_sag_ohm: (self.supply_sag_ohm())
+                .or(value(&self.r_sag_ohm))
+                .filter(|&r| r > 0.0),
             dynamic_range_db: value(&self.dynamic_range_db)
                 .map(|dr| (dr, self.dynamic_range_a_weighted)),
             noise_floor_dbv: value(&self.noise_dbv).map(|n| (n, self.noise_a_weighted)),
