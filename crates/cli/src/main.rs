@@ -557,7 +557,7 @@ impl HeadphoneArgs {
             .collect();
         let fits = &pairs[..pairs.len().min(out.own_outputs.saturating_sub(1))];
         own_outputs_figures(
-            &out.stage,
+            (&out.stage, &out.range_stages),
             out.own_outputs,
             alone,
             fits,

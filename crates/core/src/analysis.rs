@@ -323,7 +323,8 @@ pub fn analyze(scenario: Scenario) -> Analysis {
                 let own = scenario.on_own_outputs();
                 let n = plain.own_outputs;
                 let fits = &own[..own.len().min(n.saturating_sub(1))];
-                own_outputs_figures(&plain.stage, n, hp, fits, volume_db, target)
+                let stages = (&plain.stage, plain.range_stages.as_slice());
+                own_outputs_figures(stages, n, hp, fits, volume_db, target)
             }
         }
     });

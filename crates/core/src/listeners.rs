@@ -9,7 +9,7 @@
 //! same physics as a single headphone's report: the report of the heard headphone, and for
 //! every listener the change the others make against having the jack (or the supply) alone.
 
-use crate::catalog::{Decides, Provenance};
+use crate::catalog::{Decides, Provenance, hull};
 use crate::physics::headphones::HeadphoneModel;
 use crate::physics::output::{OperatingPoint, OutputStage};
 use crate::physics::supply::{OtherOutput, SupplyShare};
@@ -108,6 +108,10 @@ pub struct ListenerFigures {
     /// supply to themselves).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub peak_change_db: Option<f64>,
+    /// `peak_change_db` across the estimates' ranges, `[lowest, highest]` (none when nothing
+    /// deciding is estimated).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub peak_change_range_db: Option<[f64; 2]>,
 }
 
 /// What the listeners ask of the output: on one jack, or on a distribution amplifier's own
@@ -189,10 +193,11 @@ pub fn jack_figures(
 
 /// The listeners of a distribution amplifier, each on an output of its own: the heard one
 /// (at `volume_db`) and the `others`, each a headphone and its volume relative to the heard
-/// one's (dB); `stage` is one output's, with the supply to itself. `None` when `heard` has the
-/// amplifier alone.
+/// one's (dB); `stage` is one output's, with the supply to itself, and `across` the stages
+/// spanning its estimates (each listener's cost from the supply is given across them too).
+/// `None` when `heard` has the amplifier alone.
 pub fn own_outputs_figures(
-    stage: &OutputStage,
+    (stage, across): (&OutputStage, &[OutputStage]),
     outputs: usize,
     heard: &HeadphoneModel,
     others: &[(&HeadphoneModel, f64)],
@@ -208,20 +213,31 @@ pub fn own_outputs_figures(
     let listeners = (0..everyone.len())
         .map(|i| {
             let (model, offset_db) = everyone[i];
-            let rest: Vec<(&HeadphoneModel, f64)> = everyone
-                .iter()
-                .enumerate()
+            // The others as this listener's output sees them: at their volumes against its.
+            let rest: Vec<(&HeadphoneModel, f64)> = (everyone.iter().enumerate())
                 .filter(|&(j, _)| j != i)
                 .map(|(_, &(m, o))| (m, o - offset_db))
                 .collect();
-            let (shared, _) = on_own_outputs(stage, outputs, &other_outputs(&rest));
+            let rest = other_outputs(&rest);
+            // How loud clean peaks get at maximum volume, as a report gives them.
+            let peak = |stage: &OutputStage| {
+                let at_max = OperatingPoint {
+                    stage,
+                    load: &model.load,
+                    sens_db_spl_per_v: model.sens_db_spl_per_v,
+                    volume_db: 0.0,
+                };
+                at_max.reference_spl_db() + at_max.headroom_db()
+            };
+            let cost = |s: &OutputStage| peak(&on_own_outputs(s, outputs, &rest).0) - peak(s);
+            let shared = on_own_outputs(stage, outputs, &rest).0;
             let at_volume = OperatingPoint {
                 stage: &shared,
                 load: &model.load,
                 sens_db_spl_per_v: model.sens_db_spl_per_v,
                 volume_db: volume_db + offset_db,
             };
-            let peak = |s: &OutputStage| Report::new("", s, model, target_spl_db).peak_spl_db;
+            let costs = across.iter().map(cost);
             ListenerFigures {
                 headphone: model.name.clone(),
                 heard: i == 0,
@@ -230,7 +246,8 @@ pub fn own_outputs_figures(
                 level_change_db: 0.0,
                 tone_change_db: 0.0,
                 volume_offset_db: Some(offset_db),
-                peak_change_db: Some(peak(&shared) - peak(stage)),
+                peak_change_db: Some(cost(stage)),
+                peak_change_range_db: (!across.is_empty()).then(|| hull(cost(stage), costs)),
             }
         })
         .collect();
@@ -282,6 +299,7 @@ fn listener_figures(
             - source.deviation_db(&model.load, TONE_CHANGE_HZ),
         volume_offset_db: None,
         peak_change_db: None,
+        peak_change_range_db: None,
     }
 }
 
@@ -333,11 +351,20 @@ impl JackFigures {
             self.max_current_ma_peak
         )];
         for l in &self.listeners {
-            let cost = l.peak_change_db.unwrap_or(0.0);
-            let cost = if cost.abs() < 0.005 {
-                "as with the supply to itself".to_string()
-            } else {
-                format!("{:.2} dB lower for the others on the supply", -cost)
+            // Costs are negative changes; a change that rounds to nothing is no cost.
+            let lower = |db: f64| (-db).max(0.0);
+            let cost = match (l.peak_change_db.unwrap_or(0.0), l.peak_change_range_db) {
+                (_, Some([lo, hi])) if hi - lo >= 0.005 && lower(hi) < 0.005 => format!(
+                    "up to {:.2} dB lower for the others on the supply across the estimates' ranges",
+                    lower(lo)
+                ),
+                (_, Some([lo, hi])) if hi - lo >= 0.005 => format!(
+                    "{:.2}–{:.2} dB lower for the others on the supply across the estimates' ranges",
+                    lower(hi),
+                    lower(lo)
+                ),
+                (c, _) if c.abs() < 0.005 => "as with the supply to itself".to_string(),
+                (c, _) => format!("{:.2} dB lower for the others on the supply", -c),
             };
             lines.push(format!(
                 "  {:<13} {}: {}, {:.1} dB SPL; clean peaks up to {:.1} dB SPL, {cost}",
@@ -474,7 +501,8 @@ mod tests {
             model("Low", Load::R(22.0), 110.0),
         );
         // The low-impedance listener plays 6 dB under the heard one.
-        let jack = own_outputs_figures(&stage, 4, &hd, &[(&low, -6.0)], -10.0, 85.0).unwrap();
+        let jack =
+            own_outputs_figures((&stage, &[]), 4, &hd, &[(&low, -6.0)], -10.0, 85.0).unwrap();
         let r = db_to_gain(-6.0);
         let rail = |own_ohm: f64, other: f64| 9.0 / (1.0 + 5.0 / own_ohm + 5.0 * other);
         let db = |x: f64| 20.0 * x.log10();

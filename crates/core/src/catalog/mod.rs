@@ -46,8 +46,9 @@ pub use headphone_range::{
 };
 pub use lookup::{LookupError, find_headphone, find_output, lookup, name_matches};
 pub use provenance::{Decides, Provenance, decides_text, estimated};
+pub(crate) use range::hull;
 pub use range::{
-    EstimateRange, R_OUT_POINTS, R_OUT_POINTS_RANGED_LEVELS, entry_estimate_range,
+    EstimateRange, R_OUT_POINTS, R_OUT_POINTS_RANGED_LEVELS, SUPPLY_SAG_SPAN, entry_estimate_range,
     entry_stages_across, estimate_range, stages_across,
 };
 pub use validate::{problems, user_headphone_problems};

@@ -11,9 +11,10 @@
 //! figures (bounded by the peers' of the same weighting), and for estimated maximum outputs
 //! the output stage they come from, its full-scale EMF and its current limit (the maximum outputs into each load follow from these continuously, where
 //! ranging each maximum output on its own would let the stage's derivation jump between
-//! current-limited and not). What depends on the estimates is then computed at the stages
-//! that span the ranges (see [`stages_across`]) and reported as the lowest and highest of
-//! what they give.
+//! current-limited and not), and a distribution amplifier's estimated shared supply's sag
+//! ([`SUPPLY_SAG_SPAN`]: there are no sourced ones to span). What depends on the estimates is
+//! then computed at the stages that span the ranges (see [`stages_across`]) and reported as
+//! the lowest and highest of what they give.
 
 use super::{Basis, Figure, OutputEntry, OutputKind, outputs};
 use crate::physics::output::{NoiseSpec, OutputStage};
@@ -42,7 +43,15 @@ pub struct EstimateRange {
     pub noise_dbv: Option<[f64; 2]>,
     /// The dynamic range below full scale, dB (when it is estimated).
     pub dynamic_range_db: Option<[f64; 2]>,
+    /// A distribution amplifier's shared supply's sag, ohms (when it is estimated).
+    pub supply_sag_ohm: Option<[f64; 2]>,
 }
+
+/// The span of an estimated shared supply's sag, as fractions of the estimate: its class
+/// estimate assumes rails that fall by 15 % at full load, in the 10–20 % load regulation of a
+/// small linear supply, so the sag spans two thirds to four thirds of it. (The catalog has no
+/// sourced shared-supply sag to bound it instead.)
+pub const SUPPLY_SAG_SPAN: [f64; 2] = [2.0 / 3.0, 4.0 / 3.0];
 
 /// The kinds of output whose sourced figures bound an estimate of an output of `kind`. A
 /// computer's jack is bounded by phones too (the closest sourced codecs), a phone's by phones
@@ -73,7 +82,7 @@ fn peers(
 }
 
 /// `[lowest, highest]` of `estimate` and `values`.
-pub(super) fn hull(estimate: f64, values: impl Iterator<Item = f64>) -> [f64; 2] {
+pub(crate) fn hull(estimate: f64, values: impl Iterator<Item = f64>) -> [f64; 2] {
     values.fold([estimate, estimate], |[lo, hi], v| [lo.min(v), hi.max(v)])
 }
 
@@ -143,12 +152,18 @@ fn range_among(
     let i_max_peak =
         levels_estimated.then(|| hull(own.i_max_peak, sourced_stages().map(|s| s.i_max_peak)));
     let noise_estimated = noise_dbv.is_some() || dynamic_range_db.is_some();
-    (r_out_ohm.is_some() || levels_estimated || noise_estimated).then_some(EstimateRange {
+    let supply_sag_ohm = (entry.distribution.as_ref())
+        .map(|d| &d.supply_sag_ohm)
+        .filter(|f| f.basis == Basis::Estimated)
+        .map(|f| SUPPLY_SAG_SPAN.map(|k| k * f.value));
+    let any = r_out_ohm.is_some() || levels_estimated || noise_estimated;
+    (any || supply_sag_ohm.is_some()).then_some(EstimateRange {
         r_out_ohm,
         v_fs_peak,
         i_max_peak,
         noise_dbv,
         dynamic_range_db,
+        supply_sag_ohm,
     })
 }
 
@@ -168,7 +183,8 @@ fn estimate_among<'a>(
 /// stated maxima imply follow it, as for the entry itself), and with estimated maximum
 /// outputs each of those with the full scale and the current limit both at the low ends of
 /// their ranges and both at the high ends (the level figures rise with each, and the tone
-/// does not depend on them). Empty when nothing is ranged.
+/// does not depend on them), a distribution amplifier's estimated supply sag at the opposite
+/// end. Empty when nothing is ranged.
 pub fn stages_across(k: usize) -> Vec<OutputStage> {
     match (outputs().get(k), estimate_range(k)) {
         (Some(entry), Some(range)) => stages_spanning(entry, range),
@@ -201,14 +217,25 @@ fn stages_spanning(entry: &OutputEntry, range: EstimateRange) -> Vec<OutputStage
         let mut e = entry.clone();
         e.r_out_ohm.value = r_out_ohm;
         let base = e.stage();
-        let (Some(v_fs), Some(i_max)) = (range.v_fs_peak, range.i_max_peak) else {
-            stages.push(base);
-            continue;
-        };
-        // Every level figure rises with both, so the lowest ends together and the highest
-        // ends together bound them.
-        for end in [0, 1] {
-            stages.push(with_levels(&e, base, v_fs[end], i_max[end]));
+        // Every level figure rises with the full scale and the current limit and falls with
+        // the sag, so the lowest ends of the first two with the highest sag, and the highest
+        // with the lowest sag, bound them.
+        let sag_at = |end: usize| range.supply_sag_ohm.map_or(base.r_sag_ohm, |r| r[1 - end]);
+        match (range.v_fs_peak, range.i_max_peak) {
+            (Some(v_fs), Some(i_max)) => {
+                for end in [0, 1] {
+                    let levels = with_levels(&e, base, v_fs[end], i_max[end]);
+                    stages.push(OutputStage {
+                        r_sag_ohm: sag_at(end),
+                        ..levels
+                    });
+                }
+            }
+            _ if range.supply_sag_ohm.is_some() => stages.extend([0, 1].map(|end| OutputStage {
+                r_sag_ohm: sag_at(end),
+                ..base
+            })),
+            _ => stages.push(base),
         }
     }
     if range.noise_dbv.is_none() && range.dynamic_range_db.is_none() {
@@ -289,6 +316,39 @@ fn with_levels(
 mod tests {
     use super::*;
     use crate::catalog::find_output;
+
+    /// A distribution amplifier's estimated shared-supply sag spans two thirds to four thirds
+    /// of its estimate, paired with the other level figures' opposite ends: the stage with the
+    /// lowest full scale sags the most.
+    #[test]
+    fn a_distribution_amps_supply_sag_is_ranged_against_its_levels() {
+        let k = find_output("ha8000").unwrap();
+        let sag = outputs()[k]
+            .distribution
+            .as_ref()
+            .unwrap()
+            .supply_sag_ohm
+            .value;
+        let range = estimate_range(k).unwrap();
+        assert_eq!(
+            range.supply_sag_ohm,
+            Some([sag * 2.0 / 3.0, sag * 4.0 / 3.0])
+        );
+        let stages = stages_across(k);
+        let lowest = stages
+            .iter()
+            .min_by(|a, b| a.v_fs_peak.total_cmp(&b.v_fs_peak))
+            .unwrap();
+        let highest = stages
+            .iter()
+            .max_by(|a, b| a.v_fs_peak.total_cmp(&b.v_fs_peak))
+            .unwrap();
+        assert_eq!(lowest.r_sag_ohm, sag * 4.0 / 3.0);
+        assert_eq!(highest.r_sag_ohm, sag * 2.0 / 3.0);
+        // The Magni 2's sag is one output's own, fitted to its stated maxima: not this range.
+        let magni = estimate_range(find_output("magni 2").unwrap());
+        assert!(magni.is_none_or(|r| r.supply_sag_ohm.is_none()));
+    }
 
     /// Every range holds its estimate and every sourced peer of its class: the rule, checked
     /// from the other side.

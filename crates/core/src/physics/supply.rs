@@ -195,7 +195,9 @@ impl SupplyShare {
     /// The largest EMF (volts peak) of a steady sine at `freq_hz` that the rails `rail_v_peak`
     /// of a supply sagging `r_sag_ohm` let through, when the heard output draws
     /// `heard_siemens` per volt and the others draw [`SupplyShare::current_peak`]: the root of
-    /// `e·(1 + R_sag·Y) + R_sag·I_others(e) = V_rail`, which rises with `e`, by bisection.
+    /// `g(e) = e·(1 + R_sag·Y) + R_sag·I_others(e) − V_rail`. `g` rises and is concave (a held
+    /// current grows ever slower), so Newton's method from the left converges from below; its
+    /// first step, from the rail the heard output alone allows, lands there.
     pub fn sagged_rail_peak(
         &self,
         source: &TheveninSource,
@@ -203,25 +205,44 @@ impl SupplyShare {
         (rail_v_peak, r_sag_ohm, i_max_peak): (f64, f64, f64),
         heard_siemens: f64,
     ) -> f64 {
-        let alone = rail_v_peak / (1.0 + r_sag_ohm * heard_siemens);
+        let slope_alone = 1.0 + r_sag_ohm * heard_siemens;
+        let alone = rail_v_peak / slope_alone;
         if self.is_empty() || r_sag_ohm == 0.0 || !alone.is_finite() {
             return alone;
         }
-        let excess = |e: f64| {
-            e * (1.0 + r_sag_ohm * heard_siemens)
-                + r_sag_ohm * self.current_peak(source, freq_hz, e, i_max_peak)
-                - rail_v_peak
-        };
-        let (mut lo, mut hi) = (0.0, alone);
-        for _ in 0..100 {
-            let mid = 0.5 * (lo + hi);
-            if excess(mid) > 0.0 {
-                hi = mid;
-            } else {
-                lo = mid;
+        let siemens: [f64; MAX_OTHER_OUTPUTS] = std::array::from_fn(|k| {
+            self.others()
+                .get(k)
+                .map_or(0.0, |o| o.siemens(source, freq_hz))
+        });
+        // g and its slope at `e`.
+        let g = |e: f64| {
+            let (mut drain, mut slope) = (0.0, 0.0);
+            for y in siemens {
+                let a = y * e;
+                drain += held_sine_drain(a, i_max_peak);
+                // d/da of the drain: 1 below the limit, 1 − cos θ above it.
+                slope += y * if a <= i_max_peak {
+                    1.0
+                } else {
+                    1.0 - (i_max_peak / a).asin().cos()
+                };
             }
+            (
+                e * slope_alone + r_sag_ohm * drain - rail_v_peak,
+                slope_alone + r_sag_ohm * slope,
+            )
+        };
+        let mut e = alone;
+        for _ in 0..50 {
+            let (value, slope) = g(e);
+            let next = (e - value / slope).max(0.0);
+            if (next - e).abs() <= 1e-13 * rail_v_peak {
+                return next;
+            }
+            e = next;
         }
-        lo
+        e
     }
 }
 
