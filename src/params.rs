@@ -541,15 +541,15 @@ pub fn heard_model(
     catalog_models: &[HeadphoneModel],
     imported: &ImportedSlot,
 ) -> HeadphoneModel {
-    let others: Vec<HeadphoneModel> = match listeners.on {
-        OthersOn::SameJack => listeners
-            .others()
-            .map(|k| catalog_models[k].clone())
-            .collect(),
-        // On outputs of their own they load the supply, not the jack (the stage has them).
-        OthersOn::OwnOutputs => Vec::new(),
-    };
-    headphone_model(listeners.heard, catalog_models, imported).sharing(&others)
+    let others: Vec<HeadphoneModel> = listeners
+        .others()
+        .map(|k| catalog_models[k].clone())
+        .collect();
+    // On outputs of their own they load the supply, not the jack: the stage has them.
+    listeners.on.as_seen(
+        &headphone_model(listeners.heard, catalog_models, imported),
+        &others,
+    )
 }
 
 /// Output impedance range, ohms.
@@ -976,7 +976,7 @@ impl LoadlineParams {
         // A chain that makes no sense plays the output alone (the editor says why).
         let (stage, outputs) = match self.chain_spec(heard) {
             Some(Ok(spec)) => match spec.stage() {
-                Ok(stage) => (stage, catalog::outputs()[spec.amp].own_outputs()),
+                Ok(stage) => (stage, spec.own_outputs()),
                 Err(_) => (direct, outputs),
             },
             _ => (direct, outputs),

@@ -12,8 +12,7 @@ use loadline_core::catalog::{Decides, Provenance, estimated};
 use loadline_core::dsp::design::DesignMode;
 use loadline_core::import::{parse_sensitivity, read_impedance_file, to_zma};
 use loadline_core::listeners::{
-    self, JackFigures, Listener, MAX_OTHER_LISTENERS, jack_figures, own_outputs_figures,
-    provenance_on_jack,
+    self, JackFigures, Listener, MAX_OTHER_LISTENERS, OthersOn, provenance_on_jack,
 };
 use loadline_core::physics::Impedance;
 use loadline_core::physics::headphones::{HeadphoneLoad, HeadphoneModel};
@@ -512,34 +511,23 @@ impl HeadphoneArgs {
     ) -> anyhow::Result<(HeadphoneModel, HeadphoneModel, Vec<Listener>)> {
         let alone = self.resolve(sensitivity_for)?;
         let others = self.others()?;
-        Ok((self.as_seen(&alone, &others), alone, others))
+        let seen = self
+            .others_on()
+            .as_seen(&alone, &listeners::models(&others));
+        Ok((seen, alone, others))
     }
 
-    /// `model` (the heard headphone, or one spanning its estimates) as the output sees it with
-    /// `others`: in parallel on the jack, or beside it on outputs of their own.
-    fn as_seen(&self, model: &HeadphoneModel, others: &[Listener]) -> HeadphoneModel {
-        let others = listeners::models(others);
+    /// Where the --with headphones are plugged in.
+    fn others_on(&self) -> OthersOn {
         if self.own_outputs {
-            model.beside(&others)
+            OthersOn::OwnOutputs
         } else {
-            model.sharing(&others)
+            OthersOn::SameJack
         }
     }
 
-    /// `out` with `others` on its other outputs, when they have outputs of their own.
-    fn place(&self, out: AnalysedOutput, others: &[Listener]) -> AnalysedOutput {
-        if !self.own_outputs {
-            return out;
-        }
-        let pairs: Vec<(&HeadphoneModel, f64)> = others
-            .iter()
-            .map(|l| (&l.model, l.volume_offset_db))
-            .collect();
-        out.on_own_outputs(&pairs)
-    }
-
-    /// What every listener gets with `out` (as `--output` gave it, before [`Self::place`])
-    /// at `volume_db`: on the jack, or on outputs of their own.
+    /// What every listener gets with `out` (as `--output` gave it, before it is placed) at
+    /// `volume_db`: on the jack, or on outputs of their own.
     fn listener_figures(
         &self,
         out: &AnalysedOutput,
@@ -547,20 +535,12 @@ impl HeadphoneArgs {
         volume_db: f64,
         target_spl_db: f64,
     ) -> Option<JackFigures> {
-        if !self.own_outputs {
-            let models = listeners::models(others);
-            return jack_figures(&out.stage, alone, &models, volume_db, target_spl_db);
-        }
-        let pairs: Vec<(&HeadphoneModel, f64)> = others
-            .iter()
-            .map(|l| (&l.model, l.volume_offset_db))
-            .collect();
-        let fits = &pairs[..pairs.len().min(out.own_outputs.saturating_sub(1))];
-        own_outputs_figures(
+        listeners::figures(
+            self.others_on(),
             (&out.stage, &out.range_stages),
             out.own_outputs,
             alone,
-            fits,
+            others,
             volume_db,
             target_spl_db,
         )
@@ -596,7 +576,9 @@ impl HeadphoneArgs {
             }
             (Some(_), Some(_)) => Vec::new(),
         };
-        Ok(across.iter().map(|m| self.as_seen(m, others)).collect())
+        let others = listeners::models(others);
+        let on = self.others_on();
+        Ok(across.iter().map(|m| on.as_seen(m, &others)).collect())
     }
 
     /// Where the catalog's figures among the headphone's come from: all of them for a catalog
@@ -712,7 +694,7 @@ impl ReportArgs {
         } = self;
         let plain = output.resolve()?;
         let (hp, alone, others) = headphone.resolve_on_jack(Some("the report gives SPL"))?;
-        let out = headphone.place(plain.clone(), &others);
+        let out = plain.placed(headphone.others_on(), &others);
         let hp_provenance = provenance_on_jack(&headphone.provenance()?, &others);
         let across = headphone.across(&alone, &others)?;
         let r = out.report(&hp, &hp_provenance, &across, target_spl);
@@ -810,7 +792,7 @@ impl RenderArgs {
             .resolve_on_jack(target_spl.map(|_| "--target-spl sets the volume from an SPL"))?;
         let outs: Vec<AnalysedOutput> = outs
             .into_iter()
-            .map(|o| headphone.place(o, &others))
+            .map(|o| o.placed(headphone.others_on(), &others))
             .collect();
         let level = match (volume, target_spl) {
             (_, Some(t)) => Level::TargetSplDb(t),
@@ -922,7 +904,7 @@ impl RankArgs {
         };
         let outputs = outputs
             .into_iter()
-            .map(|o| headphone.place(o, &others))
+            .map(|o| o.placed(headphone.others_on(), &others))
             .collect();
         let ranked = rank_outputs(outputs, &hp, &hp_provenance, &across, target_spl);
         if json {

@@ -10,8 +10,8 @@
 
 use crate::catalog::{self, Provenance, estimated};
 use crate::listeners::{
-    self, JackFigures, Listener, OthersOn, jack_figures, on_own_outputs, other_outputs,
-    own_outputs_figures, provenance_on_jack,
+    self, JackFigures, Listener, OthersOn, on_own_outputs, other_outputs, provenance_on_jack,
+    with_volumes,
 };
 use crate::physics::headphones::HeadphoneModel;
 use crate::physics::output::{Figures, OperatingPoint, OutputStage};
@@ -90,7 +90,7 @@ impl AnalysedOutput {
             range_stages,
             is_chain: true,
             notes: catalog::chain_notes(spec),
-            own_outputs: catalog::outputs()[spec.amp].own_outputs(),
+            own_outputs: spec.own_outputs(),
             left_out: None,
         })
     }
@@ -109,11 +109,14 @@ impl AnalysedOutput {
         }
     }
 
-    /// This output with `others` (headphones, each with its volume relative to the heard
-    /// one's, dB) on its other outputs, sharing its supply: its stage and the stages across
-    /// its estimates carry them, and a note says who had no output left.
-    pub fn on_own_outputs(&self, others: &[(&HeadphoneModel, f64)]) -> Self {
-        let others = other_outputs(others);
+    /// This output as the listeners use it with the `others` plugged in `on` the jack (as it
+    /// is) or outputs of their own: then its stage and the stages across its estimates carry
+    /// their loads on its supply, and a note says who had no output left.
+    pub fn placed(&self, on: OthersOn, others: &[Listener]) -> Self {
+        if on == OthersOn::SameJack || others.is_empty() {
+            return self.clone();
+        }
+        let others = other_outputs(&with_volumes(others));
         let (stage, left_out) = on_own_outputs(&self.stage, self.own_outputs, &others);
         let mut out = AnalysedOutput {
             stage,
@@ -237,49 +240,27 @@ impl Scenario {
     /// The headphone heard as the output sees it: with the others on the jack, their
     /// impedances in parallel with its own (on outputs of their own, its own alone).
     pub fn heard(&self) -> HeadphoneModel {
-        self.as_seen(&self.headphone)
-    }
-
-    /// `model` (the heard headphone, or one spanning its estimates) as the output sees it.
-    fn as_seen(&self, model: &HeadphoneModel) -> HeadphoneModel {
         let others = listeners::models(&self.others);
-        match self.others_on {
-            OthersOn::SameJack => model.sharing(&others),
-            OthersOn::OwnOutputs => model.beside(&others),
-        }
+        self.others_on.as_seen(&self.headphone, &others)
     }
 
-    /// The outputs as the listeners use them: with the others on outputs of their own, A's
-    /// and B's stages carry their loads on the supply (the ideal reference has no supply to
-    /// share); otherwise the scenario's outputs.
+    /// The outputs as the listeners use them ([`AnalysedOutput::placed`]): with the others on
+    /// outputs of their own, A's and B's stages carry their loads on the supply (the ideal
+    /// reference has no supply to share).
     pub fn placed_outputs(&self) -> [AnalysedOutput; 3] {
-        let own = self.on_own_outputs();
         let mut outputs = self.outputs.clone();
-        if !own.is_empty() {
-            for o in outputs.iter_mut().take(2) {
-                *o = o.on_own_outputs(&own);
-            }
+        for o in outputs.iter_mut().take(2) {
+            *o = o.placed(self.others_on, &self.others);
         }
         outputs
-    }
-
-    /// The others on outputs of their own, with their volumes relative to the heard one's
-    /// (none when they share the jack).
-    pub fn on_own_outputs(&self) -> Vec<(&HeadphoneModel, f64)> {
-        match self.others_on {
-            OthersOn::SameJack => Vec::new(),
-            OthersOn::OwnOutputs => (self.others.iter())
-                .map(|l| (&l.model, l.volume_offset_db))
-                .collect(),
-        }
     }
 
     /// The models spanning the heard headphone's estimates, as the output sees them (the
     /// others on the jack at their own figures).
     pub fn heard_across(&self) -> Vec<HeadphoneModel> {
-        self.headphone_across
-            .iter()
-            .map(|m| self.as_seen(m))
+        let others = listeners::models(&self.others);
+        (self.headphone_across.iter())
+            .map(|m| self.others_on.as_seen(m, &others))
             .collect()
     }
 }
@@ -312,21 +293,18 @@ pub fn analyze(scenario: Scenario) -> Analysis {
             .figures()
         })
     });
-    let others = listeners::models(&scenario.others);
     let jack = std::array::from_fn(|k| {
         let volume_db = scenario.volume_db.unwrap_or(reports[k].volume_db);
-        let (hp, target) = (&scenario.headphone, scenario.target_spl_db);
         let plain = &scenario.outputs[k];
-        match scenario.others_on {
-            OthersOn::SameJack => jack_figures(&plain.stage, hp, &others, volume_db, target),
-            OthersOn::OwnOutputs => {
-                let own = scenario.on_own_outputs();
-                let n = plain.own_outputs;
-                let fits = &own[..own.len().min(n.saturating_sub(1))];
-                let stages = (&plain.stage, plain.range_stages.as_slice());
-                own_outputs_figures(stages, n, hp, fits, volume_db, target)
-            }
-        }
+        listeners::figures(
+            scenario.others_on,
+            (&plain.stage, &plain.range_stages),
+            plain.own_outputs,
+            &scenario.headphone,
+            &scenario.others,
+            volume_db,
+            scenario.target_spl_db,
+        )
     });
     Analysis {
         scenario,

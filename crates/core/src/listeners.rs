@@ -34,6 +34,49 @@ pub enum OthersOn {
     OwnOutputs,
 }
 
+impl OthersOn {
+    /// `model` (the heard headphone, or one spanning its estimates) as the output sees it with
+    /// `others`: their impedances in parallel with its own on the jack, its own alone (named
+    /// with them) when they have outputs of their own.
+    pub fn as_seen(self, model: &HeadphoneModel, others: &[HeadphoneModel]) -> HeadphoneModel {
+        match self {
+            OthersOn::SameJack => model.sharing(others),
+            OthersOn::OwnOutputs => model.beside(others),
+        }
+    }
+}
+
+/// `others` with their volumes relative to the heard one's, dB.
+pub fn with_volumes(others: &[Listener]) -> Vec<(&HeadphoneModel, f64)> {
+    (others.iter())
+        .map(|l| (&l.model, l.volume_offset_db))
+        .collect()
+}
+
+/// What every listener gets with `others` plugged in `on` the jack or outputs of their own of
+/// `stage` (one output's, with the supply to itself, of a device with `outputs` outputs; the
+/// stages spanning its estimates `across`), the heard one set to `volume_db`. `None` when
+/// `heard` has the output to itself.
+pub fn figures(
+    on: OthersOn,
+    stages: (&OutputStage, &[OutputStage]),
+    outputs: usize,
+    heard: &HeadphoneModel,
+    others: &[Listener],
+    volume_db: f64,
+    target_spl_db: f64,
+) -> Option<JackFigures> {
+    match on {
+        OthersOn::SameJack => {
+            jack_figures(stages.0, heard, &models(others), volume_db, target_spl_db)
+        }
+        OthersOn::OwnOutputs => {
+            let others = with_volumes(others);
+            own_outputs_figures(stages, outputs, heard, &others, volume_db, target_spl_db)
+        }
+    }
+}
+
 /// `stage` with the `others`' outputs (each at its volume ratio to the heard one) sharing its
 /// supply. A device with `outputs` outputs takes `outputs − 1` of them (and at most
 /// `MAX_OTHER_LISTENERS`); the count of those left out comes back too. Allocation-free, so that
@@ -192,10 +235,10 @@ pub fn jack_figures(
 }
 
 /// The listeners of a distribution amplifier, each on an output of its own: the heard one
-/// (at `volume_db`) and the `others`, each a headphone and its volume relative to the heard
-/// one's (dB); `stage` is one output's, with the supply to itself, and `across` the stages
-/// spanning its estimates (each listener's cost from the supply is given across them too).
-/// `None` when `heard` has the amplifier alone.
+/// (at `volume_db`) and the `others` that find an output (the first `outputs − 1`), each a
+/// headphone and its volume relative to the heard one's (dB); `stage` is one output's, with
+/// the supply to itself, and `across` the stages spanning its estimates (each listener's cost
+/// from the supply is given across them too). `None` when `heard` has the amplifier alone.
 pub fn own_outputs_figures(
     (stage, across): (&OutputStage, &[OutputStage]),
     outputs: usize,
@@ -204,6 +247,7 @@ pub fn own_outputs_figures(
     volume_db: f64,
     target_spl_db: f64,
 ) -> Option<JackFigures> {
+    let others = &others[..others.len().min(outputs.saturating_sub(1))];
     if others.is_empty() {
         return None;
     }

@@ -123,6 +123,12 @@ pub enum ChainSpecError {
 pub const CHAIN_ARROWS: [&str; 2] = ["->", "→"];
 
 impl ChainSpec {
+    /// How many listeners its amplifier gives an output of their own
+    /// ([`OutputEntry::own_outputs`](super::OutputEntry::own_outputs)).
+    pub fn own_outputs(&self) -> usize {
+        super::outputs()[self.amp].own_outputs()
+    }
+
     /// The chain `text` names, as `SOURCE [line out | headphone out] [at VOLUME dB] -> AMP
     /// [low gain]` ("MOTU M2 line out -> Magni 2", "Scarlett 2i2 3rd gen at -6 dB -> O2 low
     /// gain"); `None` when it names a single output (no arrow). Without "line out", the source

@@ -86,6 +86,15 @@ impl Response {
         n_fir: 0,
         fir: [0.0; MAX_FIR],
     };
+
+    /// Multiplies the response by `gain`.
+    fn scale(&mut self, gain: f64) {
+        self.fir.iter_mut().for_each(|c| *c *= gain);
+        for (b0, b1) in self.num.iter_mut() {
+            *b0 *= gain;
+            *b1 *= gain;
+        }
+    }
 }
 
 /// A finished design: fixed-size, so it crosses to the audio thread without allocating.
@@ -186,14 +195,7 @@ impl FilterDesign {
         for (slot, other) in self.supply.iter_mut().zip(supply.others()) {
             let d = design(source, other, self.sample_rate_hz, DesignMode::ZeroLatency)?;
             let mut current = d.current;
-            current
-                .fir
-                .iter_mut()
-                .for_each(|c| *c *= other.volume_ratio);
-            for (b0, b1) in current.num.iter_mut() {
-                *b0 *= other.volume_ratio;
-                *b1 *= other.volume_ratio;
-            }
+            current.scale(other.volume_ratio);
             *slot = SupplyCurrent {
                 n_sections: d.n_sections,
                 poles: d.poles,
@@ -202,12 +204,6 @@ impl FilterDesign {
             self.n_supply += 1;
         }
         Ok(self)
-    }
-
-    /// Other output `k`'s supply current at `freq_hz`, siemens per volt of the heard EMF.
-    pub fn supply_current_response(&self, k: usize, freq_hz: f64) -> Complex64 {
-        let s = &self.supply[k];
-        self.eval(&s.poles[..s.n_sections], &s.current, freq_hz)
     }
 
     fn eval(&self, poles: &[Denominator], r: &Response, freq_hz: f64) -> Complex64 {
@@ -265,11 +261,7 @@ impl FilterDesign {
 
     /// Multiplies the voltage response by `gain` (the current is physical and stays).
     pub fn scale(&mut self, gain: f64) {
-        self.voltage.fir.iter_mut().for_each(|c| *c *= gain);
-        for (b0, b1) in self.voltage.num.iter_mut() {
-            *b0 *= gain;
-            *b1 *= gain;
-        }
+        self.voltage.scale(gain);
     }
 }
 

@@ -427,6 +427,7 @@ impl Engine {
                     *e = self.emf_hist[ch][self.hist_pos.wrapping_sub(back - j) & self.hist_mask];
                 }
                 self.filters[incoming].run(ch, &e[..len], &mut unused[..len], None);
+                // The supply's banks settle too; nothing is added to any drive here.
                 self.filters[incoming].add_supply_currents(
                     ch,
                     &e[..len],
