@@ -747,8 +747,8 @@ mod tests {
 
     /// The ranges are the physics: their ends are the lowest and highest figures of full
     /// reports at the stages spanning the estimates, and any stage inside the ranges (an
-    /// output impedance, a full scale and a current limit drawn between their ends) gives
-    /// figures within them, to the report's resolution.
+    /// output impedance, a full scale, a current limit and a supply sag drawn between their
+    /// ends) gives figures within them, to the report's resolution.
     #[test]
     fn ranges_are_the_physics_at_their_ends_and_hold_every_stage_inside() {
         let mut rng = crate::dsp::noise::Rng::new(11);
@@ -788,9 +788,17 @@ mod tests {
                     if let Some(ends) = range.r_out_ohm {
                         e.r_out_ohm.value = draw(ends);
                     }
+                    if let (Some(ends), Some(sag)) = (range.r_sag_ohm, e.r_sag_ohm.as_mut()) {
+                        sag.value = draw(ends);
+                    }
                     let mut stage = e.stage();
                     if let (Some(v), Some(i)) = (range.v_fs_peak, range.i_max_peak) {
-                        stage.v_fs_peak = draw(v);
+                        // A distribution amplifier's rail is its full scale's estimate.
+                        let v_fs_peak = draw(v);
+                        if e.distribution.is_some() {
+                            stage.rail_v_peak *= v_fs_peak / stage.v_fs_peak;
+                        }
+                        stage.v_fs_peak = v_fs_peak;
                         stage.i_max_peak = draw(i);
                         if let Some(dr) = &e.dynamic_range_db {
                             stage.noise_pre = OutputStage::noise_from_dynamic_range(
@@ -800,6 +808,9 @@ mod tests {
                                 0.0,
                             );
                         }
+                    }
+                    if let Some(ends) = range.supply_sag_ohm {
+                        stage.r_sag_ohm = draw(ends);
                     }
                     let inside = Report::new(&own.output, &stage, h, 85.0);
                     for (v, [lo, hi]) in [

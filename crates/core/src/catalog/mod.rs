@@ -48,8 +48,8 @@ pub use lookup::{LookupError, find_headphone, find_output, lookup, name_matches}
 pub use provenance::{Decides, Provenance, decides_text, estimated};
 pub(crate) use range::hull;
 pub use range::{
-    EstimateRange, R_OUT_POINTS, R_OUT_POINTS_RANGED_LEVELS, SUPPLY_SAG_SPAN, entry_estimate_range,
-    entry_stages_across, estimate_range, stages_across,
+    EstimateRange, R_OUT_POINTS, R_OUT_POINTS_RANGED_LEVELS, R_SAG_POINTS, SUPPLY_SAG_SPAN,
+    entry_estimate_range, entry_stages_across, estimate_range, fitted_sag_range, stages_across,
 };
 pub use validate::{problems, user_headphone_problems};
 

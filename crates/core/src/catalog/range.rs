@@ -11,12 +11,13 @@
 //! figures (bounded by the peers' of the same weighting), and for estimated maximum outputs
 //! the output stage they come from, its full-scale EMF and its current limit (the maximum outputs into each load follow from these continuously, where
 //! ranging each maximum output on its own would let the stage's derivation jump between
-//! current-limited and not), and a distribution amplifier's estimated shared supply's sag
-//! ([`SUPPLY_SAG_SPAN`]: there are no sourced ones to span). What depends on the estimates is
+//! current-limited and not), a distribution amplifier's estimated shared supply's sag
+//! ([`SUPPLY_SAG_SPAN`]: there are no sourced ones to span), and a supply sag fitted to an
+//! output's stated maxima (over the sags that fit them to their rounding, [`fitted_sag_range`]). What depends on the estimates is
 //! then computed at the stages that span the ranges (see [`stages_across`]) and reported as
 //! the lowest and highest of what they give.
 
-use super::{Basis, Figure, OutputEntry, OutputKind, outputs};
+use super::{Basis, Figure, MaxOutput, OutputEntry, OutputKind, outputs};
 use crate::physics::output::{NoiseSpec, OutputStage};
 use crate::units::dbv_to_vrms;
 
@@ -45,6 +46,90 @@ pub struct EstimateRange {
     pub dynamic_range_db: Option<[f64; 2]>,
     /// A distribution amplifier's shared supply's sag, ohms (when it is estimated).
     pub supply_sag_ohm: Option<[f64; 2]>,
+    /// An output's own supply sag fitted to its stated maxima, ohms (see
+    /// [`fitted_sag_range`]).
+    pub r_sag_ohm: Option<[f64; 2]>,
+}
+
+/// Points at which a fitted supply sag is evaluated across its range: its ends and its
+/// middle. The rail follows the sag, so the level into a given load need not be monotonic in
+/// it, but it is smooth: for the Magni 2, the level into any load from 8 Ω to 1 kΩ passes
+/// these three points' extremes by at most 0.003 dB anywhere in the range.
+pub const R_SAG_POINTS: usize = 3;
+
+/// The largest supply sag considered, ohms: the catalog's own bound on the figure.
+const SAG_SEARCH_OHM: f64 = 100.0;
+
+/// How far a stated maximum output may lie from the true one by its rounding, dB: makers and
+/// reviewers give these figures to two significant figures (1800 mW, 8.8 V), so the true
+/// value is within half a unit of the second of them; a level in dBu to a tenth of a dB.
+fn rounding_db(m: &MaxOutput) -> f64 {
+    let half_unit = |v: f64| 0.5 * 10f64.powf(v.abs().log10().floor() - 1.0) / v.abs();
+    match (m.vrms, m.mw, m.dbu) {
+        (Some(v), _, _) => 20.0 * (1.0 + half_unit(v)).log10(),
+        (_, Some(p), _) => 10.0 * (1.0 + half_unit(p)).log10(),
+        _ => 0.05,
+    }
+}
+
+/// The range of `entry`'s own supply sag when it is an estimate fitted to its sourced maximum
+/// outputs (`None` otherwise). One sagging rail meets the maxima within half the spread of
+/// the rails they need ([`OutputEntry::rails_needed`]); the fitted sag is the one that makes
+/// that worst error smallest. Every sag whose worst error exceeds the smallest by no more than
+/// the maxima's rounding ([`rounding_db`]) fits them as well as their precision can tell, so
+/// the range runs over all of them (and holds the estimate).
+///
+/// ```
+/// # use loadline_core::catalog::{estimate_range, find_output};
+/// // The Schiit Magni 2's 11.1 Ω, fitted to its five stated maxima.
+/// let [lo, hi] = estimate_range(find_output("magni 2").unwrap()).unwrap().r_sag_ohm.unwrap();
+/// assert!(lo < 11.1 && 11.1 < hi);
+/// ```
+pub fn fitted_sag_range(entry: &OutputEntry) -> Option<[f64; 2]> {
+    let sag = entry
+        .r_sag_ohm
+        .as_ref()
+        .filter(|f| f.basis == Basis::Estimated)?;
+    let sourced: Vec<&MaxOutput> = (entry.max_output.iter())
+        .filter(|m| m.basis != Basis::Estimated)
+        .collect();
+    if sourced.len() < 2 {
+        return None;
+    }
+    let worst_error_db = |r_sag_ohm: f64| {
+        let [lo, hi] = entry.rails_needed(r_sag_ohm);
+        10.0 * (hi / lo).log10()
+    };
+    let tolerance_db = sourced.iter().map(|m| rounding_db(m)).fold(0.0, f64::max);
+    // The worst error is smooth and, for maxima that a sagging rail explains, has one valley:
+    // a scan brackets it, a golden-section search finds its floor, and bisection the two sags
+    // where it has risen by the tolerance.
+    let step = SAG_SEARCH_OHM / 1000.0;
+    let scanned = (0..=1000)
+        .map(|i| i as f64 * step)
+        .min_by(|a, b| worst_error_db(*a).total_cmp(&worst_error_db(*b)))
+        .expect("a scan");
+    let best = valley_floor(&worst_error_db, [(scanned - step).max(0.0), scanned + step]);
+    let limit_db = worst_error_db(best) + tolerance_db;
+    let edge = |inside: f64, outside: f64| {
+        if worst_error_db(outside) <= limit_db {
+            return outside;
+        }
+        let (mut a, mut b) = (inside, outside);
+        for _ in 0..60 {
+            let mid = 0.5 * (a + b);
+            if worst_error_db(mid) <= limit_db {
+                a = mid;
+            } else {
+                b = mid;
+            }
+        }
+        a
+    };
+    Some(hull(
+        sag.value,
+        [edge(best, 0.0), edge(best, SAG_SEARCH_OHM)].into_iter(),
+    ))
 }
 
 /// The span of an estimated shared supply's sag, as fractions of the estimate: its class
@@ -156,14 +241,16 @@ fn range_among(
         .map(|d| &d.supply_sag_ohm)
         .filter(|f| f.basis == Basis::Estimated)
         .map(|f| SUPPLY_SAG_SPAN.map(|k| k * f.value));
+    let r_sag_ohm = fitted_sag_range(entry);
     let any = r_out_ohm.is_some() || levels_estimated || noise_estimated;
-    (any || supply_sag_ohm.is_some()).then_some(EstimateRange {
+    (any || supply_sag_ohm.is_some() || r_sag_ohm.is_some()).then_some(EstimateRange {
         r_out_ohm,
         v_fs_peak,
         i_max_peak,
         noise_dbv,
         dynamic_range_db,
         supply_sag_ohm,
+        r_sag_ohm,
     })
 }
 
@@ -200,22 +287,8 @@ pub fn entry_stages_across(entry: &OutputEntry) -> Vec<OutputStage> {
 
 /// The stages across `range`, the ranges of `entry`'s estimates.
 fn stages_spanning(entry: &OutputEntry, range: EstimateRange) -> Vec<OutputStage> {
-    let points = if range.v_fs_peak.is_some() {
-        R_OUT_POINTS_RANGED_LEVELS
-    } else {
-        R_OUT_POINTS
-    };
-    let r_outs: Vec<f64> = match range.r_out_ohm {
-        Some([lo, hi]) if lo > 0.0 && hi > lo => (0..points)
-            .map(|i| lo * (hi / lo).powf(i as f64 / (points - 1) as f64))
-            .collect(),
-        Some([lo, hi]) => vec![lo, hi],
-        None => vec![entry.r_out_ohm.value],
-    };
     let mut stages = Vec::new();
-    for &r_out_ohm in &r_outs {
-        let mut e = entry.clone();
-        e.r_out_ohm.value = r_out_ohm;
+    for e in entries_across(entry, &range) {
         let base = e.stage();
         // Every level figure rises with the full scale and the current limit and falls with
         // the sag, so the lowest ends of the first two with the highest sag, and the highest
@@ -247,6 +320,59 @@ fn stages_spanning(entry: &OutputEntry, range: EstimateRange) -> Vec<OutputStage
         .iter()
         .flat_map(|s| [false, true].map(|noisy| with_noise(entry, s, &range, noisy)))
         .collect()
+}
+
+/// Where `f`, with one valley in `[a, b]`, is lowest: a golden-section search to a
+/// millionth of the bracket.
+fn valley_floor(f: &impl Fn(f64) -> f64, [mut a, mut b]: [f64; 2]) -> f64 {
+    let g = (5f64.sqrt() - 1.0) / 2.0;
+    let tolerance = 1e-6 * (b - a);
+    while b - a > tolerance {
+        let (c, d) = (b - g * (b - a), a + g * (b - a));
+        if f(c) < f(d) {
+            b = d;
+        } else {
+            a = c;
+        }
+    }
+    0.5 * (a + b)
+}
+
+/// `entry` with its output impedance at points across its range ([`R_OUT_POINTS`], or
+/// [`R_OUT_POINTS_RANGED_LEVELS`]), and at each of them a fitted supply sag at
+/// [`R_SAG_POINTS`] across its own: the figures its stated maxima imply follow both, as for
+/// the entry itself.
+fn entries_across(entry: &OutputEntry, range: &EstimateRange) -> Vec<OutputEntry> {
+    let points = if range.v_fs_peak.is_some() {
+        R_OUT_POINTS_RANGED_LEVELS
+    } else {
+        R_OUT_POINTS
+    };
+    let r_outs: Vec<f64> = match range.r_out_ohm {
+        Some([lo, hi]) if lo > 0.0 && hi > lo => (0..points)
+            .map(|i| lo * (hi / lo).powf(i as f64 / (points - 1) as f64))
+            .collect(),
+        Some([lo, hi]) => vec![lo, hi],
+        None => vec![entry.r_out_ohm.value],
+    };
+    let sags: Vec<Option<f64>> = match range.r_sag_ohm {
+        Some([lo, hi]) => (0..R_SAG_POINTS)
+            .map(|i| Some(lo + (hi - lo) * i as f64 / (R_SAG_POINTS - 1) as f64))
+            .collect(),
+        None => vec![None],
+    };
+    let mut entries = Vec::with_capacity(r_outs.len() * sags.len());
+    for &r_out_ohm in &r_outs {
+        for &sag in &sags {
+            let mut e = entry.clone();
+            e.r_out_ohm.value = r_out_ohm;
+            if let (Some(sag), Some(figure)) = (sag, e.r_sag_ohm.as_mut()) {
+                figure.value = sag;
+            }
+            entries.push(e);
+        }
+    }
+    entries
 }
 
 /// `stage` (of `entry`) with its estimated noise figures at the quiet or the noisy ends of
@@ -348,6 +474,49 @@ mod tests {
         // The Magni 2's sag is one output's own, fitted to its stated maxima: not this range.
         let magni = estimate_range(find_output("magni 2").unwrap());
         assert!(magni.is_none_or(|r| r.supply_sag_ohm.is_none()));
+    }
+
+    /// The Magni 2's fitted sag spans every sag that fits its five stated maxima (1800, 1200,
+    /// 1000, 260 and 130 mW into 16, 32, 50, 300 and 600 Ω, through 0.2 Ω) within the best
+    /// fit's worst error plus their rounding (50 mW in 1000 mW: 0.212 dB). Worked by hand: the
+    /// best fit, 11.125 Ω, misses by 0.384 dB, and the sags within 0.596 dB run from 8.747 to
+    /// 14.755 Ω. The stages across it are the entry's own at sags across it, each with the
+    /// rail its maxima then need.
+    #[test]
+    fn a_fitted_sag_spans_the_sags_that_fit_the_stated_maxima_to_their_rounding() {
+        let k = find_output("magni 2").unwrap();
+        let entry = &outputs()[k];
+        let [lo, hi] = estimate_range(k).unwrap().r_sag_ohm.unwrap();
+        assert!(
+            (lo - 8.747).abs() < 1e-3 && (hi - 14.755).abs() < 1e-3,
+            "{lo}–{hi}"
+        );
+        // At the ends the worst error is the best fit's plus the rounding, and beyond them more
+        // (the valley is a kink, so the hand-worked 11.125 Ω is within 1e-4 dB of its floor).
+        let worst_db = |r: f64| {
+            let [a, b] = entry.rails_needed(r);
+            10.0 * (b / a).log10()
+        };
+        let limit = worst_db(11.125) + 10.0 * 1.05f64.log10();
+        for (end, beyond) in [(lo, lo - 0.01), (hi, hi + 0.01)] {
+            assert!((worst_db(end) - limit).abs() < 1e-4);
+            assert!(worst_db(beyond) > limit);
+        }
+        let stages = stages_across(k);
+        assert_eq!(stages.len(), R_SAG_POINTS);
+        assert_eq!(stages[0].r_sag_ohm, lo);
+        assert_eq!(stages[R_SAG_POINTS - 1].r_sag_ohm, hi);
+        for s in &stages {
+            let [a, b] = entry.rails_needed(s.r_sag_ohm);
+            assert!((s.rail_v_peak - (a * b).sqrt()).abs() < 1e-12);
+        }
+        // A sourced sag, or one without sourced maxima to fit, is not ranged.
+        let mut stated = entry.clone();
+        stated.r_sag_ohm.as_mut().unwrap().basis = Basis::Stated;
+        assert_eq!(fitted_sag_range(&stated), None);
+        let mut unsourced = entry.clone();
+        unsourced.max_output.truncate(1);
+        assert_eq!(fitted_sag_range(&unsourced), None);
     }
 
     /// Every range holds its estimate and every sourced peer of its class: the rule, checked
