@@ -74,10 +74,10 @@ fn rounding_db(m: &MaxOutput) -> f64 {
 
 /// The range of `entry`'s own supply sag when it is an estimate fitted to its sourced maximum
 /// outputs (`None` otherwise). One sagging rail meets the maxima within half the spread of
-/// the rails they need ([`OutputEntry::rails_needed`]); the fitted sag is the one that makes
+/// the rails they need (`OutputEntry::rails_needed`); the fitted sag is the one that makes
 /// that worst error smallest. Every sag whose worst error exceeds the smallest by no more than
-/// the maxima's rounding ([`rounding_db`]) fits them as well as their precision can tell, so
-/// the range runs over all of them (and holds the estimate).
+/// the maxima's rounding (half a unit of their second significant figure) fits them as well as
+/// their precision can tell, so the range runs over all of them (and holds the estimate).
 ///
 /// ```
 /// # use loadline_core::catalog::{estimate_range, find_output};
