@@ -557,6 +557,10 @@ pub fn rank(
 /// `outputs` driving `hp` at `target_spl_db`, each with its report, best first: those whose
 /// peaks reach the target before those that fall short (by how far), then by the smaller
 /// tonal deviation, then by the lower noise floor.
+///
+/// The reports are independent, and an output with ranged estimates (a chain's especially)
+/// computes hundreds of them, so they are shared among the machine's cores; the order does
+/// not depend on how.
 pub fn rank_outputs(
     outputs: Vec<crate::analysis::AnalysedOutput>,
     hp: &HeadphoneModel,
@@ -564,13 +568,33 @@ pub fn rank_outputs(
     hp_across: &[HeadphoneModel],
     target_spl_db: f64,
 ) -> Vec<(crate::analysis::AnalysedOutput, Report)> {
-    let mut v: Vec<_> = outputs
-        .into_iter()
-        .map(|o| {
-            let r = o.report(hp, hp_provenance, hp_across, target_spl_db);
-            (o, r)
-        })
-        .collect();
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let per_thread = outputs.len().div_ceil(threads).max(1);
+    let mut chunks: Vec<Vec<crate::analysis::AnalysedOutput>> = Vec::new();
+    let mut rest = outputs.into_iter().peekable();
+    while rest.peek().is_some() {
+        chunks.push(rest.by_ref().take(per_thread).collect());
+    }
+    let mut v: Vec<_> = std::thread::scope(|scope| {
+        let handles: Vec<_> = chunks
+            .into_iter()
+            .map(|chunk| {
+                scope.spawn(move || {
+                    chunk
+                        .into_iter()
+                        .map(|o| {
+                            let r = o.report(hp, hp_provenance, hp_across, target_spl_db);
+                            (o, r)
+                        })
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
+            .collect()
+    });
     best_first(&mut v);
     v
 }
