@@ -35,6 +35,8 @@ const COLOUR_A: Color32 = Color32::from_rgb(80, 160, 255);
 const COLOUR_B: Color32 = Color32::from_rgb(255, 150, 60);
 const COLOUR_IDEAL: Color32 = Color32::from_rgb(150, 210, 120);
 const COLOUR_WARN: Color32 = Color32::from_rgb(255, 90, 80);
+/// A verdict that the estimates' ranges leave open, and a meter near its limit.
+const COLOUR_MAYBE: Color32 = Color32::from_rgb(230, 200, 60);
 
 /// Height of the top bar (the switch and two lines of verdict), logical pixels.
 const TOP_BAR_HEIGHT: f32 = 78.0;
@@ -414,8 +416,15 @@ impl EditorApp {
         });
         if let Some(c) = &self.shown {
             let (_, report) = c.heard(heard);
-            let short = report.short_db > 0.0;
-            let colour = if short { COLOUR_WARN } else { COLOUR_IDEAL };
+            // Amber when the estimates' ranges leave it open: enough at the estimates, short
+            // somewhere across their ranges. An estimate is never shown as a green fact.
+            let colour = if report.short_db > 0.0 {
+                COLOUR_WARN
+            } else if report.may_fall_short() {
+                COLOUR_MAYBE
+            } else {
+                COLOUR_IDEAL
+            };
             // Two lines at most (the bar's height); a longer verdict ends in "…" and reads in
             // full on hover.
             let mut job = egui::text::LayoutJob::simple(
@@ -1025,7 +1034,7 @@ impl EditorApp {
             let colour = if *frac >= 1.0 {
                 COLOUR_WARN
             } else if *frac > 0.7 {
-                Color32::from_rgb(230, 200, 60)
+                COLOUR_MAYBE
             } else {
                 Color32::from_rgb(60, 140, 80)
             };

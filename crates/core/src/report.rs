@@ -326,6 +326,16 @@ impl Report {
         self
     }
 
+    /// Whether it reaches the target at the estimates but falls short somewhere across their
+    /// ranges, as the verdict then says ("up to 4.4 dB short of your target").
+    pub fn may_fall_short(&self) -> bool {
+        self.short_db == 0.0
+            && self
+                .range
+                .filter(FigureRange::peaks_differ)
+                .is_some_and(|g| g.short_db[1] > 0.0)
+    }
+
     /// What is estimated, in words: "output impedance, maximum level" (empty if nothing).
     pub fn estimated_text(&self) -> String {
         catalog::decides_text(&self.estimated)
@@ -879,6 +889,24 @@ mod tests {
             fmt_db(g.short_db[1])
         );
         assert!(r.verdict.starts_with(&expected), "{}", r.verdict);
+        // Short at the estimates (3.9 dB at 90 dB SPL), it does not merely "may" fall short.
+        assert!(r.short_db > 0.0 && !r.may_fall_short());
+        // With a target 0.1 dB under what its peaks reach at the estimates, it reaches it there
+        // and may fall short across their ranges; at 70 dB SPL it is enough across the whole
+        // of them.
+        let at = |target_spl_db: f64| {
+            report("motu m2", "dt 990 600", target_spl_db).with_range(
+                &stage,
+                &catalog::stages_across(k),
+                h,
+                &[],
+            )
+        };
+        let open = at(r.peak_spl_db - 18.0 - 0.1);
+        assert!(open.short_db == 0.0 && open.range.unwrap().short_db[1] > 0.0);
+        assert!(open.may_fall_short());
+        let enough = at(70.0);
+        assert!(enough.range.unwrap().short_db[1] == 0.0 && !enough.may_fall_short());
         // A stated output has no range, and its verdict one figure.
         assert!(
             report("scarlett 2i2 4th", "dt 990 600", 90.0)
