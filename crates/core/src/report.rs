@@ -580,31 +580,21 @@ pub fn rank_outputs(
 ) -> Vec<(crate::analysis::AnalysedOutput, Report)> {
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     let per_thread = outputs.len().div_ceil(threads).max(1);
-    let mut chunks: Vec<Vec<crate::analysis::AnalysedOutput>> = Vec::new();
-    let mut rest = outputs.into_iter().peekable();
-    while rest.peek().is_some() {
-        chunks.push(rest.by_ref().take(per_thread).collect());
-    }
-    let mut v: Vec<_> = std::thread::scope(|scope| {
-        let handles: Vec<_> = chunks
-            .into_iter()
+    let reports: Vec<Report> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (outputs.chunks(per_thread))
             .map(|chunk| {
                 scope.spawn(move || {
-                    chunk
-                        .into_iter()
-                        .map(|o| {
-                            let r = o.report(hp, hp_provenance, hp_across, target_spl_db);
-                            (o, r)
-                        })
+                    (chunk.iter())
+                        .map(|o| o.report(hp, hp_provenance, hp_across, target_spl_db))
                         .collect::<Vec<_>>()
                 })
             })
             .collect();
-        handles
-            .into_iter()
+        (handles.into_iter())
             .flat_map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
             .collect()
     });
+    let mut v: Vec<_> = outputs.into_iter().zip(reports).collect();
     best_first(&mut v);
     v
 }

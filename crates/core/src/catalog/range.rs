@@ -9,11 +9,12 @@
 //!
 //! The ranged quantities are those the estimates stand for: the output impedance, the noise
 //! figures (bounded by the peers' of the same weighting), and for estimated maximum outputs
-//! the output stage they come from, its full-scale EMF and its current limit (the maximum outputs into each load follow from these continuously, where
-//! ranging each maximum output on its own would let the stage's derivation jump between
-//! current-limited and not), a distribution amplifier's estimated shared supply's sag
-//! ([`SUPPLY_SAG_SPAN`]: there are no sourced ones to span), and a supply sag fitted to an
-//! output's stated maxima (over the sags that fit them to their rounding, [`fitted_sag_range`]). What depends on the estimates is
+//! the output stage they come from, its full-scale EMF and its current limit (the maximum
+//! outputs into each load follow from these continuously, where ranging each maximum output on
+//! its own would let the stage's derivation jump between current-limited and not), a
+//! distribution amplifier's estimated shared supply's sag ([`SUPPLY_SAG_SPAN`]: there are no
+//! sourced ones to span), and a supply sag fitted to an output's stated maxima (over the sags
+//! that fit them to their rounding, [`fitted_sag_range`]). What depends on the estimates is
 //! then computed at the stages that span the ranges (see [`stages_across`]) and reported as
 //! the lowest and highest of what they give.
 
