@@ -1,7 +1,7 @@
 //! What `loadline` prints, held to snapshots in `tests/snapshots/`: a change to any figure,
 //! word or field of `report`, `rank` or `list` fails here until the snapshot is rewritten on
-//! purpose (`LOADLINE_BLESS=1 cargo test -p loadline-cli --test snapshots`, then review the
-//! diff).
+//! purpose (`LOADLINE_BLESS=1 cargo test -p loadline-cli --test snapshots`, which fails
+//! naming what it rewrote and is refused under CI; then review the diff and run it again).
 //!
 //! JSON numbers are compared to 1 part in 10⁹, not bit for bit: the figures go through the
 //! platform's `powf` and `log10`, whose last bit may differ between C libraries. Text is
@@ -133,13 +133,16 @@ fn json_difference(path: &str, want: &Value, got: &Value) -> Option<String> {
 
 #[test]
 fn the_command_line_prints_what_its_snapshots_hold() {
-    let bless = std::env::var_os("LOADLINE_BLESS").is_some();
+    let bless = blessing();
     let mut failures = Vec::new();
     for (name, args) in CASES {
         let got = printed(args);
         let path = snapshot_path(name);
         if bless {
-            std::fs::write(&path, &got).unwrap();
+            if std::fs::read_to_string(&path).ok().as_deref() != Some(got.as_str()) {
+                std::fs::write(&path, &got).unwrap();
+                failures.push(format!("{name}: rewritten"));
+            }
             continue;
         }
         let want = std::fs::read_to_string(&path)
@@ -154,7 +157,26 @@ fn the_command_line_prints_what_its_snapshots_hold() {
             failures.push(format!("{name} ({args:?}): {d}"));
         }
     }
+    // A blessing run that rewrote anything fails too, so that it is never taken for a pass:
+    // the rewritten snapshots are to be reviewed (`git diff`) and the test run again.
     assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// Whether this run rewrites the snapshots: only with `LOADLINE_BLESS=1`, and never under CI,
+/// where a rewritten snapshot would hold whatever the code now prints.
+fn blessing() -> bool {
+    let Some(value) = std::env::var_os("LOADLINE_BLESS") else {
+        return false;
+    };
+    assert!(
+        value == "1",
+        "LOADLINE_BLESS={value:?}: set it to 1 to rewrite the snapshots, or unset it"
+    );
+    assert!(
+        std::env::var_os("CI").is_none(),
+        "LOADLINE_BLESS=1 under CI: snapshots are rewritten by hand and reviewed, never by CI"
+    );
+    true
 }
 
 #[test]
