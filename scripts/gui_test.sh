@@ -13,9 +13,12 @@ cd "$(dirname "$0")/.."
 
 bash scripts/system_deps.sh
 
-# The dev profile (optimised, as Cargo.toml sets it): test.sh has built it already with the
-# debug bundle with logging, so this is a no-op there.
-cargo build --features standalone --bin loadline-standalone
+# The standalone as the README builds and runs it: its command read from README.md, built
+# first (`cargo build` with the same flags) so that running it below is not timed by the build.
+readme_standalone=$(bash scripts/readme.sh block loadline-standalone)
+readme_standalone=${readme_standalone%$'\n'}
+standalone_build=${readme_standalone%% -- *}
+bash -c "${standalone_build/cargo run/cargo build}"
 
 export DISPLAY=:97
 export LIBGL_ALWAYS_SOFTWARE=1
@@ -35,4 +38,29 @@ pids+=($!)
 openbox >target/gui/openbox.log 2>&1 &
 pids+=($!)
 sleep 1
+
+# The README's standalone command, as written, with an empty user catalog: it must open its
+# window and keep running until it is stopped.
+readme_config=$(mktemp -d)
+echo "\$ $readme_standalone"
+LOADLINE_CONFIG_DIR=$readme_config bash -c "exec $readme_standalone" >target/gui/readme-standalone.log 2>&1 &
+readme_pid=$!
+pids+=("$readme_pid")
+window=0
+for _ in $(seq 300); do
+  kill -0 "$readme_pid" 2>/dev/null || break
+  if xdotool search --onlyvisible --name Loadline >/dev/null 2>&1; then window=1; break; fi
+  sleep 0.1
+done
+sleep 2
+if [ "$window" = 0 ] || ! kill -0 "$readme_pid" 2>/dev/null; then
+  echo "the README's standalone command opened no window within 30 s, or did not keep running:" >&2
+  cat target/gui/readme-standalone.log >&2
+  exit 1
+fi
+kill "$readme_pid"
+wait "$readme_pid" 2>/dev/null || true
+rm -rf "$readme_config"
+echo "the README's standalone command opened its window and ran until stopped"
+
 target/venv/bin/python -m pytest -q tests/editor_gui.py

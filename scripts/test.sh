@@ -38,14 +38,17 @@ cargo xtask bundle loadline --no-default-features --features assert_process_allo
 mkdir -p target/alloc-check
 cp target/bundled/Loadline.clap target/alloc-check/Loadline.clap
 
-step "Debug bundle with logging (for the unreadable-state warning), and the standalone"
-# With the standalone feature, the same build also gives the editor tests their standalone.
-cargo xtask bundle loadline --features standalone
+step "Debug bundle with logging (for the unreadable-state warning)"
+cargo xtask bundle loadline
 mkdir -p target/log-check
 cp target/bundled/Loadline.clap target/log-check/Loadline.clap
 
-step "Release bundles (target/bundled/Loadline.clap, Loadline.vst3)"
-cargo xtask bundle loadline --release --lib
+step "Release bundles with the README's build command, installed by its lines into a scratch HOME"
+bash scripts/readme.sh build
+bash scripts/readme.sh install
+
+step "The README's command-line examples"
+bash scripts/readme.sh cli
 
 step "clap-validator on the release bundle: validate (no failures), then fuzz for 60 s"
 bash scripts/clap_validator.sh target/bundled/Loadline.clap 60

@@ -25,7 +25,8 @@ import pytest
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 OUT = ROOT / "target" / "gui"
-STANDALONE = ROOT / "target" / "debug" / "loadline-standalone"
+# Built by scripts/gui_test.sh with the README's own command (a release build).
+STANDALONE = ROOT / "target" / "release" / "loadline-standalone"
 BUNDLE = ROOT / "target" / "bundled" / "Loadline.vst3"
 
 # The editor's colours (src/editor.rs).
@@ -155,7 +156,7 @@ def heard_filled(img, which):
 def running_standalone(user_catalog=""):
     """The standalone's window, with a user catalog of the test's own holding `user_catalog`
     (the layout and the entries offered must not depend on the machine's)."""
-    assert STANDALONE.exists(), f"{STANDALONE} missing: cargo build --features standalone"
+    assert STANDALONE.exists(), f"{STANDALONE} missing: cargo build --release --features standalone"
     user_dir = OUT / "user-catalog"
     user_dir.mkdir(parents=True, exist_ok=True)
     (user_dir / "catalog.toml").write_text(user_catalog)
