@@ -280,7 +280,17 @@ fn scarlett_reaches_its_stated_maximum_levels() {
         println!(
             "{load_ohm} Ω: stated {stated_dbu} dBu, physics {physics_dbu:.3}, engine {engine_dbu:.3}"
         );
-        assert!((physics_dbu - stated_dbu).abs() <= 0.5 && (engine_dbu - stated_dbu).abs() <= 0.5);
+        // The stage is made of these two figures, so the level chain must give them back
+        // exactly (this holds `max_load_voltage_peak` to the figures it was built from); the
+        // engine is held to the physics by the 0.1 dB every clip-onset test allows.
+        assert!(
+            (physics_dbu - stated_dbu).abs() <= 1e-6,
+            "{load_ohm} Ω: physics {physics_dbu} dBu, stated {stated_dbu}"
+        );
+        assert!(
+            (engine_dbu - physics_dbu).abs() <= 0.1,
+            "{load_ohm} Ω: engine {engine_dbu} dBu, physics {physics_dbu}"
+        );
     }
 }
 
