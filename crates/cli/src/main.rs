@@ -18,7 +18,7 @@ use loadline_core::physics::Impedance;
 use loadline_core::physics::headphones::{HeadphoneLoad, HeadphoneModel};
 use loadline_core::physics::impedance::MeasuredCurve;
 use loadline_core::physics::output::{OutputFigures, OutputStage};
-use loadline_core::render::{RenderInfo, RenderSettings, render};
+use loadline_core::render::{RenderInfo, RenderSettings, Renderer};
 use loadline_core::report::{
     FigureRange, Report, ResponsePoint, provenance_text, rank_outputs, response,
 };
@@ -31,6 +31,7 @@ use std::process::ExitCode;
 use std::sync::OnceLock;
 
 mod user;
+mod wav;
 
 #[derive(Parser)]
 #[command(
@@ -804,7 +805,6 @@ impl RenderArgs {
         {
             bail!("--volume {v}: 0 dB is the maximum");
         }
-        let (rate, channels) = read_wav(&input)?;
         let targets: Vec<PathBuf> = if outs.len() == 1 {
             vec![output_wav.clone()]
         } else {
@@ -813,6 +813,18 @@ impl RenderArgs {
                 .map(|l| output_wav.with_extension(format!("{l}.wav")))
                 .collect()
         };
+        for target in &targets {
+            refuse_overwriting(target, &input)?;
+        }
+        let rate = wav::WavBlocks::open(&input)?.rate();
+        if !RENDER_RATES_HZ.contains(&rate) {
+            bail!(
+                "{}: {rate} Hz; render takes {} to {} Hz (resample it first)",
+                input.display(),
+                RENDER_RATES_HZ.start(),
+                RENDER_RATES_HZ.end()
+            );
+        }
         for (out, path) in outs.iter().zip(&targets) {
             let settings = RenderSettings {
                 stage: out.stage,
@@ -826,8 +838,7 @@ impl RenderArgs {
                 limits: !no_limits,
                 noise: !no_noise,
             };
-            let (audio, info) = render_with_progress(&channels, rate, &settings, &out.name, path)?;
-            write_wav(path, rate, &audio)?;
+            let info = render_file(&input, path, &settings, &out.name)?;
             eprintln!(
                 "{}",
                 rendered_text(path, &input, &out.name, &hp.name, &info)
@@ -837,22 +848,44 @@ impl RenderArgs {
     }
 }
 
-/// Renders `channels` with a progress bar on stderr that names the render.
-fn render_with_progress(
-    channels: &[Vec<f32>],
-    rate: u32,
+/// Frames read, rendered and written at a time.
+const RENDER_BLOCK_FRAMES: usize = 8192;
+
+/// Renders the WAV at `input` through `settings` into a WAV at `path`, a block at a time (the
+/// memory used does not grow with the file), with a progress bar on a terminal.
+fn render_file(
+    input: &Path,
+    path: &Path,
     settings: &RenderSettings,
     output_name: &str,
-    path: &std::path::Path,
-) -> anyhow::Result<(Vec<Vec<f32>>, RenderInfo)> {
-    let bar = ProgressBar::new(1000)
+) -> anyhow::Result<RenderInfo> {
+    let mut reader = wav::WavBlocks::open(input)?;
+    let mut writer = wav::WavOut::create(path, reader.rate(), reader.channels())?;
+    let mut renderer = Renderer::new(reader.channels(), reader.rate() as f64, settings);
+    let bar = ProgressBar::new(reader.frames())
         .with_style(ProgressStyle::with_template("{msg} [{bar:40}] {percent}%")?);
     bar.set_message(format!("{output_name} → {}", path.display()));
-    let rendered = render(channels, rate as f64, settings, &mut |done| {
-        bar.set_position((done * 1000.0) as u64)
-    });
+    let mut written = Ok(());
+    let mut emit = |block: &[&[f32]]| {
+        if written.is_ok() {
+            written = writer.write(block);
+        }
+    };
+    loop {
+        let block = reader.next_block(RENDER_BLOCK_FRAMES)?;
+        let frames = block.first().map_or(0, Vec::len);
+        if frames == 0 {
+            break;
+        }
+        let slices: Vec<&[f32]> = block.iter().map(Vec::as_slice).collect();
+        renderer.push(&slices, &mut emit);
+        bar.inc(frames as u64);
+    }
+    let info = renderer.finish(&mut emit);
     bar.finish_and_clear();
-    Ok(rendered)
+    written?;
+    writer.finish()?;
+    Ok(info)
 }
 
 /// What a render did, in one line: where, what through what, the volume, and any clipping.
@@ -1277,50 +1310,21 @@ fn draw_png(path: &Path, pts: &[ResponsePoint], names: &[&str], hp: &str) -> any
     Ok(())
 }
 
-/// Reads a WAV into one `Vec` per channel, in full-scale units.
-fn read_wav(path: &Path) -> anyhow::Result<(u32, Vec<Vec<f32>>)> {
-    let mut reader = hound::WavReader::open(path).with_context(|| path.display().to_string())?;
-    let spec = reader.spec();
-    let ch = spec.channels as usize;
-    if ch == 0 {
-        bail!("{}: no channels", path.display());
-    }
-    let interleaved: Vec<f32> = match spec.sample_format {
-        hound::SampleFormat::Float => reader
-            .samples::<f32>()
-            .collect::<Result<_, _>>()
-            .with_context(|| path.display().to_string())?,
-        hound::SampleFormat::Int => {
-            let scale = 1.0 / (1u64 << (spec.bits_per_sample - 1)) as f32;
-            reader
-                .samples::<i32>()
-                .map(|s| s.map(|v| v as f32 * scale))
-                .collect::<Result<_, _>>()
-                .with_context(|| path.display().to_string())?
-        }
-    };
-    let frames = interleaved.len() / ch;
-    let channels = (0..ch)
-        .map(|c| (0..frames).map(|i| interleaved[i * ch + c]).collect())
-        .collect();
-    Ok((spec.sample_rate, channels))
-}
+/// The sample rates `render` takes, Hz: those the engine is designed and tested for.
+const RENDER_RATES_HZ: std::ops::RangeInclusive<u32> = 8_000..=768_000;
 
-/// Writes 32-bit float WAV.
-fn write_wav(path: &Path, rate: u32, channels: &[Vec<f32>]) -> anyhow::Result<()> {
-    let spec = hound::WavSpec {
-        channels: channels.len() as u16,
-        sample_rate: rate,
-        bits_per_sample: 32,
-        sample_format: hound::SampleFormat::Float,
+/// Refuses to write `target` when it is the file `input` names: a render never replaces what
+/// it reads.
+fn refuse_overwriting(target: &Path, input: &Path) -> anyhow::Result<()> {
+    let same = match (target.canonicalize(), input.canonicalize()) {
+        (Ok(t), Ok(i)) => t == i,
+        _ => false,
     };
-    let e = |e: hound::Error| anyhow!("cannot write {}: {e}", path.display());
-    let mut w = hound::WavWriter::create(path, spec).map_err(e)?;
-    let frames = channels.first().map_or(0, Vec::len);
-    for i in 0..frames {
-        for c in channels {
-            w.write_sample(c[i]).map_err(e)?;
-        }
+    if same {
+        bail!(
+            "{}: that is the input file, which render never overwrites; give another output path",
+            target.display()
+        );
     }
-    w.finalize().map_err(e)
+    Ok(())
 }

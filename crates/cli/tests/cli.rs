@@ -907,23 +907,31 @@ fn a_curve_without_a_sensitivity_is_refused_only_where_an_spl_needs_one() {
         a.iter().zip(&b).all(|(x, y)| (x - y).abs() < 0.05),
         "{a:?}\n{b:?}"
     );
-    // A render at a stated volume, limits and all, needs none either.
+    // A render at a stated volume, limits and all, needs none either, and plays what the
+    // catalog's model of the same headphone plays: the same level, within the 0.05 dB the
+    // tone is held to, and far from what a volume left out (6 dB louder) would give.
     let wav = dir.join("out.wav");
+    let from_model_wav = dir.join("model.wav");
     let signal = concat!(env!("CARGO_MANIFEST_DIR"), "/../../assets/test-signal.wav");
-    ok(&[
-        "render",
-        signal,
-        s(&wav),
-        "--zout",
-        "75",
-        "--max-dbu",
-        "4",
-        "--headphone-file",
-        s(&curve),
-        "--volume",
-        "-6",
-    ]);
-    assert!(wav.exists());
+    for (out, headphone) in [
+        (&wav, ["--headphone-file", s(&curve)]),
+        (&from_model_wav, ["--headphone", "HD 600"]),
+    ] {
+        let mut args = vec!["render", signal, s(out), "--zout", "75", "--max-dbu", "4"];
+        args.extend(headphone);
+        args.extend(["--volume", "-6", "--no-noise"]);
+        ok(&args);
+    }
+    let rms_dbfs = |p: &PathBuf| {
+        let mut r = hound::WavReader::open(p).unwrap();
+        let xs: Vec<f64> = r.samples::<f32>().map(|v| v.unwrap() as f64).collect();
+        10.0 * (xs.iter().map(|x| x * x).sum::<f64>() / xs.len() as f64).log10()
+    };
+    let (file_db, model_db) = (rms_dbfs(&wav), rms_dbfs(&from_model_wav));
+    assert!(
+        (file_db - model_db).abs() < 0.05,
+        "from the curve {file_db:.3} dBFS, from the model {model_db:.3} dBFS"
+    );
     // What gives or asks for an SPL says why it needs one.
     let err = fails(&[
         "render",
@@ -1359,4 +1367,107 @@ fn rank_into_an_amplifier_ranks_every_source_feeding_it() {
         );
         assert!(!r["stages"].as_array().unwrap().is_empty(), "{r}");
     }
+}
+
+/// An output and a headphone for the renders that test the files, not the sound.
+const THROUGH: [&str; 4] = ["--output", "Topping L30", "--headphone", "HD 600"];
+
+/// Writes a mono 32-bit float WAV of `frames` samples of a quiet 1 kHz sine at `rate`.
+fn quiet_sine_wav(path: &std::path::Path, rate: u32, frames: usize) {
+    let spec = hound::WavSpec {
+        channels: 1,
+        sample_rate: rate,
+        bits_per_sample: 32,
+        sample_format: hound::SampleFormat::Float,
+    };
+    // hound refuses to write a 0 Hz header, which a damaged file can still have: that one is
+    // written at 1 Hz and its rate (and byte rate) zeroed in the header by hand.
+    let spec = hound::WavSpec {
+        sample_rate: rate.max(1),
+        ..spec
+    };
+    let mut w = hound::WavWriter::create(path, spec).unwrap();
+    for i in 0..frames {
+        let t = i as f32 / spec.sample_rate as f32;
+        w.write_sample(0.1 * (2.0 * std::f32::consts::PI * 1000.0 * t).sin())
+            .unwrap();
+    }
+    w.finalize().unwrap();
+    if rate == 0 {
+        let mut bytes = std::fs::read(path).unwrap();
+        assert_eq!(&bytes[12..16], b"fmt ");
+        bytes[24..32].fill(0);
+        std::fs::write(path, bytes).unwrap();
+    }
+}
+
+#[test]
+fn render_never_overwrites_its_input() {
+    let dir = scratch("render-input-kept");
+    let input = dir.join("mix.wav");
+    quiet_sine_wav(&input, 48_000, 4800);
+    let before = std::fs::read(&input).unwrap();
+    // The same path, the same file by another spelling, and --compare's B file on the input.
+    let same_by_another_name = dir.join(".").join("mix.wav");
+    let b_named = dir.join("take.B.wav");
+    std::fs::copy(&input, &b_named).unwrap();
+    for (input, output, extra) in [
+        (&input, input.clone(), &[][..]),
+        (&input, same_by_another_name, &[][..]),
+        (
+            &b_named,
+            dir.join("take.wav"),
+            &["--compare", "Topping L30"][..],
+        ),
+    ] {
+        let mut args = [&["render", s(input), s(&output)][..], &THROUGH].concat();
+        args.extend_from_slice(extra);
+        let err = fails(&args);
+        assert!(err.contains("that is the input file"), "{err}");
+        assert_eq!(std::fs::read(input).unwrap(), before, "{args:?}");
+    }
+    // A render writes its file whole, under its own name only.
+    let out = dir.join("out.wav");
+    ok(&[&["render", s(&input), s(&out)][..], &THROUGH].concat());
+    let names: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .filter(|n| n.ends_with(".partial"))
+        .collect();
+    assert!(names.is_empty(), "{names:?}");
+    assert_eq!(hound::WavReader::open(&out).unwrap().len(), 4800);
+}
+
+#[test]
+fn render_refuses_rates_the_engine_is_not_made_for() {
+    let dir = scratch("render-rates");
+    for rate in [0, 1, 100, 7_999, 768_001, 1_536_000] {
+        let input = dir.join(format!("{rate}.wav"));
+        quiet_sine_wav(&input, rate, 64);
+        let output = dir.join(format!("{rate}-out.wav"));
+        let err = fails(&[&["render", s(&input), s(&output)][..], &THROUGH].concat());
+        assert!(
+            err.contains(&format!("{rate} Hz")) && err.contains("8000 to 768000 Hz"),
+            "{rate}: {err}"
+        );
+        assert!(!output.exists(), "{rate}");
+    }
+    // The edges themselves render.
+    for rate in [8_000, 768_000] {
+        let input = dir.join(format!("{rate}.wav"));
+        quiet_sine_wav(&input, rate, rate as usize / 10);
+        let edge = dir.join("edge.wav");
+        ok(&[&["render", s(&input), s(&edge)][..], &THROUGH].concat());
+    }
+}
+
+#[test]
+fn render_refuses_a_wav_with_no_audio() {
+    let dir = scratch("render-empty");
+    let input = dir.join("empty.wav");
+    quiet_sine_wav(&input, 48_000, 0);
+    let output = dir.join("out.wav");
+    let err = fails(&[&["render", s(&input), s(&output)][..], &THROUGH].concat());
+    assert!(err.contains("empty.wav: no audio (0 frames)"), "{err}");
+    assert!(!output.exists());
 }

@@ -46,68 +46,143 @@ pub struct RenderInfo {
 /// Frames per engine call.
 const BLOCK: usize = 512;
 
-/// Renders `input` (one `Vec` per channel, equal lengths) at `sample_rate_hz`. `progress` is
-/// called with the fraction done, now and then.
+/// A render in progress, fed block by block so that a file of any length renders in memory
+/// that does not grow with it: each channel group's engine, one block being gathered, and how
+/// much of the chain's delay is still to be dropped from the front of the output. The engines
+/// always run whole blocks of `BLOCK` frames (but the last), whatever the sizes pushed, so the
+/// output does not depend on how the input was read.
+pub struct Renderer {
+    /// One engine per group of up to `MAX_CHANNELS` channels.
+    engines: Vec<Engine>,
+    /// One block's buffer per channel.
+    buffers: Vec<Vec<f32>>,
+    /// Frames gathered in the buffers so far.
+    filled: usize,
+    /// Output samples (per channel) still to drop: the chain's delay.
+    delay_left: usize,
+    /// What the render did so far.
+    info: RenderInfo,
+}
+
+impl Renderer {
+    /// A render of `channels` channels at `sample_rate_hz`: designs the filter (off any
+    /// real-time thread, as the plugin's designer does) and sets up the engines.
+    pub fn new(channels: usize, sample_rate_hz: f64, settings: &RenderSettings) -> Self {
+        let req = DesignRequest {
+            sample_rate_hz,
+            stage: settings.stage,
+            mode: settings.mode,
+            level_match: settings.level_match,
+            level: settings.level,
+        };
+        let result = design_for(&req, &settings.headphone);
+        let volume_db = req.level.volume_db(result.target_volume.map(|(v, _)| v));
+        let stage =
+            StageSettings::for_stage(&settings.stage, volume_db, settings.limits, settings.noise);
+        let engines: Vec<Engine> = (0..channels.div_ceil(MAX_CHANNELS))
+            .map(|g| {
+                let group = MAX_CHANNELS.min(channels - g * MAX_CHANNELS);
+                let mut engine = Engine::new(group, result.design);
+                engine.set_noise(result.noise);
+                engine.set_stage(stage);
+                engine.reset();
+                engine
+            })
+            .collect();
+        let latency = engines.first().map_or(0, Engine::latency_samples);
+        Renderer {
+            engines,
+            buffers: vec![vec![0.0; BLOCK]; channels],
+            filled: 0,
+            delay_left: latency,
+            info: RenderInfo {
+                volume_db,
+                target_reachable: result.target_volume.map(|(_, ok)| ok),
+                latency_samples: latency,
+                clipped_samples: 0,
+                design_error_db: result.design.check_err_db,
+            },
+        }
+    }
+
+    /// Renders `input` (one slice per channel, equal lengths), handing each finished stretch
+    /// of output to `emit` (one slice per channel): the output lines up with the input, so
+    /// over the whole render, [`Renderer::finish`] included, `emit` receives exactly as many
+    /// frames as were pushed.
+    pub fn push(&mut self, input: &[&[f32]], emit: &mut dyn FnMut(&[&[f32]])) {
+        let frames = input.first().map_or(0, |c| c.len());
+        let mut taken = 0;
+        while taken < frames {
+            let n = (BLOCK - self.filled).min(frames - taken);
+            for (buffer, channel) in self.buffers.iter_mut().zip(input) {
+                buffer[self.filled..self.filled + n].copy_from_slice(&channel[taken..taken + n]);
+            }
+            self.filled += n;
+            taken += n;
+            if self.filled == BLOCK {
+                self.run(emit);
+            }
+        }
+    }
+
+    /// Flushes the chain's delay (as many frames of silence as its latency) and returns what
+    /// the render did.
+    pub fn finish(mut self, emit: &mut dyn FnMut(&[&[f32]])) -> RenderInfo {
+        let silence = vec![0.0f32; self.info.latency_samples];
+        let tail: Vec<&[f32]> = self.buffers.iter().map(|_| silence.as_slice()).collect();
+        self.push(&tail, emit);
+        if self.filled > 0 {
+            self.run(emit);
+        }
+        for engine in &mut self.engines {
+            self.info.clipped_samples += engine.take_clipped_samples();
+        }
+        self.info
+    }
+
+    /// Runs the gathered frames through the engines and emits what is past the chain's delay.
+    fn run(&mut self, emit: &mut dyn FnMut(&[&[f32]])) {
+        let n = std::mem::take(&mut self.filled);
+        for (engine, group) in self
+            .engines
+            .iter_mut()
+            .zip(self.buffers.chunks_mut(MAX_CHANNELS))
+        {
+            let mut slices: Vec<&mut [f32]> = group.iter_mut().map(|b| &mut b[..n]).collect();
+            engine.process(&mut slices);
+        }
+        let dropped = self.delay_left.min(n);
+        self.delay_left -= dropped;
+        if dropped < n {
+            let out: Vec<&[f32]> = self.buffers.iter().map(|b| &b[dropped..n]).collect();
+            emit(&out);
+        }
+    }
+}
+
+/// Renders `input` (one `Vec` per channel, equal lengths) at `sample_rate_hz`, in memory.
+/// `progress` is called with the fraction done, now and then.
 pub fn render(
     input: &[Vec<f32>],
     sample_rate_hz: f64,
     settings: &RenderSettings,
     progress: &mut dyn FnMut(f64),
 ) -> (Vec<Vec<f32>>, RenderInfo) {
-    let req = DesignRequest {
-        sample_rate_hz,
-        stage: settings.stage,
-        mode: settings.mode,
-        level_match: settings.level_match,
-        level: settings.level,
-    };
-    let result = design_for(&req, &settings.headphone);
-    let volume_db = req.level.volume_db(result.target_volume.map(|(v, _)| v));
-    let stage =
-        StageSettings::for_stage(&settings.stage, volume_db, settings.limits, settings.noise);
     let frames = input.first().map_or(0, Vec::len);
-    let mut output: Vec<Vec<f32>> = input.to_vec();
-    let mut info = RenderInfo {
-        volume_db,
-        target_reachable: result.target_volume.map(|(_, ok)| ok),
-        latency_samples: 0,
-        clipped_samples: 0,
-        design_error_db: result.design.check_err_db,
-    };
-    let groups = output.len().div_ceil(MAX_CHANNELS).max(1);
-    for (g, chans) in output.chunks_mut(MAX_CHANNELS).enumerate() {
-        let mut engine = Engine::new(chans.len(), result.design);
-        engine.set_noise(result.noise);
-        engine.set_stage(stage);
-        engine.reset();
-        let latency = engine.latency_samples();
-        info.latency_samples = latency;
-        // Input, then `latency` samples of silence to flush the tail; the first `latency`
-        // output samples are the chain's delay and are dropped.
-        let total = frames + latency;
-        let mut bufs: Vec<Vec<f32>> = vec![vec![0.0; BLOCK]; chans.len()];
-        let mut pos = 0;
-        while pos < total {
-            let n = BLOCK.min(total - pos);
-            for (b, c) in bufs.iter_mut().zip(chans.iter()) {
-                for (i, s) in b[..n].iter_mut().enumerate() {
-                    *s = c.get(pos + i).copied().unwrap_or(0.0);
-                }
-            }
-            let mut slices: Vec<&mut [f32]> = bufs.iter_mut().map(|b| &mut b[..n]).collect();
-            engine.process(&mut slices);
-            for (b, c) in bufs.iter().zip(chans.iter_mut()) {
-                for (i, s) in b[..n].iter().enumerate() {
-                    if let Some(out) = (pos + i).checked_sub(latency) {
-                        c[out] = *s;
-                    }
-                }
-            }
-            pos += n;
-            progress((g as f64 + pos as f64 / total.max(1) as f64) / groups as f64);
+    let mut renderer = Renderer::new(input.len(), sample_rate_hz, settings);
+    let mut output: Vec<Vec<f32>> = vec![Vec::with_capacity(frames); input.len()];
+    let mut emit = |block: &[&[f32]]| {
+        for (out, b) in output.iter_mut().zip(block) {
+            out.extend_from_slice(b);
         }
-        info.clipped_samples += engine.take_clipped_samples();
+    };
+    for start in (0..frames).step_by(BLOCK * 16) {
+        let end = frames.min(start + BLOCK * 16);
+        let slices: Vec<&[f32]> = input.iter().map(|c| &c[start..end]).collect();
+        renderer.push(&slices, &mut emit);
+        progress(end as f64 / frames as f64);
     }
+    let info = renderer.finish(&mut emit);
     (output, info)
 }
 
@@ -145,6 +220,55 @@ mod tests {
                 .fold(0.0, f32::max);
             assert!(worst < 1e-4, "{worst}");
         }
+    }
+
+    #[test]
+    fn a_render_fed_in_blocks_of_any_size_is_the_render_of_the_whole() {
+        // Nine channels (two engine groups), limits and noise on, pushed in uneven blocks:
+        // the same samples, sample for sample, and the same number of frames out as in.
+        let input: Vec<Vec<f32>> = (0..9)
+            .map(|c| {
+                (0..7000)
+                    .map(|i| ((i * (c + 2)) as f32 * 0.013).sin() * 0.95)
+                    .collect()
+            })
+            .collect();
+        let settings = RenderSettings {
+            stage: OutputStage {
+                v_fs_peak: 2.0,
+                rail_v_peak: 1.5,
+                ..OutputStage::IDEAL
+            },
+            headphone: headphone_models()[2].clone(),
+            mode: DesignMode::ZeroLatency,
+            level_match: false,
+            level: Level::VolumeDb(-3.0),
+            limits: true,
+            noise: true,
+        };
+        let (whole, whole_info) = render(&input, 48_000.0, &settings, &mut |_| {});
+        let mut renderer = Renderer::new(input.len(), 48_000.0, &settings);
+        let mut streamed: Vec<Vec<f32>> = vec![Vec::new(); input.len()];
+        let mut emit = |block: &[&[f32]]| {
+            for (out, b) in streamed.iter_mut().zip(block) {
+                out.extend_from_slice(b);
+            }
+        };
+        let mut start = 0;
+        for size in [1, 700, 3, 2048, 511, 4000].iter().cycle() {
+            let end = (start + size).min(7000);
+            let slices: Vec<&[f32]> = input.iter().map(|c| &c[start..end]).collect();
+            renderer.push(&slices, &mut emit);
+            start = end;
+            if start == 7000 {
+                break;
+            }
+        }
+        let info = renderer.finish(&mut emit);
+        assert_eq!(info, whole_info);
+        assert!(info.clipped_samples > 0);
+        assert_eq!(streamed, whole);
+        assert!(streamed.iter().all(|c| c.len() == 7000));
     }
 
     #[test]
