@@ -32,7 +32,9 @@ pub enum LookupError {
 /// The index of the name in `names` that `text` picks, as people type names: case, spaces,
 /// hyphens and other punctuation do not matter ("HD600", "hd-600" and "HD 600" are alike), nor
 /// do "Ω" and "ohm". The whole name picks it; otherwise the one name that contains every word
-/// of `text` ("dt990 600" picks "Beyerdynamic DT 990 600 ohm", "m50x" the ATH-M50x).
+/// of `text` ("dt990 600" picks "Beyerdynamic DT 990 600 ohm", "m50x" the ATH-M50x), or among
+/// several, the one that holds them most wholly (whole words, then beginnings of words, then
+/// pieces: "O2" picks "NwAvGuy Objective2 (O2)", not "Studio 24c").
 /// Otherwise why not; when several names match, what tells them apart ("Focusrite Scarlett
 /// 2i2: 4th gen or 3rd gen?").
 pub fn lookup(text: &str, names: &[String]) -> Result<usize, LookupError> {
@@ -45,6 +47,13 @@ pub fn lookup(text: &str, names: &[String]) -> Result<usize, LookupError> {
     }
     let hits: Vec<usize> = (0..names.len())
         .filter(|&k| name_matches(&names[k], text))
+        .collect();
+    // Where several names have every word, the ones that have the words most wholly win:
+    // "O2" is a whole word of "NwAvGuy Objective2 (O2)" but only a piece of "Studio 24c".
+    let best = hits.iter().map(|&k| how_wholly(&names[k], text)).max();
+    let hits: Vec<usize> = hits
+        .into_iter()
+        .filter(|&k| Some(how_wholly(&names[k], text)) == best)
         .collect();
     match hits.as_slice() {
         [k] => Ok(*k),
@@ -81,6 +90,57 @@ pub fn name_matches(name: &str, query: &str) -> bool {
         .split_whitespace()
         .map(compact)
         .all(|w| n.contains(&w))
+}
+
+/// How a name holds a query's words, as people expect a name to be found: its words whole,
+/// then their beginnings, then pieces of them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Fit {
+    /// The query word is somewhere inside the name, across or within its words.
+    Piece,
+    /// The query word starts at one of the name's words.
+    Start,
+    /// The query word is one or more of the name's words, whole ("dt990" in "DT 990").
+    Whole,
+}
+
+/// The worst fit, over the words of `query`, of each word's best place in `name`: a name
+/// holds the query as wholly as its least wholly held word.
+fn how_wholly(name: &str, query: &str) -> Fit {
+    // The name's words split at anything but letters and digits ("ATH-M50x" is "ath" and
+    // "m50x"), and where each starts and ends in the compact name.
+    let words: Vec<String> = name
+        .replace(['Ω', '\u{2126}'], " ohm ")
+        .split(|c: char| !c.is_alphanumeric())
+        .map(compact)
+        .filter(|w| !w.is_empty())
+        .collect();
+    let mut starts = vec![0];
+    for w in &words {
+        starts.push(starts.last().unwrap() + w.len());
+    }
+    let ends = &starts[1..];
+    let joined = words.concat();
+    query
+        .replace(['Ω', '\u{2126}'], " ohm")
+        .split_whitespace()
+        .map(compact)
+        .filter(|w| !w.is_empty())
+        .map(|w| {
+            joined
+                .match_indices(w.as_str())
+                .map(
+                    |(at, _)| match (starts.contains(&at), ends.contains(&(at + w.len()))) {
+                        (true, true) => Fit::Whole,
+                        (true, false) => Fit::Start,
+                        _ => Fit::Piece,
+                    },
+                )
+                .max()
+                .unwrap_or(Fit::Piece)
+        })
+        .min()
+        .unwrap_or(Fit::Whole)
 }
 
 /// Several names in the words that tell them apart: the words they all start with, then how
@@ -157,6 +217,17 @@ mod tests {
             (&out, "hm4", "Mackie HM-4"),
             (&out, "magni2", "Schiit Magni 2"),
             (&out, "Topping-L30", "Topping L30"),
+            // Short model names: a whole word beats a piece of another name's words.
+            (&out, "O2", "NwAvGuy Objective2 (O2)"),
+            (&out, "objective 2", "NwAvGuy Objective2 (O2)"),
+            (&out, "M2", "MOTU M2"),
+            (&out, "m4", "MOTU M4"),
+            (&out, "L30", "Topping L30"),
+            (&out, "a50s", "Topping A50s"),
+            (&out, "m1", "Dethonray Listening M1"),
+            (&out, "hpa4", "Benchmark HPA4 headphone output"),
+            (&out, "element", "JDS Labs Element"),
+            (&out, "atom", "JDS Labs Atom Amp"),
         ] {
             let got = lookup(typed, names).map(|k| names[k].as_str());
             assert_eq!(got, Ok(want), "{typed:?}");
@@ -191,5 +262,29 @@ mod tests {
             })
         );
         assert_eq!(lookup(" - ", &hp), Err(LookupError::Empty));
+    }
+
+    #[test]
+    fn a_whole_word_beats_a_beginning_which_beats_a_piece() {
+        let names: Vec<String> = ["Acme Studio 24c", "Acme O2", "Acme O2X", "Acme Solo 2"]
+            .map(String::from)
+            .into();
+        let pick = |typed: &str| lookup(typed, &names).map(|k| names[k].as_str());
+        // "o2": whole in "O2", a beginning of "O2X", a piece of "Studio 24c" and "Solo 2".
+        assert_eq!(pick("o2"), Ok("Acme O2"));
+        // "o2x": whole in "O2X" only.
+        assert_eq!(pick("o2x"), Ok("Acme O2X"));
+        // "solo": whole in "Solo 2"; "lo 2" only pieces, in "Solo 2" alone.
+        assert_eq!(pick("solo"), Ok("Acme Solo 2"));
+        assert_eq!(pick("lo 2"), Ok("Acme Solo 2"));
+        // Equally whole in two names stays ambiguous, and says what tells them apart.
+        let err = lookup("acme", &names).unwrap_err().to_string();
+        assert!(err.contains("matches 4 entries"), "{err}");
+        assert_eq!(how_wholly("Acme O2X", "acme o2"), Fit::Start);
+        assert_eq!(how_wholly("Acme Studio 24c", "dio2"), Fit::Piece);
+        assert_eq!(
+            how_wholly("Beyerdynamic DT 990 600 ohm", "dt990 600Ω"),
+            Fit::Whole
+        );
     }
 }
