@@ -182,17 +182,19 @@ impl Plugin for Loadline {
         self.unsent = None;
         if self.designer.is_none() {
             let (models, imported) = (self.headphones.clone(), self.params.imported.clone());
+            // The editor's verdict tells the producer; the log, read by developers, gets it
+            // once for each target that is out of reach, not for every design request.
+            let mut logged_target = None;
             self.designer = Some(Designer::spawn(
                 move |listeners| params::heard_model(listeners, &models, &imported),
-                move |job, result| {
-                    if let (Some(target), Some((_, false))) =
-                        (job.request.level.target_spl_db(), result.target_volume)
-                    {
-                        nice_warn!(
-                            "target {target:.1} dB SPL is out of reach: the output gets {:.1} dB SPL at maximum volume",
-                            result.figures.reference_spl_db
-                        );
+                move |job, result| match (job.request.level.target_spl_db(), result.target_volume) {
+                    (Some(target), Some((_, false))) => {
+                        if logged_target != Some(target) {
+                            nice_plug::tracing::debug!("target {target:.1} dB SPL is out of reach");
+                            logged_target = Some(target);
+                        }
                     }
+                    _ => logged_target = None,
                 },
             ));
         }
