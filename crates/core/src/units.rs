@@ -168,47 +168,122 @@ pub fn fmt_param(v: f32, digits: usize) -> String {
     }
 }
 
-/// Parses "47", "47 ohm", "47Ω", "4.7k", "4.7 kohm", "-6 dB": a number, an optional SI prefix
-/// (k, m, µ/u), then optionally one of `units` (case-insensitive). `scale` converts the unit
-/// to the caller's. `None` for anything else, and for a result that is not finite.
+/// Parses a typed quantity: a number, an optional SI prefix, then optionally one of `units`
+/// ("47", "47 ohm", "47Ω", "4.7k", "4.7 kohm", "1 MΩ", "1 megohm", "20 mA", "-6 dB"). `scale`
+/// converts the unit to the caller's. `None` for anything else, and for a result that is not
+/// finite.
+///
+/// The unit is matched in any case ("OHM", "DB", "dBu"), but a prefix keeps SI's case, which
+/// is its meaning: M is mega and m milli, k is kilo, and K, which SI does not define, is
+/// refused. µ, μ and u are micro. The words mega, kilo, milli and micro are read in any case,
+/// and so are megohm and kilohm. A unit of the caller's that begins with m or k
+/// (`"ma"` for a figure in mA, `"mf"`) keeps that letter's case too, so "20 MA" is refused,
+/// not read as milliamps. A level in decibels is a logarithm and takes no prefix: if one of
+/// `units` is a decibel ("db", "dbu", "db spl"), "1 mdB" and "-6m" are refused.
 ///
 /// ```
 /// # use loadline_core::units::parse_with_unit;
 /// let ohm = ["ohms", "ohm", "Ω"];
 /// assert_eq!(parse_with_unit("47 ohm", &ohm, 1.0), Some(47.0));
 /// assert_eq!(parse_with_unit("4.7k", &ohm, 1.0), Some(4700.0));
+/// assert_eq!(parse_with_unit("1 MΩ", &ohm, 1.0), Some(1e6));
+/// assert_eq!(parse_with_unit("1 Megohm", &ohm, 1.0), Some(1e6));
+/// assert_eq!(parse_with_unit("1 mohm", &ohm, 1.0), Some(1e-3));
+/// assert_eq!(parse_with_unit("4.7K", &ohm, 1.0), None);
+/// assert_eq!(parse_with_unit("20 mA", &["ma"], 1.0), Some(20.0));
 /// assert_eq!(parse_with_unit("-6 dB", &["db"], 1.0), Some(-6.0));
+/// assert_eq!(parse_with_unit("1 mdB", &["db"], 1.0), None);
 /// assert_eq!(parse_with_unit("47 volts", &ohm, 1.0), None);
 /// ```
 pub fn parse_with_unit(text: &str, units: &[&str], scale: f64) -> Option<f64> {
-    let t = text.trim().to_lowercase();
-    let end = t
-        .char_indices()
-        .find(|(_, c)| !(c.is_ascii_digit() || matches!(c, '.' | '-' | '+' | 'e')))
-        .map_or(t.len(), |(i, _)| i);
+    let (value, rest) = split_number(text.trim())?;
+    let v = value * unit_factor(rest.trim(), units)? * scale;
+    v.is_finite().then_some(v)
+}
+
+/// The number that begins `text`, and the text after it.
+fn split_number(text: &str) -> Option<(f64, &str)> {
+    let end = text
+        .find(|c: char| !(c.is_ascii_digit() || matches!(c, '.' | '-' | '+' | 'e' | 'E')))
+        .unwrap_or(text.len());
     // An 'e' that does not start an exponent belongs to the unit.
-    let (mut num, mut rest) = t.split_at(end);
-    while num.ends_with('e') {
-        num = &num[..num.len() - 1];
-        rest = &t[num.len()..];
-    }
-    let value: f64 = num.trim().parse().ok()?;
-    let mut rest = rest.trim();
-    for unit in units {
-        if let Some(stripped) = rest.strip_suffix(unit.to_lowercase().as_str()) {
-            rest = stripped.trim();
-            break;
+    let num = text[..end].trim_end_matches(['e', 'E']);
+    Some((num.parse().ok()?, &text[num.len()..]))
+}
+
+/// The factor of the prefix and unit after the number (1 for neither), or `None` if they are
+/// not a prefix, one of `units`, or a prefix and one of `units`.
+fn unit_factor(rest: &str, units: &[&str]) -> Option<f64> {
+    let level = units.iter().any(|u| u.to_lowercase().starts_with("db"));
+    let factor = |prefix: &str, unit: &str| match prefix {
+        "" => Some(1.0),
+        _ if level => None,
+        _ => prefix_factor(prefix, unit),
+    };
+    units
+        .iter()
+        .find_map(|unit| factor(strip_unit(rest, unit)?.trim_end(), unit))
+        .or_else(|| factor(rest, ""))
+}
+
+/// `text` without `unit` at its end, if it ends with it in any case, except for a first m or
+/// k of `unit`, which is a prefix whose case is its meaning (the m of "ma" is milli).
+fn strip_unit<'a>(text: &'a str, unit: &str) -> Option<&'a str> {
+    let last = unit.chars().count().checked_sub(1)?;
+    let start = text.char_indices().rev().nth(last)?.0;
+    let same = |(i, (t, u)): (usize, (char, char))| {
+        let (t, u) = (fold(t), fold(u));
+        if i == 0 && matches!(u, 'm' | 'M' | 'k' | 'K') {
+            t == u
+        } else {
+            t.to_lowercase().eq(u.to_lowercase())
         }
+    };
+    let matches = text[start..]
+        .chars()
+        .zip(unit.chars())
+        .enumerate()
+        .all(same);
+    matches.then(|| &text[..start])
+}
+
+/// One character for the signs Unicode has twice: the Greek mu for the micro sign, the Greek
+/// omega for the ohm sign, so that either spelling matches the other.
+fn fold(c: char) -> char {
+    match c {
+        '\u{3bc}' => '\u{b5}',
+        '\u{2126}' => '\u{3a9}',
+        _ => c,
     }
-    let factor = match rest {
-        "" => 1.0,
+}
+
+/// The factor of an SI prefix written before `unit`: a symbol in SI's case, or a word in any
+/// case.
+fn prefix_factor(prefix: &str, unit: &str) -> Option<f64> {
+    let factor = match prefix {
+        "M" => 1e6,
         "k" => 1e3,
         "m" => 1e-3,
-        "u" | "µ" | "μ" => 1e-6,
-        _ => return None,
+        "µ" | "μ" | "u" => 1e-6,
+        _ => return prefix_word(&prefix.to_lowercase(), unit),
     };
-    let v = value * factor * scale;
-    v.is_finite().then_some(v)
+    Some(factor)
+}
+
+/// The factor of an SI prefix written as a word ("mega"), lowercase.
+fn prefix_word(word: &str, unit: &str) -> Option<f64> {
+    // English drops the prefix's last vowel before "ohm" (megohm, kilohm), and only there:
+    // "1 meg" alone is not a word SI or a dictionary gives.
+    let before_ohm = unit.to_lowercase().starts_with("ohm");
+    match word {
+        "mega" => Some(1e6),
+        "kilo" => Some(1e3),
+        "milli" => Some(1e-3),
+        "micro" => Some(1e-6),
+        "meg" if before_ohm => Some(1e6),
+        "kil" if before_ohm => Some(1e3),
+        _ => None,
+    }
 }
 
 #[cfg(test)]
@@ -227,6 +302,125 @@ mod tests {
         assert_eq!(parse_with_unit("47 volts", &ohm, 1.0), None);
         assert_eq!(parse_with_unit("100 uF", &["uf"], 1.0), Some(100.0));
         assert_eq!(parse_with_unit("1e400", &ohm, 1.0), None);
+    }
+
+    /// The plugin's and the command line's unit lists (`src/params.rs`, `crates/cli`).
+    const OHM: &[&str] = &["ohms", "ohm", "Ω", "r"];
+    const UF: &[&str] = &["µf", "uf", "μf"];
+    const MF: &[&str] = &["mf"];
+    const MA: &[&str] = &["ma"];
+    const VOLT: &[&str] = &["vpk", "v"];
+    const DB: &[&str] = &["db"];
+    const DBU: &[&str] = &["dbu"];
+    const DBV: &[&str] = &["dbv"];
+    const SPL: &[&str] = &["db spl", "dbspl", "db"];
+    const HZ: &[&str] = &["hz"];
+
+    /// (text, units, scale, expected): what each is read as, or `None` for refused.
+    const CASES: &[(&str, &[&str], f64, Option<f64>)] = &[
+        // Resistance, as README's parameter table and docs/cli.md write it.
+        ("47", OHM, 1.0, Some(47.0)),
+        ("47 ohm", OHM, 1.0, Some(47.0)),
+        ("47Ω", OHM, 1.0, Some(47.0)),
+        ("47\u{2126}", OHM, 1.0, Some(47.0)),
+        ("0.047k", OHM, 1.0, Some(47.0)),
+        (" 0.1 ohms ", OHM, 1.0, Some(0.1)),
+        ("47 OHM", OHM, 1.0, Some(47.0)),
+        ("47 Ohm", OHM, 1.0, Some(47.0)),
+        ("47R", OHM, 1.0, Some(47.0)),
+        ("1e1 ohm", OHM, 1.0, Some(10.0)),
+        ("1E3", OHM, 1.0, Some(1000.0)),
+        ("10 ohm", OHM, 1.0, Some(10.0)),
+        // SI prefixes in SI's case: M mega, k kilo, m milli.
+        ("4.7k", OHM, 1.0, Some(4700.0)),
+        ("4.7 kohm", OHM, 1.0, Some(4700.0)),
+        ("4.7 k ohm", OHM, 1.0, Some(4700.0)),
+        ("1M", OHM, 1.0, Some(1e6)),
+        ("1 Mohm", OHM, 1.0, Some(1e6)),
+        ("2.2 Mohm", OHM, 1.0, Some(2.2e6)),
+        ("47 MΩ", OHM, 1.0, Some(47e6)),
+        ("47 MOHM", OHM, 1.0, Some(47e6)),
+        ("47 mΩ", OHM, 1.0, Some(0.047)),
+        ("47 mohm", OHM, 1.0, Some(0.047)),
+        // Prefixes as words, in any case; megohm and kilohm drop a vowel before "ohm".
+        ("1 megohm", OHM, 1.0, Some(1e6)),
+        ("1 megaohm", OHM, 1.0, Some(1e6)),
+        ("1 MEGOHM", OHM, 1.0, Some(1e6)),
+        ("2 kilohm", OHM, 1.0, Some(2000.0)),
+        ("2 KiloOhm", OHM, 1.0, Some(2000.0)),
+        ("500 milliohm", OHM, 1.0, Some(0.5)),
+        ("1 mega", OHM, 1.0, Some(1e6)),
+        ("1 meg", OHM, 1.0, None),
+        ("1 kilfarad", &["farad"], 1.0, None),
+        // Refused: K (not SI), two prefixes, a prefix without a number, no unit of ours.
+        ("4.7K", OHM, 1.0, None),
+        ("4.7 Kohm", OHM, 1.0, None),
+        ("1 kk", OHM, 1.0, None),
+        ("1 kkohm", OHM, 1.0, None),
+        ("1 kMohm", OHM, 1.0, None),
+        ("k", OHM, 1.0, None),
+        ("Mohm", OHM, 1.0, None),
+        ("fast", OHM, 1.0, None),
+        ("47 volts", OHM, 1.0, None),
+        // Not finite, as typed or once prefixed.
+        ("1e400", OHM, 1.0, None),
+        ("1e306 M", OHM, 1.0, None),
+        // Capacitance in µF; the plugin reads mF with a second list at 1000 µF per mF.
+        ("100", UF, 1.0, Some(100.0)),
+        ("100 uF", UF, 1.0, Some(100.0)),
+        ("100µF", UF, 1.0, Some(100.0)),
+        // The command line lists the micro sign only; the Greek mu is the same letter.
+        ("100 μF", &["uf", "µf"], 1.0, Some(100.0)),
+        ("100 UF", UF, 1.0, Some(100.0)),
+        ("0.1 mF", UF, 1.0, None),
+        ("0.1 mF", MF, 1000.0, Some(100.0)),
+        ("0.1 MF", MF, 1000.0, None),
+        ("100 microfarad", &["farads", "farad"], 1e6, Some(100.0)),
+        ("100 MicroFarads", &["farads", "farad"], 1e6, Some(100.0)),
+        // Current in mA: the unit's m stays milli, and A alone is not one of its units.
+        ("20 mA", MA, 1.0, Some(20.0)),
+        ("20 ma", MA, 1.0, Some(20.0)),
+        ("20", MA, 1.0, Some(20.0)),
+        ("20 MA", MA, 1.0, None),
+        ("0.02 A", MA, 1.0, None),
+        ("0.02 A", &["a"], 1000.0, Some(20.0)),
+        // Volts; mega stays mega where it is absurd, for the range to refuse.
+        ("12 V", VOLT, 1.0, Some(12.0)),
+        ("12 vpk", VOLT, 1.0, Some(12.0)),
+        ("120 mV", VOLT, 1.0, Some(0.12)),
+        ("12 MV", VOLT, 1.0, Some(12e6)),
+        // Levels in dB take their unit in any case and no prefix.
+        ("4 dBu", DBU, 1.0, Some(4.0)),
+        ("4 DBU", DBU, 1.0, Some(4.0)),
+        ("-100 dBV", DBV, 1.0, Some(-100.0)),
+        ("-6 dB", DB, 1.0, Some(-6.0)),
+        ("+6 dB", DB, 1.0, Some(6.0)),
+        ("-6 DB", DB, 1.0, Some(-6.0)),
+        ("112 dB", DB, 1.0, Some(112.0)),
+        ("1 mdB", DB, 1.0, None),
+        ("1 kdBu", DBU, 1.0, None),
+        ("-6m", DB, 1.0, None),
+        ("85 dB SPL", SPL, 1.0, Some(85.0)),
+        ("85 dbspl", SPL, 1.0, Some(85.0)),
+        ("85 dBu", SPL, 1.0, None),
+        // Frequency.
+        ("500 Hz", HZ, 1.0, Some(500.0)),
+        ("1.5 kHz", HZ, 1.0, Some(1500.0)),
+        ("1.5 KHz", HZ, 1.0, None),
+        ("2 MHz", HZ, 1.0, Some(2e6)),
+    ];
+
+    #[test]
+    fn units_and_prefixes_read_as_people_write_them() {
+        for &(text, units, scale, want) in CASES {
+            let got = parse_with_unit(text, units, scale);
+            // Prefixes multiply by inexact powers of ten: equal to a few units in the last place.
+            let close = match (got, want) {
+                (Some(g), Some(w)) => (g - w).abs() <= 1e-12 * w.abs(),
+                _ => got == want,
+            };
+            assert!(close, "{text:?} in {units:?}: {got:?}, expected {want:?}");
+        }
     }
 
     #[test]
