@@ -14,6 +14,7 @@ use super::lookup::{LookupError, compact, lookup};
 use super::validate::{Sources, headphone_problems, output_problems};
 use super::{HeadphoneEntry, OutputEntry, headphones, outputs};
 use serde::{Deserialize, Serialize};
+use std::collections::HashSet;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
@@ -128,22 +129,69 @@ struct UserFile {
     headphone: Vec<toml::Spanned<HeadphoneEntry>>,
 }
 
-/// The 1-based line of byte `offset` in `text`.
-fn line_of(text: &str, offset: usize) -> usize {
-    text.as_bytes()[..offset.min(text.len())]
-        .iter()
-        .filter(|&&b| b == b'\n')
-        .count()
-        + 1
+/// Where a text's lines break, found in one pass, so that finding an entry's line costs a
+/// binary search rather than a scan of all the text before it: reading a file then grows with
+/// its length, not with its length times its number of entries.
+struct Lines {
+    /// The byte offset of every newline, in ascending order.
+    breaks: Vec<usize>,
 }
 
-/// `spanned` entries of `text`, each with the line where it starts.
-fn with_lines<T>(text: &str, spanned: Vec<toml::Spanned<T>>) -> Vec<UserEntry<T>> {
+impl Lines {
+    /// The line breaks of `text`.
+    fn new(text: &str) -> Self {
+        let breaks = text
+            .bytes()
+            .enumerate()
+            .filter_map(|(k, b)| (b == b'\n').then_some(k))
+            .collect();
+        Lines { breaks }
+    }
+
+    /// The 1-based line of byte `offset`: one more than the newlines before it (an offset
+    /// past the end is on the last line).
+    fn of(&self, offset: usize) -> usize {
+        self.breaks.partition_point(|&b| b < offset) + 1
+    }
+}
+
+/// `spanned` entries, each with the line where it starts.
+fn with_lines<T>(lines: &Lines, spanned: Vec<toml::Spanned<T>>) -> Vec<UserEntry<T>> {
     let entry = |s: toml::Spanned<T>| UserEntry {
-        line: line_of(text, s.span().start),
+        line: lines.of(s.span().start),
         entry: s.into_inner(),
     };
     spanned.into_iter().map(entry).collect()
+}
+
+/// The names entries already have, in the compact form lookups compare (two names a lookup
+/// cannot tell apart are the same name), kept in a set so that checking one more name costs
+/// the same however many came before it.
+struct TakenNames(HashSet<String>);
+
+impl TakenNames {
+    /// Every one of `names` taken.
+    fn new(names: impl IntoIterator<Item = String>) -> Self {
+        TakenNames(names.into_iter().map(|n| compact(&n)).collect())
+    }
+
+    /// Takes `name` for the entry at `line`: a problem there when another entry has it.
+    fn take(&mut self, line: usize, name: &str) -> Option<Problem> {
+        let fresh = self.0.insert(compact(name));
+        (!fresh).then(|| Problem {
+            line,
+            message: format!(
+                "{name}: another entry has this name; give it a variant to tell them apart"
+            ),
+        })
+    }
+}
+
+/// `messages` as problems at `line`.
+fn at_line(line: usize, messages: Vec<String>) -> impl Iterator<Item = Problem> {
+    messages
+        .into_iter()
+        .map(move |message| Problem { line, message })
 }
 
 impl UserCatalog {
@@ -174,16 +222,17 @@ impl UserCatalog {
             path: path.to_path_buf(),
             problems,
         };
+        let lines = Lines::new(text);
         let file: UserFile = toml::from_str(text).map_err(|e| {
             invalid(vec![Problem {
-                line: e.span().map_or(0, |s| line_of(text, s.start)),
+                line: e.span().map_or(0, |s| lines.of(s.start)),
                 message: e.message().trim().to_string(),
             }])
         })?;
         let catalog = UserCatalog {
             path: path.to_path_buf(),
-            outputs: with_lines(text, file.output),
-            headphones: with_lines(text, file.headphone),
+            outputs: with_lines(&lines, file.output),
+            headphones: with_lines(&lines, file.headphone),
         };
         let problems = catalog.problems();
         if problems.is_empty() {
@@ -197,35 +246,18 @@ impl UserCatalog {
     /// aside), and every name its own, unlike any other user entry's or built-in entry's.
     pub fn problems(&self) -> Vec<Problem> {
         let mut out = Vec::new();
-        let builtin_outputs: Vec<String> = outputs().iter().map(OutputEntry::name).collect();
-        let builtin_headphones: Vec<String> =
-            headphones().iter().map(HeadphoneEntry::name).collect();
-        let mut check =
-            |line: usize, name: String, problems: Vec<String>, taken: &mut Vec<String>| {
-                out.extend(
-                    problems
-                        .into_iter()
-                        .map(|message| Problem { line, message }),
-                );
-                if taken.iter().any(|t| compact(t) == compact(&name)) {
-                    out.push(Problem {
-                    line,
-                    message: format!(
-                        "{name}: another entry has this name; give it a variant to tell them apart"
-                    ),
-                });
-                }
-                taken.push(name);
-            };
-        let mut taken = builtin_outputs;
+        let mut taken = TakenNames::new(outputs().iter().map(OutputEntry::name));
         for e in &self.outputs {
-            let problems = output_problems(&e.entry, Sources::Named);
-            check(e.line, e.entry.name(), problems, &mut taken);
+            out.extend(at_line(e.line, output_problems(&e.entry, Sources::Named)));
+            out.extend(taken.take(e.line, &e.entry.name()));
         }
-        let mut taken = builtin_headphones;
+        let mut taken = TakenNames::new(headphones().iter().map(HeadphoneEntry::name));
         for h in &self.headphones {
-            let problems = headphone_problems(&h.entry, Sources::Named);
-            check(h.line, h.entry.name(), problems, &mut taken);
+            out.extend(at_line(
+                h.line,
+                headphone_problems(&h.entry, Sources::Named),
+            ));
+            out.extend(taken.take(h.line, &h.entry.name()));
         }
         out
     }
@@ -430,4 +462,76 @@ fn toml_table(tables: &Tables) -> Result<String, UserCatalogError> {
             message: format!("cannot be written as TOML: {e}"),
         }],
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The 1-based line of byte `offset`, found by counting every newline before it.
+    fn counted(text: &str, offset: usize) -> usize {
+        let before = &text.as_bytes()[..offset.min(text.len())];
+        before.iter().filter(|&&b| b == b'\n').count() + 1
+    }
+
+    #[test]
+    fn lines_are_those_counting_newlines_gives() {
+        for text in ["", "a", "\n", "a\nb\n", "\n\nx\r\ny\n\n", "é\nΩ\n"] {
+            let lines = Lines::new(text);
+            for offset in 0..=text.len() + 2 {
+                assert_eq!(
+                    lines.of(offset),
+                    counted(text, offset),
+                    "{text:?}, {offset}"
+                );
+            }
+        }
+    }
+
+    /// An output of the user's named "Acme `model`", as the file holds it.
+    fn output_table(model: &str) -> String {
+        let figure = r#"{ value = 4.7, basis = "measured", source = "own measurement" }"#;
+        let max =
+            r#"{ load_ohm = 32.0, vrms = 1.1, basis = "measured", source = "own measurement" }"#;
+        format!(
+            "[[output]]\nmaker = \"Acme\"\nmodel = \"{model}\"\nkind = \"audio-interface\"\n\
+             r_out_ohm = {figure}\nmax_output = [\n    {max},\n]\n"
+        )
+    }
+
+    #[test]
+    fn a_name_taken_far_back_is_refused_at_its_own_line() {
+        // A comment and a blank line before each entry, so that entries do not start on
+        // lines a fixed stride apart.
+        let mut text = String::from("# mine\n");
+        for k in 0..200 {
+            text.push_str(&format!(
+                "\n# box {k}\n{}",
+                output_table(&format!("Box {k}"))
+            ));
+        }
+        // The first entry's name again, spelt as a lookup would not tell apart.
+        text.push_str(&format!("\n{}", output_table("box-0")));
+        let last = text.rfind("[[output]]").unwrap();
+        let err = UserCatalog::parse(Path::new("catalog.toml"), &text).unwrap_err();
+        let UserCatalogError::Invalid { problems, .. } = err else {
+            panic!("expected problems, got {err}");
+        };
+        assert_eq!(
+            problems,
+            [Problem {
+                line: counted(&text, last),
+                message:
+                    "Acme box-0: another entry has this name; give it a variant to tell them apart"
+                        .into(),
+            }]
+        );
+        // Without it, every entry is read at the line where its table starts.
+        let sound = &text[..last];
+        let user = UserCatalog::parse(Path::new("catalog.toml"), sound).unwrap();
+        let starts: Vec<usize> = sound.match_indices("[[output]]").map(|(k, _)| k).collect();
+        let lines: Vec<usize> = user.outputs.iter().map(|e| e.line).collect();
+        let want: Vec<usize> = starts.iter().map(|&k| counted(sound, k)).collect();
+        assert_eq!(lines, want);
+    }
 }
