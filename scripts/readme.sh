@@ -80,7 +80,8 @@ install() {
 cli() {
   local out
   rm -f target/demo.A.wav target/demo.B.wav
-  out=$(run_block "-- report --output" | tee /dev/stderr)
+  out=$(run_block "-- report --output")
+  printf '%s\n' "$out"
   # The report's verdict and the render's two files, as the README says they come out.
   grep -q "verdict" <<<"$out" || { echo "the README's report printed no verdict" >&2; exit 1; }
   for wav in target/demo.A.wav target/demo.B.wav; do
