@@ -43,23 +43,18 @@ fn excess_phase_is_zero_for_minimum_phase_and_the_reflected_zeros_phase_otherwis
     let excess = excess_phase_deg(&minimum, rate, 20.0, 20_000.0);
     assert!(excess < 1e-6, "{excess}");
     // The zero moved to 2 (the same magnitude, doubled): its excess over the minimum phase
-    // is the all-pass (1 − 2z⁻¹)/(2 − z⁻¹), 180° at DC, compared at the measurement's own
-    // bins (an FFT of twice the padded length: 8192 points).
+    // is the all-pass (1 − 2z⁻¹)/(2 − z⁻¹), 180° at DC and falling from there, so the worst in
+    // the band is at 20 Hz. The measurement's first bin may lie up to a bin (under 1.5 Hz)
+    // higher, where the all-pass's three samples of group delay take 0.034° off at most.
     let maximum = impulse_response(&[1.0, -2.0], &[1.0, -0.9], 4096);
-    let bin_hz = rate / 8192.0;
-    let expected = ((20.0 / bin_hz).ceil() as usize..=(20_000.0 / bin_hz) as usize)
-        .map(|k| {
-            let z_inv =
-                num_complex::Complex64::from_polar(1.0, -2.0 * PI * k as f64 * bin_hz / rate);
-            ((1.0 - 2.0 * z_inv) / (2.0 - z_inv))
-                .arg()
-                .to_degrees()
-                .abs()
-        })
-        .fold(0.0, f64::max);
+    let z_inv = num_complex::Complex64::from_polar(1.0, -2.0 * PI * 20.0 / rate);
+    let expected = ((1.0 - 2.0 * z_inv) / (2.0 - z_inv))
+        .arg()
+        .to_degrees()
+        .abs();
     let excess = excess_phase_deg(&maximum, rate, 20.0, 20_000.0);
     assert!(
-        (excess - expected).abs() < 0.01,
+        (excess - expected).abs() < 0.05,
         "{excess} against {expected}"
     );
     assert!(excess > 170.0, "{excess}");
