@@ -72,7 +72,7 @@ def main():
     out = [
         "# Performance",
         "",
-        "Regenerate with `bash scripts/bench.sh` (criterion benchmarks in `benches/engine.rs`,",
+        "Regenerate with `bash scripts/bench.sh` (criterion benchmarks in `crates/bench/benches/engine.rs`,",
         "then this table). Figures are means; every engine benchmark processes stereo blocks in",
         "place, and the real-time factor is the block's duration over the time it took on one",
         f"core. Measured on: {cpu}, {platform.machine()}, {rustc}.",

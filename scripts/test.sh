@@ -54,11 +54,12 @@ step "clap-validator on the release bundle: validate (no failures), then fuzz fo
 bash scripts/clap_validator.sh target/bundled/Loadline.clap 60
 
 step "Unit, accuracy, command-line and CLAP host tests (release bundle)"
-# Every target but the benchmarks (`cargo bench` runs those; CI's clippy compiles them).
-# With the tests plain `cargo test` leaves out (they need the bundles, or take minutes).
-cargo test --workspace --exclude xtask --lib --bins --tests --examples -- --include-ignored
+# Every target but the benchmarks (`bash scripts/bench.sh` runs those; CI's clippy compiles
+# them), with the tests plain `cargo test` leaves out (they need the bundles, or take minutes).
+cargo test --workspace --exclude xtask --exclude loadline-bench --lib --bins --tests --examples \
+  -- --include-ignored
 # The examples in the documentation (the units, among others).
-cargo test --workspace --exclude xtask --doc
+cargo test --workspace --exclude xtask --exclude loadline-bench --doc
 
 step "CLAP host and reliability tests against the allocation-checking bundle"
 LOADLINE_CLAP="$PWD/target/alloc-check/Loadline.clap" cargo test -p loadline --test clap_host --test reliability \
