@@ -58,17 +58,24 @@ step "Unit, accuracy, command-line and CLAP host tests (release bundle)"
 # them), with the tests plain `cargo test` leaves out (they need the bundles, or take minutes).
 cargo test --workspace --exclude xtask --exclude loadline-bench --lib --bins --tests --examples \
   -- --include-ignored
+# The tests that load the bundle are built only when named (`test = false` in Cargo.toml, so
+# that plain `cargo test` skips them); here against the release bundle.
+cargo test --workspace --exclude xtask --exclude loadline-bench --test clap_host --test reliability \
+  -- --include-ignored
 # The examples in the documentation (the units, among others).
 cargo test --workspace --exclude xtask --exclude loadline-bench --doc
 
 step "CLAP host and reliability tests against the allocation-checking bundle"
-LOADLINE_CLAP="$PWD/target/alloc-check/Loadline.clap" cargo test -p loadline --test clap_host --test reliability \
+# The same package set as above, so that cargo reuses the test builds (with `-p loadline` alone
+# the features unify differently, and the plugin's library would be compiled again).
+host_tests=(cargo test --workspace --exclude xtask --exclude loadline-bench)
+LOADLINE_CLAP="$PWD/target/alloc-check/Loadline.clap" "${host_tests[@]}" --test clap_host --test reliability \
   -- --include-ignored
 
 step "Unreadable state is logged (debug bundle with logging)"
 rm -f target/log-check/nice.log
 NICE_LOG="$PWD/target/log-check/nice.log" LOADLINE_CLAP="$PWD/target/log-check/Loadline.clap" \
-  cargo test -p loadline --test reliability corrupt -- --include-ignored
+  "${host_tests[@]}" --test reliability corrupt -- --include-ignored
 # The reliability suite feeds the plugin unreadable state: nice-plug refuses it (the test checks
 # that the defaults stay) and, in a debug build, logs why. Release builds of nice-plug 0.4 only
 # return the failure to the host.
