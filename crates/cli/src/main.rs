@@ -741,10 +741,23 @@ impl ResponseArgs {
             zma,
             points,
         } = self;
-        let (hp, ..) = headphone.resolve_on_jack(None)?;
         if csv.is_none() && png.is_none() && zma.is_none() {
-            bail!("nothing to write: give --csv FILE, --png FILE or --zma FILE");
+            bail!("nothing to write: give --csv FILE, --png FILE or --zma FILE (- for stdout)");
         }
+        // Every file named is checked before anything is computed or written.
+        if let Some(input) = &headphone.headphone_file {
+            for target in [&csv, &png, &zma].into_iter().flatten() {
+                refuse_overwriting(target, input)?;
+            }
+        }
+        if let Some(path) = &png
+            && !path
+                .extension()
+                .is_some_and(|e| e.eq_ignore_ascii_case("png"))
+        {
+            bail!("--png {}: a PNG file's name ends in .png", path.display());
+        }
+        let (hp, ..) = headphone.resolve_on_jack(None)?;
         if let Some(path) = &zma {
             let curve = MeasuredCurve::sampled_from(&hp.load, 5.0, 40_000.0, 400);
             write_file(path, to_zma(&curve, &hp.name).as_bytes())?;
@@ -764,6 +777,8 @@ impl ResponseArgs {
         }
         if let Some(path) = &png {
             draw_png(path, &pts, &names, &hp.name)?;
+            let bytes = std::fs::metadata(path).map_or(0, |m| m.len());
+            eprintln!("{}: {bytes} bytes", path.display());
         }
         Ok(())
     }
@@ -1076,9 +1091,25 @@ fn to_json<T: serde::Serialize + ?Sized>(v: &T) -> anyhow::Result<String> {
     Ok(serde_json::to_string_pretty(v)?)
 }
 
-/// Writes a file, naming it in the error.
+/// Writes a file (standard output for `-`), naming it in the error, and on stderr once it is
+/// written.
 fn write_file(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
-    std::fs::write(path, bytes).with_context(|| format!("cannot write {}", path.display()))
+    if path.as_os_str() == "-" {
+        use std::io::Write;
+        return std::io::stdout()
+            .write_all(bytes)
+            .context("cannot write to stdout");
+    }
+    // Written beside it and renamed once whole: an interrupted write leaves no half file.
+    let mut partial = path.as_os_str().to_owned();
+    partial.push(".partial");
+    let written = std::fs::write(&partial, bytes).and_then(|()| std::fs::rename(&partial, path));
+    if written.is_err() {
+        let _ = std::fs::remove_file(&partial);
+    }
+    written.with_context(|| format!("cannot write {}", path.display()))?;
+    eprintln!("{}: {} bytes", path.display(), bytes.len());
+    Ok(())
 }
 
 /// `name` as lists show it: marked when it is the user's.
@@ -1313,7 +1344,7 @@ fn draw_png(path: &Path, pts: &[ResponsePoint], names: &[&str], hp: &str) -> any
 /// The sample rates `render` takes, Hz: those the engine is designed and tested for.
 const RENDER_RATES_HZ: std::ops::RangeInclusive<u32> = 8_000..=768_000;
 
-/// Refuses to write `target` when it is the file `input` names: a render never replaces what
+/// Refuses to write `target` when it is the file `input` names: a command never replaces what
 /// it reads.
 fn refuse_overwriting(target: &Path, input: &Path) -> anyhow::Result<()> {
     let same = match (target.canonicalize(), input.canonicalize()) {
@@ -1322,7 +1353,7 @@ fn refuse_overwriting(target: &Path, input: &Path) -> anyhow::Result<()> {
     };
     if same {
         bail!(
-            "{}: that is the input file, which render never overwrites; give another output path",
+            "{}: that is the input file, which is never overwritten; give another output path",
             target.display()
         );
     }
