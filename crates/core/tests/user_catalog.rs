@@ -318,3 +318,34 @@ fn an_entry_replaced_keeps_its_place_and_the_rest_of_the_file() {
     assert!(user.replace_output(1, &bad).is_err());
     assert_eq!(std::fs::read_to_string(&path).unwrap(), before);
 }
+
+#[test]
+fn a_write_that_fails_leaves_the_file_as_it_was() {
+    let dir = scratch("write-fails");
+    let path = dir.join("catalog.toml");
+    let one = UserCatalog::load(&path)
+        .unwrap()
+        .add_output(&my_interface())
+        .unwrap();
+    let before = std::fs::read_to_string(&path).unwrap();
+    // A write goes through `catalog.toml.partial`: where that cannot be written (here a
+    // directory stands in its way), the command fails and the file keeps every entry.
+    std::fs::create_dir(dir.join("catalog.toml.partial")).unwrap();
+    let mut other = my_interface();
+    other.model = "Box 3".into();
+    assert!(matches!(
+        one.add_output(&other),
+        Err(UserCatalogError::Write { .. })
+    ));
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), before);
+    // Once it can be written, the new file replaces the old whole, and nothing is left beside.
+    std::fs::remove_dir(dir.join("catalog.toml.partial")).unwrap();
+    let two = one.add_output(&other).unwrap();
+    assert_eq!(two.outputs.len(), 2);
+    assert_eq!(UserCatalog::load(&path).unwrap(), two);
+    let names: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(names, ["catalog.toml"]);
+}
