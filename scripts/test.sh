@@ -56,11 +56,9 @@ bash scripts/clap_validator.sh target/bundled/Loadline.clap 60
 step "Unit, accuracy, command-line and CLAP host tests (release bundle)"
 # Every target but the benchmarks (`bash scripts/bench.sh` runs those; CI's clippy compiles
 # them), with the tests plain `cargo test` leaves out (they need the bundles, or take minutes).
+# The tests that load the bundle (crates/host-tests, which plain `cargo test` leaves out) run
+# here against the release bundle.
 cargo test --workspace --exclude xtask --exclude loadline-bench --lib --bins --tests --examples \
-  -- --include-ignored
-# The tests that load the bundle are built only when named (`test = false` in Cargo.toml, so
-# that plain `cargo test` skips them); here against the release bundle.
-cargo test --workspace --exclude xtask --exclude loadline-bench --test clap_host --test reliability \
   -- --include-ignored
 # The examples in the documentation (the units, among others).
 cargo test --workspace --exclude xtask --exclude loadline-bench --doc

@@ -541,7 +541,9 @@ fn noise_floor_shows_in_silence_at_the_predicted_level() {
 fn a_project_saved_by_0_1_loads_with_its_settings() {
     // State as 0.1.0 wrote it (format captured from that version's bundle): the headphone as
     // a named model, one output, limits on.
-    let old = framed_state(include_bytes!("fixtures/state-0.1.0-before-catalog.json"));
+    let old = framed_state(include_bytes!(
+        "../../../tests/fixtures/state-0.1.0-before-catalog.json"
+    ));
     let mut p = LoadedPlugin::load();
     assert!(p.load_state(&old));
     assert_eq!(p.current_text("Headphone"), "Audio-Technica ATH-M50x");
