@@ -132,20 +132,27 @@ fn engine_matches_physics_across_the_full_grid() {
     );
 }
 
-/// `f` of every job, in order, the jobs shared among the machine's cores.
+/// `f` of every job, in order, the jobs dealt among the machine's cores in turn (neighbouring
+/// jobs, often alike in cost, go to different cores, so no core is left with all the dear ones).
 fn on_every_core<J: Sync, R: Send>(jobs: &[J], f: impl Fn(&J) -> R + Sync) -> Vec<R> {
     let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
     let f = &f;
-    std::thread::scope(|s| {
-        let handles: Vec<_> = jobs
-            .chunks(jobs.len().div_ceil(threads).max(1))
-            .map(|chunk| s.spawn(move || chunk.iter().map(f).collect::<Vec<_>>()))
+    let dealt: Vec<Vec<(usize, R)>> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..threads)
+            .map(|t| {
+                s.spawn(move || {
+                    (t..jobs.len())
+                        .step_by(threads)
+                        .map(|k| (k, f(&jobs[k])))
+                        .collect::<Vec<_>>()
+                })
+            })
             .collect();
-        handles
-            .into_iter()
-            .flat_map(|h| h.join().unwrap())
-            .collect()
-    })
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    let mut results: Vec<(usize, R)> = dealt.into_iter().flatten().collect();
+    results.sort_by_key(|&(k, _)| k);
+    results.into_iter().map(|(_, r)| r).collect()
 }
 
 /// Measures `grid` in both modes, prints the worst figures per mode and rate (and writes them
