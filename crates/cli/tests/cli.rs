@@ -1475,45 +1475,31 @@ fn render_refuses_a_wav_with_no_audio() {
 #[test]
 fn response_writes_to_stdout_says_what_it_wrote_and_keeps_its_input() {
     let dir = scratch("response-files");
+    let response = |more: &[&str]| {
+        let args = [
+            &["response", "--output", "l30", "--headphone", "hd 600"][..],
+            more,
+        ]
+        .concat();
+        loadline(&args)
+    };
     // `-` is standard output: the CSV is printed, and no file named "-" appears.
-    let out = loadline(&[
-        "response",
-        "--output",
-        "l30",
-        "--headphone",
-        "hd 600",
-        "--csv",
-        "-",
-    ]);
+    let out = response(&["--csv", "-"]);
     out.clone().assert().success();
     let printed = String::from_utf8(out.stdout).unwrap();
     assert!(printed.lines().any(|l| l.starts_with("freq")), "{printed}");
     assert!(!std::path::Path::new("-").exists());
     // A file written is named on stderr with its size.
     let csv = dir.join("r.csv");
-    let out = loadline(&[
-        "response",
-        "--output",
-        "l30",
-        "--headphone",
-        "hd 600",
-        "--csv",
-        s(&csv),
-    ]);
+    let out = response(&["--csv", s(&csv)]);
     out.clone().assert().success();
     let said = String::from_utf8_lossy(&out.stderr).to_string();
     let size = std::fs::metadata(&csv).unwrap().len();
     assert!(said.contains(&format!("r.csv: {size} bytes")), "{said}");
     // A PNG must be named as one.
-    let err = fails(&[
-        "response",
-        "--output",
-        "l30",
-        "--headphone",
-        "hd 600",
-        "--png",
-        s(&csv),
-    ]);
+    let out = response(&["--png", s(&csv)]);
+    out.clone().assert().failure();
+    let err = String::from_utf8_lossy(&out.stderr).to_string();
     assert!(err.contains("a PNG file's name ends in .png"), "{err}");
     // The measured curve read is never the file written.
     let curve = hd600_curve(&dir);
