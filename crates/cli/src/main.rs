@@ -1100,14 +1100,8 @@ fn write_file(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
             .write_all(bytes)
             .context("cannot write to stdout");
     }
-    // Written beside it and renamed once whole: an interrupted write leaves no half file.
-    let mut partial = path.as_os_str().to_owned();
-    partial.push(".partial");
-    let written = std::fs::write(&partial, bytes).and_then(|()| std::fs::rename(&partial, path));
-    if written.is_err() {
-        let _ = std::fs::remove_file(&partial);
-    }
-    written.with_context(|| format!("cannot write {}", path.display()))?;
+    loadline_core::files::write_whole(path, bytes)
+        .with_context(|| format!("cannot write {}", path.display()))?;
     eprintln!("{}: {} bytes", path.display(), bytes.len());
     Ok(())
 }

@@ -93,9 +93,7 @@ impl WavOut {
             bits_per_sample: 32,
             sample_format: hound::SampleFormat::Float,
         };
-        let mut partial = path.as_os_str().to_owned();
-        partial.push(".partial");
-        let partial = PathBuf::from(partial);
+        let partial = loadline_core::files::partial_path(path);
         let writer = hound::WavWriter::create(&partial, spec)
             .map_err(|e| anyhow!("cannot write {}: {e}", path.display()))?;
         Ok(WavOut {

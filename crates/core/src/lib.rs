@@ -11,6 +11,7 @@
 pub mod analysis;
 pub mod catalog;
 pub mod dsp;
+pub mod files;
 pub mod import;
 pub mod listeners;
 pub mod physics;

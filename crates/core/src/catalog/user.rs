@@ -403,16 +403,8 @@ impl UserCatalog {
         if let Some(dir) = self.path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).map_err(failed)?;
         }
-        // Written beside the file and renamed over it once whole: an interrupted write (a
-        // full disk, a crash) leaves the user's devices as they were, never half a file.
-        let mut partial = self.path.as_os_str().to_owned();
-        partial.push(".partial");
-        let written =
-            std::fs::write(&partial, text).and_then(|()| std::fs::rename(&partial, &self.path));
-        if written.is_err() {
-            let _ = std::fs::remove_file(&partial);
-        }
-        written.map_err(failed)?;
+        // Whole or not at all: a failed write leaves the user's devices as they were.
+        crate::files::write_whole(&self.path, text.as_bytes()).map_err(failed)?;
         Ok(catalog)
     }
 

@@ -1,0 +1,22 @@
+//! Files written whole or not at all.
+
+use std::path::{Path, PathBuf};
+
+/// Where a file is written before it takes its name: `NAME.partial` beside it.
+pub fn partial_path(path: &Path) -> PathBuf {
+    let mut partial = path.as_os_str().to_owned();
+    partial.push(".partial");
+    PathBuf::from(partial)
+}
+
+/// Writes `bytes` to `path` through [`partial_path`], renamed over `path` once whole: an
+/// interrupted or failed write (a full disk, a crash) leaves what stood under the name as it
+/// was, never half a file, and no partial file behind.
+pub fn write_whole(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let partial = partial_path(path);
+    let written = std::fs::write(&partial, bytes).and_then(|()| std::fs::rename(&partial, path));
+    if written.is_err() {
+        let _ = std::fs::remove_file(&partial);
+    }
+    written
+}
