@@ -19,7 +19,7 @@ use loadline_core::physics::Impedance;
 use loadline_core::physics::headphones::HeadphoneModel;
 use loadline_core::physics::output::OutputStage;
 use loadline_core::physics::supply::SupplyShare;
-use loadline_core::report::Report;
+use loadline_core::report::{Report, Standing};
 use loadline_core::scenario::{HeadphoneChoice, Listeners, OutputChoice, amp_from_param, amps};
 use loadline_core::units::{db_to_gain, fmt_sig};
 use nice_plug::context::gui::GuiContext;
@@ -416,14 +416,12 @@ impl EditorApp {
         });
         if let Some(c) = &self.shown {
             let (_, report) = c.heard(heard);
-            // Amber when the estimates' ranges leave it open: enough at the estimates, short
-            // somewhere across their ranges. An estimate is never shown as a green fact.
-            let colour = if report.short_db > 0.0 {
-                COLOUR_WARN
-            } else if report.may_fall_short() {
-                COLOUR_MAYBE
-            } else {
-                COLOUR_IDEAL
+            // Amber when the answer is open: enough at the estimates but short somewhere across
+            // their ranges, or a level not modelled. An estimate is never shown as a green fact.
+            let colour = match report.standing() {
+                Standing::Short => COLOUR_WARN,
+                Standing::MayFallShort | Standing::NotKnown => COLOUR_MAYBE,
+                Standing::Enough => COLOUR_IDEAL,
             };
             // Two lines at most (the bar's height); a longer verdict ends in "…" and reads in
             // full on hover.
@@ -806,8 +804,12 @@ impl EditorApp {
                 ui.label(view::impedance_text(r))
                     .on_hover_text(format!("{}\n\n{sources}", tips::OUTPUT_IMPEDANCE));
                 ui.label("·");
-                ui.label(format!("damping factor {:.1}", r.damping_factor))
-                    .on_hover_text(tips::DAMPING_FACTOR);
+                let damping = if r.damping_factor.is_finite() {
+                    format!("damping factor {:.1}", r.damping_factor)
+                } else {
+                    "damping factor unbounded (0 Ω)".to_string()
+                };
+                ui.label(damping).on_hover_text(tips::DAMPING_FACTOR);
                 ui.label("·");
                 ui.label(format!(
                     "1/8 rule {}",

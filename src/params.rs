@@ -9,6 +9,7 @@ use loadline_core::physics::headphones::{HeadphoneLoad, HeadphoneModel};
 use loadline_core::physics::impedance::{ImpedancePoint, MeasuredCurve};
 use loadline_core::physics::output::{OutputFigures, OutputStage};
 use loadline_core::physics::supply::OtherOutput;
+use loadline_core::plausible;
 use loadline_core::scenario::{
     HeadphoneChoice, Level, Listeners, OutputChoice, amp_from_param, amp_to_param, amps,
 };
@@ -229,7 +230,7 @@ impl ChainParams {
             source_volume_db: physical(
                 &format!("{letter} source volume"),
                 0.0,
-                (-60.0, 0.0),
+                plausible::SOURCE_VOLUME_DB.range_f32(),
                 0.0,
                 " dB",
                 &["db"],
@@ -552,12 +553,6 @@ pub fn heard_model(
     )
 }
 
-/// Output impedance range, ohms.
-pub const R_OUT_RANGE_OHM: (f32, f32) = (0.0, 300.0);
-/// Supply sag range, ohms.
-pub const SAG_RANGE_OHM: (f32, f32) = (0.0, 50.0);
-/// Coupling capacitor range, µF.
-pub const CAP_RANGE_UF: (f32, f32) = (10.0, 2200.0);
 /// Slot A starts as the custom output (as the single output of 0.1.x did).
 const DEFAULT_OUTPUT_A: OutputChoice = OutputChoice::Custom;
 /// Slot B starts as a common interface: the Focusrite Scarlett 2i2 4th gen (catalog 1).
@@ -571,7 +566,7 @@ impl SlotParams {
             r_out_ohm: physical(
                 &n("output impedance"),
                 10.0,
-                R_OUT_RANGE_OHM,
+                plausible::R_OUT_OHM.range_f32(),
                 -2.0,
                 " Ω",
                 &["ohms", "ohm", "Ω", "r"],
@@ -580,7 +575,7 @@ impl SlotParams {
             coupling_cap_uf: physical(
                 &n("coupling capacitor value"),
                 220.0,
-                CAP_RANGE_UF,
+                plausible::COUPLING_CAP_UF.range_f32(),
                 -2.0,
                 " µF",
                 &["µf", "uf", "μf"],
@@ -591,7 +586,7 @@ impl SlotParams {
             full_scale_dbu: physical(
                 &n("full-scale level"),
                 10.0,
-                (-20.0, 30.0),
+                plausible::FULL_SCALE_DBU.range_f32(),
                 0.0,
                 " dBu",
                 &["dbu"],
@@ -599,7 +594,7 @@ impl SlotParams {
             rail_v_peak: physical(
                 &n("rail limit"),
                 15.0,
-                (0.1, 100.0),
+                plausible::RAIL_V_PEAK.range_f32(),
                 -2.0,
                 " V",
                 &["vpk", "v"],
@@ -607,7 +602,7 @@ impl SlotParams {
             i_max_ma_peak: physical(
                 &n("current limit"),
                 500.0,
-                (1.0, 5000.0),
+                plausible::I_MAX_MA_PEAK.range_f32(),
                 -2.5,
                 " mA",
                 &["ma"],
@@ -615,7 +610,7 @@ impl SlotParams {
             r_sag_ohm: physical(
                 &n("supply sag"),
                 0.0,
-                SAG_RANGE_OHM,
+                plausible::R_SAG_OHM.range_f32(),
                 -1.5,
                 " Ω",
                 &["ohms", "ohm", "Ω", "r"],
@@ -623,7 +618,7 @@ impl SlotParams {
             dynamic_range_db: physical(
                 &n("dynamic range"),
                 115.0,
-                (60.0, 140.0),
+                plausible::DYNAMIC_RANGE_DB.range_f32(),
                 0.0,
                 " dB",
                 &["db"],
@@ -632,13 +627,20 @@ impl SlotParams {
             noise_floor_dbv: physical(
                 &n("noise floor"),
                 -110.0,
-                (-150.0, -60.0),
+                plausible::NOISE_DBV.range_f32(),
                 0.0,
                 " dBV",
                 &["dbv"],
             ),
             noise_floor_a_weighted: switch(&n("noise floor A-weighted"), true),
-            flicker_corner_hz: physical(&n("1/f corner"), 0.0, (0.0, 2000.0), -1.5, " Hz", &["hz"]),
+            flicker_corner_hz: physical(
+                &n("1/f corner"),
+                0.0,
+                plausible::FLICKER_CORNER_HZ.range_f32(),
+                -1.5,
+                " Hz",
+                &["hz"],
+            ),
         }
     }
 
@@ -859,12 +861,16 @@ fn other_listener(name: &str) -> IntParam {
     .with_string_to_value(Arc::new(move |s| parse_choice(s, &names)))
 }
 
-/// Volume range of another listener's own output relative to the heard one's, dB.
-pub const OTHER_VOLUME_RANGE_DB: (f32, f32) = (-40.0, 20.0);
-
 /// Another listener's volume on an output of their own, relative to the heard one's.
 fn other_volume(name: &str) -> FloatParam {
-    physical(name, 0.0, OTHER_VOLUME_RANGE_DB, 0.0, " dB", &["db"])
+    physical(
+        name,
+        0.0,
+        plausible::OTHER_VOLUME_DB.range_f32(),
+        0.0,
+        " dB",
+        &["db"],
+    )
 }
 
 /// The name of an empty place on the jack.
@@ -936,11 +942,18 @@ impl Default for LoadlineParams {
             limits_on: switch("Output limits", false),
             noise_on: switch("Output noise", false),
             level_mode: EnumParam::new("Level mode", LevelMode::Volume),
-            volume_db: physical("Volume", 0.0, (-80.0, 0.0), 0.0, " dB", &["db"]),
+            volume_db: physical(
+                "Volume",
+                0.0,
+                plausible::VOLUME_DB.range_f32(),
+                0.0,
+                " dB",
+                &["db"],
+            ),
             target_spl_db: physical(
                 "Target SPL",
                 85.0,
-                (50.0, 130.0),
+                plausible::TARGET_SPL_DB.range_f32(),
                 0.0,
                 " dB SPL",
                 &["db spl", "dbspl", "db"],

@@ -18,6 +18,7 @@ use loadline_core::physics::Impedance;
 use loadline_core::physics::headphones::{HeadphoneLoad, HeadphoneModel};
 use loadline_core::physics::impedance::MeasuredCurve;
 use loadline_core::physics::output::{OutputFigures, OutputStage};
+use loadline_core::plausible::{self, Quantity};
 use loadline_core::render::{RenderInfo, RenderSettings, Renderer};
 use loadline_core::report::{
     FigureRange, Report, ResponsePoint, provenance_text, rank_outputs, response,
@@ -84,7 +85,7 @@ struct ReportArgs {
     #[command(flatten)]
     headphone: HeadphoneArgs,
     /// Target SPL of the reference (pink noise at −18 dBFS RMS), dB SPL.
-    #[arg(long, value_name = "DB", default_value = "85", value_parser = db_value)]
+    #[arg(long, value_name = "DB", default_value = "85", value_parser = target_spl_value)]
     target_spl: f64,
     /// Print JSON.
     #[arg(long)]
@@ -134,10 +135,10 @@ struct RenderArgs {
     #[command(flatten)]
     headphone: HeadphoneArgs,
     /// Volume control, dB (0 = maximum).
-    #[arg(long, value_name = "DB", allow_negative_numbers = true, value_parser = db_value, conflicts_with = "target_spl")]
+    #[arg(long, value_name = "DB", allow_negative_numbers = true, value_parser = volume_value, conflicts_with = "target_spl")]
     volume: Option<f64>,
     /// Set the volume so that the reference reaches this SPL, dB SPL.
-    #[arg(long, value_name = "DB", value_parser = db_value)]
+    #[arg(long, value_name = "DB", value_parser = target_spl_value)]
     target_spl: Option<f64>,
     /// Remove the divider's broadband level loss (normalised at 1 kHz).
     #[arg(long)]
@@ -159,7 +160,7 @@ struct RankArgs {
     #[command(flatten)]
     headphone: HeadphoneArgs,
     /// Target SPL of the reference, dB SPL.
-    #[arg(long, value_name = "DB", default_value = "85", value_parser = db_value)]
+    #[arg(long, value_name = "DB", default_value = "85", value_parser = target_spl_value)]
     target_spl: f64,
     /// Rank what could feed this amplifier instead: every catalog device's headphone output
     /// and line output, each into it.
@@ -287,13 +288,45 @@ fn db_value(s: &str) -> Result<f64, String> {
         .ok_or_else(|| format!("'{s}' is not a level in dB"))
 }
 
-/// A figure with one of `units`.
-fn figure(key: &str, s: &str, units: &[&str]) -> anyhow::Result<f64> {
-    parse_with_unit(s, units, 1.0)
-        .with_context(|| format!("{key}: '{s}' is not a number (in {})", units[0]))
+/// A volume in dB within what a volume control sets.
+fn volume_value(s: &str) -> Result<f64, String> {
+    plausible::VOLUME_DB
+        .check(db_value(s)?)
+        .map_err(|e| e.to_string())
 }
 
-/// Sets the custom figure `key` from text: one parser for the flags and for key=value specs.
+/// A target level in dB SPL within what the plugin offers.
+fn target_spl_value(s: &str) -> Result<f64, String> {
+    plausible::TARGET_SPL_DB
+        .check(db_value(s)?)
+        .map_err(|e| e.to_string())
+}
+
+/// A figure with one of `units`; `flag` names it in the message.
+fn figure(flag: &str, s: &str, units: &[&str]) -> anyhow::Result<f64> {
+    parse_with_unit(s, units, 1.0).with_context(|| {
+        let unit = units[0];
+        let how = if unit.starts_with("db") {
+            format!("a number, or a number and {unit}: -6, -6 {unit}")
+        } else {
+            format!(
+                "a number with an SI prefix if you like, in SI's case (k kilo, M mega, m milli, µ or u micro): 4.7k, 4.7 k{unit}"
+            )
+        };
+        format!("{flag}: '{s}' is not a number in {unit}; write {how}")
+    })
+}
+
+/// A figure with one of `units`, within the plausible range of quantity `q`; `flag` names it
+/// in the message.
+fn figure_in(flag: &str, s: &str, units: &[&str], q: Quantity) -> anyhow::Result<f64> {
+    let v = figure(flag, s, units)?;
+    q.check(v).map_err(|e| anyhow!("{flag}: {e}"))
+}
+
+/// How ohms may be written.
+const OHM_UNITS: &[&str] = &["ohm", "ohms", "Ω"];
+
 /// The custom output's figures, as `key=value` keys and (with `--`) flags; `resolve` reads
 /// the flags in this order.
 const FIGURE_KEYS: [&str; 8] = [
@@ -307,38 +340,30 @@ const FIGURE_KEYS: [&str; 8] = [
     "noise-dbv",
 ];
 
-fn set_figure(f: &mut OutputFigures, key: &str, value: &str) -> anyhow::Result<()> {
-    let positive = |v: f64| {
-        if v > 0.0 {
-            Ok(v)
-        } else {
-            Err(anyhow!("{key}: must be positive"))
-        }
+/// Sets the custom figure `key` from text: one parser for the flags and for key=value specs,
+/// `label` naming it as the user wrote it (`--zout` or `zout=`).
+fn set_figure(f: &mut OutputFigures, key: &str, value: &str, label: &str) -> anyhow::Result<()> {
+    let (units, quantity): (&[&str], Quantity) = match key {
+        "zout" => (OHM_UNITS, plausible::R_OUT_OHM),
+        "coupling-uf" => (&["uf", "µf"], plausible::COUPLING_CAP_UF),
+        "max-dbu" => (&["dbu"], plausible::FULL_SCALE_DBU),
+        "rail-v" => (&["v"], plausible::RAIL_V_PEAK),
+        "imax-ma" => (&["ma"], plausible::I_MAX_MA_PEAK),
+        "sag-ohm" => (OHM_UNITS, plausible::R_SAG_OHM),
+        "dynamic-range-db" => (&["db"], plausible::DYNAMIC_RANGE_DB),
+        "noise-dbv" => (&["dbv"], plausible::NOISE_DBV),
+        _ => bail!("unknown figure '{key}' ({})", FIGURE_KEYS.join(", ")),
     };
+    let v = figure_in(label, value, units, quantity)?;
     match key {
-        "zout" => {
-            let v = figure(key, value, &["ohm", "ohms", "Ω"])?;
-            if v < 0.0 {
-                bail!("zout: must not be negative");
-            }
-            f.r_out_ohm = v;
-        }
-        "coupling-uf" => f.coupling_cap_uf = Some(positive(figure(key, value, &["uf", "µf"])?)?),
-        "max-dbu" => f.full_scale_dbu = Some(figure(key, value, &["dbu"])?),
-        "rail-v" => f.rail_v_peak = Some(positive(figure(key, value, &["v"])?)?),
-        "imax-ma" => f.i_max_ma_peak = Some(positive(figure(key, value, &["ma"])?)?),
-        "sag-ohm" => {
-            let v = figure(key, value, &["ohm", "ohms", "Ω"])?;
-            if v < 0.0 {
-                bail!("sag-ohm: must not be negative");
-            }
-            f.r_sag_ohm = Some(v);
-        }
-        "dynamic-range-db" => f.dynamic_range_db = Some((figure(key, value, &["db"])?, true)),
-        "noise-dbv" => f.noise_floor_dbv = Some((figure(key, value, &["dbv"])?, true)),
-        _ => {
-            bail!("unknown figure '{key}' ({})", FIGURE_KEYS.join(", "));
-        }
+        "zout" => f.r_out_ohm = v,
+        "coupling-uf" => f.coupling_cap_uf = Some(v),
+        "max-dbu" => f.full_scale_dbu = Some(v),
+        "rail-v" => f.rail_v_peak = Some(v),
+        "imax-ma" => f.i_max_ma_peak = Some(v),
+        "sag-ohm" => f.r_sag_ohm = Some(v),
+        "dynamic-range-db" => f.dynamic_range_db = Some((v, true)),
+        _ => f.noise_floor_dbv = Some((v, true)),
     }
     Ok(())
 }
@@ -421,10 +446,16 @@ fn custom_from_spec(spec: &str) -> anyhow::Result<AnalysedOutput> {
         let (k, v) = item
             .split_once('=')
             .with_context(|| format!("'{item}': expected key=value"))?;
-        set_figure(&mut figures, k.trim(), v.trim())?;
+        if pairs.iter().any(|(given, _)| *given == k.trim()) {
+            bail!(
+                "'{spec}': {} is given twice; give each figure once",
+                k.trim()
+            );
+        }
+        set_figure(&mut figures, k.trim(), v.trim(), &format!("{}=", k.trim()))?;
         pairs.push((k.trim(), v.trim().to_string()));
     }
-    Ok(AnalysedOutput::own(custom_name(&pairs), figures.stage()))
+    Ok(AnalysedOutput::typed(custom_name(&pairs), &figures))
 }
 
 /// An output given as a catalog name or as key=value figures.
@@ -457,7 +488,7 @@ impl OutputArgs {
         let mut pairs = Vec::new();
         for (key, value) in given {
             if let Some(v) = value {
-                set_figure(&mut figures, key, v)?;
+                set_figure(&mut figures, key, v, &format!("--{key}"))?;
                 pairs.push((key, v.clone()));
             }
         }
@@ -467,7 +498,7 @@ impl OutputArgs {
                 FIGURE_KEYS.join(", --")
             );
         }
-        Ok(AnalysedOutput::own(custom_name(&pairs), figures.stage()))
+        Ok(AnalysedOutput::typed(custom_name(&pairs), &figures))
     }
 }
 
@@ -485,7 +516,12 @@ impl HeadphoneArgs {
             .iter()
             .map(|text| {
                 let (name, volume_offset_db) = match text.rsplit_once(" at ") {
-                    Some((name, db)) if db_value(db).is_ok() => (name, db_value(db).ok()),
+                    Some((name, db)) if db_value(db).is_ok() => {
+                        let db = plausible::OTHER_VOLUME_DB
+                            .check(db_value(db).expect("checked above"))
+                            .map_err(|e| anyhow!("--with {text}: {e}"))?;
+                        (name, Some(db))
+                    }
                     _ => (text.as_str(), None),
                 };
                 if volume_offset_db.is_some() && !self.own_outputs {
@@ -504,17 +540,19 @@ impl HeadphoneArgs {
             .collect()
     }
 
-    /// The headphone heard as the output sees it ([`Self::resolve`], with the others on the
-    /// jack in parallel, unless they have outputs of their own), and the others.
+    /// The headphone heard as an output with `outputs` headphone outputs sees it
+    /// ([`Self::resolve`], with the others on the jack in parallel, unless they have outputs
+    /// of their own, and named with those it counts), and all the others.
     fn resolve_on_jack(
         &self,
         sensitivity_for: Option<&str>,
+        outputs: usize,
     ) -> anyhow::Result<(HeadphoneModel, HeadphoneModel, Vec<Listener>)> {
         let alone = self.resolve(sensitivity_for)?;
         let others = self.others()?;
-        let seen = self
-            .others_on()
-            .as_seen(&alone, &listeners::models(&others));
+        let on = self.others_on();
+        let counted = listeners::counted(on, outputs, &others);
+        let seen = on.as_seen(&alone, &listeners::models(counted));
         Ok((seen, alone, others))
     }
 
@@ -694,12 +732,14 @@ impl ReportArgs {
             sources,
         } = self;
         let plain = output.resolve()?;
-        let (hp, alone, others) = headphone.resolve_on_jack(Some("the report gives SPL"))?;
+        let (hp, alone, others) =
+            headphone.resolve_on_jack(Some("the report gives SPL"), plain.own_outputs)?;
         let out = plain.placed(headphone.others_on(), &others);
         let hp_provenance = provenance_on_jack(&headphone.provenance()?, &others);
         let across = headphone.across(&alone, &others)?;
         let r = out.report(&hp, &hp_provenance, &across, target_spl);
         let jack = headphone.listener_figures(&plain, (&alone, &others), r.volume_db, target_spl);
+        let r = r.with_listeners(jack.as_ref());
         if json {
             emit(&to_json(&ReportJson { report: &r, jack })?);
         } else {
@@ -757,7 +797,7 @@ impl ResponseArgs {
         {
             bail!("--png {}: a PNG file's name ends in .png", path.display());
         }
-        let (hp, ..) = headphone.resolve_on_jack(None)?;
+        let (hp, ..) = headphone.resolve_on_jack(None, usize::MAX)?;
         if let Some(path) = &zma {
             let curve = MeasuredCurve::sampled_from(&hp.load, 5.0, 40_000.0, 400);
             write_file(path, to_zma(&curve, &hp.name).as_bytes())?;
@@ -804,8 +844,10 @@ impl RenderArgs {
         if let Some(c) = &compare {
             outs.push(output_from_text(c)?);
         }
-        let (hp, _, others) = headphone
-            .resolve_on_jack(target_spl.map(|_| "--target-spl sets the volume from an SPL"))?;
+        let (hp, _, others) = headphone.resolve_on_jack(
+            target_spl.map(|_| "--target-spl sets the volume from an SPL"),
+            outs[0].own_outputs,
+        )?;
         let outs: Vec<AnalysedOutput> = outs
             .into_iter()
             .map(|o| o.placed(headphone.others_on(), &others))
@@ -815,11 +857,6 @@ impl RenderArgs {
             (Some(v), None) => Level::VolumeDb(v),
             (None, None) => Level::VolumeDb(0.0),
         };
-        if let Level::VolumeDb(v) = level
-            && v > 0.0
-        {
-            bail!("--volume {v}: 0 dB is the maximum");
-        }
         let targets: Vec<PathBuf> = if outs.len() == 1 {
             vec![output_wav.clone()]
         } else {
@@ -832,13 +869,8 @@ impl RenderArgs {
             refuse_overwriting(target, &input)?;
         }
         let rate = wav::WavBlocks::open(&input)?.rate();
-        if !RENDER_RATES_HZ.contains(&rate) {
-            bail!(
-                "{}: {rate} Hz; render takes {} to {} Hz (resample it first)",
-                input.display(),
-                RENDER_RATES_HZ.start(),
-                RENDER_RATES_HZ.end()
-            );
+        if let Err(e) = plausible::SAMPLE_RATE_HZ.check(rate.into()) {
+            bail!("{}: {e}; resample it first", input.display());
         }
         for (out, path) in outs.iter().zip(&targets) {
             let settings = RenderSettings {
@@ -921,7 +953,13 @@ fn rendered_text(
         msg.push_str(" (maximum: the target is out of reach)");
     }
     if info.clipped_samples > 0 {
-        let _ = write!(msg, ", clipped in {} samples", info.clipped_samples);
+        let _ = write!(
+            msg,
+            ", a limit acted in {} of its {} samples ({:.2} %)",
+            info.clipped_samples,
+            info.samples,
+            100.0 * info.clipped_samples as f64 / info.samples.max(1) as f64
+        );
     }
     msg
 }
@@ -935,7 +973,9 @@ impl RankArgs {
             into,
             json,
         } = self;
-        let (hp, alone, others) = headphone.resolve_on_jack(Some("the rank compares SPL"))?;
+        // Every output is ranked with every listener named: how many each counts is its own.
+        let (hp, alone, others) =
+            headphone.resolve_on_jack(Some("the rank compares SPL"), usize::MAX)?;
         let hp_provenance = provenance_on_jack(&headphone.provenance()?, &others);
         let across = headphone.across(&alone, &others)?;
         let outputs = match into {
@@ -1334,9 +1374,6 @@ fn draw_png(path: &Path, pts: &[ResponsePoint], names: &[&str], hp: &str) -> any
     root.present().map_err(|e| err(&e))?;
     Ok(())
 }
-
-/// The sample rates `render` takes, Hz: those the engine is designed and tested for.
-const RENDER_RATES_HZ: std::ops::RangeInclusive<u32> = 8_000..=768_000;
 
 /// Refuses to write `target` when it is the file `input` names: a command never replaces what
 /// it reads.

@@ -2,15 +2,16 @@
 //! and adding or removing entries. Every figure added here is the user's: measured by them
 //! unless they say it is stated (with the source they name).
 
-use super::{emit, figure, user_catalog};
+use super::{OHM_UNITS, emit, figure_in, user_catalog};
 use anyhow::{Context, bail};
 use clap::{Args, Subcommand, ValueEnum};
-use loadline_core::catalog::user::{UserCatalog, default_path, marked};
+use loadline_core::catalog::user::{UserCatalog, UserCatalogError, default_path, marked};
 use loadline_core::catalog::{
     Basis, Figure, HeadphoneEntry, KeyPoints, MaxOutput, OutputEntry, OutputKind, Sensitivity,
     SensitivityUnit, curve_key_points, lookup,
 };
 use loadline_core::import::read_impedance_file;
+use loadline_core::plausible::{self, Quantity};
 use loadline_core::report::provenance_text;
 use std::path::PathBuf;
 
@@ -238,6 +239,14 @@ fn check(file: Option<PathBuf>) -> anyhow::Result<()> {
         bail!("{}: no such file", path.display());
     }
     let user = UserCatalog::load(&path)?;
+    let fits = user.model_problems();
+    if !fits.is_empty() {
+        return Err(UserCatalogError::Invalid {
+            path,
+            problems: fits,
+        }
+        .into());
+    }
     emit(&format!(
         "{}: {} outputs and {} headphones, no problems",
         path.display(),
@@ -279,15 +288,16 @@ impl Provenance {
         }
     }
 
-    /// The figure `text` gives, if any, with this provenance; `key` names it in errors.
+    /// The figure `text` gives, if any, with this provenance; `flag` names it in errors.
     fn optional(
         &self,
         text: &Option<String>,
-        key: &str,
+        flag: &str,
         units: &[&str],
+        quantity: Quantity,
     ) -> anyhow::Result<Option<Figure>> {
         text.as_deref()
-            .map(|v| figure(key, v, units).map(|x| self.figure(x)))
+            .map(|v| figure_in(flag, v, units, quantity).map(|x| self.figure(x)))
             .transpose()
     }
 
@@ -300,9 +310,9 @@ impl Provenance {
     }
 }
 
-/// Ohms from text ("47", "47 ohm", "4.7k").
-fn ohm(key: &str, s: &str) -> anyhow::Result<f64> {
-    figure(key, s, &["ohm", "ohms", "Ω"])
+/// Ohms from text ("47", "47 ohm", "4.7k"), within `quantity`'s range.
+fn ohm(flag: &str, s: &str, quantity: Quantity) -> anyhow::Result<f64> {
+    figure_in(flag, s, OHM_UNITS, quantity)
 }
 
 impl AddOutputArgs {
@@ -317,11 +327,12 @@ impl AddOutputArgs {
                     .split_once(':')
                     .with_context(|| format!("--max '{m}': expected LOAD:VRMS, as 32:1.2"))?;
                 Ok(MaxOutput {
-                    load_ohm: ohm("--max load", load.trim())?,
-                    vrms: Some(figure(
+                    load_ohm: ohm("--max load", load.trim(), plausible::HEADPHONE_OHM)?,
+                    vrms: Some(figure_in(
                         "--max voltage",
                         vrms.trim(),
                         &["v rms", "vrms", "v"],
+                        plausible::MAX_OUTPUT_VRMS,
                     )?),
                     mw: None,
                     dbu: None,
@@ -343,20 +354,31 @@ impl AddOutputArgs {
                 KindArg::Phone => OutputKind::PhoneOrAdapter,
                 KindArg::MultiChannelAmp => OutputKind::MultiChannelAmp,
             },
-            r_out_ohm: p.figure(ohm("--zout", &self.zout)?),
+            r_out_ohm: p.figure(ohm("--zout", &self.zout, plausible::R_OUT_OHM)?),
             coupling_cap_uf: p.optional(
                 &self.coupling_cap_uf,
                 "--coupling-cap-uf",
                 &["uf", "µf"],
+                plausible::COUPLING_CAP_UF,
             )?,
             max_output,
             full_scale_dbu: None,
             i_max_ma_peak: None,
             rail_v_peak: None,
             r_sag_ohm: None,
-            dynamic_range_db: p.optional(&self.dynamic_range_db, "--dynamic-range-db", &["db"])?,
+            dynamic_range_db: p.optional(
+                &self.dynamic_range_db,
+                "--dynamic-range-db",
+                &["db"],
+                plausible::DYNAMIC_RANGE_DB,
+            )?,
             dynamic_range_a_weighted: self.a_weighted && self.dynamic_range_db.is_some(),
-            noise_dbv: p.optional(&self.noise_dbv, "--noise-dbv", &["dbv"])?,
+            noise_dbv: p.optional(
+                &self.noise_dbv,
+                "--noise-dbv",
+                &["dbv"],
+                plausible::NOISE_DBV,
+            )?,
             noise_a_weighted: self.a_weighted && self.noise_dbv.is_some(),
             flicker_corner_hz: None,
             line_out: None,
@@ -377,7 +399,11 @@ impl AddHeadphoneArgs {
             model: self.naming.model.clone(),
             variant: self.naming.variant.clone(),
             kind: self.kind.clone(),
-            nominal_ohm: p.figure(ohm("--nominal-ohm", &self.nominal_ohm)?),
+            nominal_ohm: p.figure(ohm(
+                "--nominal-ohm",
+                &self.nominal_ohm,
+                plausible::HEADPHONE_OHM,
+            )?),
             sensitivity: Sensitivity {
                 value,
                 unit,
@@ -403,11 +429,27 @@ impl AddHeadphoneArgs {
                 .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
             return Ok(k.key_points(|v| p.figure(v)));
         }
-        let given = |s: &Option<String>, key: &str| ohm(key, s.as_deref().unwrap_or_default());
+        let given = |s: &Option<String>, flag: &str| {
+            ohm(
+                flag,
+                s.as_deref().unwrap_or_default(),
+                plausible::HEADPHONE_OHM,
+            )
+        };
         Ok(KeyPoints {
             rdc_ohm: p.figure(given(&self.rdc_ohm, "--rdc-ohm")?),
-            f_res_hz: p.optional(&self.f_res_hz, "--f-res-hz", &["hz"])?,
-            z_res_ohm: p.optional(&self.z_res_ohm, "--z-res-ohm", &["ohm", "ohms", "Ω"])?,
+            f_res_hz: p.optional(
+                &self.f_res_hz,
+                "--f-res-hz",
+                &["hz"],
+                plausible::RESONANCE_HZ,
+            )?,
+            z_res_ohm: p.optional(
+                &self.z_res_ohm,
+                "--z-res-ohm",
+                OHM_UNITS,
+                plausible::HEADPHONE_OHM,
+            )?,
             q: None,
             z_1k_ohm: p.figure(given(&self.z_1k_ohm, "--z-1k-ohm")?),
             z_10k_ohm: p.figure(given(&self.z_10k_ohm, "--z-10k-ohm")?),
@@ -425,5 +467,11 @@ fn sensitivity(s: &str) -> anyhow::Result<(f64, SensitivityUnit)> {
     } else {
         bail!("--sensitivity '{s}': give its unit, as \"102 dB/V\" or \"97 dB/mW\"");
     };
-    Ok((figure("--sensitivity", number.trim(), &["db"])?, unit))
+    let value = figure_in(
+        "--sensitivity",
+        number.trim(),
+        &["db"],
+        plausible::SENSITIVITY_DB,
+    )?;
+    Ok((value, unit))
 }

@@ -12,15 +12,32 @@ pub struct WavBlocks {
     path: PathBuf,
     /// Full-scale units per integer step; `None` for float samples.
     int_scale: Option<f32>,
+    /// The frames read so far.
+    frames_read: u64,
 }
 
 impl WavBlocks {
     /// Opens `path`, refusing a file with no channels or no frames.
     pub fn open(path: &Path) -> anyhow::Result<Self> {
-        let reader = hound::WavReader::open(path).with_context(|| path.display().to_string())?;
+        let reader = hound::WavReader::open(path).map_err(|e| read_error(path, e, 0))?;
         let spec = reader.spec();
         if spec.channels == 0 {
             bail!("{}: no channels", path.display());
+        }
+        let readable = match spec.sample_format {
+            hound::SampleFormat::Float => spec.bits_per_sample == 32,
+            hound::SampleFormat::Int => (8..=32).contains(&spec.bits_per_sample),
+        };
+        if !readable {
+            bail!(
+                "{}: {}-bit {} samples, which Loadline does not read; export it again as a 16-, 24- or 32-bit integer or 32-bit float WAV",
+                path.display(),
+                spec.bits_per_sample,
+                match spec.sample_format {
+                    hound::SampleFormat::Float => "float",
+                    hound::SampleFormat::Int => "integer",
+                }
+            );
         }
         if reader.duration() == 0 {
             bail!("{}: no audio (0 frames)", path.display());
@@ -31,6 +48,7 @@ impl WavBlocks {
             reader,
             path: path.to_owned(),
             int_scale,
+            frames_read: 0,
         })
     }
 
@@ -54,6 +72,7 @@ impl WavBlocks {
         let channels = self.channels();
         let wanted = frames * channels;
         let path = &self.path;
+        let frame = self.frames_read;
         let interleaved: Vec<f32> = match self.int_scale {
             None => self
                 .reader
@@ -67,11 +86,51 @@ impl WavBlocks {
                 .map(|s| s.map(|v| v as f32 * scale))
                 .collect::<Result<_, _>>(),
         }
-        .with_context(|| path.display().to_string())?;
+        .map_err(|e| read_error(path, e, frame))?;
         let got = interleaved.len() / channels;
+        self.frames_read += got as u64;
         Ok((0..channels)
             .map(|c| (0..got).map(|i| interleaved[i * channels + c]).collect())
             .collect())
+    }
+}
+
+/// Why the WAV at `path` cannot be read, in words a producer can act on; `frame` is where
+/// reading stopped (0 while opening it).
+fn read_error(path: &Path, e: hound::Error, frame: u64) -> anyhow::Error {
+    let path = path.display();
+    let export = "export it again as a 16-, 24- or 32-bit integer or 32-bit float WAV";
+    // hound reports a file that ends early either way.
+    let ends_early = match &e {
+        hound::Error::IoError(io) => {
+            io.kind() == std::io::ErrorKind::UnexpectedEof
+                || io.to_string().contains("enough bytes")
+        }
+        hound::Error::FormatError(what) => what.contains("enough bytes"),
+        _ => false,
+    };
+    match e {
+        _ if ends_early => {
+            if frame == 0 {
+                anyhow!(
+                    "{path}: the file ends before its audio starts (empty or cut short); {export}"
+                )
+            } else {
+                anyhow!(
+                    "{path}: the audio ends at frame {frame}, before the length its header gives (the file is cut short); {export}"
+                )
+            }
+        }
+        hound::Error::IoError(io) => anyhow!("{path}: cannot read it: {io}"),
+        hound::Error::FormatError(what) => {
+            anyhow!("{path}: not a WAV file Loadline can read ({what}); {export}")
+        }
+        hound::Error::Unsupported | hound::Error::TooWide | hound::Error::InvalidSampleFormat => {
+            anyhow!(
+                "{path}: a WAV sample format Loadline does not read (64-bit float, or an unusual bit depth); {export}"
+            )
+        }
+        other => anyhow!("{path}: {other}; {export}"),
     }
 }
 

@@ -14,7 +14,7 @@ use crate::listeners::{
     with_volumes,
 };
 use crate::physics::headphones::HeadphoneModel;
-use crate::physics::output::{Figures, OperatingPoint, OutputStage};
+use crate::physics::output::{Figures, OperatingPoint, OutputFigures, OutputStage};
 use crate::report::{Report, ResponsePoint, provenance_text, response};
 use std::sync::{Arc, Condvar, Mutex, PoisonError};
 use std::thread::JoinHandle;
@@ -45,6 +45,9 @@ pub struct AnalysedOutput {
     pub own_outputs: usize,
     /// With the others on outputs of their own: who had none, in words (also among `notes`).
     pub left_out: Option<String>,
+    /// Whether its level is modelled: false for figures of the user's that give no maximum
+    /// level, whose report then answers nothing about level.
+    pub level_modelled: bool,
 }
 
 impl AnalysedOutput {
@@ -61,6 +64,7 @@ impl AnalysedOutput {
             notes: Vec::new(),
             own_outputs: entry.own_outputs(),
             left_out: None,
+            level_modelled: true,
         })
     }
 
@@ -76,6 +80,7 @@ impl AnalysedOutput {
             notes: Vec::new(),
             own_outputs: entry.own_outputs(),
             left_out: None,
+            level_modelled: true,
         }
     }
 
@@ -92,6 +97,7 @@ impl AnalysedOutput {
             notes: catalog::chain_notes(spec),
             own_outputs: spec.own_outputs(),
             left_out: None,
+            level_modelled: true,
         })
     }
 
@@ -106,6 +112,16 @@ impl AnalysedOutput {
             notes: Vec::new(),
             own_outputs: 1,
             left_out: None,
+            level_modelled: true,
+        }
+    }
+
+    /// Figures typed by the user (`figures`), named `name`: nothing is estimated, and the
+    /// level is modelled only when they give one (a full scale, rails or a current limit).
+    pub fn typed(name: impl Into<String>, figures: &OutputFigures) -> Self {
+        AnalysedOutput {
+            level_modelled: figures.gives_level(),
+            ..Self::own(name, figures.stage())
         }
     }
 
@@ -154,7 +170,10 @@ impl AnalysedOutput {
         let report = Report::new(&self.name, &self.stage, hp, target_spl_db)
             .with_estimated(estimated(&provenance))
             .with_range(&self.stage, &self.range_stages, hp, hp_across);
-        let report = report.with_notes(self.notes.clone());
+        let mut report = report.with_notes(self.notes.clone());
+        if !self.level_modelled {
+            report = report.with_level_unmodelled();
+        }
         if self.is_chain {
             report.with_stages(&self.stage, hp)
         } else {
@@ -306,6 +325,7 @@ pub fn analyze(scenario: Scenario) -> Analysis {
             scenario.target_spl_db,
         )
     });
+    let reports = std::array::from_fn(|k| reports[k].clone().with_listeners(jack[k].as_ref()));
     Analysis {
         scenario,
         outputs,
@@ -485,8 +505,12 @@ mod tests {
         let o = &s.outputs[0];
         let expected = Report::new(&o.name, &o.stage, &heard, 85.0)
             .with_estimated(estimated(&[o.provenance.clone(), provenance].concat()))
-            .with_range(&o.stage, &o.range_stages, &heard, &s.heard_across());
+            .with_range(&o.stage, &o.range_stages, &heard, &s.heard_across())
+            .with_listeners(a.jack[0].as_ref());
         assert_eq!(a.reports[0], expected);
+        // The DT 770 at the HD 600's voltage is far louder, and its peaks clip: the verdict
+        // names it.
+        assert!(a.reports[0].verdict.contains("DT 770 Pro 32 ohm's by"));
         assert_ne!(a.reports[0], analyze(scenario(None)).reports[0]);
         let jack = a.jack[0].as_ref().expect("a shared jack");
         assert_eq!(jack.listeners.len(), 2);
@@ -528,7 +552,8 @@ mod tests {
         let provenance = provenance_on_jack(&s.headphone_provenance, &s.others);
         let report = Report::new(&amp.name, &amp.stage, &a.heard, 85.0)
             .with_estimated(estimated(&[amp.provenance.clone(), provenance].concat()))
-            .with_range(&amp.stage, &amp.range_stages, &a.heard, &s.heard_across());
+            .with_range(&amp.stage, &amp.range_stages, &a.heard, &s.heard_across())
+            .with_listeners(a.jack[1].as_ref());
         assert_eq!(a.reports[1], report);
         // The supply's sag costs the heard pair clean level against the amplifier alone.
         let alone = analyze(scenario(None)).reports[0].clone();

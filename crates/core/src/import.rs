@@ -25,9 +25,6 @@ pub const MAX_POINTS: usize = 20_000;
 /// Frequencies a curve may hold, Hz (any measurement lies well inside).
 pub const FREQ_RANGE_HZ: (f64, f64) = (0.01, 1e7);
 
-/// Largest magnitude a curve may hold, ohms.
-pub const MAX_MAGNITUDE_OHM: f64 = 1e7;
-
 /// Largest file read, bytes.
 pub const MAX_FILE_BYTES: u64 = 4 << 20;
 
@@ -309,10 +306,10 @@ fn check_row(
             format!("magnitude {} ohm: must be positive", trim_num(m)),
         ));
     }
-    if m > MAX_MAGNITUDE_OHM {
+    if let Err(e) = crate::plausible::HEADPHONE_OHM.check(m) {
         return Err(ImportError::at(
             line_no,
-            format!("magnitude {m:e} ohm: above {MAX_MAGNITUDE_OHM:e} ohm, not a headphone"),
+            format!("{e} (is this column in ohms, and a headphone's?)"),
         ));
     }
     if has_phase && p.abs() > 90.0 {
@@ -385,8 +382,16 @@ fn clip(s: &str) -> String {
 }
 
 /// Why a sensitivity's text is not one.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum SensitivityError {
+    /// The number is outside what any headphone's sensitivity is.
+    #[error("sensitivity '{text}': {range}")]
+    OutOfRange {
+        /// The text as given.
+        text: String,
+        /// The range it is outside.
+        range: crate::plausible::OutOfRange,
+    },
     /// Neither "dB/V" nor "dB/mW" follows the number.
     #[error("sensitivity '{0}': say the unit, \"dB/V\" or \"dB/mW\"")]
     NoUnit(String),
@@ -418,6 +423,12 @@ pub fn parse_sensitivity(s: &str, z_1k_ohm: f64) -> Result<f64, SensitivityError
         .ok_or_else(|| SensitivityError::NotANumber {
             text: s.into(),
             number: num.into(),
+        })?;
+    crate::plausible::SENSITIVITY_DB
+        .check(v)
+        .map_err(|range| SensitivityError::OutOfRange {
+            text: s.into(),
+            range,
         })?;
     Ok(if per_mw {
         sens_db_spl_per_v_from_mw(v, z_1k_ohm)
@@ -527,7 +538,12 @@ mod tests {
         let e = err("20 30 1\n1e9 31 2\n");
         assert!(e.message.contains("outside"), "{e}");
         let e = err("20 30 1\n100 1e12 2\n");
-        assert!(e.message.contains("not a headphone"), "{e}");
+        assert!(
+            e.message.contains("outside the plausible 1 to 10000 Ω"),
+            "{e}"
+        );
+        let e = err("20 30 1\n100 1e-308 2\n");
+        assert!(e.message.contains("headphone impedance 1e-308 Ω"), "{e}");
         let e = err("20 30 1\n100 inf 2\n");
         assert!(e.message.contains("finite"), "{e}");
         let e = err("20 30 1\nend of data\n");

@@ -15,6 +15,7 @@ pub mod files;
 pub mod import;
 pub mod listeners;
 pub mod physics;
+pub mod plausible;
 pub mod render;
 pub mod report;
 pub mod scenario;

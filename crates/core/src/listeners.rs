@@ -11,7 +11,7 @@
 
 use crate::catalog::{Decides, Provenance, hull};
 use crate::physics::headphones::HeadphoneModel;
-use crate::physics::output::{OperatingPoint, OutputStage};
+use crate::physics::output::{OperatingPoint, OutputStage, REFERENCE_DBFS_RMS};
 use crate::physics::supply::{OtherOutput, SupplyShare};
 use crate::physics::{Impedance, TheveninSource};
 use crate::report::Report;
@@ -86,11 +86,27 @@ pub fn on_own_outputs(
     outputs: usize,
     others: &[OtherOutput],
 ) -> (OutputStage, usize) {
-    let room = (outputs.saturating_sub(1))
-        .min(others.len())
-        .min(MAX_OTHER_LISTENERS);
+    let room = room_for_others(outputs, others.len());
     let supply = SupplyShare::new(&others[..room]).unwrap_or(SupplyShare::NONE);
     (OutputStage { supply, ..*stage }, others.len() - room)
+}
+
+/// How many of `others` other listeners a device with `outputs` headphone outputs gives an
+/// output of their own: one output is the heard listener's.
+fn room_for_others(outputs: usize, others: usize) -> usize {
+    (outputs.saturating_sub(1))
+        .min(others)
+        .min(MAX_OTHER_LISTENERS)
+}
+
+/// The listeners of `others` the figures count when they are plugged in `on` a device with
+/// `outputs` headphone outputs: all of them on one jack; on outputs of their own, those that
+/// find one (the first), so that no name is shown for a listener left out.
+pub fn counted(on: OthersOn, outputs: usize, others: &[Listener]) -> &[Listener] {
+    match on {
+        OthersOn::SameJack => others,
+        OthersOn::OwnOutputs => &others[..room_for_others(outputs, others.len())],
+    }
 }
 
 /// The outputs driving `others` (headphones, each at its volume relative to the heard one's,
@@ -155,6 +171,16 @@ pub struct ListenerFigures {
     /// deciding is estimated).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub peak_change_range_db: Option<[f64; 2]>,
+    /// How far this listener's programme peaks at their volume (the reference + 18 dB) go
+    /// past the clean peaks the output gives them, dB (0: clean).
+    pub peaks_clip_db: f64,
+}
+
+/// How far peaks at `reference_spl_db` + 18 dB go past `peak_spl_db`, the clean peaks, dB: 0
+/// when they stay clean (within the few hundredths of a dB the figures carry).
+fn peaks_over_db(reference_spl_db: f64, peak_spl_db: f64) -> f64 {
+    let over = reference_spl_db - REFERENCE_DBFS_RMS - peak_spl_db;
+    if over > 0.05 { over } else { 0.0 }
 }
 
 /// What the listeners ask of the output: on one jack, or on a distribution amplifier's own
@@ -282,11 +308,13 @@ pub fn own_outputs_figures(
                 volume_db: volume_db + offset_db,
             };
             let costs = across.iter().map(cost);
+            let clean = peak(&shared);
             ListenerFigures {
                 headphone: model.name.clone(),
                 heard: i == 0,
                 reference_spl_db: at_volume.reference_spl_db(),
-                peak_spl_db: peak(&shared),
+                peak_spl_db: clean,
+                peaks_clip_db: peaks_over_db(at_volume.reference_spl_db(), clean),
                 level_change_db: 0.0,
                 tone_change_db: 0.0,
                 volume_offset_db: Some(offset_db),
@@ -332,11 +360,13 @@ fn listener_figures(
         sens_db_spl_per_v: model.sens_db_spl_per_v,
         volume_db,
     };
+    let clean = Report::new("", stage, &shared, target_spl_db).peak_spl_db;
     ListenerFigures {
         headphone: model.name.clone(),
         heard,
         reference_spl_db: at_volume.reference_spl_db(),
-        peak_spl_db: Report::new("", stage, &shared, target_spl_db).peak_spl_db,
+        peak_spl_db: clean,
+        peaks_clip_db: peaks_over_db(at_volume.reference_spl_db(), clean),
         level_change_db: level_db(source, &shared.load, REFERENCE_HZ)
             - level_db(source, &model.load, REFERENCE_HZ),
         tone_change_db: source.deviation_db(&shared.load, TONE_CHANGE_HZ)
@@ -372,7 +402,7 @@ impl JackFigures {
                 .map(|(_, o)| o.headphone.as_str())
                 .collect();
             lines.push(format!(
-                "  {:<13} {}: with {} on the same jack, {} and {} at {}; {:.1} dB SPL at this volume, clean peaks up to {:.1} dB SPL",
+                "  {:<13} {}: with {} on the same jack, {} and {} at {}; {:.1} dB SPL at this volume, clean peaks up to {:.1} dB SPL{}",
                 if l.heard { "heard" } else { "also on jack" },
                 l.headphone,
                 others.join(", "),
@@ -381,6 +411,7 @@ impl JackFigures {
                 fmt_hz(TONE_CHANGE_HZ),
                 l.reference_spl_db,
                 l.peak_spl_db,
+                l.clipping_words(),
             ));
         }
         lines.join("\n")
@@ -411,15 +442,50 @@ impl JackFigures {
                 (c, _) => format!("{:.2} dB lower for the others on the supply", -c),
             };
             lines.push(format!(
-                "  {:<13} {}: {}, {:.1} dB SPL; clean peaks up to {:.1} dB SPL, {cost}",
+                "  {:<13} {}: {}, {:.1} dB SPL; clean peaks up to {:.1} dB SPL, {cost}{}",
                 if l.heard { "heard" } else { "other output" },
                 l.headphone,
                 offset_words(l.volume_offset_db.unwrap_or(0.0)),
                 l.reference_spl_db,
                 l.peak_spl_db,
+                l.clipping_words(),
             ));
         }
         lines.join("\n")
+    }
+}
+
+impl ListenerFigures {
+    /// "; PEAKS CLIP by 2.9 dB (121.0 dB SPL needed)" when this listener's peaks clip, else
+    /// nothing.
+    fn clipping_words(&self) -> String {
+        if self.peaks_clip_db > 0.0 {
+            format!(
+                "; PEAKS CLIP by {:.1} dB ({:.1} dB SPL needed)",
+                self.peaks_clip_db,
+                self.reference_spl_db - REFERENCE_DBFS_RMS
+            )
+        } else {
+            String::new()
+        }
+    }
+}
+
+impl JackFigures {
+    /// The other listeners whose peaks clip at their volume, in a clause for the verdict
+    /// ("Beyerdynamic DT 770 Pro 32 ohm's peaks clip by 2.9 dB at their volume"); `None`
+    /// when every other listener's peaks are clean.
+    pub fn others_clipping(&self) -> Option<String> {
+        let clipping: Vec<String> = (self.listeners.iter())
+            .filter(|l| !l.heard && l.peaks_clip_db > 0.0)
+            .map(|l| format!("{}'s by {:.1} dB", l.headphone, l.peaks_clip_db))
+            .collect();
+        (!clipping.is_empty()).then(|| {
+            format!(
+                "other listeners' peaks clip at their volume: {}",
+                clipping.join(", ")
+            )
+        })
     }
 }
 

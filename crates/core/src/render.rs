@@ -39,6 +39,8 @@ pub struct RenderInfo {
     pub latency_samples: usize,
     /// Samples (per channel, summed over channels) in which a limit acted.
     pub clipped_samples: u64,
+    /// Samples rendered (frames times channels): what `clipped_samples` is out of.
+    pub samples: u64,
     /// The filter design's worst magnitude error against the physics, dB.
     pub design_error_db: f64,
 }
@@ -100,6 +102,7 @@ impl Renderer {
                 target_reachable: result.target_volume.map(|(_, ok)| ok),
                 latency_samples: latency,
                 clipped_samples: 0,
+                samples: 0,
                 design_error_db: result.design.check_err_db,
             },
         }
@@ -111,6 +114,7 @@ impl Renderer {
     /// frames as were pushed.
     pub fn push(&mut self, input: &[&[f32]], emit: &mut dyn FnMut(&[&[f32]])) {
         let frames = input.first().map_or(0, |c| c.len());
+        self.info.samples += (frames * input.len()) as u64;
         let mut taken = 0;
         while taken < frames {
             let n = (BLOCK - self.filled).min(frames - taken);
@@ -128,14 +132,24 @@ impl Renderer {
     /// Flushes the chain's delay (as many frames of silence as its latency) and returns what
     /// the render did.
     pub fn finish(mut self, emit: &mut dyn FnMut(&[&[f32]])) -> RenderInfo {
+        if self.filled > 0 {
+            self.run(emit);
+        }
+        // The clamps count at the EMF, ahead of the output: what they count while the delay
+        // is flushed lies past the input's end, in no sample of the file written.
+        for engine in &mut self.engines {
+            self.info.clipped_samples += engine.take_clipped_samples();
+        }
         let silence = vec![0.0f32; self.info.latency_samples];
         let tail: Vec<&[f32]> = self.buffers.iter().map(|_| silence.as_slice()).collect();
+        let samples = self.info.samples;
         self.push(&tail, emit);
+        self.info.samples = samples;
         if self.filled > 0 {
             self.run(emit);
         }
         for engine in &mut self.engines {
-            self.info.clipped_samples += engine.take_clipped_samples();
+            engine.take_clipped_samples();
         }
         self.info
     }
@@ -242,7 +256,7 @@ mod tests {
             headphone: headphone_models()[2].clone(),
             mode: DesignMode::ZeroLatency,
             level_match: false,
-            level: Level::VolumeDb(-3.0),
+            level: Level::VolumeDb(0.0),
             limits: true,
             noise: true,
         };

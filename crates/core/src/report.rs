@@ -20,6 +20,29 @@ use serde::Serialize;
 /// A shortfall smaller than this is none (dB): the figures carry a few hundredths of error.
 const SHORT_TOLERANCE_DB: f64 = 0.05;
 
+/// A noise floor above this at the eardrum, at the listening volume, is hiss a listener can
+/// hear, dB SPL(A). The ear hears broadband noise by the critical band where it is most
+/// sensitive (around 3–4 kHz, about 500 Hz wide, threshold near −3 dB SPL); white noise puts
+/// about 15 dB less into that band than its A-weighted total, so it becomes audible near
+/// 10 dB SPL(A). A headphone seals out most of the room, and hiss is heard in the programme's
+/// pauses and fades, so the threshold, not the room's noise, is the line.
+pub const AUDIBLE_NOISE_DB_SPL_A: f64 = 10.0;
+
+/// Where a report leaves the question "is it enough?": what the editor's verdict colour and
+/// the command line's ranking show.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Standing {
+    /// Clean peaks at the target, every deciding figure taken as it is.
+    Enough,
+    /// Enough at the estimates, short somewhere across their ranges.
+    MayFallShort,
+    /// Short of the target.
+    Short,
+    /// Not known: the output's level is not modelled (no maximum level given).
+    NotKnown,
+}
+
 /// An output driving a headphone at a target SPL: every figure, and the verdict.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Report {
@@ -86,6 +109,9 @@ pub struct Report {
     /// What is not modelled and changes a figure, in sentences (empty: nothing to add).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<String>,
+    /// Whether the output's level is modelled: false for figures without a maximum level,
+    /// whose level figures then say nothing (the tone, the damping and the noise still hold).
+    pub level_modelled: bool,
     /// The verdict in one sentence.
     pub verdict: String,
 }
@@ -216,10 +242,41 @@ impl Report {
             range: None,
             stages: Vec::new(),
             notes: Vec::new(),
+            level_modelled: true,
             verdict: String::new(),
         };
         r.verdict = r.verdict_text();
         r
+    }
+
+    /// The report of an output whose level is not modelled (no maximum level given): its
+    /// verdict says so, and no level figure stands as an answer.
+    pub fn with_level_unmodelled(mut self) -> Self {
+        self.level_modelled = false;
+        self.verdict = self.verdict_text();
+        self
+    }
+
+    /// The report of the heard listener among others (`jack`): its verdict also names the
+    /// other listeners whose peaks clip at their volume.
+    pub fn with_listeners(mut self, jack: Option<&crate::listeners::JackFigures>) -> Self {
+        if let Some(clause) = jack.and_then(|j| j.others_clipping()) {
+            self.verdict = format!("{}; {clause}", self.verdict);
+        }
+        self
+    }
+
+    /// Where the report leaves the question "is it enough?".
+    pub fn standing(&self) -> Standing {
+        if !self.level_modelled {
+            Standing::NotKnown
+        } else if self.short_db > 0.0 {
+            Standing::Short
+        } else if self.may_fall_short() {
+            Standing::MayFallShort
+        } else {
+            Standing::Enough
+        }
     }
 
     /// The report with `notes` on what is not modelled.
@@ -341,9 +398,22 @@ impl Report {
         catalog::decides_text(&self.estimated)
     }
 
-    /// The one-sentence verdict, and what it rests on when that is estimated.
+    /// The one-sentence verdict: the level, audible hiss, and what it rests on when that is
+    /// estimated.
     fn verdict_text(&self) -> String {
-        let verdict = self.verdict_from_figures();
+        let mut verdict = if self.level_modelled {
+            self.verdict_from_figures()
+        } else {
+            format!(
+                "{} on {}: level not modelled (no maximum level given), so whether it reaches {} dB SPL is not known; the tone, damping and noise below still hold",
+                self.output,
+                self.headphone,
+                fmt_db(self.target_spl_db)
+            )
+        };
+        if let Some(hiss) = self.hiss_text() {
+            verdict = format!("{verdict}; {hiss}");
+        }
         if self.estimated.is_empty() {
             verdict
         } else {
@@ -351,6 +421,24 @@ impl Report {
                 "{verdict}; estimated, not published: {}",
                 self.estimated_text()
             )
+        }
+    }
+
+    /// Audible hiss in words, when the noise floor at the listening volume is above
+    /// [`AUDIBLE_NOISE_DB_SPL_A`] (or may be, across the estimates' ranges).
+    fn hiss_text(&self) -> Option<String> {
+        let floor = self.noise_floor_db_spl_a;
+        let highest = self.range.map_or(floor, |r| r.noise_floor_db_spl_a[1]);
+        if floor > AUDIBLE_NOISE_DB_SPL_A {
+            Some(format!(
+                "audible hiss: its noise floor reaches {floor:.0} dB SPL(A) at that volume (audible above {AUDIBLE_NOISE_DB_SPL_A:.0})"
+            ))
+        } else if highest > AUDIBLE_NOISE_DB_SPL_A {
+            Some(format!(
+                "hiss may be audible: up to {highest:.0} dB SPL(A) at that volume across the estimates' ranges (audible above {AUDIBLE_NOISE_DB_SPL_A:.0})"
+            ))
+        } else {
+            None
         }
     }
 
@@ -370,7 +458,7 @@ impl Report {
             );
         }
         let why = if !self.target_reachable && self.max_sine_limit == LimitKind::FullScale {
-            "the volume runs out before anything clips".to_string()
+            "at maximum volume its converter reaches full scale (0 dBFS) before anything analogue clips".to_string()
         } else {
             format!("its {} clip first", self.limit_words())
         };
@@ -424,7 +512,7 @@ impl Report {
             ),
             LimitKind::Rails => "voltage rails".into(),
             LimitKind::SaggingRails => "voltage rails (sagging under the load's current)".into(),
-            LimitKind::FullScale => "converter's full scale".into(),
+            LimitKind::FullScale => "converter's full scale (0 dBFS)".into(),
             LimitKind::SourceStage => "source's output stage, ahead of the amplifier".into(),
         }
     }
@@ -440,6 +528,19 @@ impl Report {
         }
     }
 
+    /// The damping factor and the 1/8 rule in words (`rule`: "meets" or "breaks"); a 0 Ω
+    /// output's are unbounded, and said so rather than printed as infinities.
+    fn damping_text(&self, rule: &str) -> String {
+        if !self.damping_factor.is_finite() {
+            return "no output impedance, so no damping factor to speak of (unbounded) and the 1/8 rule met".into();
+        }
+        format!(
+            "damping factor {:.1} at 1 kHz; {rule} the 1/8 rule (the headphone's lowest impedance is {} × the output's; 8 × meets it)",
+            self.damping_factor,
+            fmt_sig(8.0 * self.eighth_rule_ratio)
+        )
+    }
+
     /// The report in words and figures, for people.
     pub fn text(&self) -> String {
         let cap = self
@@ -448,7 +549,12 @@ impl Report {
         let volume = if self.target_reachable {
             format!("{} dB on the volume", fmt_db(self.volume_db))
         } else {
-            "maximum volume, and still short".into()
+            format!(
+                "out of reach: maximum volume gives the reference {:.1} dB SPL, {} dB below {}",
+                self.reference_spl_at_max_db,
+                fmt_db(self.target_spl_db - self.reference_spl_at_max_db),
+                fmt_db(self.target_spl_db)
+            )
         };
         let rule = if self.eighth_rule_passes {
             "meets"
@@ -495,11 +601,10 @@ impl Report {
                 self.across(|r| r.noise_floor_db_spl_a, 1, " dB SPL(A)")
             ),
             format!(
-                "  impedance     {} Ω{}{cap}: damping factor {:.1} at 1 kHz; {rule} the 1/8 rule (ratio {:.2})",
+                "  impedance     {} Ω{}{cap}: {}",
                 fmt_sig(self.r_out_ohm),
                 self.across(|r| r.r_out_ohm, 1, " Ω"),
-                self.damping_factor,
-                self.eighth_rule_ratio
+                self.damping_text(rule)
             ),
             format!(
                 "  tone          {:.2} dB span over 20 Hz–20 kHz{} (highest at {}, lowest at {}); {:.2} dB level at 1 kHz",
@@ -510,6 +615,10 @@ impl Report {
                 self.level_at_1k_db
             ),
         ];
+        if !self.level_modelled {
+            let level = "  level         not modelled: no maximum level given (a full scale, or rails and a current limit)";
+            lines.splice(3..6, [level.to_string()]);
+        }
         if let Some(stages) = self.stages_sentence() {
             lines.insert(4, format!("  stages        {stages}"));
         }
@@ -531,9 +640,12 @@ pub fn provenance_text(name: &str, provenance: &[Provenance]) -> String {
             catalog::Basis::Stated => "stated by the maker",
             catalog::Basis::Estimated => "ESTIMATED",
         };
-        lines.push(format!("  {:<28} {basis}: {}", p.figure, p.source));
+        lines.push(format!(
+            "  {:<28} {:<14} {basis}: {}",
+            p.figure, p.value, p.source
+        ));
         if !p.note.is_empty() {
-            lines.push(format!("  {:<28} {}", "", p.note));
+            lines.push(format!("  {:<28} {:<14} {}", "", "", p.note));
         }
     }
     lines.join("\n")

@@ -3,7 +3,7 @@
 //! its stated maximum outputs through the output-stage model. Prints the basis counts
 //! (`-- --nocapture`).
 
-use loadline_core::catalog::{self, Basis, KEY_FREQS_HZ, OutputKind};
+use loadline_core::catalog::{self, Basis, OutputKind};
 use loadline_core::physics::impedance::{Impedance, Load};
 use loadline_core::physics::output::OperatingPoint;
 use loadline_core::units::vrms_to_dbu;
@@ -91,26 +91,24 @@ fn every_headphone_model_meets_its_key_points_within_5_percent() {
     for h in catalog::headphones() {
         let load: Load = h.load();
         let p = &h.points;
-        let mut checks = vec![
-            (0.0, p.rdc_ohm.value, "R_dc"),
-            (KEY_FREQS_HZ[0], p.z_1k_ohm.value, "1 kHz"),
-            (KEY_FREQS_HZ[1], p.z_10k_ohm.value, "10 kHz"),
-        ];
-        if let (Some(f), Some(z)) = (&p.f_res_hz, &p.z_res_ohm) {
-            checks.push((f.value, z.value, "peak"));
-        }
-        for (f, want, what) in checks {
-            // DC: the model's value at 0.1 Hz (its capacitors are open there).
-            let got = load.z_ohm(f.max(0.1)).norm();
-            let err = (got / want - 1.0).abs();
-            println!("{}: {what} {got:.2} Ω vs {want:.2} Ω", h.name());
-            if err > worst.0 {
-                worst = (err, format!("{} {what}", h.name()));
+        for k in catalog::key_point_fits(h) {
+            println!(
+                "{}: {} {:.2} Ω vs {:.2} Ω",
+                h.name(),
+                k.what,
+                k.model_ohm,
+                k.given_ohm
+            );
+            if k.error() > worst.0 {
+                worst = (k.error(), format!("{} {}", h.name(), k.what));
             }
             assert!(
-                err <= 0.05,
-                "{}: {what}: model {got:.2} Ω, key point {want:.2} Ω",
-                h.name()
+                k.error() <= catalog::KEY_POINT_TOLERANCE && catalog::KEY_POINT_TOLERANCE == 0.05,
+                "{}: {}: model {:.2} Ω, key point {:.2} Ω",
+                h.name(),
+                k.what,
+                k.model_ohm,
+                k.given_ohm
             );
         }
         if let Some(f) = &p.f_res_hz {

@@ -68,6 +68,14 @@ fn problems(e: UserCatalogError) -> Vec<Problem> {
     }
 }
 
+/// Why an entry was not added.
+fn refused(e: UserCatalogError) -> Vec<String> {
+    match e {
+        UserCatalogError::Refused { problems, .. } => problems,
+        other => panic!("expected a refusal, got {other}"),
+    }
+}
+
 #[test]
 fn an_added_output_reads_back_and_is_found_beside_the_built_in_ones() {
     let dir = scratch("added");
@@ -155,7 +163,7 @@ fn a_file_that_is_not_toml_is_refused_at_its_line() {
 }
 
 #[test]
-fn an_unsound_entry_is_refused_at_the_line_where_it_starts() {
+fn an_unsound_entry_is_refused_before_anything_is_written() {
     let dir = scratch("unsound");
     let path = dir.join("catalog.toml");
     let user = UserCatalog::load(&path)
@@ -163,24 +171,47 @@ fn an_unsound_entry_is_refused_at_the_line_where_it_starts() {
         .add_output(&my_interface())
         .unwrap();
     let good = std::fs::read_to_string(&user.path).unwrap();
-    let lines = good.lines().count();
-    // A second entry, after the first: an impossible output impedance, and no source.
+    // A second entry: an impossible output impedance, and no source.
     let mut bad = my_interface();
     bad.variant = "rear jack".into();
     bad.r_out_ohm.value = -3.0;
     bad.noise_dbv.as_mut().unwrap().source.clear();
     let err = user.add_output(&bad).unwrap_err();
-    let p = problems(err);
+    // The refusal cites no line: the entry is in no file.
+    assert!(!err.to_string().contains("catalog.toml:"), "{err}");
+    let p = refused(err);
     assert_eq!(p.len(), 2, "{p:?}");
     for problem in &p {
-        assert_eq!(problem.line, lines + 2, "{problem:?}");
-        assert!(
-            problem.message.starts_with("Acme Box 2 rear jack: "),
-            "{problem:?}"
-        );
+        assert!(problem.starts_with("Acme Box 2 rear jack: "), "{problem:?}");
     }
+    assert!(p[0].contains("outside the plausible 0 to 1000 Ω"), "{p:?}");
     // Nothing was written: the file is as it was.
     assert_eq!(std::fs::read_to_string(&path).unwrap(), good);
+}
+
+#[test]
+fn a_problem_in_a_file_is_at_the_line_of_its_key() {
+    let dir = scratch("key-lines");
+    let path = dir.join("catalog.toml");
+    let user = UserCatalog::load(&path)
+        .unwrap()
+        .add_output(&my_interface())
+        .unwrap();
+    let text = std::fs::read_to_string(&user.path).unwrap();
+    // Edited by hand: an impossible output impedance, some lines into the entry.
+    let edited = text.replacen("value = 4.7", "value = -4.7", 1);
+    assert_ne!(edited, text, "the fixture's output impedance is 4.7 Ω");
+    let key_line = edited
+        .lines()
+        .position(|l| l.trim() == "value = -4.7")
+        .unwrap()
+        + 1;
+    std::fs::write(&path, &edited).unwrap();
+    let p = problems(UserCatalog::load(&path).unwrap_err());
+    assert_eq!(p.len(), 1, "{p:?}");
+    // The line of the figure's table (`[output.r_out_ohm]`), just above its value.
+    assert_eq!(p[0].line, key_line - 1, "{p:?}\n{edited}");
+    assert!(p[0].message.contains("r_out_ohm"), "{p:?}");
 }
 
 #[test]
@@ -194,15 +225,12 @@ fn a_name_that_is_taken_is_refused() {
     );
     let dir = scratch("taken");
     let user = UserCatalog::load(&dir.join("catalog.toml")).unwrap();
-    let p = problems(user.add_output(&copy).unwrap_err());
+    let p = refused(user.add_output(&copy).unwrap_err());
     assert_eq!(p.len(), 1, "{p:?}");
-    assert!(
-        p[0].message.contains("another entry has this name"),
-        "{p:?}"
-    );
+    assert!(p[0].contains("another entry has this name"), "{p:?}");
     // Twice the same name of the user's own.
     let user = user.add_output(&my_interface()).unwrap();
-    let p = problems(user.add_output(&my_interface()).unwrap_err());
+    let p = refused(user.add_output(&my_interface()).unwrap_err());
     assert_eq!(p.len(), 1, "{p:?}");
 }
 
@@ -262,10 +290,7 @@ fn an_output_gives_its_level_one_way_only() {
     let messages = |e: OutputEntry| -> Vec<String> {
         let dir = scratch("level-form");
         let user = UserCatalog::load(&dir.join("catalog.toml")).unwrap();
-        problems(user.add_output(&e).unwrap_err())
-            .into_iter()
-            .map(|p| p.message)
-            .collect()
+        refused(user.add_output(&e).unwrap_err())
     };
     let neither = OutputEntry {
         full_scale_dbu: None,

@@ -114,6 +114,9 @@ pub enum ChainSpecError {
     /// The source's volume is not a level in dB.
     #[error("'{0}' is not a volume in dB (as in 'at -6 dB')")]
     Volume(String),
+    /// The source's volume is outside what a source's volume control sets.
+    #[error("{0}")]
+    VolumeRange(crate::plausible::OutOfRange),
     /// More than one amplifier.
     #[error("one amplifier per chain: '{0}' has more than one '->'")]
     TooManyArrows(String),
@@ -154,6 +157,9 @@ impl ChainSpec {
             Some((name, volume)) => {
                 let db = crate::units::parse_with_unit(volume.trim(), &["db"], 1.0)
                     .ok_or_else(|| ChainSpecError::Volume(volume.trim().into()))?;
+                let db = crate::plausible::SOURCE_VOLUME_DB
+                    .check(db)
+                    .map_err(ChainSpecError::VolumeRange)?;
                 (name.trim(), db)
             }
             None => (source_text, 0.0),

@@ -51,7 +51,9 @@ pub use range::{
     EstimateRange, R_OUT_POINTS, R_OUT_POINTS_RANGED_LEVELS, R_SAG_POINTS, SUPPLY_SAG_SPAN,
     entry_estimate_range, entry_stages_across, estimate_range, fitted_sag_range, stages_across,
 };
-pub use validate::{problems, user_headphone_problems};
+pub use validate::{
+    KEY_POINT_TOLERANCE, KeyPointFit, key_point_fits, problems, user_headphone_problems,
+};
 
 /// How a figure is known.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]

@@ -3,12 +3,14 @@
 use super::{AmpInputFigures, Basis, Figure, HeadphoneEntry, LineOut, OutputEntry, OutputKind};
 use serde::{Deserialize, Serialize};
 
-/// Where one figure of a device comes from, as a producer reads it: what the figure is, how
-/// it is known, its source and its note.
+/// Where one figure of a device comes from, as a producer reads it: what the figure is, its
+/// value, how it is known, its source and its note.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Provenance {
     /// The figure, in words ("output impedance", "maximum output into 32 Ω").
     pub figure: String,
+    /// Its value with its unit, as the catalog states it ("42.4 Ω", "1.2 V RMS").
+    pub value: String,
     /// What it decides, in words (see [`Decides`]).
     pub decides: Decides,
     /// How it is known.
@@ -66,10 +68,21 @@ pub fn estimated(provenance: &[Provenance]) -> Vec<Decides> {
     v
 }
 
+/// A value and its unit as the catalog's figures are shown: "42.4 Ω", "+11 dBu", "2".
+fn with_unit(value: f64, unit: &str) -> String {
+    let number = crate::units::fmt_sig(value);
+    if unit.is_empty() {
+        number
+    } else {
+        format!("{number} {unit}")
+    }
+}
+
 impl Figure {
-    fn provenance(&self, figure: impl Into<String>, decides: Decides) -> Provenance {
+    fn provenance(&self, (figure, unit): (&str, &str), decides: Decides) -> Provenance {
         Provenance {
             figure: figure.into(),
+            value: with_unit(self.value, unit),
             decides,
             basis: self.basis,
             source: self.source.clone(),
@@ -82,15 +95,17 @@ impl LineOut {
     /// Where each of the line output's figures comes from, named as a chain's source's.
     pub fn provenance(&self) -> Vec<Provenance> {
         let mut v = vec![
-            self.full_scale_dbu
-                .provenance("line output's maximum level", Decides::MaximumLevel),
+            self.full_scale_dbu.provenance(
+                ("line output's maximum level", "dBu"),
+                Decides::MaximumLevel,
+            ),
             self.r_out_ohm
-                .provenance("line output's impedance", Decides::MaximumLevel),
+                .provenance(("line output's impedance", "Ω"), Decides::MaximumLevel),
         ];
         v.extend(
             self.dynamic_range_db
                 .as_ref()
-                .map(|f| f.provenance("line output's dynamic range", Decides::Noise)),
+                .map(|f| f.provenance(("line output's dynamic range", "dB"), Decides::Noise)),
         );
         v
     }
@@ -101,14 +116,14 @@ impl AmpInputFigures {
     pub fn provenance(&self) -> Vec<Provenance> {
         let mut v = vec![
             self.input_ohm
-                .provenance("amplifier's input impedance", Decides::MaximumLevel),
+                .provenance(("amplifier's input impedance", "Ω"), Decides::MaximumLevel),
             self.gain_db
-                .provenance("amplifier's gain", Decides::MaximumLevel),
+                .provenance(("amplifier's gain", "dB"), Decides::MaximumLevel),
         ];
         v.extend(
             self.low_gain_db
                 .as_ref()
-                .map(|f| f.provenance("amplifier's low gain", Decides::MaximumLevel)),
+                .map(|f| f.provenance(("amplifier's low gain", "dB"), Decides::MaximumLevel)),
         );
         v
     }
@@ -122,42 +137,67 @@ impl OutputEntry {
         }
         let mut v = vec![
             self.r_out_ohm
-                .provenance("output impedance", Decides::OutputImpedance),
+                .provenance(("output impedance", "Ω"), Decides::OutputImpedance),
         ];
         let optional = [
             (
                 &self.coupling_cap_uf,
-                "coupling capacitor",
+                ("coupling capacitor", "µF"),
                 Decides::OutputImpedance,
             ),
-            (&self.full_scale_dbu, "full scale", Decides::MaximumLevel),
-            (&self.i_max_ma_peak, "current limit", Decides::MaximumLevel),
-            (&self.rail_v_peak, "voltage rails", Decides::MaximumLevel),
-            (&self.r_sag_ohm, "supply sag", Decides::MaximumLevel),
-            (&self.dynamic_range_db, "dynamic range", Decides::Noise),
-            (&self.noise_dbv, "noise floor", Decides::Noise),
-            (&self.flicker_corner_hz, "1/f noise corner", Decides::Noise),
-        ];
-        v.extend(self.max_output.iter().map(|m| Provenance {
-            figure: format!(
-                "maximum output into {} Ω",
-                crate::units::fmt_sig(m.load_ohm)
+            (
+                &self.full_scale_dbu,
+                ("full scale", "dBu"),
+                Decides::MaximumLevel,
             ),
-            decides: Decides::MaximumLevel,
-            basis: m.basis,
-            source: m.source.clone(),
-            note: m.note.clone(),
+            (
+                &self.i_max_ma_peak,
+                ("current limit", "mA peak"),
+                Decides::MaximumLevel,
+            ),
+            (
+                &self.rail_v_peak,
+                ("voltage rails", "V peak"),
+                Decides::MaximumLevel,
+            ),
+            (&self.r_sag_ohm, ("supply sag", "Ω"), Decides::MaximumLevel),
+            (
+                &self.dynamic_range_db,
+                ("dynamic range", "dB"),
+                Decides::Noise,
+            ),
+            (&self.noise_dbv, ("noise floor", "dBV"), Decides::Noise),
+            (
+                &self.flicker_corner_hz,
+                ("1/f noise corner", "Hz"),
+                Decides::Noise,
+            ),
+        ];
+        v.extend(self.max_output.iter().map(|m| {
+            Provenance {
+                figure: format!(
+                    "maximum output into {} Ω",
+                    crate::units::fmt_sig(m.load_ohm)
+                ),
+                value: m
+                    .load_vrms()
+                    .map_or_else(|| "not given".into(), |v| with_unit(v, "V RMS")),
+                decides: Decides::MaximumLevel,
+                basis: m.basis,
+                source: m.source.clone(),
+                note: m.note.clone(),
+            }
         }));
         v.extend(
             optional
                 .into_iter()
-                .filter_map(|(f, name, decides)| Some(f.as_ref()?.provenance(name, decides))),
+                .filter_map(|(f, named, decides)| Some(f.as_ref()?.provenance(named, decides))),
         );
         if let Some(d) = &self.distribution {
-            v.push(d.outputs.provenance("outputs", Decides::MaximumLevel));
+            v.push(d.outputs.provenance(("outputs", ""), Decides::MaximumLevel));
             v.push(
                 d.supply_sag_ohm
-                    .provenance("shared supply's sag", Decides::MaximumLevel),
+                    .provenance(("shared supply's sag", "Ω"), Decides::MaximumLevel),
             );
         }
         v
@@ -170,6 +210,13 @@ impl HeadphoneEntry {
         let s = &self.sensitivity;
         let mut v = vec![Provenance {
             figure: "sensitivity".into(),
+            value: with_unit(
+                s.value,
+                match s.unit {
+                    super::SensitivityUnit::PerVolt => "dB SPL/V",
+                    super::SensitivityUnit::PerMilliwatt => "dB SPL/mW",
+                },
+            ),
             decides: Decides::Sensitivity,
             basis: s.basis,
             source: s.source.clone(),
@@ -177,17 +224,17 @@ impl HeadphoneEntry {
         }];
         let p = &self.points;
         let curve = [
-            (Some(&p.rdc_ohm), "DC resistance"),
-            (p.f_res_hz.as_ref(), "resonance frequency"),
-            (p.z_res_ohm.as_ref(), "impedance at resonance"),
-            (p.q.as_ref(), "resonance Q"),
-            (Some(&p.z_1k_ohm), "impedance at 1 kHz"),
-            (Some(&p.z_10k_ohm), "impedance at 10 kHz"),
+            (Some(&p.rdc_ohm), ("DC resistance", "Ω")),
+            (p.f_res_hz.as_ref(), ("resonance frequency", "Hz")),
+            (p.z_res_ohm.as_ref(), ("impedance at resonance", "Ω")),
+            (p.q.as_ref(), ("resonance Q", "")),
+            (Some(&p.z_1k_ohm), ("impedance at 1 kHz", "Ω")),
+            (Some(&p.z_10k_ohm), ("impedance at 10 kHz", "Ω")),
         ];
         v.extend(
             curve
                 .into_iter()
-                .filter_map(|(f, name)| Some(f?.provenance(name, Decides::ImpedanceCurve))),
+                .filter_map(|(f, named)| Some(f?.provenance(named, Decides::ImpedanceCurve))),
         );
         v
     }

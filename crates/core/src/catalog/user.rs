@@ -11,7 +11,7 @@
 //! catalog with it.
 
 use super::lookup::{LookupError, compact, lookup};
-use super::validate::{Sources, headphone_problems, output_problems};
+use super::validate::{Findings, Sources, headphone_problems, model_problems, output_problems};
 use super::{HeadphoneEntry, OutputEntry, headphones, outputs};
 use serde::{Deserialize, Serialize};
 use std::collections::HashSet;
@@ -53,6 +53,47 @@ pub struct UserEntry<T> {
     pub entry: T,
     /// Its first line in the file (1-based).
     pub line: usize,
+    /// The line where each key of the entry first appears, by each part of its dotted path
+    /// (`line_out` and `r_out_ohm` for `line_out.r_out_ohm`, and for a
+    /// `[output.line_out.r_out_ohm]` table).
+    pub key_lines: Vec<(String, usize)>,
+}
+
+impl<T> UserEntry<T> {
+    /// The line where the entry sets `key` (a catalog key, dotted or not), or its first line
+    /// when the key is not in the file (a figure left out) or is about the whole entry.
+    pub fn line_of(&self, key: &str) -> usize {
+        let first = key.split('.').next().unwrap_or(key);
+        self.key_lines
+            .iter()
+            .find(|(k, _)| k == first)
+            .map_or(self.line, |(_, l)| *l)
+    }
+}
+
+/// The keys a line of TOML sets or opens, each part of its dotted path below the entry's own
+/// table: `r_out_ohm` for `r_out_ohm = …`, `line_out` and `r_out_ohm` for
+/// `line_out.r_out_ohm = …`, `points` and `rdc_ohm` for `[headphone.points.rdc_ohm]`,
+/// `max_output` for `[[output.max_output]]`.
+fn keys_of_line(line: &str) -> Vec<String> {
+    let t = line.trim();
+    let path = if let Some(header) = t.strip_prefix('[') {
+        let name = header
+            .trim_start_matches('[')
+            .split(']')
+            .next()
+            .unwrap_or("");
+        name.split('.').skip(1).collect::<Vec<_>>()
+    } else if t.starts_with('#') {
+        Vec::new()
+    } else {
+        t.split_once('=')
+            .map_or_else(Vec::new, |(k, _)| k.split('.').collect())
+    };
+    path.into_iter()
+        .map(|k| k.trim().trim_matches('"').to_string())
+        .filter(|k| !k.is_empty())
+        .collect()
 }
 
 /// The user's catalog as read from its file.
@@ -93,6 +134,16 @@ pub enum UserCatalogError {
         path: PathBuf,
         /// The system's reason.
         message: String,
+    },
+    /// An entry to be added is unsound: nothing was written.
+    #[error("{} is not added to {} (nothing was written):\n{}", name, path.display(), problems.join("\n"))]
+    Refused {
+        /// The file it was to be added to.
+        path: PathBuf,
+        /// The entry's name.
+        name: String,
+        /// Everything wrong with it.
+        problems: Vec<String>,
     },
     /// The file is not valid TOML, or not in the catalog's format, or an entry is unsound.
     #[error("{}", problems_text(path, problems))]
@@ -155,11 +206,34 @@ impl Lines {
     }
 }
 
-/// `spanned` entries, each with the line where it starts.
-fn with_lines<T>(lines: &Lines, spanned: Vec<toml::Spanned<T>>) -> Vec<UserEntry<T>> {
-    let entry = |s: toml::Spanned<T>| UserEntry {
-        line: lines.of(s.span().start),
-        entry: s.into_inner(),
+/// `spanned` entries of `text`, each with the line where it starts and those of its keys
+/// (found in its text: from its start to `starts`' next, the sorted starts of every entry).
+fn with_lines<T>(
+    text: &str,
+    (lines, starts): (&Lines, &[usize]),
+    spanned: Vec<toml::Spanned<T>>,
+) -> Vec<UserEntry<T>> {
+    let entry = |s: toml::Spanned<T>| {
+        let start = s.span().start;
+        let line = lines.of(start);
+        let mut key_lines: Vec<(String, usize)> = Vec::new();
+        let end = starts[starts.partition_point(|&x| x <= start)..]
+            .first()
+            .copied()
+            .unwrap_or(text.len());
+        let body = text.get(start..end).unwrap_or_default();
+        for (k, text_line) in body.lines().enumerate() {
+            for key in keys_of_line(text_line) {
+                if !key_lines.iter().any(|(seen, _)| *seen == key) {
+                    key_lines.push((key, line + k));
+                }
+            }
+        }
+        UserEntry {
+            line,
+            key_lines,
+            entry: s.into_inner(),
+        }
     };
     spanned.into_iter().map(entry).collect()
 }
@@ -187,11 +261,12 @@ impl TakenNames {
     }
 }
 
-/// `messages` as problems at `line`.
-fn at_line(line: usize, messages: Vec<String>) -> impl Iterator<Item = Problem> {
-    messages
-        .into_iter()
-        .map(move |message| Problem { line, message })
+/// What was found in `entry`, each problem at the line of its key.
+fn at_lines<T>(entry: &UserEntry<T>, found: Findings) -> impl Iterator<Item = Problem> + '_ {
+    found.into_iter().map(move |(key, message)| Problem {
+        line: entry.line_of(key),
+        message,
+    })
 }
 
 impl UserCatalog {
@@ -229,10 +304,14 @@ impl UserCatalog {
                 message: e.message().trim().to_string(),
             }])
         })?;
+        let mut starts: Vec<usize> = (file.output.iter().map(|e| e.span().start))
+            .chain(file.headphone.iter().map(|h| h.span().start))
+            .collect();
+        starts.sort_unstable();
         let catalog = UserCatalog {
             path: path.to_path_buf(),
-            outputs: with_lines(&lines, file.output),
-            headphones: with_lines(&lines, file.headphone),
+            outputs: with_lines(text, (&lines, &starts), file.output),
+            headphones: with_lines(text, (&lines, &starts), file.headphone),
         };
         let problems = catalog.problems();
         if problems.is_empty() {
@@ -248,15 +327,12 @@ impl UserCatalog {
         let mut out = Vec::new();
         let mut taken = TakenNames::new(outputs().iter().map(OutputEntry::name));
         for e in &self.outputs {
-            out.extend(at_line(e.line, output_problems(&e.entry, Sources::Named)));
+            out.extend(at_lines(e, output_problems(&e.entry, Sources::Named)));
             out.extend(taken.take(e.line, &e.entry.name()));
         }
         let mut taken = TakenNames::new(headphones().iter().map(HeadphoneEntry::name));
         for h in &self.headphones {
-            out.extend(at_line(
-                h.line,
-                headphone_problems(&h.entry, Sources::Named),
-            ));
+            out.extend(at_lines(h, headphone_problems(&h.entry, Sources::Named)));
             out.extend(taken.take(h.line, &h.entry.name()));
         }
         out
@@ -296,6 +372,12 @@ impl UserCatalog {
     /// The catalog with `entry` added as the user's last output, checked and written to its
     /// file (created, with its directory, if need be).
     pub fn add_output(&self, entry: &OutputEntry) -> Result<Self, UserCatalogError> {
+        let taken = outputs()
+            .iter()
+            .map(OutputEntry::name)
+            .chain(self.outputs.iter().map(|e| e.entry.name()))
+            .collect();
+        self.refuse_unsound(entry.name(), output_problems(entry, Sources::Named), taken)?;
         self.append(&toml_table(&Tables {
             output: vec![entry],
             headphone: vec![],
@@ -304,6 +386,16 @@ impl UserCatalog {
 
     /// The catalog with `entry` added as the user's last headphone, checked and written.
     pub fn add_headphone(&self, entry: &HeadphoneEntry) -> Result<Self, UserCatalogError> {
+        let mut found = headphone_problems(entry, Sources::Named);
+        if found.is_empty() {
+            found = model_problems(entry);
+        }
+        let taken = headphones()
+            .iter()
+            .map(HeadphoneEntry::name)
+            .chain(self.headphones.iter().map(|h| h.entry.name()))
+            .collect();
+        self.refuse_unsound(entry.name(), found, taken)?;
         self.append(&toml_table(&Tables {
             output: vec![],
             headphone: vec![entry],
@@ -406,6 +498,42 @@ impl UserCatalog {
         // Whole or not at all: a failed write leaves the user's devices as they were.
         crate::files::write_whole(&self.path, text.as_bytes()).map_err(failed)?;
         Ok(catalog)
+    }
+
+    /// Refuses an entry named `name` before anything is written when `found` holds a problem
+    /// or another entry (of `taken`) has its name.
+    fn refuse_unsound(
+        &self,
+        name: String,
+        found: Findings,
+        taken: Vec<String>,
+    ) -> Result<(), UserCatalogError> {
+        let mut problems: Vec<String> = found.into_iter().map(|(_, m)| m).collect();
+        if TakenNames::new(taken).take(0, &name).is_some() {
+            problems.push(format!(
+                "{name}: another entry has this name; give it a variant to tell them apart"
+            ));
+        }
+        if problems.is_empty() {
+            Ok(())
+        } else {
+            Err(UserCatalogError::Refused {
+                path: self.path.clone(),
+                name,
+                problems,
+            })
+        }
+    }
+
+    /// Where the models of the user's headphones miss their key points (see
+    /// `validate::model_problems`), at the key's line: what `loadline user check` adds to
+    /// [`Self::problems`]. Each headphone is fitted, so this is not run wherever the catalog
+    /// is read.
+    pub fn model_problems(&self) -> Vec<Problem> {
+        self.headphones
+            .iter()
+            .flat_map(|h| at_lines(h, model_problems(&h.entry)).collect::<Vec<_>>())
+            .collect()
     }
 
     /// The file with `table` (TOML text) after what it holds.

@@ -95,7 +95,7 @@ impl ChainStage {
     /// What it is, in words.
     pub fn describe(self) -> &'static str {
         match self {
-            Self::SourceConverter => "the source's converter (0 dBFS)",
+            Self::SourceConverter => "the source's converter's full scale (0 dBFS)",
             Self::SourceOutput => "the source's output stage",
             Self::AmpRails => "the amplifier's rails",
             Self::AmpCurrent => "the amplifier's current limit",

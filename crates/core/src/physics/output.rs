@@ -273,7 +273,13 @@ pub struct OutputFigures {
 }
 
 impl OutputFigures {
-    /// The output stage these figures describe.
+    /// Whether they say how loud the output gets: a full scale, rails or a current limit.
+    /// Without one, the stage's full scale is the ideal output's, which reaches any level.
+    pub fn gives_level(&self) -> bool {
+        self.full_scale_dbu.is_some() || self.rail_v_peak.is_some() || self.i_max_ma_peak.is_some()
+    }
+
+    /// The stage these figures describe.
     pub fn stage(&self) -> OutputStage {
         let v_fs_peak = self
             .full_scale_dbu

@@ -612,6 +612,16 @@ impl Engine {
         let current_limited = limits && run.current_limited;
         let mut e = [0.0; MAX_BLOCK];
         self.read_input(ch, buf, &mut e[..len]);
+        if limits {
+            // A converter's samples end at its full scale: a float input beyond it (a hot bus
+            // in a DAW) is clipped there digitally, before anything analogue. The oversampled
+            // clamp then meets only what lies near full scale, where its band-limited residual
+            // is exact; thousands of times over it, that residual's tiny error would pass
+            // through as sound.
+            for x in &mut e[..len] {
+                *x = x.clamp(-1.0, 1.0);
+            }
+        }
         if self.stage.noise_on {
             self.noise.add(ch, &mut e[..len], &run.inv_volume[..len]);
         }
