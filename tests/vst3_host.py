@@ -66,16 +66,19 @@ def test_parameters_have_names_units_and_ranges():
         assert want in names, names
     z = p.parameters["a_output_impedance"]
     assert z.label.strip() == "Ω"
-    assert z.range[0] == 0.0 and z.range[1] == 300.0
+    # The plausible range of an output impedance, as the command line and the catalogs take it.
+    assert z.range[0] == 0.0 and z.range[1] == 1000.0
+    # pedalboard sets a float by the nearest of the normalised points it probes, a step of
+    # about 0.2 Ω here; the text is the plugin's, with three significant digits.
     p.a_output_impedance = 47
-    assert p.parameters["a_output_impedance"].string_value == "47.0"
+    assert abs(float(p.parameters["a_output_impedance"].string_value) - 47.0) <= 0.25
     hps = p.parameters["headphone"].valid_values
     assert hps[:5] == HEADPHONES and len(hps) >= 24, hps
     outputs = p.parameters["output_a"].valid_values
     assert outputs[0] == "Custom" and "Focusrite Scarlett 2i2 4th gen" in outputs, outputs
     assert p.parameters["heard"].valid_values == ["A", "B", "Ideal"]
     sag = p.parameters["b_supply_sag"]
-    assert sag.label.strip() == "Ω" and sag.range[0] == 0.0 and sag.range[1] == 50.0
+    assert sag.label.strip() == "Ω" and sag.range[0] == 0.0 and sag.range[1] == 100.0
 
 
 @pytest.mark.parametrize("rate,mode,z_out,hp,latency", [
@@ -213,6 +216,8 @@ def test_state_round_trip():
     p.a_coupling_capacitor = True
     p.output_b = "Topping A50s"
     saved_gain = gain_at_1khz_db(p)
+    # What pedalboard set (the nearest of its probed points, see above), to be restored exactly.
+    saved_z = p.parameters["a_output_impedance"].string_value
     state = p.raw_state
     q = load()
     assert abs(gain_at_1khz_db(q) - saved_gain) > 3.0, "defaults must sound different"
@@ -220,7 +225,8 @@ def test_state_round_trip():
     # The restored state is heard at once; pedalboard refreshes its parameter view as it
     # processes, so the parameters are read after the audio.
     assert abs(gain_at_1khz_db(q) - saved_gain) < 1e-3
-    assert q.parameters["a_output_impedance"].string_value == "68.0"
+    assert q.parameters["a_output_impedance"].string_value == saved_z
+    assert abs(float(saved_z) - 68.0) <= 0.25
     assert q.headphone == HEADPHONES[3]
     assert q.a_coupling_capacitor
     assert q.output_b == "Topping A50s"
@@ -293,7 +299,7 @@ def test_a_value_set_while_processing_is_in_the_state_saved_at_once():
     q = load()
     q.raw_state = state
     q.process(np.zeros((2, 480), dtype=np.float32), 48_000)
-    assert q.parameters["a_output_impedance"].string_value == "68.0"
+    assert abs(float(q.parameters["a_output_impedance"].string_value) - 68.0) <= 0.25
     assert q.output_b == "Topping A50s"
 
 
