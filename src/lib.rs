@@ -8,8 +8,8 @@ mod meters;
 pub mod params;
 mod view;
 
+use loadline_core::designer::{DesignJob, DesignRequest, DesignResult, Designer, design_for};
 use loadline_core::dsp::design::DesignMode;
-use loadline_core::dsp::designer::{DesignJob, DesignRequest, DesignResult, Designer, design_for};
 use loadline_core::dsp::engine::{Engine, StageSettings};
 use loadline_core::dsp::test_signal::PinkNoise;
 use loadline_core::physics::headphones::HeadphoneModel;

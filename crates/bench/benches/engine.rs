@@ -4,8 +4,8 @@
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use loadline_core::catalog::headphone_models;
+use loadline_core::designer::{DesignRequest, design_for};
 use loadline_core::dsp::design::{DesignMode, design};
-use loadline_core::dsp::designer::{DesignRequest, design_for};
 use loadline_core::dsp::engine::{Engine, StageNoise, StageSettings};
 use loadline_core::dsp::noise::{NoiseCoefs, Rng};
 use loadline_core::physics::Impedance;

@@ -5,7 +5,7 @@
 use anyhow::{Context, anyhow, bail};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
-use loadline_core::analysis::AnalysedOutput;
+use loadline_core::analysis::{AnalysedOutput, rank_outputs};
 use loadline_core::catalog;
 use loadline_core::catalog::user::{Pick, UserCatalog};
 use loadline_core::catalog::{Decides, Provenance, estimated};
@@ -20,19 +20,17 @@ use loadline_core::physics::impedance::MeasuredCurve;
 use loadline_core::physics::output::{OutputFigures, OutputStage};
 use loadline_core::plausible::{self, Quantity};
 use loadline_core::render::{RenderInfo, RenderSettings, Renderer};
-use loadline_core::report::{
-    FigureRange, Report, ResponsePoint, provenance_text, rank_outputs, response,
-};
+use loadline_core::report::{FigureRange, Report, ResponsePoint, provenance_text, response};
 use loadline_core::scenario::Level;
 use loadline_core::units::parse_with_unit;
 use loadline_core::units::{fmt_db, fmt_hz, fmt_sig, fmt_span};
+use loadline_core::wav;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::OnceLock;
 
 mod user;
-mod wav;
 
 #[derive(Parser)]
 #[command(
@@ -739,7 +737,7 @@ impl ReportArgs {
         let across = headphone.across(&alone, &others)?;
         let r = out.report(&hp, &hp_provenance, &across, target_spl);
         let jack = headphone.listener_figures(&plain, (&alone, &others), r.volume_db, target_spl);
-        let r = r.with_listeners(jack.as_ref());
+        let r = loadline_core::analysis::with_listeners(r, jack.as_ref());
         if json {
             emit(&to_json(&ReportJson { report: &r, jack })?);
         } else {

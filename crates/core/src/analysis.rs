@@ -325,7 +325,7 @@ pub fn analyze(scenario: Scenario) -> Analysis {
             scenario.target_spl_db,
         )
     });
-    let reports = std::array::from_fn(|k| reports[k].clone().with_listeners(jack[k].as_ref()));
+    let reports = std::array::from_fn(|k| with_listeners(reports[k].clone(), jack[k].as_ref()));
     Analysis {
         scenario,
         outputs,
@@ -432,6 +432,71 @@ impl Drop for Analyst {
     }
 }
 
+/// `report`, the heard listener's among others (`jack`), with its verdict naming the other
+/// listeners whose peaks clip at their volume.
+pub fn with_listeners(report: Report, jack: Option<&JackFigures>) -> Report {
+    report.with_verdict_clause(jack.and_then(JackFigures::others_clipping))
+}
+
+/// Every catalog output (but the ideal reference) driving `hp` at `target_spl_db`, best
+/// first (see [`rank_outputs`]), by index. `hp_provenance` is where the headphone's figures
+/// come from (empty for the user's own), `hp_across` the models spanning its estimates.
+pub fn rank(
+    hp: &HeadphoneModel,
+    hp_provenance: &[Provenance],
+    hp_across: &[HeadphoneModel],
+    target_spl_db: f64,
+) -> Vec<(usize, Report)> {
+    let mut v: Vec<(usize, Report)> = catalog::outputs()
+        .iter()
+        .enumerate()
+        .filter(|(_, e)| e.kind != catalog::OutputKind::Reference)
+        .filter_map(|(k, _)| {
+            let output = AnalysedOutput::catalog(k)?;
+            Some((
+                k,
+                output.report(hp, hp_provenance, hp_across, target_spl_db),
+            ))
+        })
+        .collect();
+    best_first(&mut v);
+    v
+}
+
+/// `outputs` driving `hp` at `target_spl_db`, each with its report, best first: those whose
+/// peaks reach the target before those that fall short (by how far), then by the smaller
+/// tonal deviation, then by the lower noise floor.
+///
+/// The reports are independent, and an output with ranged estimates (a chain's especially)
+/// computes hundreds of them, so they are shared among the machine's cores; the order does
+/// not depend on how.
+pub fn rank_outputs(
+    outputs: Vec<AnalysedOutput>,
+    hp: &HeadphoneModel,
+    hp_provenance: &[Provenance],
+    hp_across: &[HeadphoneModel],
+    target_spl_db: f64,
+) -> Vec<(AnalysedOutput, Report)> {
+    let reports = crate::cores::map_in_order(&outputs, |o| {
+        o.report(hp, hp_provenance, hp_across, target_spl_db)
+    });
+    let mut v: Vec<_> = outputs.into_iter().zip(reports).collect();
+    best_first(&mut v);
+    v
+}
+
+/// Sorts reports best first (see [`rank_outputs`]).
+fn best_first<T>(v: &mut [(T, Report)]) {
+    // Shortfalls within a tenth of a dB of each other tie; tone and noise decide.
+    let key = |r: &Report| (r.short_db * 10.0).round() as i64;
+    v.sort_by(|(_, a), (_, b)| {
+        key(a)
+            .cmp(&key(b))
+            .then(a.deviation_span_db.total_cmp(&b.deviation_span_db))
+            .then(a.noise_floor_db_spl_a.total_cmp(&b.noise_floor_db_spl_a))
+    });
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -505,8 +570,8 @@ mod tests {
         let o = &s.outputs[0];
         let expected = Report::new(&o.name, &o.stage, &heard, 85.0)
             .with_estimated(estimated(&[o.provenance.clone(), provenance].concat()))
-            .with_range(&o.stage, &o.range_stages, &heard, &s.heard_across())
-            .with_listeners(a.jack[0].as_ref());
+            .with_range(&o.stage, &o.range_stages, &heard, &s.heard_across());
+        let expected = with_listeners(expected, a.jack[0].as_ref());
         assert_eq!(a.reports[0], expected);
         // The DT 770 at the HD 600's voltage is far louder, and its peaks clip: the verdict
         // names it.
@@ -552,8 +617,8 @@ mod tests {
         let provenance = provenance_on_jack(&s.headphone_provenance, &s.others);
         let report = Report::new(&amp.name, &amp.stage, &a.heard, 85.0)
             .with_estimated(estimated(&[amp.provenance.clone(), provenance].concat()))
-            .with_range(&amp.stage, &amp.range_stages, &a.heard, &s.heard_across())
-            .with_listeners(a.jack[1].as_ref());
+            .with_range(&amp.stage, &amp.range_stages, &a.heard, &s.heard_across());
+        let report = with_listeners(report, a.jack[1].as_ref());
         assert_eq!(a.reports[1], report);
         // The supply's sag costs the heard pair clean level against the amplifier alone.
         let alone = analyze(scenario(None)).reports[0].clone();
@@ -596,5 +661,21 @@ mod tests {
         let got = analyst.wait_for(&newest);
         assert_eq!(*got, analyze(newest));
         assert_eq!(analyst.latest().as_deref(), Some(&*got));
+    }
+
+    #[test]
+    fn ranking_puts_enough_before_short_and_skips_the_reference() {
+        let hp = &catalog::headphone_models()[catalog::find_headphone("dt 990 600").unwrap()];
+        let ranked = rank(hp, &[], &[], 95.0);
+        assert_eq!(ranked.len(), catalog::outputs().len() - 1);
+        assert!(ranked.iter().all(|(_, r)| r.output != "Loadline Ideal"));
+        let shorts: Vec<f64> = ranked.iter().map(|(_, r)| r.short_db).collect();
+        assert!(
+            shorts
+                .windows(2)
+                .all(|w| (w[0] * 10.0).round() <= (w[1] * 10.0).round())
+        );
+        assert_eq!(shorts[0], 0.0);
+        assert!(*shorts.last().unwrap() > 0.0);
     }
 }

@@ -5,11 +5,15 @@
 //! and lock-free in `Engine::process`), `catalog` the devices with the basis and source of
 //! every figure, `import` measured impedance curves, `listeners` several headphones on one jack, `report` the figures a producer reads,
 //! `render` offline renders through the engine, `scenario` the choices of what is emulated,
-//! `analysis` what a resolved scenario gives (computed once, on a thread of its own), and
-//! `units` the conversions and the text of every quantity.
+//! `analysis` what a resolved scenario gives (computed once, on a thread of its own),
+//! `plausible` the range of every quantity, `units` the conversions and the text of every
+//! quantity, `files` writing a file whole or not at all, and `wav` WAV files read and written a
+//! block at a time.
 
 pub mod analysis;
 pub mod catalog;
+pub mod cores;
+pub mod designer;
 pub mod dsp;
 pub mod files;
 pub mod import;
@@ -20,3 +24,4 @@ pub mod render;
 pub mod report;
 pub mod scenario;
 pub mod units;
+pub mod wav;

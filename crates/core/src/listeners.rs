@@ -15,7 +15,7 @@ use crate::physics::output::{OperatingPoint, OutputStage, REFERENCE_DBFS_RMS};
 use crate::physics::supply::{OtherOutput, SupplyShare};
 use crate::physics::{Impedance, TheveninSource};
 use crate::report::Report;
-use crate::units::{db_to_gain, fmt_hz, gain_to_db};
+use crate::units::{db_to_gain, fmt_hz, gain_to_db, labelled};
 use serde::Serialize;
 
 /// Most headphones that may share the jack (or the amplifier) of the one heard.
@@ -389,9 +389,12 @@ impl JackFigures {
         if self.others_on == OthersOn::OwnOutputs {
             return self.own_outputs_text();
         }
-        let mut lines = vec![format!(
-            "  shared jack   {:.1} Ω at 1 kHz for all of them; {:.0} mA peak at the loudest clean sine",
-            self.load_1k_ohm, self.max_current_ma_peak
+        let mut lines = vec![labelled(
+            "shared jack",
+            &format!(
+                "{:.1} Ω at 1 kHz for all of them; {:.0} mA peak at the loudest clean sine",
+                self.load_1k_ohm, self.max_current_ma_peak
+            ),
         )];
         for (i, l) in self.listeners.iter().enumerate() {
             let others: Vec<&str> = self
@@ -401,9 +404,9 @@ impl JackFigures {
                 .filter(|&(j, _)| j != i)
                 .map(|(_, o)| o.headphone.as_str())
                 .collect();
-            lines.push(format!(
-                "  {:<13} {}: with {} on the same jack, {} and {} at {}; {:.1} dB SPL at this volume, clean peaks up to {:.1} dB SPL{}",
-                if l.heard { "heard" } else { "also on jack" },
+            let label = if l.heard { "heard" } else { "also on jack" };
+            lines.push(labelled(label, &format!(
+                "{}: with {} on the same jack, {} and {} at {}; {:.1} dB SPL at this volume, clean peaks up to {:.1} dB SPL{}",
                 l.headphone,
                 others.join(", "),
                 change_words(l.level_change_db),
@@ -412,7 +415,7 @@ impl JackFigures {
                 l.reference_spl_db,
                 l.peak_spl_db,
                 l.clipping_words(),
-            ));
+            )));
         }
         lines.join("\n")
     }
@@ -421,9 +424,12 @@ impl JackFigures {
 impl JackFigures {
     /// A distribution amplifier's listeners in words, one line each.
     fn own_outputs_text(&self) -> String {
-        let mut lines = vec![format!(
-            "  own outputs   each on an output of its own, one supply for all: {:.0} mA peak from it at the loudest clean sine",
-            self.max_current_ma_peak
+        let mut lines = vec![labelled(
+            "own outputs",
+            &format!(
+                "each on an output of its own, one supply for all: {:.0} mA peak from it at the loudest clean sine",
+                self.max_current_ma_peak
+            ),
         )];
         for l in &self.listeners {
             // Costs are negative changes; a change that rounds to nothing is no cost.
@@ -441,14 +447,17 @@ impl JackFigures {
                 (c, _) if c.abs() < 0.005 => "as with the supply to itself".to_string(),
                 (c, _) => format!("{:.2} dB lower for the others on the supply", -c),
             };
-            lines.push(format!(
-                "  {:<13} {}: {}, {:.1} dB SPL; clean peaks up to {:.1} dB SPL, {cost}{}",
-                if l.heard { "heard" } else { "other output" },
-                l.headphone,
-                offset_words(l.volume_offset_db.unwrap_or(0.0)),
-                l.reference_spl_db,
-                l.peak_spl_db,
-                l.clipping_words(),
+            let label = if l.heard { "heard" } else { "other output" };
+            lines.push(labelled(
+                label,
+                &format!(
+                    "{}: {}, {:.1} dB SPL; clean peaks up to {:.1} dB SPL, {cost}{}",
+                    l.headphone,
+                    offset_words(l.volume_offset_db.unwrap_or(0.0)),
+                    l.reference_spl_db,
+                    l.peak_spl_db,
+                    l.clipping_words(),
+                ),
             ));
         }
         lines.join("\n")

@@ -2,8 +2,8 @@
 //! driven from memory instead of a host, with the latency removed so that the output lines
 //! up with the input sample for sample.
 
+use crate::designer::{DesignRequest, design_for};
 use crate::dsp::design::DesignMode;
-use crate::dsp::designer::{DesignRequest, design_for};
 use crate::dsp::engine::{Engine, MAX_CHANNELS, StageSettings};
 use crate::physics::headphones::HeadphoneModel;
 use crate::physics::output::OutputStage;

@@ -14,7 +14,7 @@ use crate::physics::impedance::log_spaced;
 use crate::physics::output::{
     AUDIO_BAND_HZ, Limit, OperatingPoint, OutputStage, REFERENCE_DBFS_RMS,
 };
-use crate::units::{fmt_db, fmt_hz, fmt_sig, fmt_span, gain_to_db};
+use crate::units::{TEXT_WIDTH, fmt_db, fmt_hz, fmt_sig, fmt_span, gain_to_db, labelled};
 use serde::Serialize;
 
 /// A shortfall smaller than this is none (dB): the figures carry a few hundredths of error.
@@ -257,10 +257,10 @@ impl Report {
         self
     }
 
-    /// The report of the heard listener among others (`jack`): its verdict also names the
-    /// other listeners whose peaks clip at their volume.
-    pub fn with_listeners(mut self, jack: Option<&crate::listeners::JackFigures>) -> Self {
-        if let Some(clause) = jack.and_then(|j| j.others_clipping()) {
+    /// The report with `clause` (if any) added to its verdict: what another part of the answer
+    /// has to say (the other listeners whose peaks clip, `analysis::with_listeners`).
+    pub fn with_verdict_clause(mut self, clause: Option<String>) -> Self {
+        if let Some(clause) = clause {
             self.verdict = format!("{}; {clause}", self.verdict);
         }
         self
@@ -623,7 +623,15 @@ impl Report {
             lines.insert(4, format!("  stages        {stages}"));
         }
         lines.extend(self.notes.iter().map(|n| format!("  note          {n}")));
-        lines.join("\n")
+        // Every figure's line in the column, wrapped; the title stands as it is.
+        let wrapped = lines.iter().skip(1).map(|line| match line.get(..16) {
+            Some(head) if line.chars().count() > TEXT_WIDTH => labelled(head.trim(), &line[16..]),
+            _ => line.clone(),
+        });
+        std::iter::once(lines[0].clone())
+            .chain(wrapped)
+            .collect::<Vec<_>>()
+            .join("\n")
     }
 }
 
@@ -649,78 +657,6 @@ pub fn provenance_text(name: &str, provenance: &[Provenance]) -> String {
         }
     }
     lines.join("\n")
-}
-
-/// Every catalog output (but the ideal reference) driving `hp` at `target_spl_db`, best
-/// first (see [`rank_outputs`]), by index. `hp_provenance` is where the headphone's figures
-/// come from (empty for the user's own), `hp_across` the models spanning its estimates.
-pub fn rank(
-    hp: &HeadphoneModel,
-    hp_provenance: &[Provenance],
-    hp_across: &[HeadphoneModel],
-    target_spl_db: f64,
-) -> Vec<(usize, Report)> {
-    let mut v: Vec<(usize, Report)> = catalog::outputs()
-        .iter()
-        .enumerate()
-        .filter(|(_, e)| e.kind != catalog::OutputKind::Reference)
-        .filter_map(|(k, _)| {
-            let output = crate::analysis::AnalysedOutput::catalog(k)?;
-            Some((
-                k,
-                output.report(hp, hp_provenance, hp_across, target_spl_db),
-            ))
-        })
-        .collect();
-    best_first(&mut v);
-    v
-}
-
-/// `outputs` driving `hp` at `target_spl_db`, each with its report, best first: those whose
-/// peaks reach the target before those that fall short (by how far), then by the smaller
-/// tonal deviation, then by the lower noise floor.
-///
-/// The reports are independent, and an output with ranged estimates (a chain's especially)
-/// computes hundreds of them, so they are shared among the machine's cores; the order does
-/// not depend on how.
-pub fn rank_outputs(
-    outputs: Vec<crate::analysis::AnalysedOutput>,
-    hp: &HeadphoneModel,
-    hp_provenance: &[Provenance],
-    hp_across: &[HeadphoneModel],
-    target_spl_db: f64,
-) -> Vec<(crate::analysis::AnalysedOutput, Report)> {
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let per_thread = outputs.len().div_ceil(threads).max(1);
-    let reports: Vec<Report> = std::thread::scope(|scope| {
-        let handles: Vec<_> = (outputs.chunks(per_thread))
-            .map(|chunk| {
-                scope.spawn(move || {
-                    (chunk.iter())
-                        .map(|o| o.report(hp, hp_provenance, hp_across, target_spl_db))
-                        .collect::<Vec<_>>()
-                })
-            })
-            .collect();
-        (handles.into_iter())
-            .flat_map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
-            .collect()
-    });
-    let mut v: Vec<_> = outputs.into_iter().zip(reports).collect();
-    best_first(&mut v);
-    v
-}
-
-/// Sorts reports best first (see [`rank_outputs`]).
-fn best_first<T>(v: &mut [(T, Report)]) {
-    // Shortfalls within a tenth of a dB of each other tie; tone and noise decide.
-    let key = |r: &Report| (r.short_db * 10.0).round() as i64;
-    v.sort_by(|(_, a), (_, b)| {
-        key(a)
-            .cmp(&key(b))
-            .then(a.deviation_span_db.total_cmp(&b.deviation_span_db))
-            .then(a.noise_floor_db_spl_a.total_cmp(&b.noise_floor_db_spl_a))
-    });
 }
 
 /// One frequency of the response curves.
@@ -827,22 +763,6 @@ mod tests {
         let z_1k = hp.load.z_ohm(1000.0).norm();
         let want = z_1k / output_stage(o).unwrap().source.r_out_ohm;
         assert!((r.damping_factor - want).abs() < 1e-9);
-    }
-
-    #[test]
-    fn ranking_puts_enough_before_short_and_skips_the_reference() {
-        let hp = &headphone_models()[find_headphone("dt 990 600").unwrap()];
-        let ranked = rank(hp, &[], &[], 95.0);
-        assert_eq!(ranked.len(), catalog::outputs().len() - 1);
-        assert!(ranked.iter().all(|(_, r)| r.output != "Loadline Ideal"));
-        let shorts: Vec<f64> = ranked.iter().map(|(_, r)| r.short_db).collect();
-        assert!(
-            shorts
-                .windows(2)
-                .all(|w| (w[0] * 10.0).round() <= (w[1] * 10.0).round())
-        );
-        assert_eq!(shorts[0], 0.0);
-        assert!(*shorts.last().unwrap() > 0.0);
     }
 
     #[test]

@@ -286,6 +286,32 @@ fn prefix_word(word: &str, unit: &str) -> Option<f64> {
     }
 }
 
+/// The width prose lines of a report are wrapped to, characters.
+pub const TEXT_WIDTH: usize = 100;
+
+/// `text` after `label` in the report's column, wrapped at word boundaries to
+/// [`TEXT_WIDTH`], its continuation lines under its start, so that a long verdict reads in a
+/// terminal without running off its edge.
+pub fn labelled(label: &str, text: &str) -> String {
+    let indent = " ".repeat(16);
+    let mut out = format!("  {label:<13} ");
+    let mut width = out.chars().count();
+    for (k, word) in text.split_whitespace().enumerate() {
+        let len = word.chars().count();
+        if k > 0 && width + 1 + len > TEXT_WIDTH {
+            out.push('\n');
+            out.push_str(&indent);
+            width = indent.len();
+        } else if k > 0 {
+            out.push(' ');
+            width += 1;
+        }
+        out.push_str(word);
+        width += len;
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

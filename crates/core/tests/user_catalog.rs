@@ -374,3 +374,62 @@ fn a_write_that_fails_leaves_the_file_as_it_was() {
         .collect();
     assert_eq!(names, ["catalog.toml"]);
 }
+
+/// What the fuzz target does, on a deterministic stream of damaged files: characters flipped,
+/// lines dropped or doubled in a sound catalog; reading never panics, a catalog read has no
+/// problem left, and every problem refused is at a line of the file.
+#[test]
+fn damaged_catalogs_never_panic_and_cite_lines_of_the_file() {
+    let seed = include_str!("../../../fuzz/corpus/user_catalog/output-and-headphone.toml");
+    assert!(UserCatalog::parse(Path::new("seed.toml"), seed).is_ok());
+    let mut state = 0x9e37_79b9_7f4a_7c15u64;
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    let (mut read, mut refused) = (0, 0);
+    for _ in 0..1500 {
+        let mut lines: Vec<String> = seed.lines().map(str::to_string).collect();
+        for _ in 0..1 + next() % 3 {
+            let at = (next() as usize) % lines.len();
+            match next() % 4 {
+                0 => {
+                    lines.remove(at);
+                }
+                1 => lines.insert(at, lines[at].clone()),
+                _ => {
+                    let mut chars: Vec<char> = lines[at].chars().collect();
+                    if !chars.is_empty() {
+                        let k = (next() as usize) % chars.len();
+                        chars[k] = ['0', '-', '=', '"', '.', 'e', '[', ']', '9', '\u{7}']
+                            [(next() % 10) as usize];
+                    }
+                    lines[at] = chars.into_iter().collect();
+                }
+            }
+            if lines.is_empty() {
+                break;
+            }
+        }
+        let text = lines.join("\n");
+        match UserCatalog::parse(Path::new("damaged.toml"), &text) {
+            Ok(catalog) => {
+                assert!(catalog.problems().is_empty());
+                read += 1;
+            }
+            Err(UserCatalogError::Invalid { problems, .. }) => {
+                let count = text.lines().count().max(1);
+                assert!(
+                    problems.iter().all(|p| p.line <= count),
+                    "{problems:?}\n{text}"
+                );
+                refused += 1;
+            }
+            Err(other) => panic!("{other}"),
+        }
+    }
+    println!("{read} damaged catalogs read, {refused} refused");
+    assert!(read > 0 && refused > 0);
+}

@@ -1,7 +1,6 @@
 //! The real-time engine: allocation-free and lock-free in `process()`.
 
 pub mod design;
-pub mod designer;
 pub mod engine;
 mod halfband;
 pub mod noise;

@@ -4,9 +4,9 @@
 //! `unpark` (a futex wake: no lock, no allocation); finished designs come back by value
 //! through a second ring.
 
-use super::design::{self, DesignMode, FilterDesign};
-use super::engine::StageNoise;
-use super::noise::NoiseCoefs;
+use crate::dsp::design::{self, DesignMode, FilterDesign};
+use crate::dsp::engine::StageNoise;
+use crate::dsp::noise::NoiseCoefs;
 use crate::physics::headphones::HeadphoneModel;
 use crate::physics::output::{OperatingPoint, OutputStage};
 use crate::physics::source::TheveninSource;
