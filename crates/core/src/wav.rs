@@ -23,8 +23,9 @@ impl std::error::Error for WavError {}
 /// What to do with a file Loadline cannot read.
 const EXPORT_AGAIN: &str = "export it again as a 16-, 24- or 32-bit integer or 32-bit float WAV";
 
-/// Why the WAV `name` cannot be read; `frame` is where reading stopped (0 while opening it).
-fn read_error(name: &str, e: hound::Error, frame: u64) -> WavError {
+/// Why the WAV `name` cannot be read; `frame` is where reading stopped (`None` while opening
+/// it).
+fn read_error(name: &str, e: hound::Error, frame: Option<u64>) -> WavError {
     // hound reports a file that ends early in more than one way.
     let ends_early = match &e {
         hound::Error::IoError(io) => {
@@ -35,14 +36,14 @@ fn read_error(name: &str, e: hound::Error, frame: u64) -> WavError {
         _ => false,
     };
     WavError(match e {
-        _ if ends_early && frame == 0 => {
-            format!(
+        _ if ends_early => match frame {
+            None => format!(
                 "{name}: the file ends before its audio starts (empty or cut short); {EXPORT_AGAIN}"
-            )
-        }
-        _ if ends_early => format!(
-            "{name}: the audio ends at frame {frame}, before the length its header gives (the file is cut short); {EXPORT_AGAIN}"
-        ),
+            ),
+            Some(frame) => format!(
+                "{name}: the audio ends at frame {frame}, before the length its header gives (the file is cut short); {EXPORT_AGAIN}"
+            ),
+        },
         hound::Error::IoError(io) => format!("{name}: cannot read it: {io}"),
         hound::Error::FormatError(what) => {
             format!("{name}: not a WAV file Loadline can read ({what}); {EXPORT_AGAIN}")
@@ -78,7 +79,7 @@ impl WavBlocks {
 impl<R: Read> WavBlocks<R> {
     /// Reads a WAV from `reader`, named `name` in messages (see [`WavBlocks::open`]).
     pub fn from_reader(reader: R, name: String) -> Result<Self, WavError> {
-        let reader = hound::WavReader::new(reader).map_err(|e| read_error(&name, e, 0))?;
+        let reader = hound::WavReader::new(reader).map_err(|e| read_error(&name, e, None))?;
         let spec = reader.spec();
         if spec.channels == 0 {
             return Err(WavError(format!("{name}: no channels; {EXPORT_AGAIN}")));
@@ -129,20 +130,17 @@ impl<R: Read> WavBlocks<R> {
     pub fn next_block(&mut self, frames: usize) -> Result<Vec<Vec<f32>>, WavError> {
         let channels = self.channels();
         let wanted = frames * channels;
-        let interleaved: Vec<f32> = match self.int_scale {
-            None => self
-                .reader
-                .samples::<f32>()
-                .take(wanted)
-                .collect::<Result<_, _>>(),
-            Some(scale) => self
-                .reader
-                .samples::<i32>()
-                .take(wanted)
-                .map(|s| s.map(|v| v as f32 * scale))
-                .collect::<Result<_, _>>(),
+        let mut interleaved: Vec<f32> = Vec::with_capacity(wanted);
+        let read = match self.int_scale {
+            None => (self.reader.samples::<f32>().take(wanted))
+                .try_for_each(|s| s.map(|v| interleaved.push(v))),
+            Some(scale) => (self.reader.samples::<i32>().take(wanted))
+                .try_for_each(|s| s.map(|v| interleaved.push(v as f32 * scale))),
+        };
+        if let Err(e) = read {
+            let frame = self.frames_read + (interleaved.len() / channels) as u64;
+            return Err(read_error(&self.name, e, Some(frame)));
         }
-        .map_err(|e| read_error(&self.name, e, self.frames_read))?;
         let got = interleaved.len() / channels;
         self.frames_read += got as u64;
         Ok((0..channels)
@@ -264,7 +262,8 @@ mod tests {
         assert_eq!(read_all(&bytes), Ok(1000));
         let cut = read_all(&bytes[..bytes.len() / 2]).unwrap_err().to_string();
         assert!(
-            cut.contains("cut short") && cut.contains("test.wav"),
+            // 1978 bytes of audio: 989 samples, 494 whole stereo frames.
+            cut.contains("the audio ends at frame 494") && cut.contains("test.wav"),
             "{cut}"
         );
         let empty = read_all(&[]).unwrap_err().to_string();

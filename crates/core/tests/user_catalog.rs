@@ -433,3 +433,13 @@ fn damaged_catalogs_never_panic_and_cite_lines_of_the_file() {
     println!("{read} damaged catalogs read, {refused} refused");
     assert!(read > 0 && refused > 0);
 }
+
+/// TOML reports what it still waited for at the very end of the file: a file that ends in a
+/// newline has that at its last line, not on the empty line after it (which no editor shows).
+#[test]
+fn an_error_at_the_end_is_at_the_last_line() {
+    let text = "[[output]]\nmaker = \"Acme\"\nr_out_ohm = { value = 4.7,\n";
+    let p = problems(UserCatalog::parse(Path::new("end.toml"), text).unwrap_err());
+    assert_eq!(p.len(), 1, "{p:?}");
+    assert_eq!(p[0].line, 3, "{p:?}");
+}

@@ -186,23 +186,27 @@ struct UserFile {
 struct Lines {
     /// The byte offset of every newline, in ascending order.
     breaks: Vec<usize>,
+    /// The file's last line (1-based): its number of lines, at least 1.
+    last: usize,
 }
 
 impl Lines {
     /// The line breaks of `text`.
     fn new(text: &str) -> Self {
-        let breaks = text
+        let breaks: Vec<usize> = text
             .bytes()
             .enumerate()
             .filter_map(|(k, b)| (b == b'\n').then_some(k))
             .collect();
-        Lines { breaks }
+        let last = text.lines().count().max(1);
+        Lines { breaks, last }
     }
 
-    /// The 1-based line of byte `offset`: one more than the newlines before it (an offset
-    /// past the end is on the last line).
+    /// The 1-based line of byte `offset`: one more than the newlines before it. An offset at
+    /// the end of a file that ends in a newline (where TOML reports what it was still
+    /// waiting for) is on the last line, not on the empty one after it.
     fn of(&self, offset: usize) -> usize {
-        self.breaks.partition_point(|&b| b < offset) + 1
+        (self.breaks.partition_point(|&b| b < offset) + 1).min(self.last)
     }
 }
 
@@ -600,10 +604,12 @@ fn toml_table(tables: &Tables) -> Result<String, UserCatalogError> {
 mod tests {
     use super::*;
 
-    /// The 1-based line of byte `offset`, found by counting every newline before it.
+    /// The 1-based line of byte `offset`, found by counting every newline before it, and at
+    /// most the file's last line.
     fn counted(text: &str, offset: usize) -> usize {
         let before = &text.as_bytes()[..offset.min(text.len())];
-        before.iter().filter(|&&b| b == b'\n').count() + 1
+        let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
+        line.min(text.lines().count().max(1))
     }
 
     #[test]
