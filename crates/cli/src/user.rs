@@ -2,7 +2,8 @@
 //! and adding or removing entries. Every figure added here is the user's: measured by them
 //! unless they say it is stated (with the source they name).
 
-use super::{OHM_UNITS, emit, figure_in, user_catalog};
+use crate::args::{OHM_UNITS, figure_in};
+use crate::{emit, user_catalog};
 use anyhow::{Context, bail};
 use clap::{Args, Subcommand, ValueEnum};
 use loadline_core::catalog::user::{UserCatalog, UserCatalogError, default_path, marked};

@@ -1,0 +1,7 @@
+//! The subcommands, one module each.
+
+pub(crate) mod list;
+pub(crate) mod rank;
+pub(crate) mod render;
+pub(crate) mod report;
+pub(crate) mod response;
