@@ -888,8 +888,13 @@ fn run(i: &Inputs, case: &Case) -> Result<String, String> {
             if partials > 0 {
                 return Err("left a file behind".into());
             }
-            let first = stderr.lines().find(|l| !l.trim().is_empty()).unwrap_or("");
-            Ok(format!("refused (exit {}): {first}", code.unwrap()))
+            // The message's first line, and the next when the first only introduces it.
+            let mut lines = stderr.lines().filter(|l| !l.trim().is_empty());
+            let mut said = lines.next().unwrap_or("").to_string();
+            if said.ends_with(':') {
+                said = format!("{said} {}", lines.next().unwrap_or(""));
+            }
+            Ok(format!("refused (exit {}): {said}", code.unwrap()))
         }
     }
 }
