@@ -659,8 +659,8 @@ impl EditorApp {
                 // Wrapped: each line is a sentence about one listener.
                 ui.scope(|ui| {
                     ui.set_max_width(width);
-                    for line in jack.text().lines() {
-                        ui.add(egui::Label::new(line.trim()).wrap());
+                    for (label, sentence) in jack.sentences() {
+                        ui.add(egui::Label::new(listener_line(label, &sentence)).wrap());
                     }
                 });
             }
@@ -1081,6 +1081,12 @@ impl EditorApp {
     }
 }
 
+/// A listener's sentence after its label, as the section shows it ("heard", then what the
+/// heard pair gets).
+fn listener_line(label: &str, sentence: &str) -> String {
+    format!("{label:<13} {sentence}")
+}
+
 /// Sets `param` to `value` as one gesture (begin, set, end), as a host expects from a click.
 fn gesture<P: Param>(setter: &ParamSetter, param: &P, value: P::Plain) {
     setter.begin_set_parameter(param);
@@ -1451,8 +1457,8 @@ mod tests {
         let jack = analysis.jack[Slot::A as usize]
             .as_ref()
             .expect("a shared jack");
-        for line in jack.text().lines() {
-            h.get_by_label(line.trim());
+        for (label, sentence) in jack.sentences() {
+            h.get_by_label(&listener_line(label, &sentence));
         }
     }
 
@@ -1485,8 +1491,8 @@ mod tests {
         h.step();
         h.step();
         let own = analysis.jack[Slot::A as usize].as_ref().expect("listeners");
-        for line in own.text().lines() {
-            h.get_by_label(line.trim());
+        for (label, sentence) in own.sentences() {
+            h.get_by_label(&listener_line(label, &sentence));
         }
         h.get_by_label("Listener 2 volume, against yours");
         // Slot B, the Scarlett 2i2, has one headphone output: heard, it says so.

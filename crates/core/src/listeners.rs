@@ -383,15 +383,25 @@ fn level_db(source: &TheveninSource, load: &dyn Impedance, freq_hz: f64) -> f64 
 }
 
 impl JackFigures {
-    /// The shared jack in words, one line per listener: "with the DT 770 Pro 32 Ω on the
-    /// same jack, HD 600 loses 2.31 dB and gains 0.39 dB at 100 Hz; 82.1 dB SPL at this volume".
+    /// What every listener gets, in words, as the report's column prints it: each sentence
+    /// after its label, wrapped to the report's width.
     pub fn text(&self) -> String {
+        let lines: Vec<String> = (self.sentences().iter())
+            .map(|(label, sentence)| labelled(label, sentence))
+            .collect();
+        lines.join("\n")
+    }
+
+    /// What every listener gets, one sentence each after its label ("heard", "also on jack",
+    /// …), unwrapped: "Sennheiser HD 600: with Beyerdynamic DT 770 Pro 32 ohm on the same
+    /// jack, loses 7.38 dB and gains 0.19 dB at 100 Hz; …".
+    pub fn sentences(&self) -> Vec<(&'static str, String)> {
         if self.others_on == OthersOn::OwnOutputs {
-            return self.own_outputs_text();
+            return self.own_outputs_sentences();
         }
-        let mut lines = vec![labelled(
+        let mut lines = vec![(
             "shared jack",
-            &format!(
+            format!(
                 "{:.1} Ω at 1 kHz for all of them; {:.0} mA peak at the loudest clean sine",
                 self.load_1k_ohm, self.max_current_ma_peak
             ),
@@ -405,7 +415,7 @@ impl JackFigures {
                 .map(|(_, o)| o.headphone.as_str())
                 .collect();
             let label = if l.heard { "heard" } else { "also on jack" };
-            lines.push(labelled(label, &format!(
+            lines.push((label, format!(
                 "{}: with {} on the same jack, {} and {} at {}; {:.1} dB SPL at this volume, clean peaks up to {:.1} dB SPL{}",
                 l.headphone,
                 others.join(", "),
@@ -417,16 +427,16 @@ impl JackFigures {
                 l.clipping_words(),
             )));
         }
-        lines.join("\n")
+        lines
     }
 }
 
 impl JackFigures {
-    /// A distribution amplifier's listeners in words, one line each.
-    fn own_outputs_text(&self) -> String {
-        let mut lines = vec![labelled(
+    /// A distribution amplifier's listeners in words, one sentence each.
+    fn own_outputs_sentences(&self) -> Vec<(&'static str, String)> {
+        let mut lines = vec![(
             "own outputs",
-            &format!(
+            format!(
                 "each on an output of its own, one supply for all: {:.0} mA peak from it at the loudest clean sine",
                 self.max_current_ma_peak
             ),
@@ -448,9 +458,9 @@ impl JackFigures {
                 (c, _) => format!("{:.2} dB lower for the others on the supply", -c),
             };
             let label = if l.heard { "heard" } else { "other output" };
-            lines.push(labelled(
+            lines.push((
                 label,
-                &format!(
+                format!(
                     "{}: {}, {:.1} dB SPL; clean peaks up to {:.1} dB SPL, {cost}{}",
                     l.headphone,
                     offset_words(l.volume_offset_db.unwrap_or(0.0)),
@@ -460,7 +470,7 @@ impl JackFigures {
                 ),
             ));
         }
-        lines.join("\n")
+        lines
     }
 }
 
