@@ -13,7 +13,7 @@ use egui::{Color32, RichText};
 use egui_plot::{GridInput, GridMark, HoverPosition, Legend, Line, Plot};
 use loadline_core::analysis::{AnalysedOutput, Analysis, Analyst, Scenario, Slot};
 use loadline_core::catalog::{self, Provenance, estimated};
-use loadline_core::import::{parse_sensitivity, read_impedance_file};
+use loadline_core::import::{ImportError, ImportedCurve, parse_sensitivity, read_impedance_file};
 use loadline_core::listeners::{Listener, MAX_OTHER_LISTENERS};
 use loadline_core::physics::Impedance;
 use loadline_core::physics::headphones::HeadphoneModel;
@@ -145,6 +145,9 @@ pub struct EditorApp {
     import_sens: String,
     /// The last import's outcome: (ok, message).
     import_message: Option<(bool, String)>,
+    /// A file being read and parsed for the import, on a thread of its own (a large or slow
+    /// file must not hold up the GUI): its path, and the curve or why there is none.
+    import_job: Option<ImportJob>,
     /// The user's own devices.
     yours: yours::Yours,
 }
@@ -192,6 +195,7 @@ impl EditorApp {
             import_path: String::new(),
             import_sens: String::new(),
             import_message: None,
+            import_job: None,
             yours: yours::Yours::load(user_catalog),
         }
     }
@@ -695,10 +699,18 @@ impl EditorApp {
                             .hint_text("102 dB/V or 97 dB/mW")
                             .desired_width(140.0),
                     );
-                    if ui.button("Load curve").clicked() {
-                        self.import_message = Some(self.import());
+                    let reading = self.import_job.is_some();
+                    if ui
+                        .add_enabled(!reading, egui::Button::new("Load curve"))
+                        .clicked()
+                    {
+                        self.start_import();
+                    }
+                    if reading {
+                        ui.spinner();
                     }
                 });
+                self.finish_import(ui.ctx());
                 if let Some((ok, msg)) = &self.import_message {
                     ui.label(RichText::new(msg).color(if *ok {
                         COLOUR_IDEAL
@@ -709,11 +721,40 @@ impl EditorApp {
             });
     }
 
-    /// Reads the file, and only if it is good makes it the headphone: a bad file leaves the
-    /// headphone playing as it was.
-    fn import(&mut self) -> (bool, String) {
+    /// Starts reading the file named in the import field, on a thread of its own.
+    fn start_import(&mut self) {
         let path = std::path::PathBuf::from(self.import_path.trim());
-        let curve = match read_impedance_file(&path) {
+        let reading = path.clone();
+        let handle = std::thread::Builder::new()
+            .name("loadline-import".into())
+            .spawn(move || read_impedance_file(&reading))
+            .expect("a thread for the import");
+        self.import_message = None;
+        self.import_job = Some(ImportJob { path, handle });
+    }
+
+    /// Takes the import's result once its thread is done (asking for frames until then).
+    fn finish_import(&mut self, ctx: &egui::Context) {
+        let Some(job) = self.import_job.take_if(|j| j.handle.is_finished()) else {
+            if self.import_job.is_some() {
+                ctx.request_repaint_after(ANALYSIS_POLL);
+            }
+            return;
+        };
+        self.import_message = Some(match job.handle.join() {
+            Ok(read) => self.import(&job.path, read),
+            Err(_) => (false, "Not loaded: reading the file failed".into()),
+        });
+    }
+
+    /// Makes the curve read from `path` the headphone, only if it is good: a bad file leaves
+    /// the headphone playing as it was.
+    fn import(
+        &mut self,
+        path: &std::path::Path,
+        read: Result<ImportedCurve, ImportError>,
+    ) -> (bool, String) {
+        let curve = match read {
             Ok(c) => c,
             Err(e) => return (false, format!("Not loaded: {e}")),
         };
@@ -1079,6 +1120,12 @@ impl EditorApp {
         });
         ui.add_space(2.0);
     }
+}
+
+/// An impedance file being read for the import: its path, and the thread reading it.
+struct ImportJob {
+    path: std::path::PathBuf,
+    handle: std::thread::JoinHandle<Result<ImportedCurve, ImportError>>,
 }
 
 /// A listener's sentence after its label, as the section shows it ("heard", then what the
@@ -1741,5 +1788,55 @@ dynamic_range_a_weighted = true
         assert_eq!(saved.points.z_1k_ohm.value, key.z_1k_ohm);
         assert_eq!(saved.points.rdc_ohm.value, key.rdc_ohm);
         assert_eq!(saved.points.z_1k_ohm.source, "own measurement");
+    }
+
+    /// Steps until the import started is done, and returns its message.
+    fn imported(h: &mut Harness<'_, EditorApp>) -> (bool, String) {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while h.state().import_job.is_some() {
+            assert!(Instant::now() < deadline, "the import never finished");
+            h.step();
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        h.state().import_message.clone().expect("a message")
+    }
+
+    /// An impedance file is read on a thread of its own, and only a good one becomes the
+    /// headphone: a bad one says why and leaves the headphone as it was.
+    #[test]
+    fn a_curve_is_imported_off_the_gui_thread_and_a_bad_one_changes_nothing() {
+        use loadline_core::physics::impedance::MeasuredCurve;
+        let dir = user_file("import", "").with_file_name("");
+        let good = dir.join("cans.zma");
+        let curve =
+            MeasuredCurve::sampled_from(&catalog::headphone_models()[2].load, 5.0, 40_000.0, 300);
+        std::fs::write(&good, loadline_core::import::to_zma(&curve, "cans")).unwrap();
+        let bad = dir.join("bad.txt");
+        std::fs::write(&bad, "20 300 0\n100 abc 0\n").unwrap();
+        let params = Arc::new(LoadlineParams::default());
+        let mut h = harness(params.clone());
+        h.get_by_label("Import a measured curve").click();
+        h.step();
+        let before = params.headphone.value();
+        h.state_mut().import_path = bad.display().to_string();
+        h.get_by_label("Load curve").click();
+        h.step();
+        let (ok, message) = imported(&mut h);
+        assert!(!ok && message.contains("line 2"), "{message}");
+        assert_eq!(params.headphone.value(), before);
+        assert!(params.imported.get().is_none());
+        h.state_mut().import_path = good.display().to_string();
+        h.state_mut().import_sens = "104 dB/V".into();
+        h.get_by_label("Load curve").click();
+        h.step();
+        let (ok, message) = imported(&mut h);
+        assert!(
+            ok && message.starts_with("Loaded cans.zma: 300 points"),
+            "{message}"
+        );
+        assert_eq!(params.headphone.value(), HeadphoneChoice::imported_param());
+        let imported = params.imported.get().expect("the curve");
+        assert_eq!(imported.sens_db_spl_per_v, 104.0);
+        assert_eq!(imported.points.len(), 300);
     }
 }
