@@ -1790,10 +1790,10 @@ dynamic_range_a_weighted = true
         assert_eq!(saved.points.z_1k_ohm.source, "own measurement");
     }
 
-    /// Steps until the import started is done, and returns its message.
+    /// Steps until the import the button started is done, and returns its message.
     fn imported(h: &mut Harness<'_, EditorApp>) -> (bool, String) {
         let deadline = Instant::now() + Duration::from_secs(60);
-        while h.state().import_job.is_some() {
+        while h.state().import_job.is_some() || h.state().import_message.is_none() {
             assert!(Instant::now() < deadline, "the import never finished");
             h.step();
             std::thread::sleep(Duration::from_millis(5));
@@ -1814,9 +1814,12 @@ dynamic_range_a_weighted = true
         let bad = dir.join("bad.txt");
         std::fs::write(&bad, "20 300 0\n100 abc 0\n").unwrap();
         let params = Arc::new(LoadlineParams::default());
-        let mut h = harness(params.clone());
+        let mut h = tall_harness(params.clone());
         h.get_by_label("Import a measured curve").click();
-        h.step();
+        // The section opens over a few frames: click only once it stands still.
+        for _ in 0..60 {
+            h.step();
+        }
         let before = params.headphone.value();
         h.state_mut().import_path = bad.display().to_string();
         h.get_by_label("Load curve").click();
@@ -1827,6 +1830,7 @@ dynamic_range_a_weighted = true
         assert!(params.imported.get().is_none());
         h.state_mut().import_path = good.display().to_string();
         h.state_mut().import_sens = "104 dB/V".into();
+        h.state_mut().import_message = None;
         h.get_by_label("Load curve").click();
         h.step();
         let (ok, message) = imported(&mut h);
