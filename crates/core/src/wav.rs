@@ -276,13 +276,8 @@ mod tests {
     #[test]
     fn damaged_files_never_panic() {
         let seed = wav(300);
-        let mut state = 0x2545_f491_4f6c_dd1du64;
-        let mut next = move || {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            state
-        };
+        let mut rng = crate::dsp::noise::Rng::new(0x2545_f491_4f6c_dd1d);
+        let mut next = move || rng.next_u64();
         for _ in 0..3000 {
             let mut bytes = seed.clone();
             for _ in 0..1 + next() % 4 {

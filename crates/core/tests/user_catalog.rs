@@ -382,13 +382,8 @@ fn a_write_that_fails_leaves_the_file_as_it_was() {
 fn damaged_catalogs_never_panic_and_cite_lines_of_the_file() {
     let seed = include_str!("../../../fuzz/corpus/user_catalog/output-and-headphone.toml");
     assert!(UserCatalog::parse(Path::new("seed.toml"), seed).is_ok());
-    let mut state = 0x9e37_79b9_7f4a_7c15u64;
-    let mut next = move || {
-        state ^= state << 13;
-        state ^= state >> 7;
-        state ^= state << 17;
-        state
-    };
+    let mut rng = loadline_core::dsp::noise::Rng::new(0x9e37_79b9_7f4a_7c15);
+    let mut next = move || rng.next_u64();
     let (mut read, mut refused) = (0, 0);
     for _ in 0..1500 {
         let mut lines: Vec<String> = seed.lines().map(str::to_string).collect();
