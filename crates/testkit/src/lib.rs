@@ -3,4 +3,5 @@
 
 #[cfg(feature = "host")]
 pub mod clap_host;
+pub mod interface;
 pub mod measure;
