@@ -77,6 +77,7 @@ impl SaveForm {
             basis: self.basis,
             source: self.source.trim().to_string(),
             note: self.note.trim().to_string(),
+            range: None,
         }
     }
 

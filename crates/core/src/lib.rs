@@ -18,6 +18,7 @@ pub mod dsp;
 pub mod files;
 pub mod import;
 pub mod listeners;
+pub mod measure;
 pub mod physics;
 pub mod plausible;
 pub mod render;

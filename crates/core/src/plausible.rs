@@ -276,8 +276,48 @@ pub const SAMPLE_RATE_HZ: Quantity = Quantity {
     max: 768_000.0,
 };
 
+/// The resistor across the output in a loopback measurement.
+pub const MEASURE_LOAD_OHM: Quantity = Quantity {
+    what: "measuring load",
+    unit: "Ω",
+    min: 1.0,
+    max: 1000.0,
+};
+
+/// How far the measuring resistor may be from its marked value.
+pub const LOAD_TOLERANCE_PCT: Quantity = Quantity {
+    what: "load tolerance",
+    unit: "%",
+    min: 0.0,
+    max: 20.0,
+};
+
+/// A recording input's impedance (a line input's, from its manual).
+pub const LINE_INPUT_OHM: Quantity = Quantity {
+    what: "input impedance",
+    unit: "Ω",
+    min: 1000.0,
+    max: 1e7,
+};
+
+/// The level a recording input reads as 0 dBFS (a sine's RMS), from its manual.
+pub const INPUT_FULL_SCALE_DBU: Quantity = Quantity {
+    what: "input full scale",
+    unit: "dBu",
+    min: -40.0,
+    max: 40.0,
+};
+
+/// The pilot tone's voltage read with a meter at the output.
+pub const PILOT_VRMS: Quantity = Quantity {
+    what: "pilot voltage",
+    unit: "V RMS",
+    min: 0.0001,
+    max: 30.0,
+};
+
 /// Every quantity, in the order `docs/cli.md` lists them.
-pub const ALL: [Quantity; 22] = [
+pub const ALL: [Quantity; 27] = [
     R_OUT_OHM,
     COUPLING_CAP_UF,
     FULL_SCALE_DBU,
@@ -300,6 +340,11 @@ pub const ALL: [Quantity; 22] = [
     OTHER_VOLUME_DB,
     TARGET_SPL_DB,
     SAMPLE_RATE_HZ,
+    MEASURE_LOAD_OHM,
+    LOAD_TOLERANCE_PCT,
+    LINE_INPUT_OHM,
+    INPUT_FULL_SCALE_DBU,
+    PILOT_VRMS,
 ];
 
 #[cfg(test)]

@@ -23,6 +23,7 @@ fn measured(value: f64) -> Figure {
         basis: Basis::Measured,
         source: "own measurement".into(),
         note: String::new(),
+        range: None,
     }
 }
 
@@ -110,6 +111,7 @@ fn an_estimate_of_the_users_is_ranged_across_the_catalogs_sourced_interfaces() {
         basis: Basis::Estimated,
         source: "a guess".into(),
         note: "typical of its class".into(),
+        range: None,
     };
     let range = catalog::entry_estimate_range(&e)
         .unwrap()

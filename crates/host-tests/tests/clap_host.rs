@@ -716,6 +716,7 @@ fn the_users_devices_travel_in_the_project() {
         basis: Basis::Measured,
         source: "own measurement".into(),
         note: String::new(),
+        range: None,
     };
     let figures = OutputFigures {
         full_scale_dbu: Some(12.0),

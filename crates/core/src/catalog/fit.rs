@@ -218,6 +218,7 @@ mod tests {
             basis: Basis::Estimated,
             source: "test".into(),
             note: "test".into(),
+            range: None,
         };
         let p = KeyPoints {
             rdc_ohm: fig(250.0),

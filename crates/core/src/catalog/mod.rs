@@ -80,6 +80,11 @@ pub struct Figure {
     /// For estimates, how the value was derived; otherwise optional context.
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub note: String,
+    /// Where the true value lies, `[lowest, highest]` in the value's unit, when the source
+    /// says how sure it is (a measurement's uncertainty): what depends on the figure is then
+    /// reported across it, as for an estimate.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub range: Option<[f64; 2]>,
 }
 
 /// A stated or measured maximum output into a resistive load (one of `vrms`, `mw`, `dbu`).

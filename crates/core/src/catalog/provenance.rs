@@ -82,7 +82,15 @@ impl Figure {
     fn provenance(&self, (figure, unit): (&str, &str), decides: Decides) -> Provenance {
         Provenance {
             figure: figure.into(),
-            value: with_unit(self.value, unit),
+            value: match self.range {
+                Some([lo, hi]) => format!(
+                    "{} ({}–{})",
+                    with_unit(self.value, unit),
+                    crate::units::fmt_sig(lo),
+                    crate::units::fmt_sig(hi)
+                ),
+                None => with_unit(self.value, unit),
+            },
             decides,
             basis: self.basis,
             source: self.source.clone(),

@@ -235,17 +235,19 @@ fn range_among(
             .map(OutputEntry::stage)
     };
     let own = entry.stage();
-    let v_fs_peak =
-        levels_estimated.then(|| hull(own.v_fs_peak, sourced_stages().map(|s| s.v_fs_peak)));
-    let i_max_peak =
-        levels_estimated.then(|| hull(own.i_max_peak, sourced_stages().map(|s| s.i_max_peak)));
+    let v_fs_peak = levels_estimated
+        .then(|| hull(own.v_fs_peak, sourced_stages().map(|s| s.v_fs_peak)))
+        .or_else(|| measured_levels(entry).0);
+    let i_max_peak = levels_estimated
+        .then(|| hull(own.i_max_peak, sourced_stages().map(|s| s.i_max_peak)))
+        .or_else(|| measured_levels(entry).1);
     let noise_estimated = noise_dbv.is_some() || dynamic_range_db.is_some();
     let supply_sag_ohm = (entry.distribution.as_ref())
         .map(|d| &d.supply_sag_ohm)
         .filter(|f| f.basis == Basis::Estimated)
         .map(|f| SUPPLY_SAG_SPAN.map(|k| k * f.value));
     let r_sag_ohm = fitted_sag_range(entry);
-    let any = r_out_ohm.is_some() || levels_estimated || noise_estimated;
+    let any = r_out_ohm.is_some() || v_fs_peak.is_some() || noise_estimated;
     (any || supply_sag_ohm.is_some() || r_sag_ohm.is_some()).then_some(EstimateRange {
         r_out_ohm,
         v_fs_peak,
@@ -257,12 +259,34 @@ fn range_among(
     })
 }
 
+/// The ranges of a full scale and a current limit given with their uncertainty (an output
+/// measured with `loadline measure output`), as the stage holds them: the full-scale EMF in
+/// volts peak, the current limit in amperes peak. With one of them ranged, the other spans
+/// its own value, so that the stages across them are formed as for estimated levels.
+fn measured_levels(entry: &OutputEntry) -> (Option<[f64; 2]>, Option<[f64; 2]>) {
+    let fs = entry.full_scale_dbu.as_ref().and_then(|f| f.range);
+    let i_max = entry.i_max_ma_peak.as_ref().and_then(|f| f.range);
+    if fs.is_none() && i_max.is_none() {
+        return (None, None);
+    }
+    let own = entry.stage();
+    let v_fs = fs.map_or([own.v_fs_peak; 2], |r| {
+        r.map(|dbu| crate::units::dbu_to_vrms(dbu) * std::f64::consts::SQRT_2)
+    });
+    let i_max = i_max.map_or([own.i_max_peak; 2], |r| r.map(|ma| ma / 1000.0));
+    (Some(v_fs), Some(i_max))
+}
+
 /// The range of `own` when it is an estimate: from the lowest to the highest of it and the
 /// stated or measured `peers` (`None` when it is absent or sourced).
 fn estimate_among<'a>(
     own: Option<&Figure>,
     peers: impl Iterator<Item = Option<&'a Figure>>,
 ) -> Option<[f64; 2]> {
+    // A figure that says how sure it is (a measurement's uncertainty) is its own range.
+    if let Some(range) = own.and_then(|f| f.range) {
+        return Some(range);
+    }
     let own = own.filter(|f| f.basis == Basis::Estimated)?;
     let sourced = peers.flatten().filter(|f| f.basis != Basis::Estimated);
     Some(hull(own.value, sourced.map(|f| f.value)))

@@ -282,6 +282,7 @@ mod tests {
             basis: Basis::Measured,
             source: "own measurement".into(),
             note: String::new(),
+            range: None,
         };
         // A built-in entry rewritten in the direct form: its own model figures as given.
         let built_in = outputs().iter().find(|e| e.r_sag_ohm.is_some()).unwrap();
@@ -305,6 +306,7 @@ mod tests {
             basis: Basis::Measured,
             source: "own measurement".into(),
             note: String::new(),
+            range: None,
         };
         for e in outputs().iter().filter(|e| e.kind != OutputKind::Reference) {
             let names = [e.maker.as_str(), &e.model, &e.variant];

@@ -93,6 +93,19 @@ fn figure(out: &mut Findings, who: &str, name: &'static str, f: &Figure, sources
     if let Err(e) = quantity(name).check(f.value) {
         out.push((name, format!("{what}: {e}")));
     }
+    if let Some([lo, hi]) = f.range {
+        let q = quantity(name);
+        if !(lo <= f.value && f.value <= hi) || q.check(lo).is_err() || q.check(hi).is_err() {
+            out.push((
+                name,
+                format!(
+                    "{what}: its range [{lo}, {hi}] must hold its value {} and lie within {}",
+                    f.value,
+                    q.range_text()
+                ),
+            ));
+        }
+    }
 }
 
 /// What is wrong with an entry's name: a maker and a model, each text without control
