@@ -4,17 +4,20 @@
 
 use crate::args::{OHM_UNITS, figure_in};
 use crate::{emit, user_catalog};
-use anyhow::{Context, bail};
+use anyhow::{Context, anyhow, bail};
 use clap::{Args, Subcommand, ValueEnum};
-use loadline_core::catalog::user::{UserCatalog, UserCatalogError, default_path, marked};
-use loadline_core::catalog::{
-    Basis, Figure, HeadphoneEntry, KeyPoints, MaxOutput, OutputEntry, OutputKind, Sensitivity,
-    SensitivityUnit, curve_key_points, lookup,
+use loadline_core::catalog::user::{
+    UserCatalog, UserCatalogError, UserEntry, YourEntry, default_path, marked,
 };
+use loadline_core::catalog::{
+    Basis, Figure, HeadphoneEntry, KeyPoints, LookupError, MaxOutput, OutputEntry, OutputKind,
+    Sensitivity, SensitivityUnit, curve_key_points,
+};
+use loadline_core::files::partial_path;
 use loadline_core::import::read_impedance_file;
 use loadline_core::plausible::{self, Quantity};
 use loadline_core::report::provenance_text;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// The arguments of `loadline user`.
 #[derive(Args)]
@@ -43,6 +46,21 @@ enum UserAction {
     Remove {
         /// The entry's name, as `loadline user list` shows it.
         name: String,
+    },
+    /// Write your entry NAME names, with every figure's basis, source and note, as a catalog
+    /// file of its own to share: FILE (never one that exists), or standard output.
+    Export {
+        /// The entry's name, as `loadline user list` shows it.
+        name: String,
+        /// The file to write ("-" or none: standard output).
+        file: Option<PathBuf>,
+    },
+    /// Add the entries of a catalog file (one `loadline user export` wrote, or any in your
+    /// catalog's format) to your catalog, each checked as `loadline user check` checks yours;
+    /// any problem adds none of them.
+    Import {
+        /// The file to read.
+        file: PathBuf,
     },
 }
 
@@ -185,9 +203,18 @@ impl UserArgs {
                 added(&entry.name(), &writable()?.add_headphone(&entry)?);
             }
             UserAction::Remove { name } => remove(&name)?,
+            UserAction::Export { name, file } => export(&name, file)?,
+            UserAction::Import { file } => import(&file)?,
         }
         Ok(())
     }
+}
+
+/// Adds `entry` (an output measured here) to the user's catalog, checked as `add-output`
+/// checks one, and says where it went.
+pub(crate) fn save_output(entry: &OutputEntry) -> anyhow::Result<()> {
+    added(&entry.name(), &writable()?.add_output(entry)?);
+    Ok(())
 }
 
 /// Says that entry `name` went into `written`.
@@ -216,18 +243,31 @@ fn list(user: &UserCatalog) {
         emit(&format!("no entries of yours in {}", user.path.display()));
         return;
     }
-    let mut text = format!("{}:\n", user.path.display());
-    for e in &user.outputs {
+    let text = format!(
+        "{}:\n{}",
+        user.path.display(),
+        entries_text(&user.outputs, &user.headphones)
+    );
+    emit(text.trim_end());
+}
+
+/// Entries with every figure's provenance, each named with its kind and its line in the file.
+fn entries_text(
+    outputs: &[UserEntry<OutputEntry>],
+    headphones: &[UserEntry<HeadphoneEntry>],
+) -> String {
+    let mut text = String::new();
+    for e in outputs {
         let name = format!("{} (output, line {})", marked(&e.entry.name()), e.line);
         text.push_str(&provenance_text(&name, &e.entry.provenance()));
         text.push('\n');
     }
-    for h in &user.headphones {
+    for h in headphones {
         let name = format!("{} (headphone, line {})", marked(&h.entry.name()), h.line);
         text.push_str(&provenance_text(&name, &h.entry.provenance()));
         text.push('\n');
     }
-    emit(text.trim_end());
+    text
 }
 
 /// Checks a catalog file; an error (listing every problem by line) when it is unsound.
@@ -260,21 +300,130 @@ fn check(file: Option<PathBuf>) -> anyhow::Result<()> {
 /// Removes the user's entry `name` picks (outputs and headphones alike).
 fn remove(name: &str) -> anyhow::Result<()> {
     let user = writable()?;
-    let outputs = user.outputs.iter().map(|e| e.entry.name());
-    let names: Vec<String> = outputs
-        .chain(user.headphones.iter().map(|h| h.entry.name()))
-        .collect();
-    let k = lookup(name, &names).context("your entry (see `loadline user list`)")?;
-    let written = if k < user.outputs.len() {
-        user.remove_output(k)?
-    } else {
-        user.remove_headphone(k - user.outputs.len())?
+    let which = pick(&user, name)?;
+    let picked = user.name_of(which).unwrap_or_default();
+    let written = match which {
+        YourEntry::Output(k) => user.remove_output(k)?,
+        YourEntry::Headphone(k) => user.remove_headphone(k)?,
     };
     emit(&format!(
         "removed {} from {}",
-        marked(&names[k]),
+        marked(&picked),
         written.path.display()
     ));
+    Ok(())
+}
+
+/// The user's entry `name` picks, outputs and headphones alike; none, or several, is an error
+/// naming the candidates: those the name matches, or when it matches none, the user's entries.
+fn pick(user: &UserCatalog, name: &str) -> anyhow::Result<YourEntry> {
+    // A refusal lists at most this many of the user's names: enough to see the one meant in a
+    // small catalog, and no wall of text for a large one, which `user list` shows whole.
+    const SHOWN: usize = 12;
+    let context = "your entry (see `loadline user list`)";
+    user.pick_yours(name).map_err(|e| {
+        if !matches!(e, LookupError::NoMatch { .. }) {
+            return anyhow!(e).context(context);
+        }
+        let yours: Vec<String> = (user.outputs.iter())
+            .map(|e| format!("{} (output)", e.entry.name()))
+            .chain((user.headphones.iter()).map(|h| format!("{} (headphone)", h.entry.name())))
+            .collect();
+        let candidates = match yours.len() {
+            0 => "you have none yet (`loadline user add-output` and `add-headphone` add them)"
+                .to_string(),
+            n if n <= SHOWN => format!("yours are {}", yours.join(", ")),
+            n => format!(
+                "yours include {} and {} more",
+                yours[..SHOWN].join(", "),
+                n - SHOWN
+            ),
+        };
+        anyhow!("{e}; {candidates}").context(context)
+    })
+}
+
+/// Writes the user's entry `name` picks as a catalog file of its own: to `file`, which must not
+/// exist, or to standard output (no file, or "-").
+fn export(name: &str, file: Option<PathBuf>) -> anyhow::Result<()> {
+    // An entry is only shared from a sound file, so that what is wrong with the file is said
+    // first, at its line, rather than passed on.
+    let user = writable()?;
+    let which = pick(&user, name)?;
+    let picked = user.name_of(which).unwrap_or_default();
+    let text = format!(
+        "# {picked}, from a Loadline catalog: `loadline user import` with this file adds it to yours.\n\n{}",
+        user.entry_text(which)?
+    );
+    match file.filter(|f| f.as_os_str() != "-") {
+        None => {
+            use std::io::Write;
+            std::io::stdout()
+                .write_all(text.as_bytes())
+                .context("cannot write to stdout")?;
+        }
+        Some(path) => {
+            write_new(&path, text.as_bytes())?;
+            emit(&format!(
+                "exported {} to {}",
+                marked(&picked),
+                path.display()
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Writes `bytes` to `path` whole or not at all, and only where no file is: a file already
+/// there, the user's catalog among them, is refused and left as it was.
+fn write_new(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+    let exists = || {
+        anyhow!(
+            "{}: the file exists, and no file is written over; give another file name, or remove that one first",
+            path.display()
+        )
+    };
+    // A dangling symbolic link counts: writing through it would create a file elsewhere.
+    if path.symlink_metadata().is_ok() {
+        return Err(exists());
+    }
+    let cannot = || format!("cannot write {}", path.display());
+    let partial = partial_path(path);
+    std::fs::write(&partial, bytes).with_context(cannot)?;
+    // A hard link gives the whole file its name only if the name is free, so a file that
+    // appeared since the check above is not replaced either. A file system without hard
+    // links (FAT on a memory stick) gets the file by a rename, after that check.
+    let named = match std::fs::hard_link(&partial, path) {
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Err(exists()),
+        Err(_) => std::fs::rename(&partial, path).with_context(cannot),
+        Ok(()) => Ok(()),
+    };
+    let _ = std::fs::remove_file(&partial);
+    named
+}
+
+/// Adds the entries of the catalog file `file` to the user's catalog, all or none, and shows
+/// what came in as `user list` does.
+fn import(file: &Path) -> anyhow::Result<()> {
+    let user = writable()?;
+    let written = user.import(file).map_err(|e| {
+        anyhow!(
+            "{} is not imported (your catalog {} is unchanged):\n{e}",
+            file.display(),
+            user.path.display()
+        )
+    })?;
+    // What came in is last in the file, as `add-*` puts an entry.
+    let text = format!(
+        "added to {} from {}:\n{}",
+        written.path.display(),
+        file.display(),
+        entries_text(
+            &written.outputs[user.outputs.len()..],
+            &written.headphones[user.headphones.len()..]
+        )
+    );
+    emit(text.trim_end());
     Ok(())
 }
 
@@ -286,6 +435,7 @@ impl Provenance {
             basis: self.basis(),
             source: self.source.clone(),
             note: self.note.clone(),
+            range: None,
         }
     }
 

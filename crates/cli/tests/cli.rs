@@ -1560,3 +1560,336 @@ fn response_writes_to_stdout_says_what_it_wrote_and_keeps_its_input() {
     assert!(err.contains("that is the input file"), "{err}");
     assert_eq!(std::fs::read(&curve).unwrap(), before);
 }
+
+/// Runs with the user's catalog in `dir` and expects a clean failure; returns stderr.
+fn fails_with(dir: &std::path::Path, args: &[&str]) -> String {
+    let out = loadline_with(dir, args);
+    out.clone().assert().failure();
+    let err = String::from_utf8_lossy(&out.stderr).to_string();
+    assert!(!err.contains("panicked"), "{args:?} panicked: {err}");
+    assert!(err.contains("error"), "{args:?}: {err}");
+    err
+}
+
+/// Adds to the catalog in `dir` an interface someone measured (4.7 Ω, 1.1 V RMS into 32 Ω,
+/// 2.9 V RMS into 300 Ω, -104 dBV(A)), with their name as the source and a note.
+fn add_box_2(dir: &std::path::Path) {
+    ok_with(
+        dir,
+        &[
+            "user",
+            "add-output",
+            "--maker",
+            "Acme",
+            "--model",
+            "Box 2",
+            "--zout",
+            "4.7",
+            "--max",
+            "32:1.1",
+            "--max",
+            "300:2.9",
+            "--noise-dbv",
+            "-104",
+            "--a-weighted",
+            "--source",
+            "Jo's measurement",
+            "--note",
+            "1 kHz, 1 % THD",
+        ],
+    );
+}
+
+/// Adds to the catalog in `dir` a headphone from its maker's figures.
+fn add_open_1(dir: &std::path::Path) {
+    ok_with(
+        dir,
+        &[
+            "user",
+            "add-headphone",
+            "--maker",
+            "Me",
+            "--model",
+            "Open 1",
+            "--nominal-ohm",
+            "250",
+            "--sensitivity",
+            "96 dB/mW",
+            "--rdc-ohm",
+            "240",
+            "--z-1k-ohm",
+            "260",
+            "--z-10k-ohm",
+            "300",
+            "--f-res-hz",
+            "90",
+            "--z-res-ohm",
+            "620",
+            "--basis",
+            "stated",
+            "--source",
+            "manual, p. 12",
+        ],
+    );
+}
+
+/// The 1-based line of `text` where `needle` first appears.
+fn line_of(text: &str, needle: &str) -> usize {
+    1 + text.lines().position(|l| l.contains(needle)).unwrap()
+}
+
+#[test]
+fn an_exported_device_imports_into_another_catalog_with_its_figures_and_their_provenance() {
+    let (mine, theirs, files) = (
+        scratch("share-mine"),
+        scratch("share-theirs"),
+        scratch("share-files"),
+    );
+    add_box_2(&mine);
+    add_open_1(&mine);
+    let (box2, open1) = (files.join("box2.toml"), files.join("open1.toml"));
+    let said = ok_with(&mine, &["user", "export", "box 2", s(&box2)]);
+    assert!(said.contains("exported Acme Box 2 (yours) to"), "{said}");
+    ok_with(&mine, &["user", "export", "open 1", s(&open1)]);
+    // One table each, the same as written to standard output.
+    let text = std::fs::read_to_string(&box2).unwrap();
+    assert_eq!(text.matches("[[output]]").count(), 1, "{text}");
+    assert!(!text.contains("[[headphone]]"), "{text}");
+    assert_eq!(ok_with(&mine, &["user", "export", "box 2"]), text);
+    assert_eq!(ok_with(&mine, &["user", "export", "box 2", "-"]), text);
+    assert_eq!(
+        std::fs::read_dir(&files).unwrap().count(),
+        2,
+        "no partial file is left"
+    );
+
+    let added = ok_with(&theirs, &["user", "import", s(&box2)]);
+    assert!(
+        added.contains("Acme Box 2 (yours) (output, line 1)"),
+        "{added}"
+    );
+    assert!(added.contains("measured: Jo's measurement"), "{added}");
+    ok_with(&theirs, &["user", "import", s(&open1)]);
+
+    // Every figure with its basis, source and note, as in the first catalog.
+    let load = |dir: &std::path::Path| {
+        loadline_core::catalog::user::UserCatalog::load(&dir.join("catalog.toml")).unwrap()
+    };
+    let (a, b) = (load(&mine), load(&theirs));
+    assert_eq!(a.outputs[0].entry, b.outputs[0].entry);
+    assert_eq!(a.headphones[0].entry, b.headphones[0].entry);
+    let listed = |dir: &std::path::Path| {
+        let text = ok_with(dir, &["user", "list"]);
+        text.lines().skip(1).collect::<Vec<_>>().join("\n")
+    };
+    let theirs_listed = listed(&theirs);
+    assert_eq!(listed(&mine), theirs_listed);
+    assert!(
+        theirs_listed.contains("4.7 Ω          measured: Jo's measurement"),
+        "{theirs_listed}"
+    );
+    assert!(theirs_listed.contains("1 kHz, 1 % THD"), "{theirs_listed}");
+    assert!(
+        theirs_listed.contains("stated by the maker: manual, p. 12"),
+        "{theirs_listed}"
+    );
+    // And the same report, verdict and all, from either catalog.
+    for headphone in ["hd 600", "open 1"] {
+        let args = [
+            "report",
+            "--output",
+            "box 2",
+            "--headphone",
+            headphone,
+            "--json",
+        ];
+        let report = |dir: &std::path::Path| -> Value {
+            serde_json::from_str(&ok_with(dir, &args)).unwrap()
+        };
+        let (here, there) = (report(&mine), report(&theirs));
+        assert!(
+            here["verdict"]
+                .as_str()
+                .unwrap()
+                .contains("Acme Box 2 (yours)"),
+            "{here}"
+        );
+        assert_eq!(here["verdict"], there["verdict"]);
+        assert_eq!(here, there);
+    }
+}
+
+#[test]
+fn export_never_writes_over_a_file() {
+    let (dir, files) = (scratch("export-taken"), scratch("export-taken-files"));
+    add_box_2(&dir);
+    let taken = files.join("box2.toml");
+    std::fs::write(&taken, "mine\n").unwrap();
+    let err = fails_with(&dir, &["user", "export", "box 2", s(&taken)]);
+    assert!(
+        err.contains("the file exists, and no file is written over"),
+        "{err}"
+    );
+    assert!(err.contains("give another file name"), "{err}");
+    assert_eq!(std::fs::read_to_string(&taken).unwrap(), "mine\n");
+    assert_eq!(std::fs::read_dir(&files).unwrap().count(), 1);
+    // The user's own catalog is a file like any other.
+    let catalog = dir.join("catalog.toml");
+    let before = std::fs::read(&catalog).unwrap();
+    fails_with(&dir, &["user", "export", "box 2", s(&catalog)]);
+    assert_eq!(std::fs::read(&catalog).unwrap(), before);
+}
+
+#[test]
+fn an_import_with_a_bad_figure_is_refused_at_its_line_and_leaves_the_catalog_as_it_was() {
+    let (mine, theirs, files) = (
+        scratch("import-bad-mine"),
+        scratch("import-bad-theirs"),
+        scratch("import-bad-files"),
+    );
+    add_box_2(&mine);
+    add_open_1(&mine);
+    let (box2, open1) = (files.join("box2.toml"), files.join("open1.toml"));
+    ok_with(&mine, &["user", "export", "box 2", s(&box2)]);
+    ok_with(&mine, &["user", "export", "open 1", s(&open1)]);
+    // Their catalog has an entry of its own, with a comment, which must stay byte for byte.
+    add_box_2(&theirs);
+    let catalog = theirs.join("catalog.toml");
+    let mut text = std::fs::read_to_string(&catalog).unwrap();
+    text = format!("# my devices\n{}", text.replace("Box 2", "Box 3"));
+    std::fs::write(&catalog, &text).unwrap();
+    let before = std::fs::read(&catalog).unwrap();
+
+    // An implausible figure, after a sound entry that is not added either.
+    let bad = files.join("bad.toml");
+    let good = std::fs::read_to_string(&open1).unwrap();
+    let wrong = std::fs::read_to_string(&box2)
+        .unwrap()
+        .replace("value = 4.7", "value = 4700.0");
+    let both = format!("{good}\n{wrong}");
+    std::fs::write(&bad, &both).unwrap();
+    let err = fails_with(&theirs, &["user", "import", s(&bad)]);
+    let line = line_of(&both, "r_out_ohm");
+    assert!(err.contains("is not imported"), "{err}");
+    assert!(err.contains("is unchanged"), "{err}");
+    assert!(
+        err.contains(&format!("{}:{line}: Acme Box 2: ", bad.display())),
+        "{err}"
+    );
+    assert!(err.contains("4700"), "{err}");
+    assert_eq!(std::fs::read(&catalog).unwrap(), before);
+
+    // Key points no model passes within 5 %, at the line of the first it misses.
+    let misfit = files.join("misfit.toml");
+    let text = good.replace("value = 300.0", "value = 2000.0");
+    assert_ne!(text, good);
+    std::fs::write(&misfit, &text).unwrap();
+    let err = fails_with(&theirs, &["user", "import", s(&misfit)]);
+    let line = line_of(&text, "z_1k_ohm");
+    assert!(
+        err.contains(&format!("{}:{line}: Me Open 1: ", misfit.display())),
+        "{err}"
+    );
+    assert!(err.contains("strays by more than 5 %"), "{err}");
+    // Not TOML in the catalog's format, at its line.
+    let broken = files.join("broken.toml");
+    let text = good.replace("model = \"Open 1\"", "model = Open 1");
+    std::fs::write(&broken, &text).unwrap();
+    let err = fails_with(&theirs, &["user", "import", s(&broken)]);
+    let line = line_of(&text, "model = Open 1");
+    assert!(
+        err.contains(&format!("{}:{line}:", broken.display())),
+        "{err}"
+    );
+    assert_eq!(std::fs::read(&catalog).unwrap(), before);
+    let listed = ok_with(&theirs, &["user", "list"]);
+    assert!(!listed.contains("Open 1"), "{listed}");
+}
+
+#[test]
+fn an_import_of_a_name_already_in_the_catalog_is_refused() {
+    let (dir, files) = (scratch("import-taken"), scratch("import-taken-files"));
+    add_box_2(&dir);
+    let box2 = files.join("box2.toml");
+    ok_with(&dir, &["user", "export", "box 2", s(&box2)]);
+    let catalog = dir.join("catalog.toml");
+    let before = std::fs::read(&catalog).unwrap();
+    // Spelt differently, the name is still the one the catalog has.
+    let text = std::fs::read_to_string(&box2)
+        .unwrap()
+        .replace("Box 2", "box-2");
+    std::fs::write(&box2, &text).unwrap();
+    let err = fails_with(&dir, &["user", "import", s(&box2)]);
+    let line = line_of(&text, "[[output]]");
+    assert!(
+        err.contains(&format!(
+            "{}:{line}: Acme box-2: your catalog already has an entry of this name ({}, line 1)",
+            box2.display(),
+            catalog.display()
+        )),
+        "{err}"
+    );
+    assert_eq!(std::fs::read(&catalog).unwrap(), before);
+    // A built-in entry's name is taken as well.
+    let builtin = files.join("builtin.toml");
+    std::fs::write(
+        &builtin,
+        text.replace("\"Acme\"", "\"Focusrite\"")
+            .replace("box-2", "Scarlett 2i2 4th gen"),
+    )
+    .unwrap();
+    let err = fails_with(&dir, &["user", "import", s(&builtin)]);
+    assert!(err.contains("another entry has this name"), "{err}");
+    assert_eq!(std::fs::read(&catalog).unwrap(), before);
+}
+
+#[test]
+fn export_of_a_name_that_picks_none_of_yours_or_two_is_refused_with_the_candidates() {
+    let (dir, files) = (scratch("export-unknown"), scratch("export-unknown-files"));
+    add_box_2(&dir);
+    let file = files.join("out.toml");
+    let err = fails_with(&dir, &["user", "export", "no such box", s(&file)]);
+    assert!(err.contains("no entry matches 'no such box'"), "{err}");
+    assert!(err.contains("yours are Acme Box 2 (output)"), "{err}");
+    // A built-in entry is not yours to export.
+    let err = fails_with(&dir, &["user", "export", "scarlett 2i2 4th gen", s(&file)]);
+    assert!(err.contains("no entry matches"), "{err}");
+    assert!(!file.exists());
+    // An output and a headphone of one name: each is named, with its line.
+    ok_with(
+        &dir,
+        &[
+            "user",
+            "add-headphone",
+            "--maker",
+            "Acme",
+            "--model",
+            "Box 2",
+            "--nominal-ohm",
+            "32",
+            "--sensitivity",
+            "100 dB/mW",
+            "--rdc-ohm",
+            "30",
+            "--z-1k-ohm",
+            "32",
+            "--z-10k-ohm",
+            "34",
+        ],
+    );
+    let catalog = std::fs::read_to_string(dir.join("catalog.toml")).unwrap();
+    let headphone = line_of(&catalog, "[[headphone]]");
+    let err = fails_with(&dir, &["user", "export", "acme box 2", s(&file)]);
+    assert!(
+        err.contains(&format!(
+            "Acme Box 2: your output (line 1) or your headphone (line {headphone})?"
+        )),
+        "{err}"
+    );
+    assert!(!file.exists());
+    let err = fails_with(&dir, &["user", "remove", "acme box 2"]);
+    assert!(
+        err.contains("your output (line 1) or your headphone"),
+        "{err}"
+    );
+}

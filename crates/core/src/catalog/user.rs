@@ -10,11 +10,11 @@
 //! invalid one is an error that names the file and the line, and never takes the built-in
 //! catalog with it.
 
-use super::lookup::{LookupError, compact, lookup};
+use super::lookup::{LookupError, compact, lookup, name_matches};
 use super::validate::{Findings, Sources, headphone_problems, model_problems, output_problems};
 use super::{HeadphoneEntry, OutputEntry, headphones, outputs};
 use serde::{Deserialize, Serialize};
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::path::{Path, PathBuf};
 
@@ -297,32 +297,39 @@ impl UserCatalog {
 
     /// The catalog `text` holds, as if read from `path`; every problem at its line.
     pub fn parse(path: &Path, text: &str) -> Result<Self, UserCatalogError> {
-        let invalid = |problems| UserCatalogError::Invalid {
-            path: path.to_path_buf(),
-            problems,
-        };
+        let catalog = Self::read(path, text)?;
+        let problems = catalog.problems();
+        if problems.is_empty() {
+            Ok(catalog)
+        } else {
+            Err(UserCatalogError::Invalid {
+                path: path.to_path_buf(),
+                problems,
+            })
+        }
+    }
+
+    /// The entries `text` holds, each with its lines, as if read from `path`: an error at its
+    /// line when the text is not TOML in the catalog's format, but the entries not yet checked,
+    /// so that what checks them can add problems of its own.
+    fn read(path: &Path, text: &str) -> Result<Self, UserCatalogError> {
         let lines = Lines::new(text);
-        let file: UserFile = toml::from_str(text).map_err(|e| {
-            invalid(vec![Problem {
+        let file: UserFile = toml::from_str(text).map_err(|e| UserCatalogError::Invalid {
+            path: path.to_path_buf(),
+            problems: vec![Problem {
                 line: e.span().map_or(0, |s| lines.of(s.start)),
                 message: e.message().trim().to_string(),
-            }])
+            }],
         })?;
         let mut starts: Vec<usize> = (file.output.iter().map(|e| e.span().start))
             .chain(file.headphone.iter().map(|h| h.span().start))
             .collect();
         starts.sort_unstable();
-        let catalog = UserCatalog {
+        Ok(UserCatalog {
             path: path.to_path_buf(),
             outputs: with_lines(text, (&lines, &starts), file.output),
             headphones: with_lines(text, (&lines, &starts), file.headphone),
-        };
-        let problems = catalog.problems();
-        if problems.is_empty() {
-            Ok(catalog)
-        } else {
-            Err(invalid(problems))
-        }
+        })
     }
 
     /// Everything wrong with the entries: each checked as a built-in entry is (sources
@@ -371,6 +378,181 @@ impl UserCatalog {
     /// The headphone `text` names, built-in or the user's.
     pub fn pick_headphone(&self, text: &str) -> Result<Pick, LookupError> {
         lookup(text, &self.headphone_names()).map(|k| Pick::of(k, headphones().len()))
+    }
+
+    /// The user's entry `text` names, among their outputs and headphones alike: what
+    /// `loadline user remove` and `loadline user export` act on. An output and a headphone may
+    /// have the same name (names are only unique within a kind), so a name that is both is
+    /// refused as a name several entries match is, with each one's line in the file.
+    pub fn pick_yours(&self, text: &str) -> Result<YourEntry, LookupError> {
+        let names: Vec<String> = (self.outputs.iter().map(|e| e.entry.name()))
+            .chain(self.headphones.iter().map(|h| h.entry.name()))
+            .collect();
+        let n = self.outputs.len();
+        // Each output that a headphone's name spells alike, with that headphone: a lookup
+        // reads the name once, so it would take the output without a word about the headphone.
+        let twin_of = |o: &UserEntry<OutputEntry>| {
+            (self.headphones.iter())
+                .find(|h| compact(&h.entry.name()) == compact(&o.entry.name()))
+                .map(|h| (o.entry.name(), o.line, h.line))
+        };
+        let both = |(name, output, headphone): &(String, usize, usize)| {
+            format!("{name}: your output (line {output}) or your headphone (line {headphone})?")
+        };
+        let tell_apart = format!(
+            "Give one a variant in {} to tell them apart",
+            self.path.display()
+        );
+        match lookup(text, &names) {
+            Ok(k) => match self.outputs.get(k).and_then(twin_of) {
+                Some(twin) => Err(LookupError::Ambiguous {
+                    query: text.trim().into(),
+                    count: 2,
+                    tells_apart: format!("{} {tell_apart}", both(&twin)),
+                }),
+                None if k < n => Ok(YourEntry::Output(k)),
+                None => Ok(YourEntry::Headphone(k - n)),
+            },
+            Err(LookupError::Ambiguous {
+                query,
+                count,
+                tells_apart,
+            }) => {
+                let twins: Vec<String> = (self.outputs.iter())
+                    .filter(|o| name_matches(&o.entry.name(), text))
+                    .filter_map(twin_of)
+                    .map(|twin| both(&twin))
+                    .collect();
+                let tells_apart = if twins.is_empty() {
+                    tells_apart
+                } else {
+                    format!("{tells_apart} {} {tell_apart}", twins.join(" "))
+                };
+                Err(LookupError::Ambiguous {
+                    query,
+                    count,
+                    tells_apart,
+                })
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    /// The name of the user's entry `which`, if there is one.
+    pub fn name_of(&self, which: YourEntry) -> Option<String> {
+        match which {
+            YourEntry::Output(k) => self.outputs.get(k).map(|e| e.entry.name()),
+            YourEntry::Headphone(k) => self.headphones.get(k).map(|h| h.entry.name()),
+        }
+    }
+
+    /// The user's entry `which` alone as the text of a catalog file, one `[[output]]` or
+    /// `[[headphone]]` table with every figure's basis, source and note: what
+    /// `loadline user export` writes, and what [`Self::import`] takes into another catalog.
+    pub fn entry_text(&self, which: YourEntry) -> Result<String, UserCatalogError> {
+        let tables = match which {
+            YourEntry::Output(k) => Tables {
+                output: self.outputs.get(k).map(|e| &e.entry).into_iter().collect(),
+                headphone: vec![],
+            },
+            YourEntry::Headphone(k) => Tables {
+                output: vec![],
+                headphone: self
+                    .headphones
+                    .get(k)
+                    .map(|h| &h.entry)
+                    .into_iter()
+                    .collect(),
+            },
+        };
+        if tables.output.is_empty() && tables.headphone.is_empty() {
+            return Err(UserCatalogError::Invalid {
+                path: self.path.clone(),
+                problems: vec![Problem {
+                    line: 0,
+                    message: match which {
+                        YourEntry::Output(k) => format!("no output number {} to export", k + 1),
+                        YourEntry::Headphone(k) => {
+                            format!("no headphone number {} to export", k + 1)
+                        }
+                    },
+                }],
+            });
+        }
+        toml_table(&tables)
+    }
+
+    /// The catalog with every entry of the catalog file at `path` added after the user's own
+    /// and written, as `add-*` adds one: the file's text kept, the new tables after it. The
+    /// entries are checked first as `loadline user check` and `add-*` check them: each as the
+    /// user's file checks its entries, every headphone's model against its key points, and
+    /// every name unlike the built-in entries', the file's others' and the user's. Any problem
+    /// refuses them all, at its line of `path`, and nothing is written. An entry keeps its
+    /// figures' basis, source and note: one that someone else measured stays measured, with
+    /// their source. The entries added are the catalog's last outputs and headphones.
+    pub fn import(&self, path: &Path) -> Result<Self, UserCatalogError> {
+        let text = std::fs::read_to_string(path).map_err(|e| UserCatalogError::Read {
+            path: path.to_path_buf(),
+            message: e.to_string(),
+        })?;
+        let incoming = Self::read(path, &text)?;
+        let mut problems = incoming.problems();
+        problems.extend(self.names_taken_by(&incoming));
+        // Only a headphone sound otherwise is fitted, as `add-headphone` does: a model fitted
+        // to implausible figures would only repeat what is already wrong with them.
+        let sound = UserCatalog {
+            headphones: (incoming.headphones.iter())
+                .filter(|h| headphone_problems(&h.entry, Sources::Named).is_empty())
+                .cloned()
+                .collect(),
+            ..Default::default()
+        };
+        problems.extend(sound.model_problems());
+        if incoming.outputs.is_empty() && incoming.headphones.is_empty() {
+            problems.push(Problem {
+                line: 0,
+                message: "no [[output]] or [[headphone]] table in it: nothing to import".into(),
+            });
+        }
+        if !problems.is_empty() {
+            // In the file's order, as a reader goes through it to fix them.
+            problems.sort_by_key(|p| p.line);
+            return Err(UserCatalogError::Invalid {
+                path: path.to_path_buf(),
+                problems,
+            });
+        }
+        self.append(&toml_table(&Tables {
+            output: incoming.outputs.iter().map(|e| &e.entry).collect(),
+            headphone: incoming.headphones.iter().map(|h| &h.entry).collect(),
+        })?)
+    }
+
+    /// A problem at each entry of `incoming` whose name one of the user's entries of its kind
+    /// already has (in the compact form lookups compare), naming where that one is.
+    fn names_taken_by(&self, incoming: &Self) -> Vec<Problem> {
+        let outputs: HashMap<String, usize> = (self.outputs.iter())
+            .map(|e| (compact(&e.entry.name()), e.line))
+            .collect();
+        let headphones: HashMap<String, usize> = (self.headphones.iter())
+            .map(|h| (compact(&h.entry.name()), h.line))
+            .collect();
+        let clash = |name: String, line: usize, taken: &HashMap<String, usize>| {
+            taken.get(&compact(&name)).map(|at| Problem {
+                line,
+                message: format!(
+                    "{name}: your catalog already has an entry of this name ({}, line {at}); remove that one first to take this one instead, or give this one a variant to keep both",
+                    self.path.display()
+                ),
+            })
+        };
+        (incoming.outputs.iter())
+            .filter_map(|e| clash(e.entry.name(), e.line, &outputs))
+            .chain(
+                (incoming.headphones.iter())
+                    .filter_map(|h| clash(h.entry.name(), h.line, &headphones)),
+            )
+            .collect()
     }
 
     /// The catalog with `entry` added as the user's last output, checked and written to its
@@ -573,6 +755,15 @@ impl Pick {
             Pick::Yours(k - builtin)
         }
     }
+}
+
+/// One of the user's entries, whichever its kind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum YourEntry {
+    /// Their output at this position in [`UserCatalog::outputs`].
+    Output(usize),
+    /// Their headphone at this position in [`UserCatalog::headphones`].
+    Headphone(usize),
 }
 
 /// `name` as the user's entries are shown: "Name (yours)".
