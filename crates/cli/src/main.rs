@@ -46,8 +46,11 @@ enum Command {
     Render(RenderArgs),
     /// Every catalog output ranked by how well it drives a headphone.
     Rank(RankArgs),
-    /// Your own devices: where their file is, list, check, add and remove them.
+    /// Your own devices: where their file is; list, check, add, remove, export and import them.
     User(user::UserArgs),
+    /// Measure your own headphone output with your interface's line inputs: the signal to
+    /// play, and the figures two recordings of it give.
+    Measure(cmd::measure::MeasureArgs),
 }
 
 /// The user's catalog, read once. An unreadable or invalid file is reported (file and line)
@@ -82,6 +85,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Render(a) => a.run(),
         Command::Rank(a) => a.run(),
         Command::User(a) => a.run(),
+        Command::Measure(a) => a.run(),
     }
 }
 
