@@ -39,28 +39,33 @@ COLOUR_MAYBE = (230, 200, 60)
 
 # Widget centres in the editor at its default size (1100 x 800 logical pixels). The top bar
 # and the info lines have fixed heights, so these move only where a custom output's figures
-# appear or go (the positions below say which layout they are for).
+# appear or go, or where a picked name takes another number of lines (the positions below say
+# which layout they are for). A picker's search field ends its heading's line.
 HEARD = {"A": (126, 18), "B": (187, 18), "Ideal": (267, 18)}
 CLIP = (478, 18)
-HEADPHONE_SEARCH = (62, 111)
-OUTPUT_A_SEARCH = (62, 205)
+HEADPHONE_SEARCH = (337, 90)
 PHASE = (415, 96)
-# With output A custom (its figures shown) and B from the catalog:
-DAMPING_FACTOR_A = (142, 229)
-B_SEARCH_A_CUSTOM = (60, 492)
-TARGET_SPL_A_CUSTOM = (200, 587)
-LIMITS_A_CUSTOM = (100, 657)
-TEST_SIGNAL_A_CUSTOM = (99, 701)
+# With the headphone's name on two lines (the HD 600, DT 990 600, LCD-X and Andromeda all take
+# two, with their marks):
+OUTPUT_A_SEARCH = (337, 200)
+# With output A custom (its figures shown), B's search on its heading's line:
+B_SEARCH_A_CUSTOM = (337, 490)
+# With output A custom and B from the catalog on one line (the Scarlett 2i2 4th gen):
+DAMPING_FACTOR_A = (142, 246)
+TARGET_SPL_A_CUSTOM = (200, 607)
+LIMITS_A_CUSTOM = (100, 677)
+TEST_SIGNAL_A_CUSTOM = (99, 721)
 # With output A custom and its save form open (B's layout below it moves; nothing above):
-SAVE_AS_YOURS_A = (135, 186)
-SAVE_FORM_MAKER = (220, 466)
-SAVE_FORM_MODEL = (220, 489)
-SAVE_FORM_SAVE = (74, 622)
-# With both outputs from the catalog:
-B_SEARCH_BOTH_CATALOG = (62, 299)
-VOLUME_BOTH_CATALOG = (123, 393)
-# With A from the catalog and B custom: B's coupling capacitor switch.
-B_CAPACITOR = (132, 388)
+SAVE_AS_YOURS_A = (135, 200)
+SAVE_FORM_MAKER = (220, 481)
+SAVE_FORM_MODEL = (220, 503)
+SAVE_FORM_SAVE = (74, 636)
+# With both outputs from the catalog, A's name on one line (the HM-4, the Topping L30) and B's
+# on two (the Dell netbook's jack):
+B_SEARCH_BOTH_CATALOG = (337, 296)
+VOLUME_BOTH_CATALOG = (123, 427)
+# With A from the catalog on one line and B custom: B's coupling capacitor switch.
+B_CAPACITOR = (135, 408)
 
 
 def xdo(*args):
@@ -232,17 +237,20 @@ def test_standalone_editor_in_three_states(standalone):
     park_pointer(win, DAMPING_FACTOR_A)
     time.sleep(1.0)
     tip = screenshot("0-tooltip-damping-factor", win)
-    changed = np.abs(tip[240:282, 100:580].astype(int) - img[240:282, 100:580]).mean()
+    _, y = DAMPING_FACTOR_A
+    below = (slice(y + 11, y + 53), slice(100, 580))
+    changed = np.abs(tip[below].astype(int) - img[below]).mean()
     assert changed > 10, f"no tooltip drawn (mean change {changed:.1f})"
 
     # 1. A 600 Ω headphone on a laptop jack (B), heard, at the 85 dB SPL target, with the
-    #    reference pink noise playing through the limits: the volume runs out.
-    type_and_enter(win, HEADPHONE_SEARCH, "dt 990 600")
-    type_and_enter(win, B_SEARCH_A_CUSTOM, "dell")
-    click(win, HEARD["B"])
+    #    reference pink noise playing through the limits: the volume runs out. The level is
+    #    set first, while B's name takes one line (the Dell's takes two, and moves it down).
     click(win, TARGET_SPL_A_CUSTOM)
     click(win, LIMITS_A_CUSTOM)
     click(win, TEST_SIGNAL_A_CUSTOM)
+    type_and_enter(win, HEADPHONE_SEARCH, "dt 990 600")
+    type_and_enter(win, B_SEARCH_A_CUSTOM, "dell")
+    click(win, HEARD["B"])
     park_pointer(win, (582, 480))  # on B's curve at its peak: the hover read-out
     img = screenshot("1-dt990-600-on-a-laptop-jack", win)
     check_rendered(img, "laptop jack")
@@ -343,14 +351,14 @@ def test_vst3_editor_in_pedalboard_redraws_every_switch():
 # The left column scrolled to its end, where "Also on this jack" and "Into an amplifier" are.
 LEFT_COLUMN = (380, 300)
 JACK_HEADER_AT_END = (60, 699)
-LISTENER_2_SEARCH_AT_END = (75, 593)
+LISTENER_2_SEARCH_AT_END = (337, 561)
 CHAIN_HEADER_AT_END = (60, 731)
 # With a listener on the jack and the section open, at the column's end: "On their own outputs".
 OWN_OUTPUTS_AT_END = (160, 540)
 # The deviation plot above +0.4 dB: a parallel load's bass bump and treble rise reach it.
 DEVIATION_ABOVE_0_4_DB = (430, 410, 1090, 490)
 # With "Into an amplifier" open and the column scrolled to its end: B's amplifier search.
-B_INTO_SEARCH_AT_END = (75, 730)
+B_INTO_SEARCH_AT_END = (337, 708)
 # The verdict's two lines under the top bar.
 VERDICT = (0, 35, 1100, 75)
 

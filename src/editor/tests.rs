@@ -1,0 +1,592 @@
+//! The editor in-process, in egui's test harness: no window and no GL, its widgets found
+//! through the accessibility tree by what they say. The smoke test of the real window
+//! under Xvfb (tests/editor_gui.py) stays.
+
+use super::jack::listener_line;
+use super::*;
+use crate::params::{ImportedHeadphone, JackChoice};
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable;
+use nice_plug::context::PluginApi;
+use nice_plug::context::gui::GuiContextInner;
+use nice_plug::params::internals::ParamPtr;
+use std::time::Duration;
+
+/// Stands in for the host: a parameter the editor sets takes its value at once.
+struct Host;
+
+impl GuiContextInner for Host {
+    fn plugin_api(&self) -> PluginApi {
+        PluginApi::Clap
+    }
+
+    unsafe fn raw_begin_set_parameter(&self, _param: ParamPtr) {}
+
+    unsafe fn raw_set_parameter_normalized(&self, param: ParamPtr, normalized: f32) {
+        // SAFETY: the pointer is to one of the parameters the test's `LoadlineParams`
+        // owns, alive for the whole test.
+        unsafe { param._internal_set_normalized_value(normalized) };
+    }
+
+    unsafe fn raw_end_set_parameter(&self, _param: ParamPtr) {}
+
+    fn get_state(&self) -> PluginState {
+        unreachable!("the editor never reads the plugin's state")
+    }
+
+    fn set_state(&self, _state: PluginState) {
+        unreachable!("the editor never sets the plugin's state")
+    }
+
+    fn request_restart(&self) {}
+}
+
+fn harness(params: Arc<LoadlineParams>) -> Harness<'static, EditorApp> {
+    harness_with(params, None)
+}
+
+/// The editor in a window tall enough to show the whole left column.
+fn tall_harness(params: Arc<LoadlineParams>) -> Harness<'static, EditorApp> {
+    harness_sized(params, None, [1200.0, 1600.0])
+}
+
+/// The editor with the user's catalog at `user_catalog`.
+fn harness_with(
+    params: Arc<LoadlineParams>,
+    user_catalog: Option<std::path::PathBuf>,
+) -> Harness<'static, EditorApp> {
+    harness_sized(params, user_catalog, [1200.0, 800.0])
+}
+
+/// The editor in a window of `size` logical pixels.
+fn harness_sized(
+    params: Arc<LoadlineParams>,
+    user_catalog: Option<std::path::PathBuf>,
+    size: [f32; 2],
+) -> Harness<'static, EditorApp> {
+    let mut app = EditorApp::new(params, Arc::new(Meters::default()), user_catalog);
+    app.gui = Some(GuiContext::new(Arc::new(Host)));
+    Harness::builder()
+        .with_size(size)
+        .build_ui_state(|ui, app: &mut EditorApp| app.draw(ui), app)
+}
+
+/// Steps until the analysis asked for is on screen (the analyst works on its own thread;
+/// the deadline only turns a hang into a failure).
+fn settle(h: &mut Harness<'_, EditorApp>) -> Arc<Analysis> {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        h.step();
+        let app = h.state();
+        if let (Some(shown), Some((_, asked))) = (&app.shown, &app.asked)
+            && shown.analysis.scenario == *asked
+        {
+            let analysis = Arc::clone(&shown.analysis);
+            h.step();
+            return analysis;
+        }
+        assert!(Instant::now() < deadline, "no analysis on screen");
+        std::thread::sleep(Duration::from_millis(2));
+    }
+}
+
+/// Sets `param` the way the editor does, through the host.
+fn set<P: Param>(h: &Harness<'_, EditorApp>, param: &P, value: P::Plain) {
+    gesture(
+        &h.state().gui.as_ref().unwrap().param_setter(),
+        param,
+        value,
+    );
+}
+
+/// The verdict shown is the analysis's report of what is heard, and the A / B switch
+/// changes what is heard and the verdict with it.
+#[test]
+fn the_switch_shows_the_verdict_of_what_is_heard() {
+    let params = Arc::new(LoadlineParams::default());
+    let mut h = harness(params.clone());
+    set(&h, &params.output_b, 1);
+    let analysis = settle(&mut h);
+    assert_eq!(params.heard.value(), Heard::A);
+    let [a, b, _] = &analysis.reports;
+    assert_ne!(
+        a.verdict, b.verdict,
+        "the test needs two different verdicts"
+    );
+    h.get_by_label(&a.verdict);
+    assert!(h.query_by_label(&b.verdict).is_none());
+    h.get_by_label("  B  ").click();
+    h.step();
+    h.step();
+    assert_eq!(params.heard.value(), Heard::B);
+    h.get_by_label(&b.verdict);
+    assert!(h.query_by_label(&a.verdict).is_none());
+}
+
+/// With the volume set by hand, the level section reads the analysis's figures at that
+/// volume, and a new volume brings a new analysis.
+#[test]
+fn a_volume_set_by_hand_shows_the_figures_at_it() {
+    let params = Arc::new(LoadlineParams::default());
+    let mut h = harness(params.clone());
+    set(&h, &params.level_mode, LevelMode::Volume);
+    for volume_db in [-30.0, -6.0] {
+        set(&h, &params.volume_db, volume_db);
+        let analysis = settle(&mut h);
+        assert_eq!(analysis.scenario.volume_db, Some(volume_db as f64));
+        let f = analysis.figures_at_volume(Slot::A).unwrap();
+        let (text, _) = view::volume_text(f.reference_spl_db, f.headroom_db);
+        h.get_by_label(&text);
+    }
+    set(&h, &params.level_mode, LevelMode::TargetSpl);
+    assert_eq!(settle(&mut h).scenario.volume_db, None);
+}
+
+/// The headphone line and the outputs' figures come from the same analysis.
+#[test]
+fn the_figures_beside_the_pickers_are_the_analysis() {
+    let params = Arc::new(LoadlineParams::default());
+    let mut h = harness(params.clone());
+    let analysis = settle(&mut h);
+    let a = analysis.report(Slot::A);
+    h.get_by_label(&format!("damping factor {:.1}", a.damping_factor));
+    let peaks = view::peaks_text(a);
+    assert!(!h.query_all_by_label(&peaks).collect::<Vec<_>>().is_empty());
+    let hp = &analysis.scenario.headphone;
+    h.get_by_label_contains(&format!("{:.1} dB SPL/V", hp.sens_db_spl_per_v));
+}
+
+/// Every text the last frame drew, with where it is on screen, where it was clipped, and
+/// whether it was cut short: (text, rect, clip rect, elided).
+fn drawn_texts(h: &Harness<'_, EditorApp>) -> Vec<(String, egui::Rect, egui::Rect, bool)> {
+    fn walk(
+        shape: &egui::Shape,
+        clip: egui::Rect,
+        out: &mut Vec<(String, egui::Rect, egui::Rect, bool)>,
+    ) {
+        match shape {
+            egui::Shape::Text(t) => out.push((
+                t.galley.text().to_string(),
+                t.galley.rect.translate(t.pos.to_vec2()),
+                clip,
+                t.galley.elided,
+            )),
+            egui::Shape::Vec(shapes) => shapes.iter().for_each(|s| walk(s, clip, out)),
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    for clipped in &h.output().shapes {
+        walk(&clipped.shape, clipped.clip_rect, &mut out);
+    }
+    out
+}
+
+/// A picked name is shown whole, marks and all, at the editor's default size: its text is
+/// laid out in full, inside its picker, and inside the part of the column on screen (a name
+/// running on past the column's edge is cut there, its marks unseen).
+#[test]
+fn a_picked_name_is_shown_whole_with_its_marks() {
+    use egui_kittest::kittest::NodeT;
+    let params = Arc::new(LoadlineParams::default());
+    let mut h = harness_sized(params.clone(), None, EDITOR_DEFAULT_SIZE);
+    let dt990 = catalog::find_headphone("dt 990 600").unwrap();
+    let dell = OutputChoice::Catalog(catalog::find_output("dell").unwrap()).to_param();
+    set(&h, &params.headphone, dt990 as i32);
+    set(&h, &params.output_b, dell);
+    settle(&mut h);
+    let app = h.state();
+    let picked = [
+        ("Headphone", app.headphone_names[dt990].clone()),
+        ("Output B", app.output_names[dell as usize].clone()),
+    ];
+    let texts = drawn_texts(&h);
+    for (heading, name) in picked {
+        assert!(
+            name.contains(" (estimated: "),
+            "the test needs marks: {name}"
+        );
+        let node = h.get_by_role_and_label(egui::accesskit::Role::ComboBox, heading);
+        let b = node
+            .accesskit_node()
+            .bounding_box()
+            .expect("a picker on screen");
+        let picker = egui::Rect::from_min_max(
+            egui::pos2(b.x0 as f32, b.y0 as f32),
+            egui::pos2(b.x1 as f32, b.y1 as f32),
+        );
+        let Some((_, text, clip, elided)) = texts.iter().find(|(t, ..)| *t == name) else {
+            panic!("{name:?} is not drawn whole");
+        };
+        assert!(!elided, "{name:?} is cut short");
+        assert!(
+            picker.expand(0.5).contains_rect(*text),
+            "{name:?} at {text:?} runs out of its picker at {picker:?}"
+        );
+        assert!(
+            clip.contains_rect(*text),
+            "{name:?} at {text:?} runs out of sight, past {clip:?}"
+        );
+    }
+}
+
+/// Another headphone on the jack, set where a host would set it, is in the analysis the
+/// editor shows: the plots' headphone is the shared jack's, and the "Also on this jack"
+/// section tells each listener what they get, as the core's figures say.
+#[test]
+fn a_second_headphone_on_the_jack_shows_what_each_listener_gets() {
+    let params = Arc::new(LoadlineParams::default());
+    let mut h = tall_harness(params.clone());
+    let dt770 = catalog::find_headphone("dt 770 32").unwrap();
+    set(&h, &params.with_1, Listeners::other_to_param(Some(dt770)));
+    let analysis = settle(&mut h);
+    assert_eq!(analysis.scenario.others.len(), 1);
+    assert!(
+        analysis.heard.name.contains("DT 770 Pro 32 ohm"),
+        "{}",
+        analysis.heard.name
+    );
+    h.get_by_label("Also on this jack").click();
+    h.step();
+    h.step();
+    let jack = analysis.jack[Slot::A as usize]
+        .as_ref()
+        .expect("a shared jack");
+    for (label, sentence) in jack.sentences() {
+        h.get_by_label(&listener_line(label, &sentence));
+    }
+}
+
+/// The others on outputs of their own, set where a host would set it: the analysis shown
+/// has the distribution amplifier's stage with their loads on its supply, the same stage
+/// the plugin plays, the heard headphone's load alone, and the section (retitled) tells
+/// every listener what the core's figures say; an output with one headphone output says
+/// who was left out.
+#[test]
+fn others_on_their_own_outputs_show_the_shared_supply() {
+    use crate::params::OthersOnChoice;
+    let params = Arc::new(LoadlineParams::default());
+    let mut h = tall_harness(params.clone());
+    let ha8000 = catalog::find_output("ha8000").unwrap();
+    let dt770 = catalog::find_headphone("dt 770 32").unwrap();
+    set(
+        &h,
+        &params.output_a,
+        OutputChoice::Catalog(ha8000).to_param(),
+    );
+    set(&h, &params.with_1, Listeners::other_to_param(Some(dt770)));
+    set(&h, &params.with_1_volume_db, 6.0);
+    set(&h, &params.others_on, OthersOnChoice::OwnOutputs);
+    let analysis = settle(&mut h);
+    let a = &analysis.outputs[Slot::A as usize];
+    assert_eq!(a.stage, params.slot_stage(Heard::A), "shown as played");
+    assert_eq!(a.stage.supply.others().len(), 1);
+    assert_eq!(analysis.heard.load, analysis.scenario.headphone.load);
+    h.get_by_label("On the other outputs").click();
+    h.step();
+    h.step();
+    let own = analysis.jack[Slot::A as usize].as_ref().expect("listeners");
+    for (label, sentence) in own.sentences() {
+        h.get_by_label(&listener_line(label, &sentence));
+    }
+    h.get_by_label("Listener 2 volume, against yours");
+    // Slot B, the Scarlett 2i2, has one headphone output: heard, it says so.
+    set(&h, &params.heard, Heard::B);
+    let analysis = settle(&mut h);
+    let note = analysis.outputs[Slot::B as usize].left_out.clone();
+    h.step();
+    h.get_by_label(&note.expect("a note"));
+}
+
+/// Slot A fed into an amplifier, set where a host would set it: the analysis the editor
+/// shows is the chain's (its name, its stage, the stage that clips first), and a chain that
+/// makes no sense says why and plays the output alone.
+#[test]
+fn a_chain_shows_its_stages_and_a_bad_one_says_why() {
+    use loadline_core::scenario::amp_to_param;
+    let params = Arc::new(LoadlineParams::default());
+    let mut h = tall_harness(params.clone());
+    let umc = catalog::find_output("umc202hd").unwrap();
+    let magni = catalog::find_output("magni 2").unwrap();
+    set(&h, &params.output_a, OutputChoice::Catalog(umc).to_param());
+    set(&h, &params.chain_a.amp, amp_to_param(Some(magni)));
+    set(&h, &params.chain_a.jack, JackChoice::LineOut);
+    let analysis = settle(&mut h);
+    let a = analysis.report(Slot::A);
+    assert_eq!(a.output, "Behringer UMC202HD line out -> Schiit Magni 2");
+    let spec = params.chain_spec(Heard::A).unwrap().unwrap();
+    assert_eq!(analysis.scenario.outputs[0].stage, spec.stage().unwrap());
+    h.get_by_label("Into an amplifier").click();
+    h.step();
+    h.step();
+    h.get_by_label(&a.stages_sentence().expect("a chain's stages"));
+    // The amplifier fed from itself: refused, and output A plays alone.
+    set(
+        &h,
+        &params.output_a,
+        OutputChoice::Catalog(magni).to_param(),
+    );
+    let analysis = settle(&mut h);
+    assert_eq!(
+        analysis.scenario.outputs[0].stage,
+        catalog::output_stage(magni).unwrap()
+    );
+    h.get_by_label_contains("cannot feed itself");
+    // Slot A's own figures feed it too, named as the slot.
+    set(&h, &params.output_a, OutputChoice::Custom.to_param());
+    set(&h, &params.chain_a.jack, JackChoice::HeadphoneOut);
+    let analysis = settle(&mut h);
+    assert_eq!(
+        analysis.report(Slot::A).output,
+        "Custom output A -> Schiit Magni 2"
+    );
+    let spec = params.chain_spec(Heard::A).unwrap().unwrap();
+    assert_eq!(
+        spec.source,
+        loadline_core::catalog::ChainSource::Own(params.slot_a.stage())
+    );
+    assert_eq!(analysis.scenario.outputs[0].stage, spec.stage().unwrap());
+}
+
+/// A user catalog file of its own for test `name`, holding `text`.
+fn user_file(name: &str, text: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("loadline-editor-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("catalog.toml");
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+/// An interface of the user's, given as the model's figures, and a headphone of theirs.
+const USER_CATALOG: &str = r#"
+[[output]]
+maker = "Acme"
+model = "Box 2"
+kind = "audio-interface"
+r_out_ohm = { value = 4.7, basis = "measured", source = "own measurement" }
+full_scale_dbu = { value = 13.0, basis = "measured", source = "own measurement" }
+rail_v_peak = { value = 5.0, basis = "measured", source = "own measurement" }
+i_max_ma_peak = { value = 90.0, basis = "measured", source = "own measurement" }
+noise_dbv = { value = -104.0, basis = "measured", source = "own measurement" }
+noise_a_weighted = true
+dynamic_range_db = { value = 112.0, basis = "estimated", source = "a guess", note = "typical of its class" }
+dynamic_range_a_weighted = true
+"#;
+
+/// Picks the user's output `k` for slot `heard`, as the picker does when it is chosen.
+fn pick_users_output(h: &mut Harness<'_, EditorApp>, heard: Heard, k: usize) {
+    let app = h.state_mut();
+    let setter = app.gui.as_ref().unwrap().param_setter();
+    app.yours.pick_output(&app.params, &setter, heard, k);
+    h.step();
+}
+
+/// Types `text` into the text field labelled `label`.
+fn type_into(h: &mut Harness<'_, EditorApp>, label: &str, text: &str) {
+    let field = h.get_by_role_and_label(egui::accesskit::Role::TextInput, label);
+    field.focus();
+    field.type_text(text);
+    h.step();
+}
+
+#[test]
+fn a_users_output_is_picked_beside_the_built_in_ones_and_plays_as_its_figures() {
+    let path = user_file("pick", USER_CATALOG);
+    let params = Arc::new(LoadlineParams::default());
+    let mut h = harness_with(params.clone(), Some(path));
+    settle(&mut h);
+    // Its estimated dynamic range is said in the picker (noise is a deciding figure).
+    let names = h.state().yours.output_names(&h.state().output_names);
+    assert_eq!(
+        names.last().unwrap(),
+        "Acme Box 2 (yours) (estimated: noise)"
+    );
+    pick_users_output(&mut h, Heard::B, 0);
+    assert_eq!(
+        OutputChoice::from_param(params.output_b.value()),
+        OutputChoice::Custom
+    );
+    let entry = h.state().yours.catalog.outputs[0].entry.clone();
+    assert!(params.slot_b.holds(&entry.model_figures()));
+    assert_eq!(params.user_output(Heard::B), Some(entry.clone()));
+    let analysis = settle(&mut h);
+    let b = &analysis.scenario.outputs[Slot::B as usize];
+    assert_eq!(b.name, "Acme Box 2 (yours)");
+    assert_eq!(b.provenance, entry.provenance());
+    assert_eq!(b.stage, params.slot_b.stage());
+    // Moving one of its figures makes it the custom output again, with an offer to update.
+    set(&h, &params.slot_b.r_out_ohm, 10.0);
+    let analysis = settle(&mut h);
+    assert_eq!(
+        analysis.scenario.outputs[Slot::B as usize].name,
+        "Custom output B"
+    );
+    h.get_by_label("Update");
+}
+
+#[test]
+fn a_custom_output_saved_as_yours_is_written_and_named() {
+    let path = user_file("save", "# mine\n");
+    let params = Arc::new(LoadlineParams::default());
+    let mut h = harness_with(params.clone(), Some(path.clone()));
+    set(&h, &params.slot_a.r_out_ohm, 33.0);
+    settle(&mut h);
+    h.get_by_label("Save as yours…").click();
+    h.step();
+    type_into(&mut h, "Maker", "Acme");
+    type_into(&mut h, "Model", "Desk amp");
+    h.get_by_label("Save to your devices").click();
+    h.step();
+    h.step();
+    let written = loadline_core::catalog::user::UserCatalog::load(&path).unwrap();
+    assert_eq!(written.outputs.len(), 1);
+    let entry = &written.outputs[0].entry;
+    assert_eq!(entry.name(), "Acme Desk amp");
+    assert_eq!(entry.stage(), params.slot_a.stage());
+    assert!(params.slot_a.holds(&entry.model_figures()));
+    assert_eq!(params.user_output(Heard::A).as_ref(), Some(entry));
+    let analysis = settle(&mut h);
+    assert_eq!(
+        analysis.scenario.outputs[Slot::A as usize].name,
+        "Acme Desk amp (yours)"
+    );
+    // And deleted again: the file keeps its comment, the slot its figures.
+    h.get_by_label("Delete").click();
+    h.step();
+    h.step();
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), "# mine\n");
+    assert_eq!(params.slot_a.r_out_ohm.value(), 33.0);
+    assert_eq!(
+        settle(&mut h).scenario.outputs[Slot::A as usize].name,
+        "Custom output A"
+    );
+}
+
+#[test]
+fn a_bad_user_file_is_named_at_its_line_and_the_built_in_catalog_stays() {
+    let path = user_file("bad", "[[output]]\nmaker = \"Acme\"\nmodel = Box\n");
+    let params = Arc::new(LoadlineParams::default());
+    let mut h = harness_with(params.clone(), Some(path.clone()));
+    settle(&mut h);
+    let problem = h.state().yours.problem.clone().unwrap();
+    assert!(
+        problem.contains(&format!("{}:3:", path.display())),
+        "{problem}"
+    );
+    h.get_by_label(&problem);
+    // Every built-in output is still offered, and nothing else.
+    let app = h.state();
+    assert_eq!(app.yours.output_names(&app.output_names), app.output_names);
+    assert_eq!(app.output_names.len(), catalog::outputs().len() + 1);
+}
+
+#[test]
+fn a_users_headphone_is_played_and_an_imported_curve_saved_as_one() {
+    use loadline_core::physics::impedance::MeasuredCurve;
+    let path = user_file("headphone", "");
+    let mine = loadline_core::catalog::HeadphoneEntry {
+        index: 0,
+        maker: "Mine".into(),
+        model: "IEM".into(),
+        variant: String::new(),
+        ..catalog::headphones()[4].clone()
+    };
+    let user = loadline_core::catalog::user::UserCatalog::load(&path).unwrap();
+    user.add_headphone(&mine).unwrap();
+    let params = Arc::new(LoadlineParams::default());
+    let mut h = harness_with(params.clone(), Some(path.clone()));
+    let app = h.state_mut();
+    let setter = app.gui.as_ref().unwrap().param_setter();
+    app.yours.pick_headphone(&app.params, &setter, 0);
+    let analysis = settle(&mut h);
+    assert_eq!(analysis.scenario.headphone.name, "Mine IEM (yours)");
+    assert_eq!(analysis.scenario.headphone.load, mine.model().load);
+    assert_eq!(analysis.scenario.headphone_provenance, mine.provenance());
+    h.get_by_label("Delete");
+
+    // A measured curve imported: saved as the user's, its key points and sensitivity.
+    let curve =
+        MeasuredCurve::sampled_from(&catalog::headphone_models()[2].load, 5.0, 40_000.0, 300);
+    params.imported.set(Some(ImportedHeadphone {
+        name: "cans.zma".into(),
+        sens_db_spl_per_v: 104.0,
+        phase_derived: false,
+        points: curve
+            .points()
+            .iter()
+            .map(|p| [p.freq_hz, p.mag_ohm, p.phase_deg])
+            .collect(),
+        entry: None,
+    }));
+    settle(&mut h);
+    h.get_by_label("Save curve as yours…").click();
+    h.step();
+    type_into(&mut h, "Maker", "Mine");
+    type_into(&mut h, "Model", "Cans");
+    h.get_by_label("Save to your devices").click();
+    h.step();
+    let written = loadline_core::catalog::user::UserCatalog::load(&path).unwrap();
+    assert_eq!(written.headphones.len(), 2);
+    let saved = &written.headphones[1].entry;
+    assert_eq!(saved.name(), "Mine Cans");
+    assert_eq!(saved.sens_db_spl_per_v(), 104.0);
+    let key = catalog::curve_key_points(&curve).unwrap();
+    assert_eq!(saved.points.z_1k_ohm.value, key.z_1k_ohm);
+    assert_eq!(saved.points.rdc_ohm.value, key.rdc_ohm);
+    assert_eq!(saved.points.z_1k_ohm.source, "own measurement");
+}
+
+/// Steps until the import the button started is done, and returns its message.
+fn imported(h: &mut Harness<'_, EditorApp>) -> (bool, String) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while h.state().import_job.is_some() || h.state().import_message.is_none() {
+        assert!(Instant::now() < deadline, "the import never finished");
+        h.step();
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    h.state().import_message.clone().expect("a message")
+}
+
+/// An impedance file is read on a thread of its own, and only a good one becomes the
+/// headphone: a bad one says why and leaves the headphone as it was.
+#[test]
+fn a_curve_is_imported_off_the_gui_thread_and_a_bad_one_changes_nothing() {
+    use loadline_core::physics::impedance::MeasuredCurve;
+    let dir = user_file("import", "").with_file_name("");
+    let good = dir.join("cans.zma");
+    let curve =
+        MeasuredCurve::sampled_from(&catalog::headphone_models()[2].load, 5.0, 40_000.0, 300);
+    std::fs::write(&good, loadline_core::import::to_zma(&curve, "cans")).unwrap();
+    let bad = dir.join("bad.txt");
+    std::fs::write(&bad, "20 300 0\n100 abc 0\n").unwrap();
+    let params = Arc::new(LoadlineParams::default());
+    let mut h = tall_harness(params.clone());
+    h.get_by_label("Import a measured curve").click();
+    // The section opens over a few frames: click only once it stands still.
+    for _ in 0..60 {
+        h.step();
+    }
+    let before = params.headphone.value();
+    h.state_mut().import_path = bad.display().to_string();
+    h.get_by_label("Load curve").click();
+    h.step();
+    let (ok, message) = imported(&mut h);
+    assert!(!ok && message.contains("line 2"), "{message}");
+    assert_eq!(params.headphone.value(), before);
+    assert!(params.imported.get().is_none());
+    h.state_mut().import_path = good.display().to_string();
+    h.state_mut().import_sens = "104 dB/V".into();
+    h.state_mut().import_message = None;
+    h.get_by_label("Load curve").click();
+    h.step();
+    let (ok, message) = imported(&mut h);
+    assert!(
+        ok && message.starts_with("Loaded cans.zma: 300 points"),
+        "{message}"
+    );
+    assert_eq!(params.headphone.value(), HeadphoneChoice::imported_param());
+    let imported = params.imported.get().expect("the curve");
+    assert_eq!(imported.sens_db_spl_per_v, 104.0);
+    assert_eq!(imported.points.len(), 300);
+}
