@@ -126,10 +126,23 @@ pub fn correlation(x: &[f64], template: &[f64]) -> Vec<f64> {
     corr
 }
 
-/// The noise of `x` over 20 Hz–20 kHz: its mean square unweighted and A-weighted, and the
-/// number of averaged segments (the relative standard deviation of each is about one over its
-/// square root). Welch's method with Hann windows half overlapped.
-pub fn band_noise(x: &[f64], rate_hz: f64) -> (f64, f64, usize) {
+/// The noise of a stretch of recording over 20 Hz–20 kHz, and how sure each figure is.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct BandNoise {
+    /// Its mean square, unweighted.
+    pub flat: f64,
+    /// Its mean square, A-weighted.
+    pub weighted: f64,
+    /// The independent estimates the unweighted figure averages: its relative standard
+    /// deviation is one over the square root.
+    pub estimates_flat: f64,
+    /// The same for the A-weighted figure.
+    pub estimates_weighted: f64,
+}
+
+/// The noise of `x` over 20 Hz–20 kHz, by Welch's method with Hann windows half overlapped
+/// (`None` when `x` is shorter than a segment).
+pub fn band_noise(x: &[f64], rate_hz: f64) -> Option<BandNoise> {
     let seg = 8192.min(x.len().next_power_of_two() / 2).max(256);
     let mut planner = RealFftPlanner::<f64>::new();
     let fft = planner.plan_fft_forward(seg);
@@ -157,10 +170,10 @@ pub fn band_noise(x: &[f64], rate_hz: f64) -> (f64, f64, usize) {
         start += seg / 2;
     }
     if count == 0 {
-        return (0.0, 0.0, 0);
+        return None;
     }
     let bin_hz = rate_hz / seg as f64;
-    let (mut flat, mut weighted) = (0.0, 0.0);
+    let (mut flat, mut weighted, mut flat_sq, mut weighted_sq) = (0.0, 0.0, 0.0, 0.0);
     for (k, p) in psd.iter().enumerate() {
         let f = k as f64 * bin_hz;
         if f < AUDIO_BAND_HZ.0 || f > AUDIO_BAND_HZ.1 {
@@ -168,12 +181,29 @@ pub fn band_noise(x: &[f64], rate_hz: f64) -> (f64, f64, usize) {
         }
         // One-sided: each bin's power counts twice but DC and Nyquist, which lie outside.
         let power = 2.0 * p / (count as f64 * seg as f64 * window_power);
+        let a = power * a_weighting(f).powi(2);
         flat += power;
-        weighted += power * a_weighting(f).powi(2);
+        weighted += a;
+        flat_sq += power * power;
+        weighted_sq += a * a;
     }
-    // Half-overlapped segments are not independent: Welch's estimate has about the variance
-    // of count / 1.9 independent ones with a Hann window.
-    (flat, weighted, ((count as f64) / 1.9).ceil() as usize)
+    // Half-overlapped Hann segments are worth about count / 1.9 independent ones; a Hann
+    // window's bins overlap over 1.5 bins; and a sum of bins is as sure as the number of
+    // bins that carry it (its participation ratio: all of them for white noise, one for hum).
+    let segments = count as f64 / 1.9;
+    let estimates = |sum: f64, sum_sq: f64| {
+        if sum_sq > 0.0 {
+            segments * sum * sum / sum_sq / 1.5
+        } else {
+            segments
+        }
+    };
+    Some(BandNoise {
+        flat,
+        weighted,
+        estimates_flat: estimates(flat, flat_sq).max(1.0),
+        estimates_weighted: estimates(weighted, weighted_sq).max(1.0),
+    })
 }
 
 #[cfg(test)]

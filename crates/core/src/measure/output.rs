@@ -644,7 +644,8 @@ fn noise_floor(
     volts: f64,
 ) -> Result<NoiseFloor, RecordingProblem> {
     let rate = o.aligned.recording.rate_hz;
-    let (flat, weighted, n) = band_noise(o.silence(), rate);
+    let own = band_noise(o.silence(), rate)
+        .ok_or_else(|| o.problem("the silence is too short to read a noise floor from".into()))?;
     let floor_noise = match floor {
         Some(f) => {
             if f.rate_hz != rate {
@@ -659,60 +660,50 @@ fn noise_floor(
             }
             let skip = (0.25 * rate) as usize;
             let x = &f.left[skip.min(f.left.len())..f.left.len().saturating_sub(skip)];
-            let noise = band_noise(x, rate);
-            if noise.2 == 0 {
-                return Err(RecordingProblem {
-                    file: f.name.clone(),
-                    at_s: None,
-                    message: "too short to read a noise floor from: record a few seconds".into(),
-                });
-            }
-            Some(noise)
+            Some(band_noise(x, rate).ok_or_else(|| RecordingProblem {
+                file: f.name.clone(),
+                at_s: None,
+                message: "too short to read a noise floor from: record a few seconds".into(),
+            })?)
         }
         None => None,
     };
     let cal_k = 10f64.powf(CALIBRATION_TOLERANCE_DB / 10.0);
-    let level = |total: f64, floor: Option<f64>, floor_n: usize| -> (Ranged, bool) {
-        let rel = SPAN_SIGMAS / (n.max(1) as f64).sqrt();
-        let v2 = volts * volts;
+    let v2 = volts * volts;
+    // Each figure's range: the estimates' noise (a spread of SPAN_SIGMAS of them) and the
+    // calibration; with the input's floor taken out, the floor's own noise too.
+    let level = |(total, n): (f64, f64), floor: Option<(f64, f64)>| -> (Ranged, bool) {
+        let rel = SPAN_SIGMAS / n.sqrt();
         match floor {
-            Some(fl) if total >= 2.0 * fl => {
-                let frel = SPAN_SIGMAS / (floor_n.max(1) as f64).sqrt();
+            Some((fl, floor_n)) if total >= 2.0 * fl => {
+                let frel = SPAN_SIGMAS / floor_n.sqrt();
                 let out = total - fl;
                 let lo = (total * (1.0 - rel) - fl * (1.0 + frel)).max(out * 0.1);
                 let hi = total * (1.0 + rel) - fl * (1.0 - frel);
-                (
-                    Ranged {
-                        value: 10.0 * (out * v2).log10(),
-                        range: [
-                            10.0 * (lo * v2 / cal_k).log10(),
-                            10.0 * (hi * v2 * cal_k).log10(),
-                        ],
-                    },
-                    false,
-                )
+                let range = [
+                    10.0 * (lo * v2 / cal_k).log10(),
+                    10.0 * (hi * v2 * cal_k).log10(),
+                ];
+                let value = 10.0 * (out * v2).log10();
+                (Ranged { value, range }, false)
             }
-            _ => (
-                Ranged {
-                    value: 10.0 * (total * v2).log10(),
-                    range: [
-                        crate::plausible::NOISE_DBV.min,
-                        10.0 * (total * (1.0 + rel) * v2 * cal_k).log10(),
-                    ],
-                },
-                true,
-            ),
+            _ => {
+                let range = [
+                    crate::plausible::NOISE_DBV.min,
+                    10.0 * (total * (1.0 + rel) * v2 * cal_k).log10(),
+                ];
+                let value = 10.0 * (total * v2).log10();
+                (Ranged { value, range }, true)
+            }
         }
     };
     let (dbv, bound) = level(
-        flat,
-        floor_noise.map(|f| f.0),
-        floor_noise.map_or(0, |f| f.2),
+        (own.flat, own.estimates_flat),
+        floor_noise.map(|f| (f.flat, f.estimates_flat)),
     );
     let (dbv_a, bound_a) = level(
-        weighted,
-        floor_noise.map(|f| f.1),
-        floor_noise.map_or(0, |f| f.2),
+        (own.weighted, own.estimates_weighted),
+        floor_noise.map(|f| (f.weighted, f.estimates_weighted)),
     );
     Ok(NoiseFloor {
         dbv,
