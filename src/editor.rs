@@ -5,6 +5,7 @@
 //! under `editor/`, so that a change to one panel reads apart from the others. It reads the
 //! meters from atomics and never touches the audio thread otherwise.
 
+use crate::measuring::MeasureLink;
 use crate::meters::Meters;
 use crate::params::{EDITOR_DEFAULT_SIZE, Heard, LevelMode, LoadlineParams, headphone_model};
 use crate::view::{self, Curves, MeterState};
@@ -27,6 +28,7 @@ mod chain;
 mod import;
 mod jack;
 mod level;
+mod measure;
 mod meters;
 mod output;
 mod pickers;
@@ -59,6 +61,7 @@ const MIN_SIZE: [f32; 2] = [900.0, 600.0];
 pub fn create(
     params: Arc<LoadlineParams>,
     meters: Arc<Meters>,
+    measure: Arc<MeasureLink>,
     repaint: RepaintNotifier,
 ) -> Option<EguiEditor<EditorApp>> {
     let [w, h] = *params.editor_size.lock().unwrap_or_else(|e| e.into_inner());
@@ -76,7 +79,7 @@ pub fn create(
         .with_resize_hint(ResizeHint::resizable().with_min_logical_size(
             nice_plug::editor::dpi::LogicalSize::new(MIN_SIZE[0], MIN_SIZE[1]),
         ));
-    let app = EditorApp::new(params, meters, catalog::user::default_path());
+    let app = EditorApp::new(params, meters, catalog::user::default_path()).with_measure(measure);
     nice_plug_egui::create_egui_editor(state, repaint, settings, app)
 }
 
@@ -154,6 +157,8 @@ pub struct EditorApp {
     import_job: Option<import::ImportJob>,
     /// The user's own devices.
     yours: yours::Yours,
+    /// The *Measure* panel's state.
+    measure: measure::MeasureUi,
 }
 
 impl EditorApp {
@@ -201,7 +206,15 @@ impl EditorApp {
             import_message: None,
             import_job: None,
             yours: yours::Yours::load(user_catalog),
+            measure: measure::MeasureUi::default(),
         }
+    }
+
+    /// This editor measuring through `link` (the plugin's; without one, the panel says the
+    /// plugin is not running).
+    fn with_measure(mut self, link: Arc<MeasureLink>) -> Self {
+        self.measure.link = Some(link);
+        self
     }
 
     /// What the parameters ask to be analysed now.

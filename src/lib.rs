@@ -4,6 +4,7 @@
 //! every figure shown come from `loadline_core`.
 
 mod editor;
+mod measuring;
 mod meters;
 pub mod params;
 mod view;
@@ -43,10 +44,15 @@ pub struct Loadline {
     repaint: nice_plug_egui::RepaintNotifier,
     /// The test signal's generators, one per channel.
     pink: [PinkNoise; loadline_core::dsp::engine::MAX_CHANNELS],
+    /// The editor's end of a measurement of the user's own output.
+    measure: Arc<measuring::MeasureLink>,
+    /// The audio thread's end: while it holds a take, the output is the measuring signal.
+    take_player: loadline_core::measure::take::TakePlayer,
 }
 
 impl Default for Loadline {
     fn default() -> Self {
+        let (link, take_player) = measuring::MeasureLink::new();
         Loadline {
             params: Arc::new(LoadlineParams::default()),
             // Also derives the catalog's output stages, its headphones as other outputs' loads
@@ -69,6 +75,8 @@ impl Default for Loadline {
             meters: Arc::new(Meters::default()),
             repaint: nice_plug_egui::RepaintNotifier::new(),
             pink: [PinkNoise::new(0x5EED_0001), PinkNoise::new(0x5EED_0002)],
+            measure: Arc::new(link),
+            take_player,
         }
     }
 }
@@ -143,6 +151,7 @@ impl Plugin for Loadline {
         editor::create(
             self.params.clone(),
             self.meters.clone(),
+            self.measure.clone(),
             self.repaint.clone(),
         )
     }
@@ -158,6 +167,7 @@ impl Plugin for Loadline {
         context: &mut impl ActivateContext<Self>,
     ) -> bool {
         self.sample_rate_hz = buffer_config.sample_rate as f64;
+        self.measure.set_rate_hz(self.sample_rate_hz);
         self.offline = buffer_config.process_mode == ProcessMode::Offline;
         let channels = audio_io_layout
             .main_output_channels
@@ -253,6 +263,11 @@ impl Plugin for Loadline {
         engine.set_stage(settings);
         engine.set_bypass(self.params.bypass.value());
         let buffers = buffer.as_slice();
+        // While the user measures their output, it plays the signal alone and the input is
+        // recorded: nothing of the input reaches the output, so the loop cannot feed back.
+        if self.take_player.process(buffers) {
+            return ProcessStatus::Normal;
+        }
         if self.params.test_signal.value() == TestSignal::PinkNoise {
             for (b, g) in buffers.iter_mut().zip(self.pink.iter_mut()) {
                 for v in b.iter_mut() {

@@ -75,6 +75,8 @@ impl EditorApp {
         self.jack_section(ui);
         ui.separator();
         self.chain_section(ui);
+        ui.separator();
+        self.measure_section(ui);
     }
 }
 

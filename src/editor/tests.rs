@@ -6,6 +6,7 @@ use super::jack::listener_line;
 use super::*;
 use crate::params::{ImportedHeadphone, JackChoice};
 use egui_kittest::Harness;
+use loadline_core::physics::Impedance;
 use egui_kittest::kittest::Queryable;
 use nice_plug::context::PluginApi;
 use nice_plug::context::gui::GuiContextInner;
@@ -589,4 +590,134 @@ fn a_curve_is_imported_off_the_gui_thread_and_a_bad_one_changes_nothing() {
     let imported = params.imported.get().expect("the curve");
     assert_eq!(imported.sens_db_spl_per_v, 104.0);
     assert_eq!(imported.points.len(), 300);
+}
+
+/// Plays the take the editor handed to `player` as the audio thread does, with the input the
+/// simulated interface records of the plugin's output: the output is the signal alone whatever
+/// the input, so recording the signal first and feeding that back is the loop itself, with
+/// the interface's latency as its delay. Checks that the output is the signal alone.
+fn play_through(
+    player: &mut loadline_core::measure::take::TakePlayer,
+    out: &loadline_testkit::interface::SimOutput,
+    input: &loadline_testkit::interface::SimInput,
+    pass: loadline_testkit::interface::SimPass,
+) {
+    let rate = 48_000.0;
+    let (signal, _) = loadline_core::measure::signal::signal(rate);
+    let recorded = loadline_testkit::interface::record(&signal, rate, out, input, &pass);
+    let block = 512;
+    let mut pos = 0;
+    loop {
+        let at = |i: usize, c: usize| recorded.get(i).map_or(0.0, |f| f[c]);
+        let mut l: Vec<f32> = (pos..pos + block).map(|i| at(i, 0)).collect();
+        let mut r: Vec<f32> = (pos..pos + block).map(|i| at(i, 1)).collect();
+        if !player.process(&mut [&mut l, &mut r]) {
+            break;
+        }
+        for (i, (a, b)) in l.iter().zip(&r).enumerate() {
+            let expected = signal.get(pos + i).copied().unwrap_or([0.0; 2]);
+            assert_eq!(
+                [*a, *b],
+                expected,
+                "the output at {} is the signal alone",
+                pos + i
+            );
+        }
+        pos += block;
+    }
+}
+
+/// Steps until `done` holds (the checks and the analysis run on threads of their own).
+fn step_until(h: &mut Harness<'_, EditorApp>, done: impl Fn(&EditorApp) -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while !done(h.state()) {
+        assert!(Instant::now() < deadline, "{:?}", h.state().measure.message);
+        std::thread::sleep(Duration::from_millis(20));
+        h.step();
+    }
+}
+
+#[test]
+fn the_measure_panel_records_both_passes_and_saves_the_output_report_then_uses() {
+    use loadline_testkit::interface::{Pass, SimInput, SimOutput, SimPass};
+    let path = user_file("measure", "");
+    let params = Arc::new(LoadlineParams::default());
+    let (link, mut player) = crate::measuring::MeasureLink::new();
+    let link = Arc::new(link);
+    link.set_rate_hz(48_000.0);
+    let mut app = EditorApp::new(params, Arc::new(Meters::default()), Some(path.clone()))
+        .with_measure(link.clone());
+    app.gui = Some(GuiContext::new(Arc::new(Host)));
+    let mut h = Harness::builder()
+        .with_size([1200.0, 2400.0])
+        .build_ui_state(|ui, app: &mut EditorApp| app.draw(ui), app);
+    settle(&mut h);
+    h.get_by_label("Measure your output").click();
+    h.step();
+    // A 10 Ω output with a 40 mA current limit into a 10 kΩ input at +16.7 dBu.
+    let out = SimOutput {
+        full_scale_v_peak: 3.0,
+        r_out_ohm: 10.0,
+        coupling_cap_uf: None,
+        rail_v_peak: None,
+        i_max_ma_peak: Some(40.0),
+        noise_vrms: 40e-6,
+    };
+    let input = SimInput {
+        input_full_scale_v_peak: 7.5,
+        input_ohm: 10_000.0,
+        input_noise_vrms: 7.5 / 2f64.sqrt() * 10f64.powf(-112.0 / 20.0),
+        latency_samples: 900,
+        tail_samples: 24_000,
+    };
+    type_into(&mut h, "Input full scale", "16.72");
+    type_into(&mut h, "Input impedance", "10k");
+    for (label, pass, seed) in [
+        ("Record open pass", Pass::Open, 1),
+        ("Record loaded pass", Pass::Loaded { load_ohm: 33.1 }, 2),
+    ] {
+        h.get_by_label(label).click();
+        h.step();
+        let sim = SimPass {
+            pass,
+            volume_gain: 1.0,
+            seed,
+        };
+        play_through(&mut player, &out, &input, sim);
+        let loaded = matches!(pass, Pass::Loaded { .. });
+        step_until(&mut h, |app| {
+            if loaded {
+                app.measure.loaded.is_some()
+            } else {
+                app.measure.open.is_some()
+            }
+        });
+    }
+    h.get_by_label("Analyse").click();
+    step_until(&mut h, |app| app.measure.result.is_some());
+    let measured = h.state().measure.result.clone().unwrap();
+    let [lo, hi] = measured.r_out_ohm.range;
+    assert!(lo <= 10.0 && 10.0 <= hi, "{:?}", measured.r_out_ohm);
+    assert!((measured.r_out_ohm.value - 10.0).abs() < 0.25);
+    h.get_by_label_contains("impedance   ");
+    type_into(&mut h, "Name", "Bench Box");
+    h.get_by_label("Save as yours").click();
+    h.step();
+    let (ok, said) = h.state().measure.message.clone().unwrap();
+    assert!(
+        ok && said.starts_with("Saved as Bench Box (yours)"),
+        "{said}"
+    );
+    // What report then uses: the entry in the file, its stage the measured one.
+    let written = loadline_core::catalog::user::UserCatalog::load(&path).unwrap();
+    let entry = &written.outputs[0].entry;
+    assert_eq!(entry.r_out_ohm.value, measured.r_out_ohm.value);
+    assert_eq!(entry.r_out_ohm.range, Some(measured.r_out_ohm.range));
+    let hd600 = loadline_core::catalog::find_headphone("HD 600").unwrap();
+    let model = &loadline_core::catalog::headphone_models()[hd600];
+    let report = loadline_core::analysis::AnalysedOutput::user(entry).report(model, &[], &[], 85.0);
+    let z_1k = model.load.z_ohm(1000.0).norm();
+    assert!((report.damping_factor - z_1k / measured.r_out_ohm.value).abs() < 1e-6);
+    // The range is reported across: the figures at the measurement's ends.
+    assert!(report.range.is_some());
 }

@@ -455,6 +455,21 @@ impl Yours {
         }
     }
 
+    /// Adds `entry` (an output the user measured) to their catalog: what it says, and
+    /// whether it worked.
+    pub(super) fn save_measured(&mut self, entry: &OutputEntry) -> (bool, String) {
+        let name = marked(&entry.name());
+        match self.catalog.add_output(entry) {
+            Ok(catalog) => {
+                let said = format!("Saved as {name} in {}", catalog.path.display());
+                self.catalog = catalog;
+                self.problem = None;
+                (true, said)
+            }
+            Err(e) => (false, format!("Not saved: {e}")),
+        }
+    }
+
     fn show_message(&self, ui: &mut egui::Ui, place: Place) {
         if let Some((at, ok, text)) = &self.message
             && *at == place

@@ -312,6 +312,37 @@ pub fn labelled(label: &str, text: &str) -> String {
     out
 }
 
+/// The civil date (proleptic Gregorian, UTC) `days` after 1970-01-01, as YYYY-MM-DD: the
+/// date a measured figure's note carries.
+///
+/// ```
+/// # use loadline_core::units::civil_date;
+/// assert_eq!(civil_date(0), "1970-01-01");
+/// assert_eq!(civil_date(20_429), "2025-12-07");
+/// assert_eq!(civil_date(11_016), "2000-02-29");
+/// ```
+pub fn civil_date(days: i64) -> String {
+    // Howard Hinnant's days-from-civil, inverted: eras of 400 years from 0000-03-01.
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!("{year:04}-{month:02}-{day:02}")
+}
+
+/// Today's date, UTC, as YYYY-MM-DD ([`civil_date`] of the system clock).
+pub fn today_utc() -> String {
+    let days = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() / 86_400);
+    civil_date(days as i64)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

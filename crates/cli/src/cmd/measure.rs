@@ -139,7 +139,7 @@ impl OutputArgs {
                 maker.trim(),
                 model.trim(),
                 OutputKind::AudioInterface,
-                &today(),
+                &loadline_core::units::today_utc(),
             );
             crate::user::save_output(&entry)?;
         }
@@ -184,22 +184,4 @@ impl OutputArgs {
             calibration,
         })
     }
-}
-
-/// Today's date, UTC, as YYYY-MM-DD (for the saved entry's note).
-fn today() -> String {
-    let days = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs() / 86_400) as i64;
-    // Days since 1970-01-01 to a civil date (the proleptic Gregorian calendar).
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!("{year:04}-{month:02}-{day:02}")
 }

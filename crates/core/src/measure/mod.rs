@@ -6,6 +6,7 @@ pub mod fit;
 pub mod output;
 pub mod recording;
 pub mod signal;
+pub mod take;
 
 use crate::catalog::{Basis, Figure, OutputEntry, OutputKind};
 use crate::units::{fmt_hz, fmt_sig};
