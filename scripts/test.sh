@@ -87,6 +87,8 @@ step "VST3 host tests (pedalboard)"
 # The physics the VST3 test compares against, in the dev profile (optimised, and its
 # dependencies are built by now: a few seconds, where a release build with LTO takes a minute).
 cargo build -p loadline-core --example expected_response
+# The loopback recordings the measured output's round trip starts from.
+cargo build -p loadline-testkit --example loopback
 target/venv/bin/python -m pytest -q tests/vst3_host.py
 
 step "Ardour 7, headless: the VST3 set by name, exported, saved, reopened (tests/ardour/)"

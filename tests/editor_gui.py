@@ -348,17 +348,23 @@ def test_vst3_editor_in_pedalboard_redraws_every_switch():
     assert plugin.heard == "A"
 
 
-# The left column scrolled to its end, where "Also on this jack" and "Into an amplifier" are.
+# The left column scrolled to its end, where "Also on this jack", "Into an amplifier" and
+# "Measure your output" are.
 LEFT_COLUMN = (380, 300)
-JACK_HEADER_AT_END = (60, 699)
-LISTENER_2_SEARCH_AT_END = (337, 561)
-CHAIN_HEADER_AT_END = (60, 731)
+JACK_HEADER_AT_END = (60, 667)
+LISTENER_2_SEARCH_AT_END = (337, 529)
+CHAIN_HEADER_AT_END = (60, 699)
+MEASURE_HEADER_AT_END = (60, 731)
+# With "Measure your output" open and the column scrolled to its end: its first button, and
+# where its message shows (the last lines of the column).
+RECORD_OPEN_AT_END = (85, 708)
+MEASURE_MESSAGE_AT_END = (0, 640, 398, 745)
 # With a listener on the jack and the section open, at the column's end: "On their own outputs".
-OWN_OUTPUTS_AT_END = (160, 540)
+OWN_OUTPUTS_AT_END = (160, 508)
 # The deviation plot above +0.4 dB: a parallel load's bass bump and treble rise reach it.
 DEVIATION_ABOVE_0_4_DB = (430, 410, 1090, 490)
 # With "Into an amplifier" open and the column scrolled to its end: B's amplifier search.
-B_INTO_SEARCH_AT_END = (337, 708)
+B_INTO_SEARCH_AT_END = (337, 676)
 # The verdict's two lines under the top bar.
 VERDICT = (0, 35, 1100, 75)
 
@@ -442,3 +448,28 @@ def test_standalone_with_others_on_their_own_outputs():
         assert count(own, COLOUR_B, DEVIATION_ABOVE_0_4_DB) < 20, "still the jack's curve"
         assert count(own, COLOUR_B, (400, 440, 1100, 680)) > 500, "no curve of B"
         assert count(own, COLOUR_OK, VERDICT) > 200, "no verdict"
+
+
+def test_standalone_measures_through_its_own_process():
+    # The Measure panel in the standalone: its open pass played by the plugin's own process()
+    # (the signal alone out, the input recorded) for the signal's 31.7 s; the dummy backend's
+    # input is silence, so the check, on a thread of its own, names the silent channel in the
+    # panel, in the warning colour.
+    with running_standalone() as win:
+        scroll_left_column_to_end(win)
+        click(win, MEASURE_HEADER_AT_END)
+        time.sleep(0.5)
+        scroll_left_column_to_end(win)
+        park_pointer(win, (700, 200))
+        screenshot("10-measure-panel", win)
+        click(win, RECORD_OPEN_AT_END)
+        time.sleep(2.0)
+        scroll_left_column_to_end(win)
+        park_pointer(win, (700, 200))
+        playing = screenshot("10-measure-playing", win)
+        assert count(playing, COLOUR_WARN, MEASURE_MESSAGE_AT_END) < 10, "a problem already"
+        time.sleep(36.0)
+        scroll_left_column_to_end(win)
+        park_pointer(win, (700, 200))
+        checked = screenshot("10-measure-silent-input", win)
+        assert count(checked, COLOUR_WARN, MEASURE_MESSAGE_AT_END) > 100, "no silent channel named"

@@ -6,6 +6,8 @@ no second model.
 Run by scripts/test.sh inside the project's venv (target/venv).
 """
 
+import json
+import os
 import pathlib
 import subprocess
 
@@ -16,6 +18,9 @@ import pytest
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 BUNDLE = ROOT / "target" / "bundled" / "Loadline.vst3"
 EXPECTED = ROOT / "target" / "debug" / "examples" / "expected_response"
+# The test kit's loopback recordings of a simulated interface, and the command line.
+LOOPBACK = ROOT / "target" / "debug" / "examples" / "loopback"
+LOADLINE = ROOT / "target" / "debug" / "loadline"
 # The catalog's first five headphones (catalog/headphones.toml), which the tests use by index.
 HEADPHONES = [
     "Sennheiser HD 600",
@@ -329,3 +334,38 @@ def test_switching_the_mode_between_renders_reports_the_new_latency_aligned():
     assert p.reported_latency_samples == 12
     y, _ = impulse_response(p, 48_000)
     assert np.argmax(np.abs(y[0])) == AT
+
+
+def test_a_measured_output_travels_to_a_clean_catalog_and_is_heard(tmp_path):
+    # The test kit's simulated interface (10 Ω) recorded open and loaded, measured and saved by
+    # the command line in one producer's catalog, exported, imported into another's clean
+    # catalog, and heard in the VST3 as slot A's output impedance: its tone is that impedance's.
+    dbu = subprocess.run([str(LOOPBACK), str(tmp_path)], capture_output=True, text=True,
+                         check=True).stdout.strip()
+
+    def cli(config, *args):
+        env = dict(os.environ, LOADLINE_CONFIG_DIR=str(tmp_path / config))
+        return subprocess.run([str(LOADLINE), *args], env=env, capture_output=True, text=True,
+                              check=True).stdout
+
+    cli("mine", "measure", "output", "--open", str(tmp_path / "open.wav"),
+        "--loaded", str(tmp_path / "loaded.wav"), "--load-ohm", "33",
+        "--input-full-scale-dbu", dbu, "--input-ohm", "10k",
+        "--input-floor", str(tmp_path / "floor.wav"), "--save", "Bench Box")
+    shared = tmp_path / "bench-box.toml"
+    cli("mine", "user", "export", "Bench Box", str(shared))
+    cli("theirs", "user", "import", str(shared))
+    rows = json.loads(cli("theirs", "list", "outputs", "--json"))
+    yours = [r for r in rows if r["yours"]]
+    assert [r["name"] for r in yours] == ["Bench Box (yours)"], yours
+    r_out = yours[0]["r_out_ohm"]
+    assert abs(r_out - 10.0) < 0.25, r_out
+    p = load()
+    p.a_output_impedance = r_out
+    p.headphone = HEADPHONES[1]
+    p.mode = EXACT
+    z_set = float(p.parameters["a_output_impedance"].string_value)
+    assert abs(z_set - r_out) <= 0.25, (z_set, r_out)
+    y, ir = impulse_response(p, 48_000)
+    db, deg = deviation(ir[0], 48_000, 1, z_set, 12)
+    assert db <= 0.05 and deg <= 0.5, (db, deg)

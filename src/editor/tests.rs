@@ -6,8 +6,8 @@ use super::jack::listener_line;
 use super::*;
 use crate::params::{ImportedHeadphone, JackChoice};
 use egui_kittest::Harness;
-use loadline_core::physics::Impedance;
 use egui_kittest::kittest::Queryable;
+use loadline_core::physics::Impedance;
 use nice_plug::context::PluginApi;
 use nice_plug::context::gui::GuiContextInner;
 use nice_plug::params::internals::ParamPtr;
@@ -639,7 +639,8 @@ fn step_until(h: &mut Harness<'_, EditorApp>, done: impl Fn(&EditorApp) -> bool)
 
 #[test]
 fn the_measure_panel_records_both_passes_and_saves_the_output_report_then_uses() {
-    use loadline_testkit::interface::{Pass, SimInput, SimOutput, SimPass};
+    use loadline_testkit::interface::{Pass, SimPass};
+    use loadline_testkit::loopback;
     let path = user_file("measure", "");
     let params = Arc::new(LoadlineParams::default());
     let (link, mut player) = crate::measuring::MeasureLink::new();
@@ -654,27 +655,21 @@ fn the_measure_panel_records_both_passes_and_saves_the_output_report_then_uses()
     settle(&mut h);
     h.get_by_label("Measure your output").click();
     h.step();
-    // A 10 Ω output with a 40 mA current limit into a 10 kΩ input at +16.7 dBu.
-    let out = SimOutput {
-        full_scale_v_peak: 3.0,
-        r_out_ohm: 10.0,
-        coupling_cap_uf: None,
-        rail_v_peak: None,
-        i_max_ma_peak: Some(40.0),
-        noise_vrms: 40e-6,
-    };
-    let input = SimInput {
-        input_full_scale_v_peak: 7.5,
-        input_ohm: 10_000.0,
-        input_noise_vrms: 7.5 / 2f64.sqrt() * 10f64.powf(-112.0 / 20.0),
-        latency_samples: 900,
-        tail_samples: 24_000,
-    };
-    type_into(&mut h, "Input full scale", "16.72");
+    // The test kit's loopback interface: a 10 Ω output with a 40 mA current limit into a
+    // 10 kΩ input at +16.7 dBu.
+    let (out, input) = (loopback::output(), loopback::input());
+    let dbu = format!("{:.4}", loopback::input_full_scale_dbu());
+    type_into(&mut h, "Input full scale", &dbu);
     type_into(&mut h, "Input impedance", "10k");
     for (label, pass, seed) in [
         ("Record open pass", Pass::Open, 1),
-        ("Record loaded pass", Pass::Loaded { load_ohm: 33.1 }, 2),
+        (
+            "Record loaded pass",
+            Pass::Loaded {
+                load_ohm: loopback::LOAD_OHM.1,
+            },
+            2,
+        ),
     ] {
         h.get_by_label(label).click();
         h.step();

@@ -3,7 +3,7 @@
 //! recordings refused with their file and a non-zero exit.
 
 use assert_cmd::assert::OutputAssertExt;
-use loadline_testkit::interface::{Pass, SimInput, SimOutput, SimPass, record};
+use loadline_testkit::loopback;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -29,36 +29,6 @@ fn s(p: &Path) -> &str {
     p.to_str().unwrap()
 }
 
-/// The device: 10 Ω, a 40 mA current limit, 40 µV of noise; its input: 10 kΩ, +18.5 dBu full
-/// scale, 112 dB below it its own floor.
-fn device() -> (SimOutput, SimInput) {
-    let out = SimOutput {
-        full_scale_v_peak: 3.0,
-        r_out_ohm: 10.0,
-        coupling_cap_uf: None,
-        rail_v_peak: None,
-        i_max_ma_peak: Some(40.0),
-        noise_vrms: 40e-6,
-    };
-    let fs = 7.5;
-    let input = SimInput {
-        input_full_scale_v_peak: fs,
-        input_ohm: 10_000.0,
-        input_noise_vrms: fs / 2f64.sqrt() * 10f64.powf(-112.0 / 20.0),
-        latency_samples: 700,
-        tail_samples: 24_000,
-    };
-    (out, input)
-}
-
-/// The input's full scale as `--input-full-scale-dbu` takes it.
-fn input_dbu(input: &SimInput) -> String {
-    format!(
-        "{:.4}",
-        loadline_core::units::vrms_to_dbu(input.input_full_scale_v_peak / 2f64.sqrt())
-    )
-}
-
 fn read_stereo(path: &Path) -> (Vec<[f32; 2]>, f64) {
     let mut r = hound::WavReader::open(path).unwrap();
     let rate = f64::from(r.spec().sample_rate);
@@ -66,26 +36,9 @@ fn read_stereo(path: &Path) -> (Vec<[f32; 2]>, f64) {
     (samples.chunks(2).map(|c| [c[0], c[1]]).collect(), rate)
 }
 
-/// Writes `frames` as a 24-bit WAV, as a DAW records.
-fn write_24(path: &Path, frames: &[[f32; 2]], rate: f64) {
-    let spec = hound::WavSpec {
-        channels: 2,
-        sample_rate: rate as u32,
-        bits_per_sample: 24,
-        sample_format: hound::SampleFormat::Int,
-    };
-    let mut w = hound::WavWriter::create(path, spec).unwrap();
-    for f in frames {
-        for v in f {
-            w.write_sample((f64::from(*v) * 8_388_607.0).round() as i32)
-                .unwrap();
-        }
-    }
-    w.finalize().unwrap();
-}
-
-/// The signal written by `loadline measure signal`, recorded open and loaded (33.1 Ω), and the
-/// input's floor, in `dir`.
+/// The signal written by `loadline measure signal`, recorded by the test kit's loopback
+/// interface (a 10 Ω output with a 40 mA current limit, the resistor 33.1 Ω), open and loaded,
+/// and the inputs' floor, in `dir`.
 fn recorded(dir: &Path) -> (PathBuf, PathBuf, PathBuf) {
     let signal = dir.join("signal.wav");
     loadline(dir, &["measure", "signal", s(&signal)])
@@ -93,38 +46,15 @@ fn recorded(dir: &Path) -> (PathBuf, PathBuf, PathBuf) {
         .success();
     let (played, rate) = read_stereo(&signal);
     assert_eq!(rate, 48_000.0);
-    let (out, input) = device();
-    let pass = |pass, seed| SimPass {
-        pass,
-        volume_gain: 1.0,
-        seed,
-    };
-    let paths = (
-        dir.join("open.wav"),
-        dir.join("loaded.wav"),
-        dir.join("floor.wav"),
-    );
-    write_24(
-        &paths.0,
-        &record(&played, rate, &out, &input, &pass(Pass::Open, 1)),
-        rate,
-    );
-    let loaded = pass(Pass::Loaded { load_ohm: 33.1 }, 2).with_drift_db(0.03);
-    write_24(
-        &paths.1,
-        &record(&played, rate, &out, &input, &loaded),
-        rate,
-    );
-    write_24(&paths.2, &input.recorded_floor(192_000, rate, 3), rate);
-    (paths.0, paths.1, paths.2)
+    let [open, loaded, floor] = loopback::write_recordings(dir, &played, rate).unwrap();
+    (open, loaded, floor)
 }
 
 #[test]
 fn a_measured_output_is_saved_and_reported_with_its_figures() {
     let dir = scratch("round-trip");
     let (open, loaded, floor) = recorded(&dir);
-    let (_, input) = device();
-    let dbu = input_dbu(&input);
+    let dbu = format!("{:.4}", loopback::input_full_scale_dbu());
     let args = [
         "measure",
         "output",
@@ -196,8 +126,7 @@ fn a_measured_output_is_saved_and_reported_with_its_figures() {
 fn damaged_recordings_are_refused_with_their_file_and_a_failure() {
     let dir = scratch("damaged");
     let (open, loaded, _) = recorded(&dir);
-    let (_, input) = device();
-    let dbu = input_dbu(&input);
+    let dbu = format!("{:.4}", loopback::input_full_scale_dbu());
     let run = |open: &Path, loaded: &Path| {
         let out = loadline(
             &dir,

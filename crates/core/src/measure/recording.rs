@@ -60,6 +60,33 @@ pub struct Recording {
     pub right: Vec<f64>,
 }
 
+/// Where a signal's two markers lie, and which command writes it: all that aligning a
+/// recording to the signal needs, so that every signal with these markers is aligned alike.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Markers {
+    /// Silence before the first marker, samples.
+    pub lead: usize,
+    /// The marker's length, samples.
+    pub marker_len: usize,
+    /// Where the second marker starts, samples from the first's.
+    pub end_marker: usize,
+    /// The command that writes the signal, as a refusal tells the user to run it
+    /// ("loadline measure signal"); ` --rate HZ` is added to it where the rate is at fault.
+    pub command: &'static str,
+}
+
+impl Markers {
+    /// The markers of the output's signal laid out as `layout`.
+    pub fn of_output(layout: &Layout) -> Self {
+        Markers {
+            lead: layout.lead,
+            marker_len: layout.marker_len,
+            end_marker: layout.end_marker,
+            command: "loadline measure signal",
+        }
+    }
+}
+
 /// A recording aligned to the signal: where its first marker starts.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Aligned<'a> {
@@ -140,17 +167,21 @@ impl Recording {
         ] {
             let peak = channel.iter().fold(0.0f64, |m, v| m.max(v.abs()));
             if peak < SILENT_LEVEL {
+                let level = if peak > 0.0 {
+                    format!("its peak is {:.0} dBFS", crate::units::gain_to_db(peak))
+                } else {
+                    "digital silence: no input reached it".into()
+                };
                 return Err(self.problem(
                     None,
                     format!(
-                        "{what} is silent (its peak is {:.0} dBFS): check that the right output goes to input 2 and the left to input 1, and that both are recorded",
-                        crate::units::gain_to_db(peak.max(1e-12))
+                        "{what} is silent ({level}): check that the right output goes to input 2 and the left to input 1, and that both are recorded"
                     ),
                 ));
             }
         }
         let layout = Layout::new(self.rate_hz);
-        let start = self.find_start(&layout)?;
+        let start = self.locate(&Markers::of_output(&layout))?;
         let aligned = Aligned {
             recording: self,
             layout,
@@ -161,10 +192,11 @@ impl Recording {
         Ok(aligned)
     }
 
-    /// Where the first marker starts, checked against the second: both found, as far apart as
-    /// the signal puts them.
-    fn find_start(&self, layout: &Layout) -> Result<usize, RecordingProblem> {
-        let template = marker(layout.marker_len, self.rate_hz);
+    /// The sample where the first marker starts, checked against the second: both found on
+    /// the left channel, as far apart as `markers` puts them, with room for the lead before.
+    pub fn locate(&self, markers: &Markers) -> Result<usize, RecordingProblem> {
+        let command = markers.command;
+        let template = marker(markers.marker_len, self.rate_hz);
         let corr = correlation(&self.left, &template);
         let best = |skip: &dyn Fn(usize) -> bool| {
             (0..corr.len())
@@ -177,17 +209,17 @@ impl Recording {
                 return Err(self.problem(
                     None,
                     format!(
-                        "the signal was made at {made_at} Hz and played at {} Hz without resampling; make it at the session's rate (loadline measure signal --rate {}) or record at {made_at} Hz",
+                        "the signal was made at {made_at} Hz and played at {} Hz without resampling; make it at the session's rate ({command} --rate {}) or record at {made_at} Hz",
                         self.rate_hz, self.rate_hz
                     ),
                 ));
             }
             return Err(self.problem(
                 None,
-                "no signal found: no marker of `loadline measure signal` in it; record the input while the signal plays, from before it starts to after it ends".into(),
+                format!("no signal found: no marker of `{command}` in it; record the input while the signal plays, from before it starts to after it ends"),
             ));
         };
-        let near = |i: usize| i.abs_diff(first) < 4 * layout.marker_len;
+        let near = |i: usize| i.abs_diff(first) < 4 * markers.marker_len;
         let Some(second) = best(&near) else {
             return Err(self.problem(
                 Some(first),
@@ -196,14 +228,25 @@ impl Recording {
         };
         let (start, end) = (first.min(second), first.max(second));
         let apart = (end - start) as f64;
-        let expected = layout.end_marker as f64;
+        let expected = markers.end_marker as f64;
         let ratio = apart / expected;
         if (ratio - 1.0).abs() > 0.002 {
             let made_at = nearest_rate(self.rate_hz * ratio);
+            // Markers as far apart as no standard rate explains are another signal's.
+            if (self.rate_hz * ratio / f64::from(made_at) - 1.0).abs() > 0.005 {
+                return Err(self.problem(
+                    Some(start),
+                    format!(
+                        "the markers are {:.2} s apart where the signal of `{command}` puts them {:.2} s apart: this is a recording of another signal; record the one `{command}` writes",
+                        apart / self.rate_hz,
+                        expected / self.rate_hz
+                    ),
+                ));
+            }
             return Err(self.problem(
                 Some(start),
                 format!(
-                    "the signal's markers are {:.4} × as far apart as it makes them: it was made at {made_at} Hz and played at {} Hz without resampling; make it at the session's rate (loadline measure signal --rate {}) or record at {made_at} Hz",
+                    "the signal's markers are {:.4} × as far apart as it makes them: it was made at {made_at} Hz and played at {} Hz without resampling; make it at the session's rate ({command} --rate {}) or record at {made_at} Hz",
                     ratio, self.rate_hz, self.rate_hz
                 ),
             ));
@@ -218,14 +261,14 @@ impl Recording {
                 ),
             ));
         }
-        if start < layout.lead / 2 {
+        if start < markers.lead / 2 {
             return Err(self.problem(
                 Some(start),
                 "the recording starts with the signal already playing; start recording first"
                     .into(),
             ));
         }
-        Ok(start - layout.lead)
+        Ok(start)
     }
 }
 
@@ -267,13 +310,13 @@ impl Aligned<'_> {
     /// The recording's samples of `channel` over `[from, to)` of the signal (samples from its
     /// start, as the layout counts them).
     pub fn span<'b>(&'b self, channel: &'b [f64], from: usize, to: usize) -> &'b [f64] {
-        let at = |i: usize| (self.start + self.layout.lead + i).min(channel.len());
+        let at = |i: usize| (self.start + i).min(channel.len());
         &channel[at(from)..at(to)]
     }
 
     /// The recording's sample index of the signal's sample `i`.
     fn index(&self, i: usize) -> usize {
-        self.start + self.layout.lead + i
+        self.start + i
     }
 
     /// The signal's whole span in the recording: from the first marker to the second's end.
