@@ -168,6 +168,7 @@ impl AnalysedOutput {
     ) -> Report {
         let provenance = [self.provenance.as_slice(), hp_provenance].concat();
         let report = Report::new(&self.name, &self.stage, hp, target_spl_db)
+            .with_ranges_of(crate::report::RangesOf::of(&provenance))
             .with_estimated(estimated(&provenance))
             .with_range(&self.stage, &self.range_stages, hp, hp_across);
         let mut report = report.with_notes(self.notes.clone());

@@ -43,6 +43,42 @@ pub enum Standing {
     NotKnown,
 }
 
+/// What a report's ranges are of, for the words that name them: an estimate's range and a
+/// measurement's are both ranges of the truth, but a producer must know which they read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum RangesOf {
+    /// Estimated figures' (the catalog's spread of sourced peers).
+    #[default]
+    Estimates,
+    /// A measurement's (its uncertainty).
+    Measurement,
+    /// Both.
+    Both,
+}
+
+impl RangesOf {
+    /// The words for the ranges: "the estimates' ranges".
+    pub fn phrase(self) -> &'static str {
+        match self {
+            Self::Estimates => "the estimates' ranges",
+            Self::Measurement => "the measurement's ranges",
+            Self::Both => "the estimates' and the measurement's ranges",
+        }
+    }
+
+    /// What `provenance`'s ranges are of.
+    pub fn of(provenance: &[crate::catalog::Provenance]) -> Self {
+        use crate::catalog::Basis;
+        let estimated = provenance.iter().any(|p| p.basis == Basis::Estimated);
+        let measured = (provenance.iter()).any(|p| p.ranged && p.basis != Basis::Estimated);
+        match (estimated, measured) {
+            (true, true) => Self::Both,
+            (false, true) => Self::Measurement,
+            _ => Self::Estimates,
+        }
+    }
+}
+
 /// An output driving a headphone at a target SPL: every figure, and the verdict.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Report {
@@ -102,6 +138,9 @@ pub struct Report {
     /// themselves.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub range: Option<FigureRange>,
+    /// What the ranges are of: estimates, a measurement, or both (the words the text uses).
+    #[serde(skip)]
+    pub ranges_of: RangesOf,
     /// For a chain: where each of its stages alone would clip at maximum volume, the first
     /// to clip first (`physics::chain::stage_onsets`); empty for a single output.
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -240,6 +279,7 @@ impl Report {
             deviation_dip_hz: at_target.deviation_dip_hz,
             estimated: Vec::new(),
             range: None,
+            ranges_of: RangesOf::Estimates,
             stages: Vec::new(),
             notes: Vec::new(),
             level_modelled: true,
@@ -344,6 +384,13 @@ impl Report {
         self
     }
 
+    /// The report with its ranges named as `ranges_of`'s (estimates' by default).
+    pub fn with_ranges_of(mut self, ranges_of: RangesOf) -> Self {
+        self.ranges_of = ranges_of;
+        self.verdict = self.verdict_text();
+        self
+    }
+
     /// The report with the ranges of its estimates: the figures are computed again for `stage`
     /// and each of `stages` (the output stages spanning the output's estimates,
     /// `catalog::stages_across`) driving `hp` and each of `hps` (the models spanning the
@@ -435,7 +482,8 @@ impl Report {
             ))
         } else if highest > AUDIBLE_NOISE_DB_SPL_A {
             Some(format!(
-                "hiss may be audible: up to {highest:.0} dB SPL(A) at that volume across the estimates' ranges (audible above {AUDIBLE_NOISE_DB_SPL_A:.0})"
+                "hiss may be audible: up to {highest:.0} dB SPL(A) at that volume across {} (audible above {AUDIBLE_NOISE_DB_SPL_A:.0})",
+                self.ranges_of.phrase()
             ))
         } else {
             None
@@ -479,10 +527,11 @@ impl Report {
         let [short_lo, short_hi] = range.short_db;
         if short_hi == 0.0 {
             return format!(
-                "{} drives {} to {} dB SPL with all 18 dB of headroom for peaks (clean up to {peaks} dB SPL across the estimates' ranges)",
+                "{} drives {} to {} dB SPL with all 18 dB of headroom for peaks (clean up to {peaks} dB SPL across {})",
                 self.output,
                 self.headphone,
                 fmt_db(self.target_spl_db),
+                self.ranges_of.phrase(),
             );
         }
         let short = if short_lo == 0.0 {
@@ -495,9 +544,10 @@ impl Report {
             )
         };
         format!(
-            "{} reaches {peaks} dB SPL peak on {} across the estimates' ranges: {short} ({} dB SPL needs {} dB SPL peaks)",
+            "{} reaches {peaks} dB SPL peak on {} across {}: {short} ({} dB SPL needs {} dB SPL peaks)",
             self.output,
             self.headphone,
+            self.ranges_of.phrase(),
             fmt_db(self.target_spl_db),
             fmt_db(self.needed_peak_spl_db),
         )
@@ -522,7 +572,7 @@ impl Report {
     fn across(&self, f: fn(&FigureRange) -> [f64; 2], decimals: usize, unit: &str) -> String {
         match self.range.map(|r| fmt_span(f(&r), decimals)) {
             Some(span) if span.contains('–') => {
-                format!(" ({span}{unit} across the estimates' ranges)")
+                format!(" ({span}{unit} across {})", self.ranges_of.phrase())
             }
             _ => String::new(),
         }
@@ -709,6 +759,30 @@ pub fn noise_text(db_spl_a: f64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_report_names_whose_ranges_it_spans() {
+        use crate::catalog::{Basis, Decides, Provenance};
+        let figure = |basis, ranged| Provenance {
+            figure: "output impedance".into(),
+            value: "10 Ω".into(),
+            decides: Decides::OutputImpedance,
+            basis,
+            source: "own measurement".into(),
+            note: String::new(),
+            ranged,
+        };
+        let measured = figure(Basis::Measured, true);
+        let estimated = figure(Basis::Estimated, false);
+        let stated = figure(Basis::Stated, false);
+        assert_eq!(
+            RangesOf::of(&[measured.clone(), stated.clone()]),
+            RangesOf::Measurement
+        );
+        assert_eq!(RangesOf::of(&[measured, estimated.clone()]), RangesOf::Both);
+        assert_eq!(RangesOf::of(&[estimated, stated]), RangesOf::Estimates);
+        assert_eq!(RangesOf::Measurement.phrase(), "the measurement's ranges");
+    }
     use crate::catalog::{find_headphone, find_output, headphone_models, output_stage};
     use crate::units::fmt_si;
 

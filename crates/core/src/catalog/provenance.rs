@@ -19,6 +19,10 @@ pub struct Provenance {
     pub source: String,
     /// How it was derived, or context.
     pub note: String,
+    /// Whether the source says how sure the figure is (a measurement's range): what depends
+    /// on it is reported across that range.
+    #[serde(skip)]
+    pub ranged: bool,
 }
 
 /// What a figure decides in a report: the figures a producer's question turns on.
@@ -95,6 +99,7 @@ impl Figure {
             basis: self.basis,
             source: self.source.clone(),
             note: self.note.clone(),
+            ranged: self.range.is_some(),
         }
     }
 }
@@ -194,6 +199,7 @@ impl OutputEntry {
                 basis: m.basis,
                 source: m.source.clone(),
                 note: m.note.clone(),
+                ranged: false,
             }
         }));
         v.extend(
@@ -229,6 +235,7 @@ impl HeadphoneEntry {
             basis: s.basis,
             source: s.source.clone(),
             note: s.note.clone(),
+            ranged: false,
         }];
         let p = &self.points;
         let curve = [
