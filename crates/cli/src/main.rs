@@ -2,7 +2,6 @@
 //! drives a headphone, ranks the catalog's outputs, draws the curves, renders WAV files, and
 //! imports measured impedance curves.
 
-use anyhow::{Context, bail};
 use clap::{Parser, Subcommand};
 use cmd::list::{ListArgs, list};
 use cmd::rank::RankArgs;
@@ -12,13 +11,17 @@ use cmd::response::ResponseArgs;
 use loadline_core::catalog;
 use loadline_core::catalog::Decides;
 use loadline_core::catalog::user::UserCatalog;
-use std::path::Path;
 use std::process::ExitCode;
 use std::sync::OnceLock;
 
 mod args;
 mod cmd;
+mod io;
 mod user;
+
+// `cmd::measure` and `user` name these helpers from the crate's root, as they did before the
+// helpers moved to `io`; the re-export keeps those paths working.
+pub(crate) use io::{emit, refuse_overwriting, to_json};
 
 #[derive(Parser)]
 #[command(
@@ -89,60 +92,10 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     }
 }
 
-/// Prints `text` and a newline on stdout. A closed pipe (`| head`) ends the program quietly,
-/// as for any Unix filter; other write errors are reported.
-fn emit(text: &str) {
-    use std::io::Write;
-    let mut out = std::io::stdout().lock();
-    if let Err(e) = writeln!(out, "{text}").and_then(|()| out.flush()) {
-        if e.kind() != std::io::ErrorKind::BrokenPipe {
-            eprintln!("error: writing to stdout: {e}");
-            std::process::exit(1);
-        }
-        std::process::exit(0);
-    }
-}
-
-/// Serialises to pretty JSON.
-fn to_json<T: serde::Serialize + ?Sized>(v: &T) -> anyhow::Result<String> {
-    Ok(serde_json::to_string_pretty(v)?)
-}
-
-/// Writes a file (standard output for `-`), naming it in the error, and on stderr once it is
-/// written.
-fn write_file(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
-    if path.as_os_str() == "-" {
-        use std::io::Write;
-        return std::io::stdout()
-            .write_all(bytes)
-            .context("cannot write to stdout");
-    }
-    loadline_core::files::write_whole(path, bytes)
-        .with_context(|| format!("cannot write {}", path.display()))?;
-    eprintln!("{}: {} bytes", path.display(), bytes.len());
-    Ok(())
-}
-
 /// "ESTIMATED: output impedance, noise" for what `estimated` lists, else `otherwise`.
 fn estimated_column(estimated: &[Decides], otherwise: &str) -> String {
     if estimated.is_empty() {
         return otherwise.into();
     }
     format!("ESTIMATED: {}", catalog::decides_text(estimated))
-}
-
-/// Refuses to write `target` when it is the file `input` names: a command never replaces what
-/// it reads.
-fn refuse_overwriting(target: &Path, input: &Path) -> anyhow::Result<()> {
-    let same = match (target.canonicalize(), input.canonicalize()) {
-        (Ok(t), Ok(i)) => t == i,
-        _ => false,
-    };
-    if same {
-        bail!(
-            "{}: that is the input file, which is never overwritten; give another output path",
-            target.display()
-        );
-    }
-    Ok(())
 }

@@ -361,7 +361,7 @@ mod tests {
         assert_eq!(parse_with_unit("1e400", &ohm, 1.0), None);
     }
 
-    /// The plugin's and the command line's unit lists (`src/params.rs`, `crates/cli`).
+    /// The plugin's and the command line's unit lists (`src/params/`, `crates/cli`).
     const OHM: &[&str] = &["ohms", "ohm", "Ω", "r"];
     const UF: &[&str] = &["µf", "uf", "μf"];
     const MF: &[&str] = &["mf"];

@@ -1,7 +1,8 @@
 //! `loadline rank`: every output ranked by how well it drives a headphone.
 
 use crate::args::{HeadphoneArgs, target_spl_value};
-use crate::{emit, estimated_column, to_json, user_catalog};
+use crate::io::{emit, to_json};
+use crate::{estimated_column, user_catalog};
 use anyhow::Context;
 use clap::Args;
 use loadline_core::analysis::{AnalysedOutput, rank_outputs};

@@ -1,7 +1,7 @@
 //! `loadline render`: a WAV file through the full chain, a block at a time.
 
 use crate::args::{HeadphoneArgs, OutputArgs, output_from_text, target_spl_value, volume_value};
-use crate::refuse_overwriting;
+use crate::io::refuse_overwriting;
 use anyhow::bail;
 use clap::{Args, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};

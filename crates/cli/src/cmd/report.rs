@@ -1,7 +1,7 @@
 //! `loadline report`: how an output drives a headphone, in figures and in words.
 
 use crate::args::{HeadphoneArgs, OutputArgs, target_spl_value};
-use crate::{emit, to_json};
+use crate::io::{emit, to_json};
 use clap::Args;
 use loadline_core::listeners::{JackFigures, provenance_on_jack};
 use loadline_core::report::{Report, provenance_text};

@@ -2,7 +2,7 @@
 //! PNG or the curve as a `.zma` file.
 
 use crate::args::{HeadphoneArgs, OutputArgs, output_from_text};
-use crate::{refuse_overwriting, write_file};
+use crate::io::{refuse_overwriting, write_file};
 use anyhow::{anyhow, bail};
 use clap::Args;
 use loadline_core::import::to_zma;

@@ -1,0 +1,184 @@
+//! From parameter values to what the engine plays: the output stage of a slot (through its
+//! chain, with the other listeners on its supply), the listeners, and the level.
+//!
+//! The audio thread calls some of these methods, so they are kept apart from the parameters'
+//! construction: everything here must stay allocation-free where it says so.
+
+use super::LoadlineParams;
+use super::choices::{Heard, LevelMode, OthersOnChoice};
+use super::slot::SlotParams;
+use loadline_core::catalog::{self, ChainSource, ChainSpec, ChainSpecError, OutputEntry};
+use loadline_core::listeners::{MAX_OTHER_LISTENERS, on_own_outputs};
+use loadline_core::physics::output::OutputStage;
+use loadline_core::physics::supply::OtherOutput;
+use loadline_core::scenario::{HeadphoneChoice, Level, Listeners, OutputChoice};
+use loadline_core::units::db_to_gain;
+use nice_plug::prelude::*;
+use std::sync::Mutex;
+use std::sync::atomic::Ordering;
+
+impl LoadlineParams {
+    /// The output stage of slot `heard`. For `Heard::Ideal`, a perfect amplifier with the full
+    /// scale of the slot it is compared with ([`Self::compared_slot`]): it sounds the same
+    /// whatever its full scale (it has no limits and no noise), and its figures are then those
+    /// of that output at the same volume, made perfect.
+    pub fn slot_stage(&self, heard: Heard) -> OutputStage {
+        let (choice, slot) = match heard {
+            Heard::A => (self.output_a.value(), &self.slot_a),
+            Heard::B => (self.output_b.value(), &self.slot_b),
+            Heard::Ideal => {
+                let v_fs_peak = self.slot_stage(self.note_heard(Heard::Ideal)).v_fs_peak;
+                return OutputStage::perfect_at_full_scale(v_fs_peak);
+            }
+        };
+        let (direct, outputs) = match OutputChoice::from_param(choice) {
+            OutputChoice::Catalog(k) => match catalog::output_stage(k) {
+                Some(stage) => (stage, catalog::outputs()[k].own_outputs()),
+                None => (slot.stage(), 1),
+            },
+            OutputChoice::Custom => (slot.stage(), 1),
+        };
+        // A chain that makes no sense plays the output alone (the editor says why).
+        let (stage, outputs) = match self.chain_spec(heard) {
+            Some(Ok(spec)) => match spec.stage() {
+                Ok(stage) => (stage, spec.own_outputs()),
+                Err(_) => (direct, outputs),
+            },
+            _ => (direct, outputs),
+        };
+        self.with_others_on_supply(stage, outputs)
+    }
+
+    /// The chain slot `heard` is (`None`: its output drives the headphone, or the Ideal
+    /// reference), or why its chain cannot be built.
+    pub fn chain_spec(&self, heard: Heard) -> Option<Result<ChainSpec, ChainSpecError>> {
+        let (chain, choice, slot) = match heard {
+            Heard::A => (&self.chain_a, self.output_a.value(), &self.slot_a),
+            Heard::B => (&self.chain_b, self.output_b.value(), &self.slot_b),
+            Heard::Ideal => return None,
+        };
+        // The slot's own figures (a user's output among them) feed it as they play alone.
+        let source = match OutputChoice::from_param(choice) {
+            OutputChoice::Catalog(k) => ChainSource::Catalog(k),
+            OutputChoice::Custom => ChainSource::Own(slot.stage()),
+        };
+        chain.spec(source).map(|spec| spec.stage().map(|_| spec))
+    }
+
+    /// The output slot `heard` uses (`None` for the Ideal reference, which is no slot's).
+    pub fn output_choice(&self, heard: Heard) -> Option<OutputChoice> {
+        match heard {
+            Heard::A => Some(OutputChoice::from_param(self.output_a.value())),
+            Heard::B => Some(OutputChoice::from_param(self.output_b.value())),
+            Heard::Ideal => None,
+        }
+    }
+
+    /// Slot `heard`'s custom figures and the user's output saved with them (`None` for the
+    /// Ideal reference).
+    pub fn slot(&self, heard: Heard) -> Option<(&SlotParams, &Mutex<Option<OutputEntry>>)> {
+        match heard {
+            Heard::A => Some((&self.slot_a, &self.user_output_a)),
+            Heard::B => Some((&self.slot_b, &self.user_output_b)),
+            Heard::Ideal => None,
+        }
+    }
+
+    /// The user's output slot `heard` plays: the one saved with it, while the slot is custom
+    /// and its figures are still that output's.
+    pub fn user_output(&self, heard: Heard) -> Option<OutputEntry> {
+        let (slot, saved) = self.slot(heard)?;
+        let entry = saved.lock().unwrap_or_else(|e| e.into_inner()).clone()?;
+        let custom = self.output_choice(heard) == Some(OutputChoice::Custom);
+        (custom && slot.holds(&entry.model_figures())).then_some(entry)
+    }
+
+    /// The headphone being driven.
+    pub fn headphone_choice(&self) -> HeadphoneChoice {
+        HeadphoneChoice::from_param(self.headphone.value(), self.imported.generation())
+    }
+
+    /// The headphone heard and the others on its jack.
+    pub fn listeners(&self) -> Listeners {
+        Listeners {
+            heard: self.headphone_choice(),
+            others: self
+                .others_on_jack()
+                .map(|p| Listeners::other_from_param(p.value())),
+            on: self.others_on.value().into(),
+        }
+    }
+
+    /// The parameters of the other listeners' volumes on outputs of their own.
+    pub fn others_volumes(&self) -> [&FloatParam; MAX_OTHER_LISTENERS] {
+        [
+            &self.with_1_volume_db,
+            &self.with_2_volume_db,
+            &self.with_3_volume_db,
+        ]
+    }
+
+    /// With the others on outputs of their own, `stage` (of a device with `outputs` outputs)
+    /// with their outputs on its supply, each at its volume; otherwise `stage`. Allocation-free
+    /// (the audio thread forms the stage it hears).
+    fn with_others_on_supply(&self, stage: OutputStage, outputs: usize) -> OutputStage {
+        if self.others_on.value() == OthersOnChoice::SameJack {
+            return stage;
+        }
+        let mut others = [OtherOutput::NONE; MAX_OTHER_LISTENERS];
+        let mut n = 0;
+        for (place, volume) in self.others_on_jack().iter().zip(self.others_volumes()) {
+            let other = Listeners::other_from_param(place.value()).and_then(catalog::other_output);
+            let ratio = db_to_gain(volume.value() as f64);
+            if let Some(o) = other.and_then(|o| o.at_ratio(ratio).ok()) {
+                others[n] = o;
+                n += 1;
+            }
+        }
+        on_own_outputs(&stage, outputs, &others[..n]).0
+    }
+
+    /// The parameters of the places on the jack beside the heard headphone.
+    pub fn others_on_jack(&self) -> [&IntParam; MAX_OTHER_LISTENERS] {
+        [&self.with_1, &self.with_2, &self.with_3]
+    }
+
+    /// How the listening level is set.
+    pub fn level(&self) -> Level {
+        match self.level_mode.value() {
+            LevelMode::Volume => Level::VolumeDb(self.volume_db.value() as f64),
+            LevelMode::TargetSpl => Level::TargetSplDb(self.target_spl_db.value() as f64),
+        }
+    }
+
+    /// The slot (A or B) the Ideal reference is compared with: the one heard now, or while
+    /// Ideal is heard, the one heard before it. Reading it while A or B is heard records that
+    /// slot (an atomic store, so the audio thread may call it).
+    pub fn compared_slot(&self) -> Heard {
+        self.note_heard(self.heard.value())
+    }
+
+    /// [`Self::compared_slot`] with `heard` heard (with `Heard::Ideal`, only a read).
+    pub(super) fn note_heard(&self, heard: Heard) -> Heard {
+        match heard {
+            Heard::Ideal => {
+                if self.ideal_compared_b.load(Ordering::Relaxed) {
+                    Heard::B
+                } else {
+                    Heard::A
+                }
+            }
+            slot => {
+                self.ideal_compared_b
+                    .store(slot == Heard::B, Ordering::Relaxed);
+                slot
+            }
+        }
+    }
+
+    /// The output stage heard now (recording the slot Ideal is compared with).
+    pub fn heard_stage(&self) -> OutputStage {
+        self.compared_slot();
+        self.slot_stage(self.heard.value())
+    }
+}
