@@ -15,6 +15,7 @@ pub mod catalog;
 pub mod cores;
 pub mod designer;
 pub mod dsp;
+pub mod figures;
 pub mod files;
 pub mod import;
 pub mod listeners;

@@ -64,19 +64,22 @@ fn provenance(
 
 /// The quantity of the figure named `name` (its key in the catalog's files).
 fn quantity(name: &str) -> Quantity {
+    // An output's own figures are declared with their ranges in one table.
+    if let Some(d) = crate::figures::OUTPUT_FIGURES
+        .iter()
+        .find(|d| d.key == name)
+    {
+        return d.quantity;
+    }
     match name {
-        "r_out_ohm" | "line_out.r_out_ohm" => plausible::R_OUT_OHM,
-        "full_scale_dbu" | "line_out.full_scale_dbu" => plausible::FULL_SCALE_DBU,
-        "dynamic_range_db" | "line_out.dynamic_range_db" => plausible::DYNAMIC_RANGE_DB,
+        "line_out.r_out_ohm" => plausible::R_OUT_OHM,
+        "line_out.full_scale_dbu" => plausible::FULL_SCALE_DBU,
+        "line_out.dynamic_range_db" => plausible::DYNAMIC_RANGE_DB,
         "amp_input.input_ohm" => plausible::AMP_INPUT_OHM,
         "amp_input.gain_db" | "amp_input.low_gain_db" => plausible::AMP_GAIN_DB,
-        "coupling_cap_uf" => plausible::COUPLING_CAP_UF,
-        "i_max_ma_peak" => plausible::I_MAX_MA_PEAK,
         "flicker_corner_hz" => plausible::FLICKER_CORNER_HZ,
-        "rail_v_peak" => plausible::RAIL_V_PEAK,
-        "r_sag_ohm" | "distribution.supply_sag_ohm" => plausible::R_SAG_OHM,
+        "distribution.supply_sag_ohm" => plausible::R_SAG_OHM,
         "distribution.outputs" => plausible::DISTRIBUTION_OUTPUTS,
-        "noise_dbv" => plausible::NOISE_DBV,
         "nominal_ohm" | "rdc_ohm" | "z_1k_ohm" | "z_10k_ohm" | "z_res_ohm" => {
             plausible::HEADPHONE_OHM
         }
