@@ -217,6 +217,13 @@ pub(crate) fn save_output(entry: &OutputEntry) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Adds `entry` (a headphone measured here) to the user's catalog, checked as
+/// `add-headphone` checks one (its model within 5 % of its key points), and says where it went.
+pub(crate) fn save_headphone(entry: &HeadphoneEntry) -> anyhow::Result<()> {
+    added(&entry.name(), &writable()?.add_headphone(entry)?);
+    Ok(())
+}
+
 /// Says that entry `name` went into `written`.
 fn added(name: &str, written: &UserCatalog) {
     emit(&format!(

@@ -3,6 +3,7 @@
 //! support with how sure each is ([`output`]), as text and as an entry of the user's catalog.
 
 pub mod fit;
+pub mod headphone;
 pub mod output;
 pub mod recording;
 pub mod signal;

@@ -21,6 +21,29 @@
 //!
 //! The pilot plays at [`PILOT_DBFS`] so that a producer setting the input's gain for the pilot
 //! near −20 dBFS leaves the staircase's top 8 dB of headroom at the input.
+//!
+//! # The jig's signal
+//!
+//! A headphone's impedance is measured with another signal ([`jig_signal`]), played into a
+//! sense resistor in series with the headphone while input 1 records the resistor's output side
+//! and input 2 its headphone side (`measure::headphone`). It carries the same content on both
+//! channels, so that either output channel may drive the jig, and the same markers as the
+//! output's signal, so that a recording of it is aligned and checked the same way. Between the
+//! markers: an exponential sine sweep from [`JIG_SWEEP_FROM_HZ`] to past 20 kHz over
+//! [`JIG_SWEEP_S`] at [`JIG_SWEEP_DBFS`], then [`JIG_TAIL_S`] of silence for the response to
+//! die away, then [`JIG_NOISE_S`] of silence from which the inputs' noise is read.
+//!
+//! A sweep rather than stepped sines: both inputs record the one excitation at once, so the
+//! ratio of their spectra over a window holding the whole sweep and its decay is exactly the
+//! jig's divider at every frequency of a linear circuit, whatever the excitation's shape. No
+//! tone has to settle, which is what makes stepped sines slow near a resonance (a resonance
+//! of quality factor Q at f₀ rings for about Q/(πf₀): 80 ms for Q 5 at 20 Hz); the window's
+//! resolution, one over its length (about 0.1 Hz), is far finer than such a resonance's width
+//! f₀/Q (4 Hz), and the ratio is read at each analysed frequency exactly rather than averaged
+//! over a band, so no peak is flattened. The exponential sweep spends as long in each octave
+//! (0.7 s), lingering longest per hertz in the bass: recorded at −12 dBFS on an input whose own
+//! noise lies 110 dB below full scale, it stands about 90 dB above that noise at 20 kHz and
+//! more below, and the whole signal lasts 12 s.
 
 use std::f64::consts::PI;
 
@@ -195,6 +218,137 @@ impl Layout {
     }
 }
 
+/// The jig's sweep starts here, Hz: an octave below the lowest frequency analysed, so that
+/// the sweep's fade-in lies below the band.
+pub const JIG_SWEEP_FROM_HZ: f64 = 10.0;
+/// The highest the jig's sweep goes, Hz; it stops at [`JIG_SWEEP_TOP_OF_NYQUIST`] of the
+/// sample rate's Nyquist frequency below that (20.7 kHz at 44.1 kHz, 22.6 kHz at 48 kHz), past
+/// the highest frequency analysed.
+pub const JIG_SWEEP_TO_HZ: f64 = 30_000.0;
+/// The share of the Nyquist frequency the sweep may reach: converters' anti-imaging filters
+/// roll off above it.
+pub const JIG_SWEEP_TOP_OF_NYQUIST: f64 = 0.94;
+/// The sweep's length, seconds.
+pub const JIG_SWEEP_S: f64 = 8.0;
+/// The sweep's level, dBFS (sine peak): a moderate level, far below any output's clipping
+/// into a sense resistor and a headphone in series, and far above an input's noise.
+pub const JIG_SWEEP_DBFS: f64 = -12.0;
+/// The sweep's fade in, seconds (at 10 Hz: half a cycle, below the band analysed).
+pub const JIG_FADE_IN_S: f64 = 0.05;
+/// The sweep's fade out, seconds.
+pub const JIG_FADE_OUT_S: f64 = 0.01;
+/// Silence after the sweep inside the analysed window, seconds: the jig's response (and the
+/// inputs' DC-blocking filters') dies away within it.
+pub const JIG_TAIL_S: f64 = 0.5;
+/// Silence after the tail from which the inputs' noise is read, seconds.
+pub const JIG_NOISE_S: f64 = 2.0;
+/// The analysed frequencies per decade: 80, a 1/24 octave apart near enough (10^(1/80) is
+/// 2^(1/24.08)), every eighth on a third-octave frequency of [`tone_frequencies`].
+pub const JIG_POINTS_PER_DECADE: i32 = 80;
+
+/// The frequencies the jig's recording is analysed at: 80 per decade from 19.95 Hz to
+/// 19.95 kHz (the preferred numbers, 1 kHz and 10 kHz among them).
+pub fn jig_frequencies() -> Vec<f64> {
+    let lowest = -17 * JIG_POINTS_PER_DECADE / 10;
+    let highest = 13 * JIG_POINTS_PER_DECADE / 10;
+    (lowest..=highest)
+        .map(|k| 1000.0 * 10f64.powf(f64::from(k) / f64::from(JIG_POINTS_PER_DECADE)))
+        .collect()
+}
+
+/// The jig's signal at one sample rate: where its parts lie, in samples from the first
+/// marker's start.
+#[derive(Debug, Clone, PartialEq)]
+pub struct JigLayout {
+    /// The sample rate, Hz.
+    pub rate_hz: f64,
+    /// Silence before the first marker, samples.
+    pub lead: usize,
+    /// The marker's length, samples.
+    pub marker_len: usize,
+    /// The sweep's start and end, Hz.
+    pub sweep_hz: (f64, f64),
+    /// Where the sweep plays: `[from, to)`.
+    pub sweep: [usize; 2],
+    /// The window the spectra are read over, `[from, to)`: the sweep with a little silence
+    /// before it and the tail after it.
+    pub window: [usize; 2],
+    /// The silence the noise is read from, `[from, to)`.
+    pub noise: [usize; 2],
+    /// Where the second marker starts, samples from the first's.
+    pub end_marker: usize,
+    /// The whole signal's length, samples.
+    pub total: usize,
+}
+
+impl JigLayout {
+    /// The layout at `rate_hz`.
+    pub fn new(rate_hz: f64) -> Self {
+        let n = |s: f64| (s * rate_hz).round() as usize;
+        let marker_len = n(MARKER_S);
+        let sweep_from = marker_len + n(GAP_S);
+        let sweep_to = sweep_from + n(JIG_SWEEP_S);
+        let tail_to = sweep_to + n(JIG_TAIL_S);
+        let noise_to = tail_to + n(JIG_NOISE_S);
+        let end_marker = noise_to + n(GAP_S);
+        let lead = n(LEAD_S);
+        JigLayout {
+            rate_hz,
+            lead,
+            marker_len,
+            sweep_hz: (
+                JIG_SWEEP_FROM_HZ,
+                JIG_SWEEP_TO_HZ.min(JIG_SWEEP_TOP_OF_NYQUIST * rate_hz / 2.0),
+            ),
+            sweep: [sweep_from, sweep_to],
+            window: [sweep_from - n(GAP_S) / 2, tail_to],
+            noise: [tail_to, noise_to],
+            end_marker,
+            total: lead + end_marker + marker_len + lead,
+        }
+    }
+
+    /// The signal's length, seconds.
+    pub fn seconds(&self) -> f64 {
+        self.total as f64 / self.rate_hz
+    }
+}
+
+/// The jig's signal at `rate_hz` as stereo frames (the same on both channels), and its layout.
+pub fn jig_signal(rate_hz: f64) -> (Vec<[f32; 2]>, JigLayout) {
+    let layout = JigLayout::new(rate_hz);
+    let mut x = vec![0.0f64; layout.total];
+    let at = |i: usize| layout.lead + i;
+    let chirp = marker(layout.marker_len, rate_hz);
+    for (i, &v) in chirp.iter().enumerate() {
+        x[at(i)] = v;
+        x[at(layout.end_marker + i)] = v;
+    }
+    let [from, to] = layout.sweep;
+    let (f1, f2) = layout.sweep_hz;
+    let len = to - from;
+    let seconds = len as f64 / rate_hz;
+    // An exponential sweep: the instantaneous frequency f1·e^(t/L) reaches f2 at the end.
+    let l = seconds / (f2 / f1).ln();
+    let amp = 10f64.powf(JIG_SWEEP_DBFS / 20.0);
+    let (fade_in, fade_out) = (JIG_FADE_IN_S * rate_hz, JIG_FADE_OUT_S * rate_hz);
+    for i in 0..len {
+        let t = i as f64 / rate_hz;
+        let phase = 2.0 * PI * f1 * l * ((t / l).exp() - 1.0);
+        let edge = |k: f64, fade: f64| {
+            if k >= fade {
+                1.0
+            } else {
+                0.5 - 0.5 * (PI * k / fade).cos()
+            }
+        };
+        let window = edge(i as f64, fade_in) * edge((len - 1 - i) as f64, fade_out);
+        x[at(from + i)] = amp * window * phase.sin();
+    }
+    let frames = x.iter().map(|&v| [v as f32; 2]).collect();
+    (frames, layout)
+}
+
 /// The marker: a chirp from [`MARKER_HZ`]'s first frequency to its second under a Hann window,
 /// `len` samples at `rate_hz`, peaking at [`MARKER_DBFS`]. Its correlation with itself has one
 /// sharp peak, so a recording is aligned to the sample.
@@ -292,6 +446,27 @@ mod tests {
                 "the pilot stops before the silence"
             );
             assert!(l.seconds() > 25.0 && l.seconds() < 40.0, "{}", l.seconds());
+        }
+    }
+
+    #[test]
+    fn the_jig_signal_sweeps_past_the_band_on_both_channels_and_is_silent_after() {
+        let f = jig_frequencies();
+        assert_eq!(f.len(), 241);
+        assert!((f[0] - 19.95).abs() < 0.01 && (f[240] - 19_953.0).abs() < 1.0);
+        assert!(f.iter().any(|&v| (v - 1000.0).abs() < 1e-9));
+        assert!(f.iter().any(|&v| (v - 10_000.0).abs() < 1e-6));
+        for rate in [44_100.0, 48_000.0, 96_000.0] {
+            let (frames, l) = jig_signal(rate);
+            assert_eq!(frames.len(), l.total);
+            assert!(l.sweep_hz.1 > 20_500.0, "{rate}: {:?}", l.sweep_hz);
+            assert!(frames.iter().all(|v| v[0] == v[1]));
+            let peak = frames.iter().map(|v| v[0].abs()).fold(0.0, f32::max);
+            assert!((f64::from(peak) - 0.25).abs() < 0.01, "{peak}");
+            let quiet = &frames[l.lead + l.sweep[1]..l.lead + l.end_marker];
+            assert!(quiet.iter().all(|v| v[0] == 0.0));
+            assert!(l.window[0] > l.marker_len && l.noise[0] == l.window[1]);
+            assert!(l.seconds() > 11.0 && l.seconds() < 13.0, "{}", l.seconds());
         }
     }
 
