@@ -104,16 +104,12 @@ pub fn matching(names: &[String], query: &str) -> Vec<usize> {
 
 /// One-sentence explanations for producers, shown as tooltips.
 pub mod tips {
-    /// Output impedance.
-    pub const OUTPUT_IMPEDANCE: &str = "The output's own resistance: it forms a divider with the headphone, so wherever the headphone's impedance changes with frequency, the level changes with it.";
+    /// Output impedance: the figure's own tooltip, as the core declares it.
+    pub const OUTPUT_IMPEDANCE: &str = loadline_core::figures::OUTPUT_FIGURES[0].tip;
     /// Damping factor.
     pub const DAMPING_FACTOR: &str = "The headphone's impedance divided by the output's: the higher it is, the less the output colours the sound (above about 8 it rarely matters).";
     /// The 1/8 rule.
     pub const EIGHTH_RULE: &str = "Keep the output impedance under one eighth of the headphone's lowest impedance and the tonal change stays within about 1 dB.";
-    /// Supply sag.
-    pub const SUPPLY_SAG: &str = "How much the output's rails fall as the headphone draws current, as a small amp's wall-adapter supply does: a heavy, low-impedance load then clips sooner than a light one, and a short burst gets through before the supply droops. 0 Ω is a stiff supply; it acts only where the rails, not the full scale, set the limit.";
-    /// dBu.
-    pub const DBU: &str = "A voltage scale of pro audio gear: 0 dBu is 0.775 V RMS, so an output rated +10 dBu swings 2.45 V RMS.";
     /// dB SPL.
     pub const DB_SPL: &str = "Sound pressure at your ear: 0 dB SPL is the threshold of hearing, 85 dB SPL a loud mixing level you can sustain for hours.";
     /// Headphones sharing a jack.

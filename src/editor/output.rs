@@ -8,6 +8,7 @@ use crate::params::{Heard, SlotParams};
 use crate::view::{self, tips};
 use egui::RichText;
 use loadline_core::analysis::Slot;
+use loadline_core::figures::OUTPUT_FIGURES;
 use loadline_core::scenario::OutputChoice;
 
 impl EditorApp {
@@ -114,45 +115,40 @@ impl EditorApp {
             .num_columns(2)
             .spacing([8.0, 2.0])
             .show(ui, |ui| {
-                let row = |ui: &mut egui::Ui, label: &str, tip: &str, widget: &mut dyn FnMut(&mut egui::Ui)| {
-                    ui.label(label).on_hover_text(tip);
-                    widget(ui);
-                    ui.end_row();
-                };
-                row(ui, "Output impedance", tips::OUTPUT_IMPEDANCE, &mut |ui| {
-                    ui.add(nice_plug_egui::widgets::ParamSlider::for_param(&slot.r_out_ohm, &setter));
-                });
-                row(ui, "Coupling capacitor", "A series capacitor, as on many phones and laptops: it costs bass on low-impedance loads", &mut |ui| {
-                    ui.horizontal(|ui| {
-                        let mut on = slot.cap_on.value();
-                        let check = ui.checkbox(&mut on, "").on_hover_text("In the circuit");
-                        check.widget_info(|| {
-                            egui::WidgetInfo::selected(egui::Role::CheckBox, true, on, "Coupling capacitor")
+                // One row per figure, in the order and with the words the core declares.
+                for d in &OUTPUT_FIGURES {
+                    let Some(param) = slot.param(d.key) else {
+                        continue;
+                    };
+                    let label = d.param.trim_end_matches(" value");
+                    let label = format!("{}{}", label[..1].to_uppercase(), &label[1..]);
+                    ui.label(label).on_hover_text(d.tip);
+                    if d.key == "coupling_cap_uf" {
+                        ui.horizontal(|ui| {
+                            let mut on = slot.cap_on.value();
+                            let check = ui.checkbox(&mut on, "").on_hover_text("In the circuit");
+                            check.widget_info(|| {
+                                egui::WidgetInfo::selected(
+                                    egui::Role::CheckBox,
+                                    true,
+                                    on,
+                                    "Coupling capacitor",
+                                )
+                            });
+                            if check.changed() {
+                                gesture(&setter, &slot.cap_on, on);
+                            }
+                            ui.add(nice_plug_egui::widgets::ParamSlider::for_param(
+                                param, &setter,
+                            ));
                         });
-                        if check.changed() {
-                            gesture(&setter, &slot.cap_on, on);
-                        }
-                        ui.add(nice_plug_egui::widgets::ParamSlider::for_param(&slot.coupling_cap_uf, &setter));
-                    });
-                });
-                row(ui, "Full-scale level", tips::DBU, &mut |ui| {
-                    ui.add(nice_plug_egui::widgets::ParamSlider::for_param(&slot.full_scale_dbu, &setter));
-                });
-                row(ui, "Rail limit", "The highest voltage the output stage can swing", &mut |ui| {
-                    ui.add(nice_plug_egui::widgets::ParamSlider::for_param(&slot.rail_v_peak, &setter));
-                });
-                row(ui, "Current limit", "The most current the output stage can deliver", &mut |ui| {
-                    ui.add(nice_plug_egui::widgets::ParamSlider::for_param(&slot.i_max_ma_peak, &setter));
-                });
-                row(ui, "Supply sag", tips::SUPPLY_SAG, &mut |ui| {
-                    ui.add(nice_plug_egui::widgets::ParamSlider::for_param(&slot.r_sag_ohm, &setter));
-                });
-                row(ui, "Dynamic range", "Noise before the volume control, below a full-scale sine", &mut |ui| {
-                    ui.add(nice_plug_egui::widgets::ParamSlider::for_param(&slot.dynamic_range_db, &setter));
-                });
-                row(ui, "Noise floor", tips::NOISE_FLOOR, &mut |ui| {
-                    ui.add(nice_plug_egui::widgets::ParamSlider::for_param(&slot.noise_floor_dbv, &setter));
-                });
+                    } else {
+                        ui.add(nice_plug_egui::widgets::ParamSlider::for_param(
+                            param, &setter,
+                        ));
+                    }
+                    ui.end_row();
+                }
             });
     }
 }

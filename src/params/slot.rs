@@ -8,6 +8,7 @@
 use super::choices::{GainChoice, JackChoice};
 use super::text::{parse_choice, parse_param, physical, switch};
 use loadline_core::catalog::{self, AmpGain, ChainSource, ChainSpec, SourceJack};
+use loadline_core::figures::output_figure;
 use loadline_core::physics::output::{OutputFigures, OutputStage};
 use loadline_core::plausible;
 use loadline_core::scenario::{amp_from_param, amp_to_param, amps};
@@ -131,80 +132,56 @@ impl ChainParams {
     }
 }
 
+/// Slot `letter`'s parameter for the figure `key`, as `figures::OUTPUT_FIGURES` declares it:
+/// its name, default, range, skew, unit and the units its text entry reads.
+fn figure_param(letter: &str, key: &str) -> FloatParam {
+    let d = output_figure(key).expect("every slot figure is declared");
+    physical(
+        &format!("{letter} {}", d.param),
+        d.param_default as f32,
+        d.quantity.range_f32(),
+        d.param_skew as f32,
+        d.param_unit,
+        d.units,
+    )
+}
+
 impl SlotParams {
+    /// The parameter of the figure `key` (`figures::OUTPUT_FIGURES`' key).
+    pub fn param(&self, key: &str) -> Option<&FloatParam> {
+        Some(match key {
+            "r_out_ohm" => &self.r_out_ohm,
+            "coupling_cap_uf" => &self.coupling_cap_uf,
+            "full_scale_dbu" => &self.full_scale_dbu,
+            "rail_v_peak" => &self.rail_v_peak,
+            "i_max_ma_peak" => &self.i_max_ma_peak,
+            "r_sag_ohm" => &self.r_sag_ohm,
+            "dynamic_range_db" => &self.dynamic_range_db,
+            "noise_dbv" => &self.noise_floor_dbv,
+            _ => return None,
+        })
+    }
+
     /// Slot `letter`'s custom figures ("A", "B"), named after it.
     pub fn new(letter: &str) -> Self {
         let n = |what: &str| format!("{letter} {what}");
         SlotParams {
-            r_out_ohm: physical(
-                &n("output impedance"),
-                10.0,
-                plausible::R_OUT_OHM.range_f32(),
-                -2.0,
-                " Ω",
-                &["ohms", "ohm", "Ω", "r"],
-            ),
+            r_out_ohm: figure_param(letter, "r_out_ohm"),
             cap_on: switch(&n("coupling capacitor"), false),
-            coupling_cap_uf: physical(
-                &n("coupling capacitor value"),
-                220.0,
-                plausible::COUPLING_CAP_UF.range_f32(),
-                -2.0,
-                " µF",
-                &["µf", "uf", "μf"],
-            )
-            .with_string_to_value(Arc::new(|s| {
-                parse_param(s, &["µf", "uf", "μf"], 1.0).or_else(|| parse_param(s, &["mf"], 1000.0))
-            })),
-            full_scale_dbu: physical(
-                &n("full-scale level"),
-                10.0,
-                plausible::FULL_SCALE_DBU.range_f32(),
-                0.0,
-                " dBu",
-                &["dbu"],
+            // A capacitor may also be typed in millifarads.
+            coupling_cap_uf: figure_param(letter, "coupling_cap_uf").with_string_to_value(
+                Arc::new(|s| {
+                    let units = output_figure("coupling_cap_uf").expect("declared").units;
+                    parse_param(s, units, 1.0).or_else(|| parse_param(s, &["mf"], 1000.0))
+                }),
             ),
-            rail_v_peak: physical(
-                &n("rail limit"),
-                15.0,
-                plausible::RAIL_V_PEAK.range_f32(),
-                -2.0,
-                " V",
-                &["vpk", "v"],
-            ),
-            i_max_ma_peak: physical(
-                &n("current limit"),
-                500.0,
-                plausible::I_MAX_MA_PEAK.range_f32(),
-                -2.5,
-                " mA",
-                &["ma"],
-            ),
-            r_sag_ohm: physical(
-                &n("supply sag"),
-                0.0,
-                plausible::R_SAG_OHM.range_f32(),
-                -1.5,
-                " Ω",
-                &["ohms", "ohm", "Ω", "r"],
-            ),
-            dynamic_range_db: physical(
-                &n("dynamic range"),
-                115.0,
-                plausible::DYNAMIC_RANGE_DB.range_f32(),
-                0.0,
-                " dB",
-                &["db"],
-            ),
+            full_scale_dbu: figure_param(letter, "full_scale_dbu"),
+            rail_v_peak: figure_param(letter, "rail_v_peak"),
+            i_max_ma_peak: figure_param(letter, "i_max_ma_peak"),
+            r_sag_ohm: figure_param(letter, "r_sag_ohm"),
+            dynamic_range_db: figure_param(letter, "dynamic_range_db"),
             dynamic_range_a_weighted: switch(&n("dynamic range A-weighted"), true),
-            noise_floor_dbv: physical(
-                &n("noise floor"),
-                -110.0,
-                plausible::NOISE_DBV.range_f32(),
-                0.0,
-                " dBV",
-                &["dbv"],
-            ),
+            noise_floor_dbv: figure_param(letter, "noise_dbv"),
             noise_floor_a_weighted: switch(&n("noise floor A-weighted"), true),
             flicker_corner_hz: physical(
                 &n("1/f corner"),

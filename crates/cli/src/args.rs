@@ -8,6 +8,7 @@ use loadline_core::analysis::AnalysedOutput;
 use loadline_core::catalog;
 use loadline_core::catalog::user::Pick;
 use loadline_core::catalog::{Decides, Provenance};
+use loadline_core::figures::{FigureDef, OUTPUT_FIGURES, output_figure};
 use loadline_core::import::{parse_sensitivity, read_impedance_file};
 use loadline_core::listeners::{self, JackFigures, Listener, MAX_OTHER_LISTENERS, OthersOn};
 use loadline_core::physics::Impedance;
@@ -17,78 +18,63 @@ use loadline_core::plausible::{self, Quantity};
 use loadline_core::units::parse_with_unit;
 use std::path::PathBuf;
 
-/// The output: a catalog name, or a custom output's figures (each absent one ideal).
-#[derive(Args)]
+/// The output: a catalog name, or a custom output's figures (each absent one ideal). The
+/// figures' flags are made from `figures::OUTPUT_FIGURES`, so they are declared once.
 pub(crate) struct OutputArgs {
-    /// A catalog output by name (any words that pick one, case, spaces and hyphens aside:
-    /// "scarlett 2i2 4th", "studio24c"), or a chain of them: "UMC202HD line out -> Magni 2",
-    /// "UMC202HD at -10 dB -> Magni 2".
-    #[arg(long, value_name = "NAME")]
+    /// A catalog output by name, or a chain of them.
     pub(crate) output: Option<String>,
-    /// Custom output: output impedance ("47", "47 ohm").
-    #[arg(
-        long,
-        allow_negative_numbers = true,
-        value_name = "OHM",
-        conflicts_with = "output"
-    )]
-    pub(crate) zout: Option<String>,
-    /// Custom output: series coupling capacitor ("220", "220 uF").
-    #[arg(
-        long = "coupling-uf",
-        allow_negative_numbers = true,
-        value_name = "UF",
-        conflicts_with = "output"
-    )]
-    pub(crate) coupling_cap_uf: Option<String>,
-    /// Custom output: maximum level, the EMF of a full-scale sine at full volume ("10 dBu").
-    #[arg(
-        long,
-        value_name = "DBU",
-        allow_negative_numbers = true,
-        conflicts_with = "output"
-    )]
-    pub(crate) max_dbu: Option<String>,
-    /// Custom output: voltage rails, EMF volts peak.
-    #[arg(
-        long,
-        allow_negative_numbers = true,
-        value_name = "V",
-        conflicts_with = "output"
-    )]
-    pub(crate) rail_v: Option<String>,
-    /// Custom output: current limit, mA peak.
-    #[arg(
-        long,
-        allow_negative_numbers = true,
-        value_name = "MA",
-        conflicts_with = "output"
-    )]
-    pub(crate) imax_ma: Option<String>,
-    /// Custom output: supply sag, ohms (the rails fall by this times the load's peak current).
-    #[arg(
-        long = "sag-ohm",
-        allow_negative_numbers = true,
-        value_name = "OHM",
-        conflicts_with = "output"
-    )]
-    pub(crate) r_sag_ohm: Option<String>,
-    /// Custom output: dynamic range, dB(A) below a full-scale sine.
-    #[arg(
-        long,
-        allow_negative_numbers = true,
-        value_name = "DB",
-        conflicts_with = "output"
-    )]
-    pub(crate) dynamic_range_db: Option<String>,
-    /// Custom output: noise floor after the volume control, dBV(A).
-    #[arg(
-        long,
-        value_name = "DBV",
-        allow_negative_numbers = true,
-        conflicts_with = "output"
-    )]
-    pub(crate) noise_dbv: Option<String>,
+    /// The custom output's figures as typed, in the order of `OUTPUT_FIGURES`: the flag the
+    /// user wrote (its name, or an older spelling) and the value.
+    pub(crate) figures: [Option<(&'static str, String)>; OUTPUT_FIGURES.len()],
+}
+
+impl clap::FromArgMatches for OutputArgs {
+    fn from_arg_matches(m: &clap::ArgMatches) -> Result<Self, clap::Error> {
+        let typed = |d: &FigureDef| {
+            std::iter::once((d.flag, d.key.to_string()))
+                .chain(d.aliases.iter().map(|a| (*a, a.to_string())))
+                .find_map(|(flag, id)| m.get_one::<String>(&id).map(|v| (flag, v.clone())))
+        };
+        Ok(OutputArgs {
+            output: m.get_one::<String>("output").cloned(),
+            figures: OUTPUT_FIGURES.each_ref().map(typed),
+        })
+    }
+
+    fn update_from_arg_matches(&mut self, m: &clap::ArgMatches) -> Result<(), clap::Error> {
+        *self = Self::from_arg_matches(m)?;
+        Ok(())
+    }
+}
+
+impl clap::Args for OutputArgs {
+    fn augment_args(cmd: clap::Command) -> clap::Command {
+        let output = clap::Arg::new("output")
+            .long("output")
+            .value_name("NAME")
+            .help(
+                "A catalog output by name (any words that pick one, case, spaces and hyphens aside: \"scarlett 2i2 4th\", \"studio24c\"), or a chain of them: \"UMC202HD line out -> Magni 2\", \"UMC202HD at -10 dB -> Magni 2\"",
+            );
+        OUTPUT_FIGURES.iter().fold(cmd.arg(output), |cmd, d| {
+            // An older spelling is a hidden flag of its own (its id is itself), so that a
+            // message names the flag as the user typed it.
+            let flag = |id: &'static str, long: &'static str| {
+                clap::Arg::new(id)
+                    .long(long)
+                    .value_name(d.value_name)
+                    .allow_negative_numbers(true)
+                    .conflicts_with("output")
+            };
+            let cmd = cmd.arg(flag(d.key, d.flag).help(format!("Custom output: {}", d.help)));
+            d.aliases.iter().fold(cmd, |cmd, alias| {
+                cmd.arg(flag(alias, alias).hide(true).conflicts_with(d.key))
+            })
+        })
+    }
+
+    fn augment_args_for_update(cmd: clap::Command) -> clap::Command {
+        Self::augment_args(cmd)
+    }
 }
 
 /// The headphone: a catalog name, or a measured curve.
@@ -161,50 +147,22 @@ pub(crate) fn figure_in(flag: &str, s: &str, units: &[&str], q: Quantity) -> any
 /// How ohms may be written.
 pub(crate) const OHM_UNITS: &[&str] = &["ohm", "ohms", "Ω"];
 
-/// The custom output's figures, as `key=value` keys and (with `--`) flags; `resolve` reads
-/// the flags in this order.
-pub(crate) const FIGURE_KEYS: [&str; 8] = [
-    "zout",
-    "coupling-uf",
-    "max-dbu",
-    "rail-v",
-    "imax-ma",
-    "sag-ohm",
-    "dynamic-range-db",
-    "noise-dbv",
-];
-
-/// Sets the custom figure `key` from text: one parser for the flags and for key=value specs,
-/// `label` naming it as the user wrote it (`--zout` or `zout=`).
+/// Sets the custom figure `key` (its name, flag or an older spelling: "r-out-ohm", "zout")
+/// from text: one parser for the flags and for key=value specs, `label` naming it as the user
+/// wrote it (`--r-out-ohm` or `zout=`). Returns the figure's flag.
 pub(crate) fn set_figure(
     f: &mut OutputFigures,
     key: &str,
     value: &str,
     label: &str,
-) -> anyhow::Result<()> {
-    let (units, quantity): (&[&str], Quantity) = match key {
-        "zout" => (OHM_UNITS, plausible::R_OUT_OHM),
-        "coupling-uf" => (&["uf", "µf"], plausible::COUPLING_CAP_UF),
-        "max-dbu" => (&["dbu"], plausible::FULL_SCALE_DBU),
-        "rail-v" => (&["v"], plausible::RAIL_V_PEAK),
-        "imax-ma" => (&["ma"], plausible::I_MAX_MA_PEAK),
-        "sag-ohm" => (OHM_UNITS, plausible::R_SAG_OHM),
-        "dynamic-range-db" => (&["db"], plausible::DYNAMIC_RANGE_DB),
-        "noise-dbv" => (&["dbv"], plausible::NOISE_DBV),
-        _ => bail!("unknown figure '{key}' ({})", FIGURE_KEYS.join(", ")),
+) -> anyhow::Result<&'static str> {
+    let Some(d) = output_figure(key) else {
+        let flags: Vec<&str> = OUTPUT_FIGURES.iter().map(|d| d.flag).collect();
+        bail!("unknown figure '{key}' ({})", flags.join(", "));
     };
-    let v = figure_in(label, value, units, quantity)?;
-    match key {
-        "zout" => f.r_out_ohm = v,
-        "coupling-uf" => f.coupling_cap_uf = Some(v),
-        "max-dbu" => f.full_scale_dbu = Some(v),
-        "rail-v" => f.rail_v_peak = Some(v),
-        "imax-ma" => f.i_max_ma_peak = Some(v),
-        "sag-ohm" => f.r_sag_ohm = Some(v),
-        "dynamic-range-db" => f.dynamic_range_db = Some((v, true)),
-        _ => f.noise_floor_dbv = Some((v, true)),
-    }
-    Ok(())
+    let v = figure_in(label, value, d.units, d.quantity)?;
+    (d.set)(f, v);
+    Ok(d.flag)
 }
 
 /// A catalog output by name, built-in or the user's, or a chain of built-in ones
@@ -273,14 +231,15 @@ pub(crate) fn custom_from_spec(spec: &str) -> anyhow::Result<AnalysedOutput> {
         let (k, v) = item
             .split_once('=')
             .with_context(|| format!("'{item}': expected key=value"))?;
-        if pairs.iter().any(|(given, _)| *given == k.trim()) {
-            bail!(
-                "'{spec}': {} is given twice; give each figure once",
-                k.trim()
-            );
+        let (k, v) = (k.trim(), v.trim());
+        // A figure given twice, by one spelling or by two ("zout" and "r-out-ohm").
+        if let Some(d) = output_figure(k)
+            && pairs.iter().any(|(given, _)| *given == d.flag)
+        {
+            bail!("'{spec}': {k} is given twice; give each figure once");
         }
-        set_figure(&mut figures, k.trim(), v.trim(), &format!("{}=", k.trim()))?;
-        pairs.push((k.trim(), v.trim().to_string()));
+        let flag = set_figure(&mut figures, k, v, &format!("{k}="))?;
+        pairs.push((flag, v.to_string()));
     }
     Ok(AnalysedOutput::typed(custom_name(&pairs), &figures))
 }
@@ -300,29 +259,19 @@ impl OutputArgs {
         if let Some(name) = &self.output {
             return catalog_output(name);
         }
-        // The flags, in the order of `FIGURE_KEYS`.
-        let given = FIGURE_KEYS.into_iter().zip([
-            &self.zout,
-            &self.coupling_cap_uf,
-            &self.max_dbu,
-            &self.rail_v,
-            &self.imax_ma,
-            &self.r_sag_ohm,
-            &self.dynamic_range_db,
-            &self.noise_dbv,
-        ]);
         let mut figures = OutputFigures::default();
         let mut pairs = Vec::new();
-        for (key, value) in given {
-            if let Some(v) = value {
-                set_figure(&mut figures, key, v, &format!("--{key}"))?;
-                pairs.push((key, v.clone()));
+        for (d, given) in OUTPUT_FIGURES.iter().zip(&self.figures) {
+            if let Some((typed, v)) = given {
+                set_figure(&mut figures, d.key, v, &format!("--{typed}"))?;
+                pairs.push((d.flag, v.clone()));
             }
         }
         if pairs.is_empty() {
+            let flags: Vec<&str> = OUTPUT_FIGURES.iter().map(|d| d.flag).collect();
             bail!(
                 "no output: give --output NAME, or a custom output's figures (--{})",
-                FIGURE_KEYS.join(", --")
+                flags.join(", --")
             );
         }
         Ok(AnalysedOutput::typed(custom_name(&pairs), &figures))

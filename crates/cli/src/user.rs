@@ -115,9 +115,9 @@ struct AddOutputArgs {
     /// What it is.
     #[arg(long, value_enum, default_value = "audio-interface")]
     kind: KindArg,
-    /// Output impedance: "2.5", "2.5 ohm".
-    #[arg(long, value_name = "OHM")]
-    zout: String,
+    /// Output impedance: "2.5", "2.5 ohm" (`--zout` still works).
+    #[arg(long = "r-out-ohm", alias = "zout", value_name = "OHM")]
+    r_out_ohm: String,
     /// A maximum output: the load and the most voltage across it before clipping, as
     /// "LOAD:VRMS" ("32:1.2" is 1.2 V RMS into 32 Ω). Give one or more.
     #[arg(long = "max", value_name = "LOAD:VRMS", required = true)]
@@ -512,7 +512,7 @@ impl AddOutputArgs {
                 KindArg::Phone => OutputKind::PhoneOrAdapter,
                 KindArg::MultiChannelAmp => OutputKind::MultiChannelAmp,
             },
-            r_out_ohm: p.figure(ohm("--zout", &self.zout, plausible::R_OUT_OHM)?),
+            r_out_ohm: p.figure(ohm("--r-out-ohm", &self.r_out_ohm, plausible::R_OUT_OHM)?),
             coupling_cap_uf: p.optional(
                 &self.coupling_cap_uf,
                 "--coupling-cap-uf",

@@ -760,7 +760,7 @@ fn cases(i: &Inputs) -> Vec<Case> {
             Refuses("no model"),
         ),
         case(
-            "add-output absurd zout",
+            "add-output absurd r-out-ohm",
             args(&[
                 "user",
                 "add-output",
@@ -768,12 +768,12 @@ fn cases(i: &Inputs) -> Vec<Case> {
                 "Me",
                 "--model",
                 "Z",
-                "--zout",
+                "--r-out-ohm",
                 "1e308",
                 "--max",
                 "32:1",
             ]),
-            Refuses("--zout"),
+            Refuses("--r-out-ohm"),
         ),
     ]
 }

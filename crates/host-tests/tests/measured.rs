@@ -94,7 +94,6 @@ fn a_measured_output_is_exported_imported_and_heard_in_the_plugin() {
         ("A full-scale level", format!("{full_scale_dbu} dBu")),
         ("A current limit", format!("{i_max_ma} mA")),
         ("Output limits", "on".into()),
-        ("Mode", "Exact".into()),
     ]
     .iter()
     .map(|(name, text)| {
@@ -104,7 +103,8 @@ fn a_measured_output_is_exported_imported_and_heard_in_the_plugin() {
         (p.id(name), v)
     })
     .collect();
-    changes.push((p.id("Headphone"), 1.0));
+    // The ATH-M50x, in Exact mode (the second of the modes).
+    changes.extend([(p.id("Headphone"), 1.0), (p.id("Mode"), 1.0)]);
     // The impedance as the parameter holds it (single precision).
     let r_out_heard = changes[0].1;
     let load = &headphone_models()[1].load;

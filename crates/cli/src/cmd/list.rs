@@ -41,11 +41,14 @@ pub(crate) fn shown_name(name: &str, is_yours: bool) -> String {
 
 /// An output as `list outputs --json` gives it.
 ///
-/// The fields are in the alphabetical order of the keys, the order the JSON has always had:
-/// the snapshot tests and the scripts that read it see the same text.
+/// The fields are in the alphabetical order of the keys, the order the JSON has always had.
+/// The keys are the core's names (`coupling_cap_uf`, `r_sag_ohm`); `coupling_uf` and
+/// `sag_ohm`, the names before they were aligned, are kept beside them for older scripts.
 #[derive(Serialize)]
 struct OutputRow {
     /// The coupling capacitor, µF, when the output has one.
+    coupling_cap_uf: Option<f64>,
+    /// The same, under its older name.
     coupling_uf: Option<f64>,
     /// What its estimated figures decide.
     estimated: Vec<Decides>,
@@ -61,9 +64,11 @@ struct OutputRow {
     own_outputs: usize,
     /// The output impedance, ohms.
     r_out_ohm: f64,
+    /// Supply sag, ohms.
+    r_sag_ohm: f64,
     /// The rail limit, volts peak, when it has one.
     rail_v_peak: Option<f64>,
-    /// Supply sag, ohms.
+    /// The same as `r_sag_ohm`, under its older name.
     sag_ohm: f64,
     /// Whether it is the user's.
     yours: bool,
@@ -73,8 +78,10 @@ impl OutputRow {
     /// The row of `e`, shown as `name`.
     fn new(e: &OutputEntry, name: String, is_yours: bool) -> Self {
         let stage = e.stage();
+        let coupling_cap_uf = stage.source.coupling_cap_f.map(|c| c * 1e6);
         OutputRow {
-            coupling_uf: stage.source.coupling_cap_f.map(|c| c * 1e6),
+            coupling_cap_uf,
+            coupling_uf: coupling_cap_uf,
             estimated: catalog::estimated(&e.provenance()),
             full_scale_v_peak: stage.v_fs_peak,
             i_max_ma_peak: stage
@@ -85,6 +92,7 @@ impl OutputRow {
             name,
             own_outputs: e.own_outputs(),
             r_out_ohm: stage.source.r_out_ohm,
+            r_sag_ohm: stage.r_sag_ohm,
             rail_v_peak: stage.rail_v_peak.is_finite().then_some(stage.rail_v_peak),
             sag_ohm: stage.r_sag_ohm,
             yours: is_yours,
@@ -137,7 +145,7 @@ trait Row: Serialize {
 impl Row for OutputRow {
     fn line(&self) -> String {
         let mut s = format!("{:<44} {:>6} Ω", self.name, fmt_sig(self.r_out_ohm));
-        if let Some(c) = self.coupling_uf {
+        if let Some(c) = self.coupling_cap_uf {
             let _ = write!(s, " + {} µF", fmt_sig(c));
         }
         if self.own_outputs > 1 {
