@@ -209,12 +209,7 @@ impl HeadphoneArgs {
         let save = self
             .save
             .as_deref()
-            .map(|name| {
-                name.trim()
-                    .split_once(char::is_whitespace)
-                    .map(|(maker, model)| (maker.trim(), model.trim()))
-                    .context("--save: give the maker and the model, as in \"Bench Cans\"")
-            })
+            .map(|name| maker_and_model(name, "Bench Cans"))
             .transpose()?;
         if let Some(zma) = &self.zma {
             refuse_existing(zma)?;
@@ -250,24 +245,14 @@ impl HeadphoneArgs {
     }
 
     fn setup(&self) -> anyhow::Result<HeadphoneSetup> {
-        let sense_ohm = figure_in(
-            "--sense-ohm",
-            &self.sense_ohm,
-            OHM_UNITS,
-            plausible::MEASURE_LOAD_OHM,
+        let (sense_ohm, tolerance, input_ohm) = resistor_and_input(
+            ("--sense-ohm", &self.sense_ohm),
+            ("--sense-tolerance", &self.sense_tolerance),
+            self.input_ohm.as_deref(),
         )?;
-        let tolerance = figure_in(
-            "--sense-tolerance",
-            self.sense_tolerance.trim_end_matches('%'),
-            &["%"],
-            plausible::LOAD_TOLERANCE_PCT,
-        )?;
-        let input_ohm = (self.input_ohm.as_deref())
-            .map(|z| figure_in("--input-ohm", z, OHM_UNITS, plausible::LINE_INPUT_OHM))
-            .transpose()?;
         Ok(HeadphoneSetup {
             sense_ohm,
-            sense_tolerance: tolerance / 100.0,
+            sense_tolerance: tolerance,
             input_ohm,
         })
     }
@@ -346,13 +331,10 @@ impl OutputArgs {
             emit(&m.text());
         }
         if let Some(name) = &self.save {
-            let (maker, model) = name
-                .trim()
-                .split_once(char::is_whitespace)
-                .context("--save: give the maker and the model, as in \"MOTU M2\"")?;
+            let (maker, model) = maker_and_model(name, "MOTU M2")?;
             let entry = m.to_entry(
-                maker.trim(),
-                model.trim(),
+                maker,
+                model,
                 OutputKind::AudioInterface,
                 &loadline_core::units::today_utc(),
             );
@@ -362,21 +344,11 @@ impl OutputArgs {
     }
 
     fn setup(&self) -> anyhow::Result<OutputSetup> {
-        let load_ohm = figure_in(
-            "--load-ohm",
-            &self.load_ohm,
-            OHM_UNITS,
-            plausible::MEASURE_LOAD_OHM,
+        let (load_ohm, tolerance, input_ohm) = resistor_and_input(
+            ("--load-ohm", &self.load_ohm),
+            ("--load-tolerance", &self.load_tolerance),
+            self.input_ohm.as_deref(),
         )?;
-        let tolerance = figure_in(
-            "--load-tolerance",
-            self.load_tolerance.trim_end_matches('%'),
-            &["%"],
-            plausible::LOAD_TOLERANCE_PCT,
-        )?;
-        let input_ohm = (self.input_ohm.as_deref())
-            .map(|z| figure_in("--input-ohm", z, OHM_UNITS, plausible::LINE_INPUT_OHM))
-            .transpose()?;
         let calibration = match (&self.input_full_scale_dbu, &self.pilot_volts) {
             (Some(dbu), _) => Calibration::InputFullScaleDbu(figure_in(
                 "--input-full-scale-dbu",
@@ -394,9 +366,42 @@ impl OutputArgs {
         };
         Ok(OutputSetup {
             load_ohm,
-            load_tolerance: tolerance / 100.0,
+            load_tolerance: tolerance,
             input_ohm,
             calibration,
         })
     }
+}
+
+/// The maker and the model `--save NAME` gives ("MOTU M2": "MOTU", "M2").
+fn maker_and_model<'a>(name: &'a str, example: &str) -> anyhow::Result<(&'a str, &'a str)> {
+    name.trim()
+        .split_once(char::is_whitespace)
+        .map(|(maker, model)| (maker.trim(), model.trim()))
+        .with_context(|| format!("--save: give the maker and the model, as in \"{example}\""))
+}
+
+/// A measuring resistor, its tolerance (a fraction) and the input's impedance, from their
+/// flags (`resistor_flag` and `tolerance_flag` name the first two in messages).
+fn resistor_and_input(
+    (resistor_flag, resistor): (&str, &str),
+    (tolerance_flag, tolerance): (&str, &str),
+    input_ohm: Option<&str>,
+) -> anyhow::Result<(f64, f64, Option<f64>)> {
+    let ohm = figure_in(
+        resistor_flag,
+        resistor,
+        OHM_UNITS,
+        plausible::MEASURE_LOAD_OHM,
+    )?;
+    let pct = figure_in(
+        tolerance_flag,
+        tolerance.trim_end_matches('%'),
+        &["%"],
+        plausible::LOAD_TOLERANCE_PCT,
+    )?;
+    let input_ohm = input_ohm
+        .map(|z| figure_in("--input-ohm", z, OHM_UNITS, plausible::LINE_INPUT_OHM))
+        .transpose()?;
+    Ok((ohm, pct / 100.0, input_ohm))
 }

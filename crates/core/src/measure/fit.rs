@@ -140,10 +140,10 @@ pub struct BandNoise {
     pub estimates_weighted: f64,
 }
 
-/// The noise of `x` over 20 Hz–20 kHz, by Welch's method with Hann windows half overlapped
-/// (`None` when `x` is shorter than a segment).
-pub fn band_noise(x: &[f64], rate_hz: f64) -> Option<BandNoise> {
-    let seg = 8192.min(x.len().next_power_of_two() / 2).max(256);
+/// Welch's averaged periodogram of `x`: segments of `seg` samples under a Hann window, half
+/// overlapped, each with its mean removed. Each bin's mean |X|² over the window's power (Σw²),
+/// and the number of segments; `None` when `x` is shorter than one segment.
+pub fn welch(x: &[f64], seg: usize) -> Option<(Vec<f64>, usize)> {
     let mut planner = RealFftPlanner::<f64>::new();
     let fft = planner.plan_fft_forward(seg);
     let window: Vec<f64> = (0..seg)
@@ -172,6 +172,16 @@ pub fn band_noise(x: &[f64], rate_hz: f64) -> Option<BandNoise> {
     if count == 0 {
         return None;
     }
+    let scale = 1.0 / (count as f64 * window_power);
+    psd.iter_mut().for_each(|p| *p *= scale);
+    Some((psd, count))
+}
+
+/// The noise of `x` over 20 Hz–20 kHz, by Welch's method ([`welch`]; `None` when `x` is
+/// shorter than a segment).
+pub fn band_noise(x: &[f64], rate_hz: f64) -> Option<BandNoise> {
+    let seg = 8192.min(x.len().next_power_of_two() / 2).max(256);
+    let (psd, count) = welch(x, seg)?;
     let bin_hz = rate_hz / seg as f64;
     let (mut flat, mut weighted, mut flat_sq, mut weighted_sq) = (0.0, 0.0, 0.0, 0.0);
     for (k, p) in psd.iter().enumerate() {
@@ -180,7 +190,7 @@ pub fn band_noise(x: &[f64], rate_hz: f64) -> Option<BandNoise> {
             continue;
         }
         // One-sided: each bin's power counts twice but DC and Nyquist, which lie outside.
-        let power = 2.0 * p / (count as f64 * seg as f64 * window_power);
+        let power = 2.0 * p / seg as f64;
         let a = power * a_weighting(f).powi(2);
         flat += power;
         weighted += a;

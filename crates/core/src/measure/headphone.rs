@@ -42,7 +42,6 @@ use crate::catalog::{
 use crate::physics::impedance::{ImpedancePoint, MeasuredCurve};
 use crate::units::{fmt_hz, fmt_sig, gain_to_db};
 use num_complex::Complex64;
-use realfft::RealFftPlanner;
 use serde::Serialize;
 use std::f64::consts::PI;
 
@@ -416,33 +415,7 @@ fn noise_psd(x: &[f64], rate_hz: f64) -> NoisePsd {
         .next_power_of_two()
         .min(x.len().next_power_of_two() / 2)
         .max(64);
-    let mut planner = RealFftPlanner::<f64>::new();
-    let fft = planner.plan_fft_forward(seg);
-    let window: Vec<f64> = (0..seg)
-        .map(|i| 0.5 - 0.5 * (2.0 * PI * i as f64 / seg as f64).cos())
-        .collect();
-    let window_power: f64 = window.iter().map(|w| w * w).sum();
-    let mut psd = vec![0.0; seg / 2 + 1];
-    let mut count = 0;
-    let mut start = 0;
-    while start + seg <= x.len() {
-        let chunk = &x[start..start + seg];
-        let mean = chunk.iter().sum::<f64>() / seg as f64;
-        let mut input: Vec<f64> = chunk
-            .iter()
-            .zip(&window)
-            .map(|(v, w)| (v - mean) * w)
-            .collect();
-        let mut spectrum = fft.make_output_vec();
-        fft.process(&mut input, &mut spectrum).expect("sizes match");
-        for (p, c) in psd.iter_mut().zip(&spectrum) {
-            *p += c.norm_sqr();
-        }
-        count += 1;
-        start += seg / 2;
-    }
-    let scale = 1.0 / (count.max(1) as f64 * window_power);
-    psd.iter_mut().for_each(|p| *p *= scale);
+    let (psd, _) = super::fit::welch(x, seg).unwrap_or_else(|| (vec![0.0; seg / 2 + 1], 0));
     NoisePsd {
         bin_hz: rate_hz / seg as f64,
         psd,
