@@ -31,7 +31,7 @@ mod fit;
 mod headphone_range;
 mod lookup;
 mod provenance;
-mod range;
+pub(crate) mod range;
 mod stage;
 pub mod user;
 mod validate;

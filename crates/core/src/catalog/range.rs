@@ -112,7 +112,11 @@ pub fn fitted_sag_range(entry: &OutputEntry) -> Option<[f64; 2]> {
         .map(|i| i as f64 * step)
         .min_by(|a, b| worst_error_db(*a).total_cmp(&worst_error_db(*b)))
         .expect("a scan");
-    let best = valley_floor(&worst_error_db, [(scanned - step).max(0.0), scanned + step]);
+    let best = valley_floor(
+        &worst_error_db,
+        [(scanned - step).max(0.0), scanned + step],
+        1e-6,
+    );
     let limit_db = worst_error_db(best) + tolerance_db;
     let edge = |inside: f64, outside: f64| {
         if worst_error_db(outside) <= limit_db {
@@ -349,11 +353,16 @@ fn stages_spanning(entry: &OutputEntry, range: EstimateRange) -> Vec<OutputStage
         .collect()
 }
 
-/// Where `f`, with one valley in `[a, b]`, is lowest: a golden-section search to a
-/// millionth of the bracket.
-fn valley_floor(f: &impl Fn(f64) -> f64, [mut a, mut b]: [f64; 2]) -> f64 {
+/// Where `f`, with one valley in `[a, b]`, is lowest: a golden-section search down to
+/// `relative` of the bracket (a supply sag's fit needs a millionth; a measurement's fits ask
+/// for far less, as their figures carry their noise's ranges beside them).
+pub(crate) fn valley_floor(
+    f: &impl Fn(f64) -> f64,
+    [mut a, mut b]: [f64; 2],
+    relative: f64,
+) -> f64 {
     let g = (5f64.sqrt() - 1.0) / 2.0;
-    let tolerance = 1e-6 * (b - a);
+    let tolerance = relative * (b - a);
     while b - a > tolerance {
         let (c, d) = (b - g * (b - a), a + g * (b - a));
         if f(c) < f(d) {

@@ -14,6 +14,7 @@
 use super::fit::{SineFit, band_noise, cycle_peak, sine_fit};
 use super::recording::{Aligned, Recording, RecordingProblem, median};
 use super::signal::{Part, PartKind};
+use crate::catalog::range::valley_floor;
 use crate::units::{dbu_to_vrms, gain_to_db, vrms_to_dbu};
 use num_complex::Complex64;
 use serde::Serialize;
@@ -42,6 +43,8 @@ pub const CURRENT_LIMIT_MARGIN: f64 = 0.97;
 /// The floor of a level ratio's relative uncertainty: what two recordings of one converter
 /// agree to beyond their noise (cable, contacts), 0.001 dB.
 const RATIO_FLOOR: f64 = 1.2e-4;
+/// How finely the fits search, as a share of their bracket (60 golden-section steps').
+const PRECISION: f64 = 1e-12;
 /// The number of standard deviations a range spans either way.
 const SPAN_SIGMAS: f64 = 2.5;
 
@@ -318,7 +321,7 @@ impl Ratios {
     /// The resistance that best explains the ratios with `c_uf`, and its χ².
     fn fit_r(&self, c_uf: Option<f64>, loads: (f64, f64), shift: f64) -> (f64, f64) {
         let cost = |r: f64| self.chi2_at(r, c_uf, loads, shift);
-        let r = golden(&cost, 0.0, crate::plausible::R_OUT_OHM.max);
+        let r = valley_floor(&cost, [0.0, crate::plausible::R_OUT_OHM.max], PRECISION);
         (r, cost(r))
     }
 
@@ -334,7 +337,11 @@ impl Ratios {
             .collect();
         let best = grid.iter().min_by(|a, b| a.1.total_cmp(&b.1))?.0;
         let step = (hi - lo) / steps as f64;
-        let best = golden(&cost, (best - step).max(lo), (best + step).min(hi));
+        let best = valley_floor(
+            &cost,
+            [(best - step).max(lo), (best + step).min(hi)],
+            PRECISION,
+        );
         let with = cost(best);
         let without = self.fit_r(None, loads, 0.0).1;
         let dof = (self.k.len() as f64 - 2.0).max(1.0);
@@ -364,20 +371,6 @@ impl Ratios {
             [10f64.powf(edge(lo)), 10f64.powf(edge(hi))],
         ))
     }
-}
-
-/// Where `f`, with one valley in `[a, b]`, is lowest.
-fn golden(f: &impl Fn(f64) -> f64, mut a: f64, mut b: f64) -> f64 {
-    let g = (5f64.sqrt() - 1.0) / 2.0;
-    for _ in 0..60 {
-        let (c, d) = (b - g * (b - a), a + g * (b - a));
-        if f(c) < f(d) {
-            b = d;
-        } else {
-            a = c;
-        }
-    }
-    0.5 * (a + b)
 }
 
 /// The measurement `open` and `loaded` support, with `floor` (a recording of the input with
