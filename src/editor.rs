@@ -10,12 +10,12 @@ use crate::meters::Meters;
 use crate::params::{EDITOR_DEFAULT_SIZE, Heard, LevelMode, LoadlineParams, headphone_model};
 use crate::view::{self, Curves, MeterState};
 use egui::Color32;
-use loadline_core::analysis::{AnalysedOutput, Analysis, Analyst, Scenario, Slot};
+use loadline_core::analysis::{Analysis, Analyst, Scenario, Slot};
 use loadline_core::catalog::{self, Provenance, estimated};
-use loadline_core::listeners::{Listener, MAX_OTHER_LISTENERS};
+use loadline_core::choices::{HeadphonePick, resolve};
+use loadline_core::listeners::MAX_OTHER_LISTENERS;
 use loadline_core::physics::headphones::HeadphoneModel;
 use loadline_core::physics::output::OutputStage;
-use loadline_core::physics::supply::SupplyShare;
 use loadline_core::report::Report;
 use loadline_core::scenario::{HeadphoneChoice, Listeners, OutputChoice};
 use nice_plug::context::gui::GuiContext;
@@ -231,102 +231,29 @@ impl EditorApp {
         }
     }
 
-    /// The scenario of `inputs`: the names, the headphone and where every figure comes from.
-    fn scenario(&self, inputs: &Inputs) -> Scenario {
+    /// The scenario of `inputs`: the parameters' choices, resolved by the core (`None`: they
+    /// resolve to none, which a chain that cannot be built never causes, as it plays its output
+    /// alone).
+    fn scenario(&self, inputs: &Inputs) -> Option<Scenario> {
         let p = &self.params;
-        // A catalog output comes with where its figures come from and its estimates' ranges.
-        let output = |heard: Heard, name: String| {
-            // The others' outputs on the supply are the analysis's to add (with their sources).
-            let stage = OutputStage {
-                supply: SupplyShare::NONE,
-                ..inputs.stages[slot_of(heard) as usize]
-            };
-            // A chain is named and sourced as one (while the stage played is the chain's).
-            if let Some(Ok(spec)) = p.chain_spec(heard)
-                && let Ok(mut chain) = AnalysedOutput::chain(&spec)
-                && chain.stage == stage
-            {
-                // Figures of the slot's own: named as the slot (or the user's output it
-                // holds), whose figures come first.
-                if spec.source.catalog().is_none() {
-                    let user = p.user_output(heard);
-                    let own = user
-                        .as_ref()
-                        .map_or(name, |e| catalog::user::marked(&e.name()));
-                    chain.name = spec.name_from(&own);
-                    if let Some(entry) = user {
-                        chain.provenance.splice(0..0, entry.provenance());
-                    }
+        let headphone = match inputs.headphone.heard {
+            HeadphoneChoice::Catalog(k) => HeadphonePick::Catalog(k),
+            // An imported curve is the user's headphone saved with it, or a curve of theirs.
+            HeadphoneChoice::Imported { .. } => {
+                let entry = p.imported.get().and_then(|i| i.entry);
+                HeadphonePick::Given {
+                    model: Box::new(headphone_model(
+                        inputs.headphone.heard,
+                        &self.catalog_models,
+                        &p.imported,
+                    )),
+                    provenance: entry.as_ref().map_or_else(Vec::new, |e| e.provenance()),
+                    across: (entry.as_ref())
+                        .map_or_else(Vec::new, catalog::entry_headphones_across),
                 }
-                return chain;
-            }
-            match p.output_choice(heard) {
-                Some(OutputChoice::Catalog(k)) => AnalysedOutput::catalog(k)
-                    .filter(|o| o.stage == stage)
-                    .unwrap_or_else(|| AnalysedOutput::own(name, stage)),
-                // The user's output the slot was set from, while it holds its figures.
-                Some(OutputChoice::Custom) => match p.user_output(heard) {
-                    Some(entry) => AnalysedOutput {
-                        stage,
-                        ..AnalysedOutput::user(&entry)
-                    },
-                    None => AnalysedOutput::own(name, stage),
-                },
-                _ => AnalysedOutput::own(name, stage),
             }
         };
-        let ideal = format!(
-            "Ideal (a perfect output at {}'s full scale)",
-            if inputs.compared == Heard::B {
-                "B"
-            } else {
-                "A"
-            }
-        );
-        Scenario {
-            outputs: [
-                output(
-                    Heard::A,
-                    slot_name(OutputChoice::from_param(p.output_a.value()), "A"),
-                ),
-                output(
-                    Heard::B,
-                    slot_name(OutputChoice::from_param(p.output_b.value()), "B"),
-                ),
-                output(Heard::Ideal, ideal),
-            ],
-            headphone: headphone_model(inputs.headphone.heard, &self.catalog_models, &p.imported),
-            headphone_provenance: match inputs.headphone.heard {
-                HeadphoneChoice::Catalog(k) => catalog::headphones()[k].provenance(),
-                HeadphoneChoice::Imported { .. } => p
-                    .imported
-                    .get()
-                    .and_then(|i| i.entry)
-                    .map_or_else(Vec::new, |e| e.provenance()),
-            },
-            headphone_across: match inputs.headphone.heard {
-                HeadphoneChoice::Catalog(k) => catalog::headphones_across(k).to_vec(),
-                HeadphoneChoice::Imported { .. } => p
-                    .imported
-                    .get()
-                    .and_then(|i| i.entry)
-                    .map_or_else(Vec::new, |e| catalog::entry_headphones_across(&e)),
-            },
-            others: (inputs.headphone.others.iter())
-                .zip(p.others_volumes())
-                .filter_map(|(place, volume)| {
-                    let k = (*place)?;
-                    Some(Listener {
-                        model: self.catalog_models[k].clone(),
-                        provenance: catalog::headphones()[k].provenance(),
-                        volume_offset_db: volume.value() as f64,
-                    })
-                })
-                .collect(),
-            others_on: inputs.headphone.on,
-            target_spl_db: inputs.target_spl_db,
-            volume_db: inputs.volume_db,
-        }
+        resolve(&p.choices(headphone)).ok()
     }
 
     /// Asks for a new analysis when what it depends on changed, and takes the newest one the
@@ -344,9 +271,10 @@ impl EditorApp {
                 ..MeterState::default()
             };
             self.meter_settle_until = Some(Instant::now() + METER_SETTLE);
-            let scenario = self.scenario(&inputs);
-            self.analyst.request(scenario.clone());
-            self.asked = Some((inputs, scenario));
+            if let Some(scenario) = self.scenario(&inputs) {
+                self.analyst.request(scenario.clone());
+                self.asked = Some((inputs, scenario));
+            }
         }
         if let Some(latest) = self.analyst.latest()
             && self
@@ -409,14 +337,6 @@ fn marked_name(name: String, provenance: &[Provenance]) -> String {
         name
     } else {
         format!("{name} (estimated: {})", catalog::decides_text(&decides))
-    }
-}
-
-/// "Output A: Focusrite …" style name of a slot's output.
-fn slot_name(choice: OutputChoice, letter: &str) -> String {
-    match choice {
-        OutputChoice::Custom => format!("Custom output {letter}"),
-        OutputChoice::Catalog(_) => choice.name(),
     }
 }
 

@@ -344,7 +344,9 @@ fn a_chain_shows_its_stages_and_a_bad_one_says_why() {
     let spec = params.chain_spec(Heard::A).unwrap().unwrap();
     assert_eq!(
         spec.source,
-        loadline_core::catalog::ChainSource::Own(params.slot_a.stage())
+        loadline_core::catalog::ChainSource::Own(loadline_core::catalog::OwnSource::headphone_out(
+            params.slot_a.stage()
+        ))
     );
     assert_eq!(analysis.scenario.outputs[0].stage, spec.stage().unwrap());
 }

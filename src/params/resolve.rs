@@ -7,9 +7,13 @@
 use super::LoadlineParams;
 use super::choices::{Heard, LevelMode, OthersOnChoice};
 use super::slot::SlotParams;
-use loadline_core::catalog::{self, ChainSource, ChainSpec, ChainSpecError, OutputEntry};
+use loadline_core::analysis::Slot;
+use loadline_core::catalog::{self, ChainSpec, OutputEntry};
+use loadline_core::choices::{
+    ChoiceError, Choices, Device, HeadphonePick, ListenerChoices, OtherListener, Output, SlotChoice,
+};
 use loadline_core::listeners::{MAX_OTHER_LISTENERS, on_own_outputs};
-use loadline_core::physics::output::OutputStage;
+use loadline_core::physics::output::{OutputFigures, OutputStage};
 use loadline_core::physics::supply::OtherOutput;
 use loadline_core::scenario::{HeadphoneChoice, Level, Listeners, OutputChoice};
 use loadline_core::units::db_to_gain;
@@ -21,48 +25,98 @@ impl LoadlineParams {
     /// The output stage of slot `heard`. For `Heard::Ideal`, a perfect amplifier with the full
     /// scale of the slot it is compared with ([`Self::compared_slot`]): it sounds the same
     /// whatever its full scale (it has no limits and no noise), and its figures are then those
-    /// of that output at the same volume, made perfect.
+    /// of that output at the same volume, made perfect. Allocation-free: the audio thread
+    /// forms the stage it hears with it.
     pub fn slot_stage(&self, heard: Heard) -> OutputStage {
-        let (choice, slot) = match heard {
-            Heard::A => (self.output_a.value(), &self.slot_a),
-            Heard::B => (self.output_b.value(), &self.slot_b),
-            Heard::Ideal => {
-                let v_fs_peak = self.slot_stage(self.note_heard(Heard::Ideal)).v_fs_peak;
-                return OutputStage::perfect_at_full_scale(v_fs_peak);
-            }
+        let Some(played) = self.played(heard) else {
+            let v_fs_peak = self.slot_stage(self.note_heard(Heard::Ideal)).v_fs_peak;
+            return OutputStage::perfect_at_full_scale(v_fs_peak);
         };
-        let (direct, outputs) = match OutputChoice::from_param(choice) {
-            OutputChoice::Catalog(k) => match catalog::output_stage(k) {
-                Some(stage) => (stage, catalog::outputs()[k].own_outputs()),
-                None => (slot.stage(), 1),
-            },
-            OutputChoice::Custom => (slot.stage(), 1),
-        };
-        // A chain that makes no sense plays the output alone (the editor says why).
-        let (stage, outputs) = match self.chain_spec(heard) {
-            Some(Ok(spec)) => match spec.stage() {
-                Ok(stage) => (stage, spec.own_outputs()),
-                Err(_) => (direct, outputs),
-            },
-            _ => (direct, outputs),
-        };
+        let (stage, outputs) =
+            (played.stage()).unwrap_or_else(|_| (self.slot_figures(heard).stage(), 1));
         self.with_others_on_supply(stage, outputs)
+    }
+
+    /// What slot `heard` is set to (`None` for the Ideal reference, which is no slot's): a
+    /// catalog output or the slot's own figures, feeding the amplifier its chain names.
+    /// Allocation-free: the slot's own figures are unnamed here ([`Self::choices`] names them).
+    pub fn chosen(&self, heard: Heard) -> Option<SlotChoice> {
+        let (chain, choice) = match heard {
+            Heard::A => (&self.chain_a, self.output_a.value()),
+            Heard::B => (&self.chain_b, self.output_b.value()),
+            Heard::Ideal => return None,
+        };
+        let output = match OutputChoice::from_param(choice) {
+            OutputChoice::Catalog(k) => Output::Device(Device::Catalog(k)),
+            OutputChoice::Custom => Output::Figures {
+                name: String::new(),
+                figures: self.slot_figures(heard),
+                yours: None,
+            },
+        };
+        Some(SlotChoice {
+            output,
+            chain: chain.choice(),
+        })
+    }
+
+    /// What slot `heard` plays: [`Self::chosen`], but a chain that makes no sense plays the
+    /// output alone (the editor says why).
+    pub fn played(&self, heard: Heard) -> Option<SlotChoice> {
+        let chosen = self.chosen(heard)?;
+        Some(match chosen.spec() {
+            Ok(_) => chosen,
+            Err(_) => SlotChoice::alone(chosen.output),
+        })
     }
 
     /// The chain slot `heard` is (`None`: its output drives the headphone, or the Ideal
     /// reference), or why its chain cannot be built.
-    pub fn chain_spec(&self, heard: Heard) -> Option<Result<ChainSpec, ChainSpecError>> {
-        let (chain, choice, slot) = match heard {
-            Heard::A => (&self.chain_a, self.output_a.value(), &self.slot_a),
-            Heard::B => (&self.chain_b, self.output_b.value(), &self.slot_b),
-            Heard::Ideal => return None,
+    pub fn chain_spec(&self, heard: Heard) -> Option<Result<ChainSpec, ChoiceError>> {
+        self.chosen(heard)?.spec().transpose()
+    }
+
+    /// Slot `heard`'s own figures (the Ideal reference has none: an ideal output's).
+    fn slot_figures(&self, heard: Heard) -> OutputFigures {
+        self.slot(heard)
+            .map_or_else(OutputFigures::default, |(slot, _)| slot.figures())
+    }
+
+    /// Everything chosen, for the analysis: the slots with their own figures named (as the
+    /// user's output they hold, where they do), the listeners and the level.
+    pub fn choices(&self, headphone: HeadphonePick) -> Choices {
+        let slot = |heard: Heard, letter: &str| {
+            let mut chosen = self.played(heard).expect("A and B are slots");
+            if let Output::Figures { name, yours, .. } = &mut chosen.output {
+                *name = format!("Custom output {letter}");
+                *yours = self.user_output(heard).map(Box::new);
+            }
+            chosen
         };
-        // The slot's own figures (a user's output among them) feed it as they play alone.
-        let source = match OutputChoice::from_param(choice) {
-            OutputChoice::Catalog(k) => ChainSource::Catalog(k),
-            OutputChoice::Custom => ChainSource::Own(slot.stage()),
-        };
-        chain.spec(source).map(|spec| spec.stage().map(|_| spec))
+        let others = (self.others_on_jack().iter().zip(self.others_volumes()))
+            .filter_map(|(place, volume)| {
+                Some(OtherListener {
+                    headphone: HeadphonePick::Catalog(Listeners::other_from_param(place.value())?),
+                    volume_offset_db: volume.value() as f64,
+                })
+            })
+            .collect();
+        Choices {
+            slots: [slot(Heard::A, "A"), slot(Heard::B, "B")],
+            ideal_of: if self.compared_slot() == Heard::B {
+                Slot::B
+            } else {
+                Slot::A
+            },
+            listeners: ListenerChoices {
+                heard: headphone,
+                others,
+                on: self.others_on.value().into(),
+            },
+            target_spl_db: self.target_spl_db.value() as f64,
+            volume_db: (self.level_mode.value() == LevelMode::Volume)
+                .then(|| self.volume_db.value() as f64),
+        }
     }
 
     /// The output slot `heard` uses (`None` for the Ideal reference, which is no slot's).

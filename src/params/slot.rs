@@ -7,7 +7,8 @@
 
 use super::choices::{GainChoice, JackChoice};
 use super::text::{parse_choice, parse_param, physical, switch};
-use loadline_core::catalog::{self, AmpGain, ChainSource, ChainSpec, SourceJack};
+use loadline_core::catalog::{self, AmpGain, SourceJack};
+use loadline_core::choices::{ChainChoice, Device};
 use loadline_core::figures::output_figure;
 use loadline_core::physics::output::{OutputFigures, OutputStage};
 use loadline_core::plausible;
@@ -113,20 +114,19 @@ impl ChainParams {
         }
     }
 
-    /// The chain from `source` these parameters describe (`None`: no amplifier). A line
-    /// output has no volume, so the source volume is then 0 dB.
-    pub fn spec(&self, source: ChainSource) -> Option<ChainSpec> {
+    /// The amplifier these parameters say the slot's output feeds (`None`: no amplifier). A
+    /// line output has no volume, so the source volume is then 0 dB.
+    pub fn choice(&self) -> Option<ChainChoice> {
         let amp = amp_from_param(self.amp.value())?;
         let jack = SourceJack::from(self.jack.value());
         let source_volume_db = match jack {
             SourceJack::HeadphoneOut => self.source_volume_db.value() as f64,
             SourceJack::LineOut => 0.0,
         };
-        Some(ChainSpec {
-            source,
+        Some(ChainChoice {
             jack,
             source_volume_db,
-            amp,
+            amp: Device::Catalog(amp),
             gain: AmpGain::from(self.gain.value()),
         })
     }
@@ -157,7 +157,7 @@ impl SlotParams {
             "i_max_ma_peak" => &self.i_max_ma_peak,
             "r_sag_ohm" => &self.r_sag_ohm,
             "dynamic_range_db" => &self.dynamic_range_db,
-            "noise_dbv" => &self.noise_floor_dbv,
+            "noise_floor_dbv" => &self.noise_floor_dbv,
             _ => return None,
         })
     }
@@ -181,7 +181,7 @@ impl SlotParams {
             r_sag_ohm: figure_param(letter, "r_sag_ohm"),
             dynamic_range_db: figure_param(letter, "dynamic_range_db"),
             dynamic_range_a_weighted: switch(&n("dynamic range A-weighted"), true),
-            noise_floor_dbv: figure_param(letter, "noise_dbv"),
+            noise_floor_dbv: figure_param(letter, "noise_floor_dbv"),
             noise_floor_a_weighted: switch(&n("noise floor A-weighted"), true),
             flicker_corner_hz: physical(
                 &n("1/f corner"),

@@ -6,11 +6,15 @@ use anyhow::{Context, anyhow, bail};
 use clap::Args;
 use loadline_core::analysis::AnalysedOutput;
 use loadline_core::catalog;
+use loadline_core::catalog::Decides;
 use loadline_core::catalog::user::Pick;
-use loadline_core::catalog::{Decides, Provenance};
+use loadline_core::choices::{
+    ChainChoice, Device, HeadphonePick, ListenerChoices, OtherListener, Output, ResolvedListeners,
+    SlotChoice,
+};
 use loadline_core::figures::{FigureDef, OUTPUT_FIGURES, output_figure};
 use loadline_core::import::{parse_sensitivity, read_impedance_file};
-use loadline_core::listeners::{self, JackFigures, Listener, MAX_OTHER_LISTENERS, OthersOn};
+use loadline_core::listeners::{MAX_OTHER_LISTENERS, OthersOn};
 use loadline_core::physics::Impedance;
 use loadline_core::physics::headphones::{HeadphoneLoad, HeadphoneModel};
 use loadline_core::physics::output::OutputFigures;
@@ -165,51 +169,47 @@ pub(crate) fn set_figure(
     Ok(d.flag)
 }
 
-/// A catalog output by name, built-in or the user's, or a chain of built-in ones
-/// (`SOURCE [line out] [at VOLUME dB] -> AMP`).
-pub(crate) fn catalog_output(name: &str) -> anyhow::Result<AnalysedOutput> {
-    if let Some(spec) = catalog::ChainSpec::parse(name) {
-        let spec = spec.context("chain (SOURCE [line out] [at VOLUME dB] -> AMP)")?;
-        return AnalysedOutput::chain(&spec).context("chain");
-    }
+/// The output device `name` picks, built-in or the user's.
+pub(crate) fn device(name: &str) -> anyhow::Result<Device> {
     let user = user_catalog();
-    match user
-        .pick_output(name)
-        .context("output (see `loadline list outputs`)")?
-    {
-        Pick::BuiltIn(k) => AnalysedOutput::catalog(k).context("catalog output without a stage"),
-        Pick::Yours(k) => Ok(AnalysedOutput::user(&user.outputs[k].entry)),
-    }
+    Ok(match user.pick_output(name)? {
+        Pick::BuiltIn(k) => Device::Catalog(k),
+        Pick::Yours(k) => Device::Yours(Box::new(user.outputs[k].entry.clone())),
+    })
 }
 
-/// The catalog headphone `name` picks, built-in or the user's: its model, where its figures
-/// come from, and the models spanning its estimates.
-pub(crate) fn catalog_headphone(
-    name: &str,
-) -> anyhow::Result<(HeadphoneModel, Vec<Provenance>, Vec<HeadphoneModel>)> {
+/// An output by name, built-in or the user's, or a chain of them (`SOURCE [line out] [at
+/// VOLUME dB] -> AMP`), checked.
+pub(crate) fn catalog_output(name: &str) -> anyhow::Result<SlotChoice> {
+    let Some(words) = catalog::ChainWords::parse(name) else {
+        let output = device(name).context("output (see `loadline list outputs`)")?;
+        return Ok(SlotChoice::alone(Output::Device(output)));
+    };
+    let context = "chain (SOURCE [line out] [at VOLUME dB] -> AMP)";
+    let words = words.context(context)?;
+    let part = |name: &str| device(name).with_context(|| format!("{context}: {name}"));
+    let slot = SlotChoice {
+        output: Output::Device(part(words.source)?),
+        chain: Some(ChainChoice {
+            jack: words.jack,
+            source_volume_db: words.source_volume_db,
+            amp: part(words.amp)?,
+            gain: words.gain,
+        }),
+    };
+    slot.spec().context("chain")?;
+    Ok(slot)
+}
+
+/// The headphone `name` picks, built-in or the user's.
+pub(crate) fn headphone_pick(name: &str) -> anyhow::Result<HeadphonePick> {
     let user = user_catalog();
     let pick = user
         .pick_headphone(name)
         .context("headphone (see `loadline list headphones`)")?;
     Ok(match pick {
-        Pick::BuiltIn(k) => (
-            catalog::headphone_models()[k].clone(),
-            catalog::headphones()[k].provenance(),
-            catalog::headphones_across(k).to_vec(),
-        ),
-        Pick::Yours(k) => {
-            let entry = &user.headphones[k].entry;
-            let mut model = entry.model();
-            model.name = catalog::user::marked(&model.name);
-            let across = catalog::entry_headphones_across(entry)
-                .into_iter()
-                .map(|m| HeadphoneModel {
-                    name: model.name.clone(),
-                    ..m
-                })
-                .collect();
-            (model, entry.provenance(), across)
-        }
+        Pick::BuiltIn(k) => HeadphonePick::Catalog(k),
+        Pick::Yours(k) => HeadphonePick::Yours(Box::new(user.headphones[k].entry.clone())),
     })
 }
 
@@ -224,7 +224,7 @@ pub(crate) fn custom_name(pairs: &[(&str, String)]) -> String {
 }
 
 /// A custom output from `key=value` pairs (comma-separated).
-pub(crate) fn custom_from_spec(spec: &str) -> anyhow::Result<AnalysedOutput> {
+pub(crate) fn custom_from_spec(spec: &str) -> anyhow::Result<SlotChoice> {
     let mut figures = OutputFigures::default();
     let mut pairs = Vec::new();
     for item in spec.split(',').map(str::trim).filter(|s| !s.is_empty()) {
@@ -241,11 +241,16 @@ pub(crate) fn custom_from_spec(spec: &str) -> anyhow::Result<AnalysedOutput> {
         let flag = set_figure(&mut figures, k, v, &format!("{k}="))?;
         pairs.push((flag, v.to_string()));
     }
-    Ok(AnalysedOutput::typed(custom_name(&pairs), &figures))
+    Ok(typed(&pairs, figures))
+}
+
+/// Figures typed one by one (`pairs` as typed) as a slot's output.
+fn typed(pairs: &[(&str, String)], figures: OutputFigures) -> SlotChoice {
+    SlotChoice::alone(Output::figures(custom_name(pairs), figures))
 }
 
 /// An output given as a catalog name or as key=value figures.
-pub(crate) fn output_from_text(text: &str) -> anyhow::Result<AnalysedOutput> {
+pub(crate) fn output_from_text(text: &str) -> anyhow::Result<SlotChoice> {
     if text.contains('=') {
         custom_from_spec(text)
     } else {
@@ -254,8 +259,13 @@ pub(crate) fn output_from_text(text: &str) -> anyhow::Result<AnalysedOutput> {
 }
 
 impl OutputArgs {
-    /// The output these flags describe.
+    /// The output these flags describe, as analysed.
     pub(crate) fn resolve(&self) -> anyhow::Result<AnalysedOutput> {
+        Ok(self.choice()?.analysed()?)
+    }
+
+    /// The output these flags describe.
+    pub(crate) fn choice(&self) -> anyhow::Result<SlotChoice> {
         if let Some(name) = &self.output {
             return catalog_output(name);
         }
@@ -274,14 +284,14 @@ impl OutputArgs {
                 flags.join(", --")
             );
         }
-        Ok(AnalysedOutput::typed(custom_name(&pairs), &figures))
+        Ok(typed(&pairs, figures))
     }
 }
 
 impl HeadphoneArgs {
-    /// The other headphones (--with), each with where its figures come from and its volume
-    /// relative to yours ("NAME at -6 dB", on outputs of their own only).
-    pub(crate) fn others(&self) -> anyhow::Result<Vec<Listener>> {
+    /// The other headphones (--with), each with its volume relative to yours ("NAME at
+    /// -6 dB", on outputs of their own only).
+    fn others(&self) -> anyhow::Result<Vec<OtherListener>> {
         if self.with.len() > MAX_OTHER_LISTENERS {
             bail!(
                 "--with: at most {MAX_OTHER_LISTENERS} other headphones share the jack ({} given)",
@@ -305,129 +315,81 @@ impl HeadphoneArgs {
                         "--with {text}: on one jack every headphone gets the same voltage; a volume of its own needs --own-outputs"
                     );
                 }
-                let (model, provenance, _) =
-                    catalog_headphone(name).with_context(|| format!("--with {name}"))?;
-                Ok(Listener {
-                    model,
-                    provenance,
+                Ok(OtherListener {
+                    headphone: headphone_pick(name).with_context(|| format!("--with {name}"))?,
                     volume_offset_db: volume_offset_db.unwrap_or(0.0),
                 })
             })
             .collect()
     }
 
-    /// The headphone heard as an output with `outputs` headphone outputs sees it
-    /// ([`Self::resolve`], with the others on the jack in parallel, unless they have outputs
-    /// of their own, and named with those it counts), and all the others.
-    pub(crate) fn resolve_on_jack(
-        &self,
-        sensitivity_for: Option<&str>,
-        outputs: usize,
-    ) -> anyhow::Result<(HeadphoneModel, HeadphoneModel, Vec<Listener>)> {
-        let alone = self.resolve(sensitivity_for)?;
-        let others = self.others()?;
-        let on = self.others_on();
-        let counted = listeners::counted(on, outputs, &others);
-        let seen = on.as_seen(&alone, &listeners::models(counted));
-        Ok((seen, alone, others))
-    }
-
-    /// Where the --with headphones are plugged in.
-    pub(crate) fn others_on(&self) -> OthersOn {
-        if self.own_outputs {
-            OthersOn::OwnOutputs
-        } else {
-            OthersOn::SameJack
-        }
-    }
-
-    /// What every listener gets with `out` (as `--output` gave it, before it is placed) at
-    /// `volume_db`: on the jack, or on outputs of their own.
-    pub(crate) fn listener_figures(
-        &self,
-        out: &AnalysedOutput,
-        (alone, others): (&HeadphoneModel, &[Listener]),
-        volume_db: f64,
-        target_spl_db: f64,
-    ) -> Option<JackFigures> {
-        listeners::figures(
-            self.others_on(),
-            (&out.stage, &out.range_stages),
-            out.own_outputs,
-            alone,
-            others,
-            volume_db,
-            target_spl_db,
-        )
-    }
-
-    /// The models spanning the estimates of the headphone `alone` (as [`Self::resolve`] gave
-    /// it), as the output sees them with `others` on the jack: the catalog's, or for a
-    /// measured curve that takes the catalog's sensitivity, the curve at that sensitivity's
-    /// ends; none for the user's own curve and sensitivity.
-    pub(crate) fn across(
-        &self,
-        alone: &HeadphoneModel,
-        others: &[Listener],
-    ) -> anyhow::Result<Vec<HeadphoneModel>> {
-        let Some(name) = &self.headphone else {
-            return Ok(Vec::new());
-        };
-        let catalog_across = catalog_headphone(name)?.2;
-        let across: Vec<HeadphoneModel> = match (&self.headphone_file, &self.sensitivity) {
-            (None, _) => catalog_across,
-            (Some(_), None) => {
-                let mut ends: Vec<f64> =
-                    catalog_across.iter().map(|m| m.sens_db_spl_per_v).collect();
-                ends.sort_by(f64::total_cmp);
-                ends.dedup();
-                ends.into_iter()
-                    .filter(|&s| s != alone.sens_db_spl_per_v)
-                    .map(|sens_db_spl_per_v| HeadphoneModel {
-                        sens_db_spl_per_v,
-                        ..alone.clone()
-                    })
-                    .collect()
-            }
-            (Some(_), Some(_)) => Vec::new(),
-        };
-        let others = listeners::models(others);
-        let on = self.others_on();
-        Ok(across.iter().map(|m| on.as_seen(m, &others)).collect())
-    }
-
-    /// Where the catalog's figures among the headphone's come from: all of them for a catalog
-    /// headphone, only the sensitivity for a measured curve that takes the catalog's, none
-    /// for the user's own curve and sensitivity.
-    pub(crate) fn provenance(&self) -> anyhow::Result<Vec<Provenance>> {
-        let Some(name) = &self.headphone else {
-            return Ok(Vec::new());
-        };
-        let all = catalog_headphone(name)?.1;
-        Ok(match (&self.headphone_file, &self.sensitivity) {
-            (None, _) => all,
-            (Some(_), None) => all
-                .into_iter()
-                .filter(|p| p.decides == Decides::Sensitivity)
-                .collect(),
-            (Some(_), Some(_)) => Vec::new(),
+    /// Who listens, as these flags say; notes about an imported curve go to stderr.
+    /// `sensitivity_for` says what needs the sensitivity, if anything does (see
+    /// [`Self::heard`]).
+    pub(crate) fn choices(&self, sensitivity_for: Option<&str>) -> anyhow::Result<ListenerChoices> {
+        Ok(ListenerChoices {
+            heard: self.heard(sensitivity_for)?,
+            others: self.others()?,
+            on: if self.own_outputs {
+                OthersOn::OwnOutputs
+            } else {
+                OthersOn::SameJack
+            },
         })
     }
 
-    /// The headphone these flags describe; notes about an imported curve go to stderr.
-    /// `sensitivity_for` says what needs the sensitivity, if anything does: a measured curve
-    /// without one is refused only then, with that reason. Without it, the tone and the
-    /// electrical chain (volume, limits, noise in volts) are still exact; the model's
-    /// sensitivity is then not a number, which nothing downstream shows.
-    pub(crate) fn resolve(&self, sensitivity_for: Option<&str>) -> anyhow::Result<HeadphoneModel> {
-        let from_catalog = match &self.headphone {
-            Some(name) => Some(catalog_headphone(name)?.0),
+    /// Who listens, resolved.
+    pub(crate) fn resolve(
+        &self,
+        sensitivity_for: Option<&str>,
+    ) -> anyhow::Result<ResolvedListeners> {
+        Ok(self.choices(sensitivity_for)?.resolve()?)
+    }
+
+    /// The headphone heard: a catalog or user headphone by name, or a measured curve (with
+    /// the named headphone's sensitivity, unless one is given). `sensitivity_for` says what
+    /// needs the sensitivity: a measured curve without one is refused only then, with that
+    /// reason. Without it, the tone and the electrical chain (volume, limits, noise in volts)
+    /// are still exact; the model's sensitivity is then not a number, which nothing
+    /// downstream shows.
+    fn heard(&self, sensitivity_for: Option<&str>) -> anyhow::Result<HeadphonePick> {
+        let named = match &self.headphone {
+            Some(name) => Some(headphone_pick(name)?),
             None => None,
         };
         let Some(path) = &self.headphone_file else {
-            return from_catalog
-                .context("no headphone: give --headphone NAME or --headphone-file FILE");
+            return named.context("no headphone: give --headphone NAME or --headphone-file FILE");
         };
+        let named = match named {
+            Some(pick) => Some(pick.resolve().context("no such catalog headphone")?),
+            None => None,
+        };
+        let model = self.curve_model(path, named.as_ref().map(|n| &n.model), sensitivity_for)?;
+        // The catalog's figures count only as far as the curve takes them: its sensitivity.
+        let (provenance, across) = match (named, &self.sensitivity) {
+            (Some(n), None) => (
+                n.provenance
+                    .into_iter()
+                    .filter(|p| p.decides == Decides::Sensitivity)
+                    .collect(),
+                sensitivity_ends(&model, &n.across),
+            ),
+            _ => (Vec::new(), Vec::new()),
+        };
+        Ok(HeadphonePick::Given {
+            model: Box::new(model),
+            provenance,
+            across,
+        })
+    }
+
+    /// The measured curve at `path` as a model, with the given sensitivity, else `named`'s.
+    fn curve_model(
+        &self,
+        path: &std::path::Path,
+        named: Option<&HeadphoneModel>,
+        sensitivity_for: Option<&str>,
+    ) -> anyhow::Result<HeadphoneModel> {
         let imported = read_impedance_file(path).with_context(|| path.display().to_string())?;
         for note in &imported.notes {
             eprintln!("note: {}: {note}", path.display());
@@ -438,7 +400,7 @@ impl HeadphoneArgs {
             || path.display().to_string(),
             |n| n.to_string_lossy().into(),
         );
-        let (sens_db_spl_per_v, sens_source, name) = match (&self.sensitivity, from_catalog) {
+        let (sens_db_spl_per_v, sens_source, name) = match (&self.sensitivity, named) {
             (Some(s), catalog_model) => (
                 parse_sensitivity(s, z_1k)?,
                 format!("given: {s}"),
@@ -472,4 +434,19 @@ impl HeadphoneArgs {
             load: HeadphoneLoad::Measured(curve),
         })
     }
+}
+
+/// The models spanning a measured curve's estimates when it takes a catalog headphone's
+/// sensitivity: the curve at that sensitivity's ends (the catalog's models `across`).
+fn sensitivity_ends(model: &HeadphoneModel, across: &[HeadphoneModel]) -> Vec<HeadphoneModel> {
+    let mut ends: Vec<f64> = across.iter().map(|m| m.sens_db_spl_per_v).collect();
+    ends.sort_by(f64::total_cmp);
+    ends.dedup();
+    ends.into_iter()
+        .filter(|&s| s != model.sens_db_spl_per_v)
+        .map(|sens_db_spl_per_v| HeadphoneModel {
+            sens_db_spl_per_v,
+            ..model.clone()
+        })
+        .collect()
 }

@@ -125,9 +125,14 @@ struct AddOutputArgs {
     /// Series coupling capacitor, µF.
     #[arg(long, value_name = "UF")]
     coupling_cap_uf: Option<String>,
-    /// Noise floor after the volume control, dBV.
-    #[arg(long, value_name = "DBV", allow_negative_numbers = true)]
-    noise_dbv: Option<String>,
+    /// Noise floor after the volume control, dBV (`--noise-dbv` still works).
+    #[arg(
+        long,
+        alias = "noise-dbv",
+        value_name = "DBV",
+        allow_negative_numbers = true
+    )]
+    noise_floor_dbv: Option<String>,
     /// Dynamic range below a full-scale sine, dB.
     #[arg(long, value_name = "DB")]
     dynamic_range_db: Option<String>,
@@ -531,13 +536,13 @@ impl AddOutputArgs {
                 plausible::DYNAMIC_RANGE_DB,
             )?,
             dynamic_range_a_weighted: self.a_weighted && self.dynamic_range_db.is_some(),
-            noise_dbv: p.optional(
-                &self.noise_dbv,
-                "--noise-dbv",
+            noise_floor_dbv: p.optional(
+                &self.noise_floor_dbv,
+                "--noise-floor-dbv",
                 &["dbv"],
                 plausible::NOISE_DBV,
             )?,
-            noise_a_weighted: self.a_weighted && self.noise_dbv.is_some(),
+            noise_a_weighted: self.a_weighted && self.noise_floor_dbv.is_some(),
             flicker_corner_hz: None,
             line_out: None,
             amp_input: None,

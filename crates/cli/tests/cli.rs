@@ -1893,3 +1893,103 @@ fn export_of_a_name_that_picks_none_of_yours_or_two_is_refused_with_the_candidat
         "{err}"
     );
 }
+
+/// Every number in `a` and `b`, which must have one shape (names and texts aside).
+fn same_numbers(a: &Value, b: &Value, at: &str) {
+    match (a, b) {
+        (Value::Number(x), Value::Number(y)) => {
+            let (x, y) = (x.as_f64().unwrap(), y.as_f64().unwrap());
+            assert!((x - y).abs() <= 1e-9 * x.abs().max(1.0), "{at}: {x} ≠ {y}");
+        }
+        (Value::Array(x), Value::Array(y)) => {
+            assert_eq!(x.len(), y.len(), "{at}");
+            for (i, (x, y)) in x.iter().zip(y).enumerate() {
+                same_numbers(x, y, &format!("{at}[{i}]"));
+            }
+        }
+        (Value::Object(x), Value::Object(y)) => {
+            assert_eq!(
+                x.keys().collect::<Vec<_>>(),
+                y.keys().collect::<Vec<_>>(),
+                "{at}"
+            );
+            for (k, v) in x {
+                same_numbers(v, &y[k], &format!("{at}.{k}"));
+            }
+        }
+        (Value::String(_), Value::String(_)) => {}
+        _ => assert_eq!(a, b, "{at}"),
+    }
+}
+
+#[test]
+fn your_devices_chain_and_listen_wherever_the_catalogs_do() {
+    use loadline_core::catalog::user::UserCatalog;
+    let dir = scratch("user-chain");
+    let renamed_output = |name: &str, model: &str| {
+        let mut e = catalog::outputs()[catalog::find_output(name).unwrap()].clone();
+        (e.maker, e.model, e.variant) = ("Bench".into(), model.into(), String::new());
+        e
+    };
+    let mut cans = catalog::headphones()[catalog::find_headphone("dt770 32").unwrap()].clone();
+    (cans.maker, cans.model, cans.variant) = ("Bench".into(), "Cans".into(), String::new());
+    let path = dir.join("catalog.toml");
+    let empty = UserCatalog::parse(&path, "").unwrap();
+    let user = (empty.add_output(&renamed_output("UMC202HD", "Source")))
+        .and_then(|u| u.add_output(&renamed_output("Magni 2", "Amp")))
+        .and_then(|u| u.add_headphone(&cans))
+        .unwrap();
+    assert_eq!(user.outputs.len(), 2);
+    let report = |dir: &std::path::Path, output: &str, with: &str| {
+        let args = [
+            "report",
+            "--output",
+            output,
+            "--headphone",
+            "hd600",
+            "--with",
+            with,
+            "--json",
+        ];
+        serde_json::from_str::<Value>(&ok_with(dir, &args)).unwrap()
+    };
+    // The user's source and amplifier, in a chain and as --into, with the user's headphone
+    // on the jack: the figures of the catalog devices they copy.
+    let theirs = report(&dir, "Bench Source line out -> Bench Amp", "bench cans");
+    let catalogs = report(&dir, "UMC202HD line out -> Magni 2", "dt770 32");
+    same_numbers(&theirs, &catalogs, "report");
+    assert!(
+        theirs["output"]
+            .as_str()
+            .unwrap()
+            .contains("Bench Source (yours) line out -> Bench Amp (yours)"),
+        "{theirs}"
+    );
+    // A user's amplifier takes every source the rank feeds it.
+    let rank = |amp: &str| {
+        let args = ["rank", "--headphone", "hd600", "--into", amp, "--json"];
+        serde_json::from_str::<Value>(&ok_with(&dir, &args)).unwrap()
+    };
+    let (theirs, catalogs) = (rank("bench amp"), rank("magni 2"));
+    assert!(theirs.as_array().unwrap().len() > 10, "{theirs}");
+    same_numbers(&theirs, &catalogs, "rank");
+    // An output that gives no input is no amplifier, the user's or the catalog's.
+    let err = String::from_utf8(
+        loadline_with(
+            &dir,
+            &[
+                "report",
+                "--output",
+                "magni 2 -> bench source",
+                "--headphone",
+                "hd600",
+            ],
+        )
+        .stderr,
+    )
+    .unwrap();
+    assert!(
+        err.contains("Bench Source (yours) has no input figures"),
+        "{err}"
+    );
+}

@@ -292,9 +292,13 @@ pub fn analyze(scenario: Scenario) -> Analysis {
     let hp = &heard;
     let hp_provenance = provenance_on_jack(&scenario.headphone_provenance, &scenario.others);
     let across = scenario.heard_across();
-    let reports = outputs
-        .each_ref()
-        .map(|o| o.report(hp, &hp_provenance, &across, scenario.target_spl_db));
+    // Each report names the listeners its output counts: on outputs of their own, those
+    // that find one.
+    let reports = outputs.each_ref().map(|o| {
+        let counted = listeners::counted(scenario.others_on, o.own_outputs, &scenario.others);
+        let seen = (scenario.others_on).as_seen(&scenario.headphone, &listeners::models(counted));
+        o.report(&seen, &hp_provenance, &across, scenario.target_spl_db)
+    });
     let [a, b, _] = &outputs;
     let response = response(&[a.stage, b.stage], &hp.load, RESPONSE_POINTS);
     let sources = [

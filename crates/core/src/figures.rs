@@ -157,9 +157,9 @@ pub const OUTPUT_FIGURES: [FigureDef; 8] = [
         set: |f, v| f.dynamic_range_db = Some((v, true)),
     },
     FigureDef {
-        key: "noise_dbv",
-        flag: "noise-dbv",
-        aliases: &[],
+        key: "noise_floor_dbv",
+        flag: "noise-floor-dbv",
+        aliases: &["noise-dbv", "noise_dbv"],
         quantity: plausible::NOISE_DBV,
         units: &["dbv"],
         param: "noise floor",

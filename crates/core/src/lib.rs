@@ -4,7 +4,8 @@
 //! `physics` is the exact model in f64, `dsp` the real-time engine built from it (allocation-
 //! and lock-free in `Engine::process`), `catalog` the devices with the basis and source of
 //! every figure, `import` measured impedance curves, `listeners` several headphones on one jack, `report` the figures a producer reads,
-//! `render` offline renders through the engine, `scenario` the choices of what is emulated,
+//! `render` offline renders through the engine, `scenario` what a parameter value stands for,
+//! `choices` what the user chose and the one function that resolves it into a scenario,
 //! `analysis` what a resolved scenario gives (computed once, on a thread of its own),
 //! `plausible` the range of every quantity, `units` the conversions and the text of every
 //! quantity, `files` writing a file whole or not at all, and `wav` WAV files read and written a
@@ -12,6 +13,7 @@
 
 pub mod analysis;
 pub mod catalog;
+pub mod choices;
 pub mod cores;
 pub mod designer;
 pub mod dsp;

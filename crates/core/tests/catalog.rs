@@ -222,7 +222,7 @@ fn what_is_estimated_follows_each_figures_basis() {
             || [&e.rail_v_peak, &e.r_sag_ohm]
                 .iter()
                 .any(|f| f.as_ref().is_some_and(|f| est(f.basis)));
-        let noise = [&e.dynamic_range_db, &e.noise_dbv]
+        let noise = [&e.dynamic_range_db, &e.noise_floor_dbv]
             .iter()
             .any(|f| f.as_ref().is_some_and(|f| est(f.basis)));
         let impedance =
@@ -344,7 +344,7 @@ fn a_catalog_chain_carries_where_both_devices_figures_come_from() {
             source: catalog::ChainSource::Catalog(umc),
             jack: SourceJack::LineOut,
             source_volume_db: 0.0,
-            amp: magni,
+            amp: loadline_core::catalog::ChainAmp::Catalog(magni),
             gain: catalog::AmpGain::High,
         }
     );

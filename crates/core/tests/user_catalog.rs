@@ -53,7 +53,7 @@ fn my_interface() -> OutputEntry {
         r_sag_ohm: None,
         dynamic_range_db: None,
         dynamic_range_a_weighted: false,
-        noise_dbv: Some(measured(-104.0)),
+        noise_floor_dbv: Some(measured(-104.0)),
         noise_a_weighted: true,
         flicker_corner_hz: None,
         line_out: None,
@@ -177,7 +177,7 @@ fn an_unsound_entry_is_refused_before_anything_is_written() {
     let mut bad = my_interface();
     bad.variant = "rear jack".into();
     bad.r_out_ohm.value = -3.0;
-    bad.noise_dbv.as_mut().unwrap().source.clear();
+    bad.noise_floor_dbv.as_mut().unwrap().source.clear();
     let err = user.add_output(&bad).unwrap_err();
     // The refusal cites no line: the entry is in no file.
     assert!(!err.to_string().contains("catalog.toml:"), "{err}");

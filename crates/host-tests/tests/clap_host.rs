@@ -961,7 +961,7 @@ fn a_chain_clips_where_its_amplifier_does_and_is_kept() {
         source: loadline_core::catalog::ChainSource::Catalog(find_output("umc202hd").unwrap()),
         jack: SourceJack::HeadphoneOut,
         source_volume_db: 0.0,
-        amp: find_output("magni 2").unwrap(),
+        amp: loadline_core::catalog::ChainAmp::Catalog(find_output("magni 2").unwrap()),
         gain: loadline_core::catalog::AmpGain::High,
     };
     let stage = spec.stage().unwrap();

@@ -1,6 +1,6 @@
 //! `loadline rank`: every output ranked by how well it drives a headphone.
 
-use crate::args::{HeadphoneArgs, target_spl_value};
+use crate::args::{HeadphoneArgs, device, target_spl_value};
 use crate::io::{emit, to_json};
 use crate::{estimated_column, user_catalog};
 use anyhow::Context;
@@ -8,7 +8,7 @@ use clap::Args;
 use loadline_core::analysis::{AnalysedOutput, rank_outputs};
 use loadline_core::catalog;
 use loadline_core::catalog::{Provenance, estimated};
-use loadline_core::listeners::provenance_on_jack;
+use loadline_core::choices::{ChainChoice, Device, Output, SlotChoice};
 use loadline_core::report::{FigureRange, Report};
 use loadline_core::units::{fmt_db, fmt_span};
 use std::fmt::Write as _;
@@ -40,10 +40,10 @@ impl RankArgs {
             json,
         } = self;
         // Every output is ranked with every listener named: how many each counts is its own.
-        let (hp, alone, others) =
-            headphone.resolve_on_jack(Some("the rank compares SPL"), usize::MAX)?;
-        let hp_provenance = provenance_on_jack(&headphone.provenance()?, &others);
-        let across = headphone.across(&alone, &others)?;
+        let listeners = headphone.resolve(Some("the rank compares SPL"))?;
+        let hp = listeners.seen_by(usize::MAX);
+        let hp_provenance = listeners.provenance();
+        let across = listeners.across_seen();
         let outputs = match into {
             Some(amp) => sources_into(&amp)?,
             None => {
@@ -58,7 +58,7 @@ impl RankArgs {
         };
         let outputs = outputs
             .into_iter()
-            .map(|o| o.placed(headphone.others_on(), &others))
+            .map(|o| o.placed(listeners.on, &listeners.others))
             .collect();
         let ranked = rank_outputs(outputs, &hp, &hp_provenance, &across, target_spl);
         if json {
@@ -74,8 +74,8 @@ impl RankArgs {
 /// Every chain into the catalog amplifier `amp`: each interface's, computer's and phone's
 /// headphone output at maximum volume, and each line output the catalog has.
 pub(crate) fn sources_into(amp: &str) -> anyhow::Result<Vec<AnalysedOutput>> {
-    use catalog::{ChainSpec, OutputKind, SourceJack};
-    let amp = catalog::find_output(amp).context("--into")?;
+    use catalog::{OutputKind, SourceJack};
+    let amp = device(amp).context("--into")?;
     let mut chains = Vec::new();
     for (k, entry) in catalog::outputs().iter().enumerate() {
         let amp_kinds = [
@@ -83,7 +83,7 @@ pub(crate) fn sources_into(amp: &str) -> anyhow::Result<Vec<AnalysedOutput>> {
             OutputKind::DedicatedAmp,
             OutputKind::MultiChannelAmp,
         ];
-        if k == amp || amp_kinds.contains(&entry.kind) {
+        if amp == Device::Catalog(k) || amp_kinds.contains(&entry.kind) {
             continue;
         }
         let jacks = [
@@ -91,14 +91,16 @@ pub(crate) fn sources_into(amp: &str) -> anyhow::Result<Vec<AnalysedOutput>> {
             entry.line_out.as_ref().map(|_| SourceJack::LineOut),
         ];
         for jack in jacks.into_iter().flatten() {
-            let spec = ChainSpec {
-                source: catalog::ChainSource::Catalog(k),
-                jack,
-                source_volume_db: 0.0,
-                amp,
-                gain: catalog::AmpGain::High,
+            let slot = SlotChoice {
+                output: Output::Device(Device::Catalog(k)),
+                chain: Some(ChainChoice {
+                    jack,
+                    source_volume_db: 0.0,
+                    amp: amp.clone(),
+                    gain: catalog::AmpGain::High,
+                }),
             };
-            chains.push(AnalysedOutput::chain(&spec).context("--into")?);
+            chains.push(slot.analysed().context("--into")?);
         }
     }
     Ok(chains)

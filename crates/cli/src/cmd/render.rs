@@ -73,15 +73,14 @@ impl RenderArgs {
         } = self;
         let mut outs = vec![output.resolve()?];
         if let Some(c) = &compare {
-            outs.push(output_from_text(c)?);
+            outs.push(output_from_text(c)?.analysed()?);
         }
-        let (hp, _, others) = headphone.resolve_on_jack(
-            target_spl.map(|_| "--target-spl sets the volume from an SPL"),
-            outs[0].own_outputs,
-        )?;
+        let listeners =
+            headphone.resolve(target_spl.map(|_| "--target-spl sets the volume from an SPL"))?;
+        let hp = listeners.seen_by(outs[0].own_outputs);
         let outs: Vec<AnalysedOutput> = outs
             .into_iter()
-            .map(|o| o.placed(headphone.others_on(), &others))
+            .map(|o| o.placed(listeners.on, &listeners.others))
             .collect();
         let level = match (volume, target_spl) {
             (_, Some(t)) => Level::TargetSplDb(t),

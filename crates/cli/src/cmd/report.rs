@@ -3,8 +3,10 @@
 use crate::args::{HeadphoneArgs, OutputArgs, target_spl_value};
 use crate::io::{emit, to_json};
 use clap::Args;
-use loadline_core::listeners::{JackFigures, provenance_on_jack};
-use loadline_core::report::{Report, provenance_text};
+use loadline_core::analysis::{Slot, analyze};
+use loadline_core::choices::{Choices, resolve};
+use loadline_core::listeners::JackFigures;
+use loadline_core::report::Report;
 
 /// The arguments of `loadline report`.
 #[derive(Args)]
@@ -35,17 +37,20 @@ impl ReportArgs {
             json,
             sources,
         } = self;
-        let plain = output.resolve()?;
-        let (hp, alone, others) =
-            headphone.resolve_on_jack(Some("the report gives SPL"), plain.own_outputs)?;
-        let out = plain.placed(headphone.others_on(), &others);
-        let hp_provenance = provenance_on_jack(&headphone.provenance()?, &others);
-        let across = headphone.across(&alone, &others)?;
-        let r = out.report(&hp, &hp_provenance, &across, target_spl);
-        let jack = headphone.listener_figures(&plain, (&alone, &others), r.volume_db, target_spl);
-        let r = loadline_core::analysis::with_listeners(r, jack.as_ref());
+        let slot = output.choice()?;
+        let choices = Choices {
+            // The report is of A alone: B is A again, and the ideal reference A's.
+            slots: [slot.clone(), slot],
+            ideal_of: Slot::A,
+            listeners: headphone.choices(Some("the report gives SPL"))?,
+            target_spl_db: target_spl,
+            volume_db: None,
+        };
+        let analysis = analyze(resolve(&choices)?);
+        let r = analysis.report(Slot::A);
+        let jack = analysis.jack[Slot::A as usize].clone();
         if json {
-            emit(&to_json(&ReportJson { report: &r, jack })?);
+            emit(&to_json(&ReportJson { report: r, jack })?);
         } else {
             let jack_text = jack
                 .as_ref()
@@ -53,11 +58,8 @@ impl ReportArgs {
             emit(&format!("{}{jack_text}", r.text()));
         }
         if sources {
-            emit(&format!(
-                "\nSources:\n{}\n{}",
-                provenance_text(&out.name, &out.provenance),
-                provenance_text(&hp.name, &hp_provenance)
-            ));
+            let [a, _, hp] = &analysis.sources;
+            emit(&format!("\nSources:\n{a}\n{hp}"));
         }
         Ok(())
     }

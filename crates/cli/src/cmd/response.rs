@@ -65,7 +65,7 @@ impl ResponseArgs {
         {
             bail!("--png {}: a PNG file's name ends in .png", path.display());
         }
-        let (hp, ..) = headphone.resolve_on_jack(None, usize::MAX)?;
+        let hp = headphone.resolve(None)?.seen_by(usize::MAX);
         if let Some(path) = &zma {
             let curve = MeasuredCurve::sampled_from(&hp.load, 5.0, 40_000.0, 400);
             write_file(path, to_zma(&curve, &hp.name).as_bytes())?;
@@ -75,7 +75,7 @@ impl ResponseArgs {
         }
         let mut outs = vec![output.resolve()?];
         if let Some(c) = &compare {
-            outs.push(output_from_text(c)?);
+            outs.push(output_from_text(c)?.analysed()?);
         }
         let stages: Vec<OutputStage> = outs.iter().map(|o| o.stage).collect();
         let pts = response(&stages, &hp.load, points as usize);

@@ -2,8 +2,8 @@
 //! gives its input figures, with where every figure of both comes from.
 
 use super::{
-    AmpInputFigures, LineOut, LookupError, Provenance, find_output, output_stage, outputs,
-    stages_across,
+    AmpInputFigures, LineOut, LookupError, OutputEntry, Provenance, entry_stages_across,
+    find_output, output_stage, outputs, stages_across,
 };
 use crate::physics::chain::{AmpInput, Chain, ChainError};
 use crate::physics::output::{OutputFigures, OutputStage};
@@ -27,6 +27,65 @@ impl SourceJack {
     }
 }
 
+/// A source given by its figures rather than by a catalog index: a plugin slot's own figures
+/// (a headphone output alone) or an output of the user's (with its line output, where it
+/// gives one). `Copy`, so that the audio thread forms a chain from it without allocating.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct OwnSource {
+    /// Its headphone output.
+    pub stage: OutputStage,
+    /// Its line output, where its figures give one.
+    pub line_out: Option<OutputStage>,
+}
+
+impl OwnSource {
+    /// A headphone output given by its figures, with no line output.
+    pub const fn headphone_out(stage: OutputStage) -> Self {
+        OwnSource {
+            stage,
+            line_out: None,
+        }
+    }
+
+    /// An entry's outputs: its headphone output and its line output, if any.
+    pub fn of(entry: &OutputEntry) -> Self {
+        OwnSource {
+            stage: entry.stage(),
+            line_out: entry.line_out.as_ref().map(LineOut::stage),
+        }
+    }
+}
+
+/// An amplifier given by its figures rather than by a catalog index (an output of the user's
+/// that gives its input figures). `Copy`, as [`OwnSource`] is.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct OwnAmp {
+    /// Its output stage.
+    pub stage: OutputStage,
+    /// Its input resistance, ohms.
+    pub input_ohm: f64,
+    /// Its (high) gain, dB.
+    pub gain_db: f64,
+    /// Its low gain, dB, where it has a switch.
+    pub low_gain_db: Option<f64>,
+    /// How many listeners it gives an output of their own.
+    pub own_outputs: usize,
+}
+
+impl OwnAmp {
+    /// `entry` as an amplifier (`None`: its figures give no input).
+    pub fn of(entry: &OutputEntry) -> Option<Self> {
+        let input = entry.amp_input.as_ref()?;
+        Some(OwnAmp {
+            stage: entry.stage(),
+            input_ohm: input.input_ohm.value,
+            gain_db: input.gain_db.value,
+            low_gain_db: input.low_gain_db.as_ref().map(|g| g.value),
+            own_outputs: entry.own_outputs(),
+        })
+    }
+}
+
 /// A chain's source.
 // Boxing the stage would allocate where the audio thread forms a slot's chain.
 #[allow(clippy::large_enum_variant)]
@@ -34,13 +93,33 @@ impl SourceJack {
 pub enum ChainSource {
     /// A catalog device, by its index in `outputs()`.
     Catalog(usize),
-    /// An output given by its figures (a plugin slot's own, or an output of the user's): a
-    /// headphone output, with no provenance of the catalog's.
-    Own(OutputStage),
+    /// An output given by its figures (a plugin slot's own, or an output of the user's), with
+    /// no provenance of the catalog's.
+    Own(OwnSource),
 }
 
 impl ChainSource {
     /// The catalog index, for a catalog device.
+    pub fn catalog(self) -> Option<usize> {
+        match self {
+            Self::Catalog(k) => Some(k),
+            Self::Own(_) => None,
+        }
+    }
+}
+
+/// A chain's amplifier.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum ChainAmp {
+    /// A catalog amplifier, by its index in `outputs()`.
+    Catalog(usize),
+    /// An amplifier of the user's, given by its figures.
+    Own(OwnAmp),
+}
+
+impl ChainAmp {
+    /// The catalog index, for a catalog amplifier.
     pub fn catalog(self) -> Option<usize> {
         match self {
             Self::Catalog(k) => Some(k),
@@ -58,7 +137,7 @@ pub enum AmpGain {
     Low,
 }
 
-/// A chain: a source feeding a catalog amplifier.
+/// A chain: a source feeding an amplifier.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct ChainSpec {
     /// The source.
@@ -67,8 +146,8 @@ pub struct ChainSpec {
     pub jack: SourceJack,
     /// The source's volume, dB (0 = maximum; a line output's is 0).
     pub source_volume_db: f64,
-    /// The amplifier, by its index in `outputs()`.
-    pub amp: usize,
+    /// The amplifier.
+    pub amp: ChainAmp,
     /// Which of its gains.
     pub gain: AmpGain,
 }
@@ -89,11 +168,14 @@ pub enum ChainSpecError {
     /// The source's line output is not in the catalog.
     #[error("the catalog has no line output figures for {}", name_of(*.0))]
     NoLineOut(usize),
-    /// Figures of one's own are a headphone output: they give no line output.
+    /// Figures of one's own give no line output.
     #[error(
-        "an output given by its figures has no line output: feed the amplifier from its headphone out"
+        "an output given by its figures has no line output figures: feed the amplifier from its headphone out"
     )]
     OwnLineOut,
+    /// An amplifier given by its figures has one gain.
+    #[error("the amplifier has one gain in its figures: no low gain to switch to")]
+    OwnNoLowGain,
     /// The amplifier has one gain.
     #[error("{} has one gain in the catalog: no low gain to switch to", name_of(*.0))]
     NoLowGain(usize),
@@ -129,15 +211,52 @@ impl ChainSpec {
     /// How many listeners its amplifier gives an output of their own
     /// ([`OutputEntry::own_outputs`](super::OutputEntry::own_outputs)).
     pub fn own_outputs(&self) -> usize {
-        super::outputs()[self.amp].own_outputs()
+        match self.amp {
+            ChainAmp::Catalog(k) => outputs().get(k).map_or(1, OutputEntry::own_outputs),
+            ChainAmp::Own(amp) => amp.own_outputs,
+        }
     }
 
     /// The chain `text` names, as `SOURCE [line out | headphone out] [at VOLUME dB] -> AMP
     /// [low gain]` ("MOTU M2 line out -> Magni 2", "Scarlett 2i2 3rd gen at -6 dB -> O2 low
-    /// gain"); `None` when it names a single output (no arrow). Without "line out", the source
-    /// is its headphone output, at maximum volume unless "at" gives one; without "low gain",
-    /// the amplifier is at its high gain.
+    /// gain"), both devices looked up in the built-in catalog; `None` when it names a single
+    /// output (no arrow). [`ChainWords::parse`] reads the text.
     pub fn parse(text: &str) -> Option<Result<Self, ChainSpecError>> {
+        ChainWords::parse(text).map(|words| {
+            let words = words?;
+            Ok(ChainSpec {
+                source: ChainSource::Catalog(words.find(words.source)?),
+                jack: words.jack,
+                source_volume_db: words.source_volume_db,
+                amp: ChainAmp::Catalog(words.find(words.amp)?),
+                gain: words.gain,
+            })
+        })
+    }
+}
+
+/// A chain as typed, its devices' names not yet looked up (so that a caller may look them up
+/// among the user's devices too).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ChainWords<'a> {
+    /// The source's name.
+    pub source: &'a str,
+    /// Which of its outputs.
+    pub jack: SourceJack,
+    /// The source's volume, dB (0 = maximum).
+    pub source_volume_db: f64,
+    /// The amplifier's name.
+    pub amp: &'a str,
+    /// Which of its gains.
+    pub gain: AmpGain,
+}
+
+impl<'a> ChainWords<'a> {
+    /// The chain `text` names, as `SOURCE [line out | headphone out] [at VOLUME dB] -> AMP
+    /// [low gain]`; `None` when it names a single output (no arrow). Without "line out", the
+    /// source is its headphone output, at maximum volume unless "at" gives one; without "low
+    /// gain", the amplifier is at its high gain.
+    pub fn parse(text: &'a str) -> Option<Result<Self, ChainSpecError>> {
         let arrow = CHAIN_ARROWS.iter().find(|a| text.contains(*a))?;
         let (source_text, amp_text) = text.split_once(arrow)?;
         if CHAIN_ARROWS.iter().any(|a| amp_text.contains(a)) {
@@ -146,13 +265,7 @@ impl ChainSpec {
         Some(Self::from_parts(source_text.trim(), amp_text.trim()))
     }
 
-    fn from_parts(source_text: &str, amp_text: &str) -> Result<Self, ChainSpecError> {
-        let find = |part: &str| {
-            find_output(part).map_err(|error| ChainSpecError::Name {
-                part: part.into(),
-                error,
-            })
-        };
+    fn from_parts(source_text: &'a str, amp_text: &'a str) -> Result<Self, ChainSpecError> {
         let (source_text, source_volume_db) = match source_text.rsplit_once(" at ") {
             Some((name, volume)) => {
                 let db = crate::units::parse_with_unit(volume.trim(), &["db"], 1.0)
@@ -165,26 +278,34 @@ impl ChainSpec {
             None => (source_text, 0.0),
         };
         let lower = source_text.to_lowercase();
-        let (name, jack) = [SourceJack::LineOut, SourceJack::HeadphoneOut]
+        let (source, jack) = [SourceJack::LineOut, SourceJack::HeadphoneOut]
             .into_iter()
             .find_map(|jack| {
                 let cut = lower.strip_suffix(jack.name())?.len();
                 Some((source_text[..cut].trim(), jack))
             })
             .unwrap_or((source_text, SourceJack::HeadphoneOut));
-        let (amp_text, gain) = [("low gain", AmpGain::Low), ("high gain", AmpGain::High)]
+        let (amp, gain) = [("low gain", AmpGain::Low), ("high gain", AmpGain::High)]
             .into_iter()
             .find_map(|(words, gain)| {
                 let cut = amp_text.to_lowercase().strip_suffix(words)?.len();
                 Some((amp_text[..cut].trim(), gain))
             })
             .unwrap_or((amp_text, AmpGain::High));
-        Ok(ChainSpec {
-            source: ChainSource::Catalog(find(name)?),
+        Ok(ChainWords {
+            source,
             jack,
             source_volume_db,
-            amp: find(amp_text)?,
+            amp,
             gain,
+        })
+    }
+
+    /// The built-in output `part` names.
+    fn find(&self, part: &str) -> Result<usize, ChainSpecError> {
+        find_output(part).map_err(|error| ChainSpecError::Name {
+            part: part.into(),
+            error,
         })
     }
 }
@@ -192,18 +313,23 @@ impl ChainSpec {
 impl ChainSpec {
     /// The chain's name: "MOTU M2 line out -> Schiit Magni 2" (text that names it back), with
     /// the source's volume when it is below its maximum; an output of one's own is "Custom
-    /// output" ([`Self::name_from`] names it otherwise).
+    /// output" and an amplifier "Custom amplifier" ([`Self::name_from`] names them otherwise).
     pub fn name(&self) -> String {
         let source = match self.source {
-            ChainSource::Catalog(k) => outputs()[k].name(),
+            ChainSource::Catalog(k) => name_of(k),
             ChainSource::Own(_) => "Custom output".into(),
         };
-        self.name_from(&source)
+        self.name_from(&source, None)
     }
 
-    /// The chain's name with its source called `source_name`.
-    pub fn name_from(&self, source_name: &str) -> String {
-        let amp = &outputs()[self.amp];
+    /// The chain's name with its source called `source_name`, and its amplifier `amp_name`
+    /// (`None`: the catalog's name, or "Custom amplifier" for one given by its figures).
+    pub fn name_from(&self, source_name: &str, amp_name: Option<&str>) -> String {
+        let amp = match (amp_name, self.amp) {
+            (Some(name), _) => name.to_string(),
+            (None, ChainAmp::Catalog(k)) => name_of(k),
+            (None, ChainAmp::Own(_)) => "Custom amplifier".into(),
+        };
         let volume = if self.source_volume_db < 0.0 {
             format!(" at {} dB", crate::units::fmt_sig(self.source_volume_db))
         } else {
@@ -211,7 +337,7 @@ impl ChainSpec {
         };
         // A phone's or a computer's entry is its jack already, and figures of one's own are a
         // headphone output.
-        let own = self.source.catalog().is_none();
+        let own = matches!(self.source, ChainSource::Own(o) if o.line_out.is_none());
         let jack = match self.jack {
             SourceJack::HeadphoneOut if own || source_name.contains("jack") => String::new(),
             jack => format!(" {}", jack.name()),
@@ -220,14 +346,20 @@ impl ChainSpec {
             AmpGain::High => "",
             AmpGain::Low => " low gain",
         };
-        format!("{source_name}{jack}{volume} -> {}{gain}", amp.name())
+        format!("{source_name}{jack}{volume} -> {amp}{gain}")
     }
 
     /// The source as an output stage, checked: its headphone output, or its line output.
     fn source_stage(&self) -> Result<OutputStage, ChainSpecError> {
         let k = match (self.source, self.jack) {
-            (ChainSource::Own(stage), SourceJack::HeadphoneOut) => return Ok(stage),
-            (ChainSource::Own(_), SourceJack::LineOut) => return Err(ChainSpecError::OwnLineOut),
+            (ChainSource::Own(own), SourceJack::HeadphoneOut) => return Ok(own.stage),
+            (ChainSource::Own(own), SourceJack::LineOut) => {
+                let line = own.line_out.ok_or(ChainSpecError::OwnLineOut)?;
+                if self.source_volume_db != 0.0 {
+                    return Err(ChainSpecError::LineOutVolume(self.source_volume_db));
+                }
+                return Ok(line);
+            }
             (ChainSource::Catalog(k), _) => k,
         };
         let entry = outputs().get(k).ok_or(ChainSpecError::NoSuchOutput(k))?;
@@ -248,29 +380,36 @@ impl ChainSpec {
 
     /// The amplifier's stage and input, checked.
     fn amp(&self) -> Result<(OutputStage, AmpInput), ChainSpecError> {
-        let entry = outputs()
-            .get(self.amp)
-            .ok_or(ChainSpecError::NoSuchOutput(self.amp))?;
-        if self.source == ChainSource::Catalog(self.amp) {
-            return Err(ChainSpecError::Loop(self.amp));
-        }
-        let input = entry
-            .amp_input
-            .as_ref()
-            .ok_or(ChainSpecError::NotAnAmp(self.amp))?;
-        let stage = output_stage(self.amp).ok_or(ChainSpecError::NoSuchOutput(self.amp))?;
-        let gain_db = match (self.gain, &input.low_gain_db) {
-            (AmpGain::High, _) => input.gain_db.value,
-            (AmpGain::Low, Some(low)) => low.value,
-            (AmpGain::Low, None) => return Err(ChainSpecError::NoLowGain(self.amp)),
+        let (stage, input_ohm, gains) = match self.amp {
+            ChainAmp::Own(amp) => (amp.stage, amp.input_ohm, (amp.gain_db, amp.low_gain_db)),
+            ChainAmp::Catalog(k) => {
+                let entry = outputs().get(k).ok_or(ChainSpecError::NoSuchOutput(k))?;
+                if self.source == ChainSource::Catalog(k) {
+                    return Err(ChainSpecError::Loop(k));
+                }
+                let input = entry
+                    .amp_input
+                    .as_ref()
+                    .ok_or(ChainSpecError::NotAnAmp(k))?;
+                let stage = output_stage(k).ok_or(ChainSpecError::NoSuchOutput(k))?;
+                let low = input.low_gain_db.as_ref().map(|g| g.value);
+                (stage, input.input_ohm.value, (input.gain_db.value, low))
+            }
         };
-        Ok((
-            stage,
-            AmpInput {
-                input_ohm: input.input_ohm.value,
-                gain_db,
-            },
-        ))
+        let gain_db = match (self.gain, gains) {
+            (AmpGain::High, (high, _)) => high,
+            (AmpGain::Low, (_, Some(low))) => low,
+            (AmpGain::Low, (_, None)) => return Err(self.no_low_gain()),
+        };
+        Ok((stage, AmpInput { input_ohm, gain_db }))
+    }
+
+    /// Why the amplifier has no low gain.
+    fn no_low_gain(&self) -> ChainSpecError {
+        match self.amp {
+            ChainAmp::Catalog(k) => ChainSpecError::NoLowGain(k),
+            ChainAmp::Own(_) => ChainSpecError::OwnNoLowGain,
+        }
     }
 
     /// The chain's single-stage form, checked; allocation-free, so that the audio thread may
@@ -313,17 +452,30 @@ fn name_of(k: usize) -> String {
 pub fn chain(
     spec: &ChainSpec,
 ) -> Result<(OutputStage, Vec<OutputStage>, Vec<Provenance>), ChainSpecError> {
+    chain_of(spec, [None, None])
+}
+
+/// [`chain`], with `entries`, the entries of the user's that the source and the amplifier
+/// given by their figures are (`None`: figures of one's own, with no provenance): their
+/// figures' provenance and ranges then count as a catalog entry's do.
+pub fn chain_of(
+    spec: &ChainSpec,
+    entries: [Option<&OutputEntry>; 2],
+) -> Result<(OutputStage, Vec<OutputStage>, Vec<Provenance>), ChainSpecError> {
     let stage = spec.stage()?;
     let (amp, input) = spec.amp()?;
-    let amp_entry = &outputs()[spec.amp];
-    let (sources, mut provenance) = match (spec.source, spec.jack) {
-        (ChainSource::Own(_), _) => (Vec::new(), Vec::new()),
-        (ChainSource::Catalog(k), SourceJack::HeadphoneOut) => {
-            (stages_across(k), outputs()[k].provenance())
+    let source_entry = match spec.source {
+        ChainSource::Catalog(k) => outputs().get(k),
+        ChainSource::Own(_) => entries[0],
+    };
+    let (sources, mut provenance) = match (source_entry, spec.jack) {
+        (None, _) => (Vec::new(), Vec::new()),
+        (Some(entry), SourceJack::HeadphoneOut) => {
+            (across_of(spec.source.catalog(), entry), entry.provenance())
         }
-        (ChainSource::Catalog(k), SourceJack::LineOut) => (
+        (Some(entry), SourceJack::LineOut) => (
             Vec::new(),
-            outputs()[k]
+            entry
                 .line_out
                 .as_ref()
                 .map_or_else(Vec::new, LineOut::provenance),
@@ -332,8 +484,12 @@ pub fn chain(
     let sources: Vec<OutputStage> = std::iter::once(spec.source_stage()?)
         .chain(sources)
         .collect();
+    let amp_entry = match spec.amp {
+        ChainAmp::Catalog(k) => outputs().get(k),
+        ChainAmp::Own(_) => entries[1],
+    };
     let amps: Vec<OutputStage> = std::iter::once(amp)
-        .chain(stages_across(spec.amp))
+        .chain(amp_entry.map_or_else(Vec::new, |e| across_of(spec.amp.catalog(), e)))
         .collect();
     let mut across = Vec::new();
     for source in &sources {
@@ -342,14 +498,19 @@ pub fn chain(
         }
     }
     across.remove(0);
-    provenance.extend(amp_entry.provenance());
-    provenance.extend(
-        amp_entry
-            .amp_input
-            .iter()
-            .flat_map(AmpInputFigures::provenance),
-    );
+    if let Some(entry) = amp_entry {
+        provenance.extend(entry.provenance());
+        provenance.extend(entry.amp_input.iter().flat_map(AmpInputFigures::provenance));
+    }
     Ok((stage, across, provenance))
+}
+
+/// The stages across an entry's estimates: the catalog's, kept, for catalog output `k`.
+fn across_of(k: Option<usize>, entry: &OutputEntry) -> Vec<OutputStage> {
+    match k {
+        Some(k) => stages_across(k),
+        None => entry_stages_across(entry),
+    }
 }
 
 /// What a chain's report must add: that its catalog source's own noise is not modelled,

@@ -37,7 +37,8 @@ pub mod user;
 mod validate;
 
 pub use chain::{
-    AmpGain, CHAIN_ARROWS, ChainSource, ChainSpec, ChainSpecError, SourceJack, chain, chain_notes,
+    AmpGain, CHAIN_ARROWS, ChainAmp, ChainSource, ChainSpec, ChainSpecError, ChainWords, OwnAmp,
+    OwnSource, SourceJack, chain, chain_notes, chain_of,
 };
 pub use fit::{CurveKeyPoints, curve_key_points};
 pub use headphone_range::{
@@ -214,7 +215,8 @@ pub struct OutputEntry {
     pub dynamic_range_a_weighted: bool,
     /// Output noise floor, dBV (after the volume control).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub noise_dbv: Option<Figure>,
+    #[serde(alias = "noise_dbv")]
+    pub noise_floor_dbv: Option<Figure>,
     /// Whether the noise floor is A-weighted.
     #[serde(default)]
     pub noise_a_weighted: bool,
@@ -462,7 +464,7 @@ impl OutputEntry {
             ("rail_v_peak", &self.rail_v_peak),
             ("r_sag_ohm", &self.r_sag_ohm),
             ("dynamic_range_db", &self.dynamic_range_db),
-            ("noise_dbv", &self.noise_dbv),
+            ("noise_floor_dbv", &self.noise_floor_dbv),
             ("flicker_corner_hz", &self.flicker_corner_hz),
         ] {
             if let Some(f) = f {

@@ -179,7 +179,11 @@ impl OutputEntry {
                 ("dynamic range", "dB"),
                 Decides::Noise,
             ),
-            (&self.noise_dbv, ("noise floor", "dBV"), Decides::Noise),
+            (
+                &self.noise_floor_dbv,
+                ("noise floor", "dBV"),
+                Decides::Noise,
+            ),
             (
                 &self.flicker_corner_hz,
                 ("1/f noise corner", "Hz"),

@@ -42,7 +42,7 @@ pub struct EstimateRange {
     /// The current limit, amperes peak (`INFINITY` = none; with estimated maximum outputs).
     pub i_max_peak: Option<[f64; 2]>,
     /// The noise floor after the volume control, dBV (when it is estimated).
-    pub noise_dbv: Option<[f64; 2]>,
+    pub noise_floor_dbv: Option<[f64; 2]>,
     /// The dynamic range below full scale, dB (when it is estimated).
     pub dynamic_range_db: Option<[f64; 2]>,
     /// A distribution amplifier's shared supply's sag, ohms (when it is estimated).
@@ -216,12 +216,12 @@ fn range_among(
     );
     // A noise figure is bounded by the peers' figures of the same weighting only: an
     // A-weighted floor reads several dB below the same noise unweighted.
-    let noise_dbv = estimate_among(
-        entry.noise_dbv.as_ref(),
+    let noise_floor_dbv = estimate_among(
+        entry.noise_floor_dbv.as_ref(),
         peers
             .clone()
             .filter(|e| e.noise_a_weighted == entry.noise_a_weighted)
-            .map(|e| e.noise_dbv.as_ref()),
+            .map(|e| e.noise_floor_dbv.as_ref()),
     );
     let dynamic_range_db = estimate_among(
         entry.dynamic_range_db.as_ref(),
@@ -245,7 +245,7 @@ fn range_among(
     let i_max_peak = levels_estimated
         .then(|| hull(own.i_max_peak, sourced_stages().map(|s| s.i_max_peak)))
         .or_else(|| measured_levels(entry).1);
-    let noise_estimated = noise_dbv.is_some() || dynamic_range_db.is_some();
+    let noise_estimated = noise_floor_dbv.is_some() || dynamic_range_db.is_some();
     let supply_sag_ohm = (entry.distribution.as_ref())
         .map(|d| &d.supply_sag_ohm)
         .filter(|f| f.basis == Basis::Estimated)
@@ -256,7 +256,7 @@ fn range_among(
         r_out_ohm,
         v_fs_peak,
         i_max_peak,
-        noise_dbv,
+        noise_floor_dbv,
         dynamic_range_db,
         supply_sag_ohm,
         r_sag_ohm,
@@ -342,7 +342,7 @@ fn stages_spanning(entry: &OutputEntry, range: EstimateRange) -> Vec<OutputStage
             _ => stages.push(base),
         }
     }
-    if range.noise_dbv.is_none() && range.dynamic_range_db.is_none() {
+    if range.noise_floor_dbv.is_none() && range.dynamic_range_db.is_none() {
         return stages;
     }
     // The noise floor rises with either noise and nothing else depends on them, so each
@@ -419,10 +419,12 @@ fn with_noise(
     range: &EstimateRange,
     noisy: bool,
 ) -> OutputStage {
-    let noise_post = range.noise_dbv.map_or(stage.noise_post, |n| NoiseSpec {
-        level_vrms: dbv_to_vrms(n[noisy as usize]),
-        ..stage.noise_post
-    });
+    let noise_post = range
+        .noise_floor_dbv
+        .map_or(stage.noise_post, |n| NoiseSpec {
+            level_vrms: dbv_to_vrms(n[noisy as usize]),
+            ..stage.noise_post
+        });
     let noise_pre = range.dynamic_range_db.map_or(stage.noise_pre, |dr| {
         OutputStage::noise_from_dynamic_range(
             stage.v_fs_peak,
@@ -635,15 +637,15 @@ mod tests {
             .iter()
             .enumerate()
             .find(|(_, e)| {
-                e.noise_dbv
+                e.noise_floor_dbv
                     .as_ref()
                     .is_some_and(|n| n.basis == Basis::Estimated)
             })
             .expect("the catalog has an estimated noise floor");
-        let range = estimate_range(k).unwrap().noise_dbv.unwrap();
+        let range = estimate_range(k).unwrap().noise_floor_dbv.unwrap();
         let same_weighting: Vec<f64> = peers(e, Some(k))
             .filter(|p| p.noise_a_weighted == e.noise_a_weighted)
-            .filter_map(|p| p.noise_dbv.as_ref())
+            .filter_map(|p| p.noise_floor_dbv.as_ref())
             .filter(|n| n.basis != Basis::Estimated)
             .map(|n| n.value)
             .collect();
@@ -652,7 +654,7 @@ mod tests {
             "{}: no peer to bound it",
             e.name()
         );
-        let own = e.noise_dbv.as_ref().unwrap().value;
+        let own = e.noise_floor_dbv.as_ref().unwrap().value;
         let lo = same_weighting.iter().copied().fold(own, f64::min);
         let hi = same_weighting.iter().copied().fold(own, f64::max);
         assert_eq!(range, [lo, hi]);
@@ -671,7 +673,7 @@ mod tests {
         };
         let at = |dbv: f64| {
             let mut end = known.clone();
-            end.noise_dbv.as_mut().unwrap().value = dbv;
+            end.noise_floor_dbv.as_mut().unwrap().value = dbv;
             report(&end).noise_floor_db_spl_a
         };
         let ranged =

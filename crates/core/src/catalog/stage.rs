@@ -93,7 +93,7 @@ impl OutputEntry {
                     )
                 }),
             noise_post: self
-                .noise_dbv
+                .noise_floor_dbv
                 .as_ref()
                 .map_or(NoiseSpec::SILENT, |n| NoiseSpec {
                     level_vrms: dbv_to_vrms(n.value),
@@ -135,7 +135,7 @@ impl OutputEntry {
             r_sag_ohm: positive(figures.r_sag_ohm),
             dynamic_range_db: figures.dynamic_range_db.map(|(dr, _)| figure(dr)),
             dynamic_range_a_weighted: figures.dynamic_range_db.is_some_and(|(_, a)| a),
-            noise_dbv: figures.noise_floor_dbv.map(|(n, _)| figure(n)),
+            noise_floor_dbv: figures.noise_floor_dbv.map(|(n, _)| figure(n)),
             noise_a_weighted: figures.noise_floor_dbv.is_some_and(|(_, a)| a),
             flicker_corner_hz: positive(Some(figures.flicker_corner_hz)),
             line_out: None,
@@ -198,7 +198,7 @@ impl OutputEntry {
                 .filter(|&r| r > 0.0),
             dynamic_range_db: value(&self.dynamic_range_db)
                 .map(|dr| (dr, self.dynamic_range_a_weighted)),
-            noise_floor_dbv: value(&self.noise_dbv).map(|n| (n, self.noise_a_weighted)),
+            noise_floor_dbv: value(&self.noise_floor_dbv).map(|n| (n, self.noise_a_weighted)),
             flicker_corner_hz: self.flicker_hz(),
         }
     }

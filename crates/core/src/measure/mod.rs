@@ -173,7 +173,7 @@ impl OutputMeasurement {
             r_sag_ohm: None,
             dynamic_range_db: None,
             dynamic_range_a_weighted: false,
-            noise_dbv: Some(noise),
+            noise_floor_dbv: Some(noise),
             noise_a_weighted: true,
             flicker_corner_hz: None,
             line_out: None,
