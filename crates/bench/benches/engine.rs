@@ -32,15 +32,13 @@ fn interface() -> OutputStage {
         },
         rail_v_peak: 3.0,
         i_max_peak: 0.0441,
-        r_sag_ohm: 0.0,
-        source_clip_fs: 1.0,
-        supply: SupplyShare::NONE,
         noise_pre: OutputStage::noise_from_dynamic_range(v_fs_peak, 115.0, true, 200.0),
         noise_post: NoiseSpec {
             level_vrms: 2e-6,
             a_weighted: true,
             flicker_corner_hz: 200.0,
         },
+        ..OutputStage::IDEAL
     }
 }
 

@@ -505,19 +505,16 @@ impl AddOutputArgs {
                 })
             })
             .collect::<anyhow::Result<Vec<_>>>()?;
+        let kind = match self.kind {
+            KindArg::AudioInterface => OutputKind::AudioInterface,
+            KindArg::DedicatedAmp => OutputKind::DedicatedAmp,
+            KindArg::Computer => OutputKind::Computer,
+            KindArg::Phone => OutputKind::PhoneOrAdapter,
+            KindArg::MultiChannelAmp => OutputKind::MultiChannelAmp,
+        };
+        let n = &self.naming;
+        let r_out_ohm = p.figure(ohm("--r-out-ohm", &self.r_out_ohm, plausible::R_OUT_OHM)?);
         Ok(OutputEntry {
-            index: 0,
-            maker: self.naming.maker.clone(),
-            model: self.naming.model.clone(),
-            variant: self.naming.variant.clone(),
-            kind: match self.kind {
-                KindArg::AudioInterface => OutputKind::AudioInterface,
-                KindArg::DedicatedAmp => OutputKind::DedicatedAmp,
-                KindArg::Computer => OutputKind::Computer,
-                KindArg::Phone => OutputKind::PhoneOrAdapter,
-                KindArg::MultiChannelAmp => OutputKind::MultiChannelAmp,
-            },
-            r_out_ohm: p.figure(ohm("--r-out-ohm", &self.r_out_ohm, plausible::R_OUT_OHM)?),
             coupling_cap_uf: p.optional(
                 &self.coupling_cap_uf,
                 "--coupling-cap-uf",
@@ -525,10 +522,6 @@ impl AddOutputArgs {
                 plausible::COUPLING_CAP_UF,
             )?,
             max_output,
-            full_scale_dbu: None,
-            i_max_ma_peak: None,
-            rail_v_peak: None,
-            r_sag_ohm: None,
             dynamic_range_db: p.optional(
                 &self.dynamic_range_db,
                 "--dynamic-range-db",
@@ -543,10 +536,7 @@ impl AddOutputArgs {
                 plausible::NOISE_DBV,
             )?,
             noise_a_weighted: self.a_weighted && self.noise_floor_dbv.is_some(),
-            flicker_corner_hz: None,
-            line_out: None,
-            amp_input: None,
-            distribution: None,
+            ..OutputEntry::new([&n.maker, &n.model, &n.variant], kind, r_out_ohm)
         })
     }
 }

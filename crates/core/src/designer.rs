@@ -244,15 +244,13 @@ mod tests {
                 },
                 rail_v_peak: 2.0,
                 i_max_peak: 0.05,
-                r_sag_ohm: 0.0,
-                source_clip_fs: 1.0,
-                supply: crate::physics::supply::SupplyShare::NONE,
                 noise_pre: OutputStage::noise_from_dynamic_range(1.5, 105.0, true, 0.0),
                 noise_post: NoiseSpec {
                     level_vrms: 3e-6,
                     a_weighted: true,
                     flicker_corner_hz: 0.0,
                 },
+                ..OutputStage::IDEAL
             },
             mode: DesignMode::ZeroLatency,
             level_match: false,

@@ -33,11 +33,9 @@ fn scarlett_2i2_4th() -> OutputStage {
         },
         rail_v_peak: f64::INFINITY,
         i_max_peak: dbu_to_vrms(2.5) * SQRT_2 / 33.0,
-        r_sag_ohm: 0.0,
-        source_clip_fs: 1.0,
-        supply: SupplyShare::NONE,
         noise_pre: OutputStage::noise_from_dynamic_range(v_fs_peak, 115.0, true, 0.0),
         noise_post: NoiseSpec::SILENT,
+        ..OutputStage::IDEAL
     }
 }
 

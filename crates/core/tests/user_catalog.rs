@@ -38,27 +38,12 @@ fn my_interface() -> OutputEntry {
         source: "own measurement".into(),
         note: "1 kHz, 1 % THD".into(),
     };
+    let name = ["Acme", "Box 2", "front jack"];
     OutputEntry {
-        index: 0,
-        maker: "Acme".into(),
-        model: "Box 2".into(),
-        variant: "front jack".into(),
-        kind: OutputKind::AudioInterface,
-        r_out_ohm: measured(4.7),
-        coupling_cap_uf: None,
         max_output: vec![max(32.0, 1.1), max(300.0, 2.9)],
-        full_scale_dbu: None,
-        i_max_ma_peak: None,
-        rail_v_peak: None,
-        r_sag_ohm: None,
-        dynamic_range_db: None,
-        dynamic_range_a_weighted: false,
         noise_floor_dbv: Some(measured(-104.0)),
         noise_a_weighted: true,
-        flicker_corner_hz: None,
-        line_out: None,
-        amp_input: None,
-        distribution: None,
+        ..OutputEntry::new(name, OutputKind::AudioInterface, measured(4.7))
     }
 }
 

@@ -449,6 +449,35 @@ fn display_name(maker: &str, model: &str, variant: &str) -> String {
 }
 
 impl OutputEntry {
+    /// An output named `[maker, model, variant]` of `kind` with output impedance
+    /// `r_out_ohm` and no other figure: the base that an entry's literal takes what it does not
+    /// give from (`..OutputEntry::new(…)`), so that a new figure is absent from it unless it
+    /// sets one.
+    pub fn new([maker, model, variant]: [&str; 3], kind: OutputKind, r_out_ohm: Figure) -> Self {
+        OutputEntry {
+            index: 0,
+            maker: maker.into(),
+            model: model.into(),
+            variant: variant.into(),
+            kind,
+            r_out_ohm,
+            coupling_cap_uf: None,
+            max_output: Vec::new(),
+            full_scale_dbu: None,
+            i_max_ma_peak: None,
+            rail_v_peak: None,
+            r_sag_ohm: None,
+            dynamic_range_db: None,
+            dynamic_range_a_weighted: false,
+            noise_floor_dbv: None,
+            noise_a_weighted: false,
+            flicker_corner_hz: None,
+            line_out: None,
+            amp_input: None,
+            distribution: None,
+        }
+    }
+
     /// The name shown in menus.
     pub fn name(&self) -> String {
         display_name(&self.maker, &self.model, &self.variant)

@@ -116,14 +116,7 @@ impl OutputEntry {
     ) -> Self {
         let positive = |v: Option<f64>| v.filter(|&v| v > 0.0).map(&figure);
         OutputEntry {
-            index: 0,
-            maker: maker.into(),
-            model: model.into(),
-            variant: variant.into(),
-            kind,
-            r_out_ohm: figure(figures.r_out_ohm),
             coupling_cap_uf: figures.coupling_cap_uf.map(&figure),
-            max_output: Vec::new(),
             // Without a full scale, the figures' stage has the ideal output's.
             full_scale_dbu: Some(figure(
                 figures
@@ -138,9 +131,7 @@ impl OutputEntry {
             noise_floor_dbv: figures.noise_floor_dbv.map(|(n, _)| figure(n)),
             noise_a_weighted: figures.noise_floor_dbv.is_some_and(|(_, a)| a),
             flicker_corner_hz: positive(Some(figures.flicker_corner_hz)),
-            line_out: None,
-            amp_input: None,
-            distribution: None,
+            ..OutputEntry::new([maker, model, variant], kind, figure(figures.r_out_ohm))
         }
     }
 

@@ -159,26 +159,13 @@ impl OutputMeasurement {
             ..figure(&self.noise.dbv_a)
         };
         OutputEntry {
-            index: 0,
-            maker: maker.into(),
-            model: model.into(),
-            variant: String::new(),
-            kind,
-            r_out_ohm: figure(&self.r_out_ohm),
             coupling_cap_uf: self.coupling_cap_uf.as_ref().map(figure),
-            max_output: Vec::new(),
             full_scale_dbu: Some(figure(&self.full_scale_dbu)),
             i_max_ma_peak: self.i_max_ma_peak.as_ref().map(figure),
             rail_v_peak: self.rail_v_peak.as_ref().map(figure),
-            r_sag_ohm: None,
-            dynamic_range_db: None,
-            dynamic_range_a_weighted: false,
             noise_floor_dbv: Some(noise),
             noise_a_weighted: true,
-            flicker_corner_hz: None,
-            line_out: None,
-            amp_input: None,
-            distribution: None,
+            ..OutputEntry::new([maker, model, ""], kind, figure(&self.r_out_ohm))
         }
     }
 }
