@@ -220,8 +220,9 @@ impl EditorApp {
     /// What the parameters ask to be analysed now.
     fn inputs(&self) -> Inputs {
         let p = &self.params;
+        let now = p.saved.now();
         Inputs {
-            stages: [Heard::A, Heard::B, Heard::Ideal].map(|h| p.slot_stage(h)),
+            stages: [Heard::A, Heard::B, Heard::Ideal].map(|h| p.slot_stage(h, &now)),
             compared: p.compared_slot(),
             headphone: p.listeners(),
             target_spl_db: p.target_spl_db.value() as f64,

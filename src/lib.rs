@@ -48,6 +48,8 @@ pub struct Loadline {
     measure: Arc<measuring::MeasureLink>,
     /// The audio thread's end: while it holds a take, the output is the measuring signal.
     take_player: loadline_core::measure::take::TakePlayer,
+    /// The audio thread's copy of what the saved devices give (`params::SavedSlot::refresh`).
+    devices_now: params::DevicesNow,
 }
 
 impl Default for Loadline {
@@ -77,6 +79,7 @@ impl Default for Loadline {
             pink: [PinkNoise::new(0x5EED_0001), PinkNoise::new(0x5EED_0002)],
             measure: Arc::new(link),
             take_player,
+            devices_now: params::DevicesNow::default(),
         }
     }
 }
@@ -89,7 +92,7 @@ impl Loadline {
             headphone: p.listeners(),
             request: DesignRequest {
                 sample_rate_hz: self.sample_rate_hz,
-                stage: p.heard_stage(),
+                stage: p.heard_stage(&self.devices_now),
                 mode: DesignMode::from(p.mode.value()),
                 level_match: p.level_match.value(),
                 level: p.level(),
@@ -172,10 +175,16 @@ impl Plugin for Loadline {
         let channels = audio_io_layout
             .main_output_channels
             .map_or(2, |c| c.get() as usize);
+        self.devices_now = self.params.saved.now();
         let job = self.current_job();
         let result = design_for(
             &job.request,
-            &params::heard_model(job.headphone, &self.headphones, &self.params.imported),
+            &params::heard_model(
+                job.headphone,
+                &self.headphones,
+                &self.params.imported,
+                &self.params.saved,
+            ),
         );
         let mut engine = Engine::new(
             channels.min(loadline_core::dsp::engine::MAX_CHANNELS),
@@ -192,11 +201,12 @@ impl Plugin for Loadline {
         self.unsent = None;
         if self.designer.is_none() {
             let (models, imported) = (self.headphones.clone(), self.params.imported.clone());
+            let saved = self.params.saved.clone();
             // The editor's verdict tells the producer; the log, read by developers, gets it
             // once for each target that is out of reach, not for every design request.
             let mut logged_target = None;
             self.designer = Some(Designer::spawn(
-                move |listeners| params::heard_model(listeners, &models, &imported),
+                move |listeners| params::heard_model(listeners, &models, &imported, &saved),
                 move |job, result| match (job.request.level.target_spl_db(), result.target_volume) {
                     (Some(target), Some((_, false))) => {
                         if logged_target != Some(target) {
@@ -224,6 +234,7 @@ impl Plugin for Loadline {
         _aux: &mut AuxiliaryBuffers,
         context: &mut impl ProcessContext<Self>,
     ) -> ProcessStatus {
+        self.params.saved.refresh(&mut self.devices_now);
         let job = self.current_job();
         let (Some(engine), Some(designer)) = (self.engine.as_mut(), self.designer.as_mut()) else {
             return ProcessStatus::Error("process() before activate()");

@@ -2,13 +2,15 @@
 //! its jack, gain and source volume, and which stage clips first. A chain has parameters and
 //! a failure of its own (a chain that cannot be built), so it has a file of its own.
 
-use super::pickers::{picker, search_field};
+use super::pickers::{Row, picker, search_field, with_saved};
 use super::{EditorApp, gesture, slot_of, wrapped_section};
 use crate::params::{GainChoice, Heard, JackChoice, NO_AMP};
 use crate::view::tips;
 use egui::{Color32, RichText};
-use loadline_core::catalog;
-use loadline_core::scenario::{OutputChoice, amp_from_param, amps};
+use loadline_core::catalog::user::marked;
+use loadline_core::catalog::{self, OutputEntry};
+use loadline_core::choices::{AmpChoice, Device};
+use loadline_core::scenario::{Listeners, OutputChoice, amps};
 
 impl EditorApp {
     /// Each slot's amplifier, fed from its output's headphone or line out.
@@ -39,16 +41,41 @@ impl EditorApp {
                 )
             })
             .inner;
-        let names: Vec<String> = std::iter::once(NO_AMP.to_string())
+        let builtin: Vec<String> = std::iter::once(NO_AMP.to_string())
             .chain(amps().iter().map(|&k| catalog::outputs()[k].name()))
             .collect();
-        let current = chain.amp.value() as usize;
-        if let Some(k) = picker(ui, &id, heading.id, &field, &names, current, query) {
-            self.set(&chain.amp, k as i32);
+        // Then the user's amplifiers, and the one saved with the project if it is none of them.
+        let place = slot_of(which) as usize;
+        let yours: Vec<OutputEntry> = (self.yours.catalog.outputs.iter())
+            .map(|e| e.entry.clone())
+            .filter(|e| e.amp_input.is_some())
+            .collect();
+        let saved = params.saved.get().amps[place].clone();
+        let names = with_saved(builtin, &yours, saved.as_ref(), |e| marked(&e.name()));
+        let current = match chain.amp.value() {
+            Listeners::SAVED if saved.is_some() => names.saved_row,
+            Listeners::SAVED => 0,
+            v => v as usize,
+        };
+        let picked = picker(ui, &id, heading.id, &field, &names.rows, current, query);
+        match picked.map(|k| names.row(k)) {
+            Some(Row::BuiltIn(k)) => self.set(&chain.amp, k as i32),
+            Some(Row::Yours(j)) => {
+                let entry = yours[j].clone();
+                params.saved.update(|s| s.amps[place] = Some(entry));
+                self.set(&chain.amp, Listeners::SAVED);
+            }
+            Some(Row::Saved) => self.set(&chain.amp, Listeners::SAVED),
+            None => {}
         }
-        if amp_from_param(chain.amp.value()).is_none() {
+        let now = params.saved.now();
+        let Some(amp) = params
+            .chosen(which, &now)
+            .and_then(|c| c.chain)
+            .map(|c| c.amp)
+        else {
             return;
-        }
+        };
         let Some(gui) = &self.gui else {
             return;
         };
@@ -71,9 +98,14 @@ impl EditorApp {
                 }
             }
         });
-        let two_gains = amp_from_param(chain.amp.value())
-            .and_then(|k| catalog::outputs()[k].amp_input.as_ref())
-            .is_some_and(|input| input.low_gain_db.is_some());
+        let two_gains = match amp {
+            AmpChoice::Device(Device::Catalog(k)) => (catalog::outputs()[k].amp_input.as_ref())
+                .is_some_and(|input| input.low_gain_db.is_some()),
+            AmpChoice::Figures(own) => own.low_gain_db.is_some(),
+            AmpChoice::Device(Device::Yours(entry)) => {
+                (entry.amp_input.as_ref()).is_some_and(|input| input.low_gain_db.is_some())
+            }
+        };
         if two_gains {
             ui.horizontal(|ui| {
                 for (gain, name) in [
@@ -96,7 +128,7 @@ impl EditorApp {
                 ));
             });
         }
-        let line = match params.chain_spec(which) {
+        let line = match params.chain_spec(which, &now) {
             Some(Err(e)) => RichText::new(format!("Plays output {letter} alone: {e}"))
                 .color(Color32::from_rgb(220, 80, 60)),
             _ => RichText::new(self.shown.as_ref().map_or_else(String::new, |c| {

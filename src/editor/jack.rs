@@ -3,12 +3,13 @@
 //! section whose title and intro change with a parameter, and the tests read its sentences
 //! through `listener_line`.
 
-use super::pickers::{picker, search_field};
+use super::pickers::{Row, picker, search_field, with_saved};
 use super::{COLOUR_WARN, EditorApp, slot_of, wrapped_section};
-use crate::params::{NOBODY, OthersOnChoice};
+use crate::params::{ImportedHeadphone, NOBODY, OthersOnChoice};
 use crate::view::tips;
 use egui::RichText;
 use loadline_core::catalog;
+use loadline_core::scenario::Listeners;
 
 impl EditorApp {
     /// The other listeners' headphones: on the jack of the one heard, or on outputs of their
@@ -33,7 +34,7 @@ impl EditorApp {
             )
         };
         wrapped_section(ui, title, "jack", intro, |ui, width| {
-            let names: Vec<String> = std::iter::once(NOBODY.to_string())
+            let builtin: Vec<String> = std::iter::once(NOBODY.to_string())
                 .chain(
                     self.headphone_names
                         .iter()
@@ -42,6 +43,13 @@ impl EditorApp {
                 )
                 .collect();
             let params = self.params.clone();
+            // Then the user's headphones and the imported curve, each saved with the project
+            // for the place it is picked in.
+            let yours: Vec<ImportedHeadphone> = (self.yours.catalog.headphones.iter())
+                .map(|h| ImportedHeadphone::from_entry(h.entry.clone()))
+                .chain(params.imported.get())
+                .collect();
+            let saved = params.saved.get().others;
             let volumes = params.others_volumes();
             for (i, param) in params.others_on_jack().into_iter().enumerate() {
                 let query = &mut self.search[3 + i];
@@ -52,9 +60,24 @@ impl EditorApp {
                         (heading, search_field(ui, &id, query))
                     })
                     .inner;
-                let current = param.value() as usize;
-                if let Some(k) = picker(ui, &id, heading.id, &field, &names, current, query) {
-                    self.set(param, k as i32);
+                let names = with_saved(builtin.clone(), &yours, saved[i].as_ref(), |h| {
+                    h.name.clone()
+                });
+                let current = match param.value() {
+                    Listeners::SAVED if saved[i].is_some() => names.saved_row,
+                    Listeners::SAVED => 0,
+                    v => v as usize,
+                };
+                let picked = picker(ui, &id, heading.id, &field, &names.rows, current, query);
+                match picked.map(|k| names.row(k)) {
+                    Some(Row::BuiltIn(k)) => self.set(param, k as i32),
+                    Some(Row::Yours(j)) => {
+                        let headphone = yours[j].clone();
+                        params.saved.update(|s| s.others[i] = Some(headphone));
+                        self.set(param, Listeners::SAVED);
+                    }
+                    Some(Row::Saved) => self.set(param, Listeners::SAVED),
+                    None => {}
                 }
                 if let (true, Some(gui)) = (own && current > 0, &self.gui) {
                     ui.horizontal(|ui| {

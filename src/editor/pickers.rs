@@ -4,7 +4,7 @@
 //! file of its own.
 
 use super::{COLOUR_WARN, EditorApp};
-use crate::params::Heard;
+use crate::params::{Heard, SAVED_DEVICE};
 use crate::view;
 use egui::RichText;
 use loadline_core::physics::Impedance;
@@ -140,4 +140,65 @@ pub(super) fn picker(
         query.clear();
     }
     picked
+}
+
+/// A picker's rows: the built-in choices (whose row is their parameter's value), then the
+/// user's devices, then the one saved with the project where it is none of them.
+pub(super) struct SavedRows {
+    /// The names shown.
+    pub(super) rows: Vec<String>,
+    /// How many are built in.
+    builtin: usize,
+    /// How many are the user's.
+    yours: usize,
+    /// The row of the saved device (the user's it is, or the row of its own).
+    pub(super) saved_row: usize,
+}
+
+/// What a row of [`SavedRows`] stands for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Row {
+    /// A built-in choice: the parameter's value.
+    BuiltIn(usize),
+    /// The user's device at this position.
+    Yours(usize),
+    /// The device saved with the project.
+    Saved,
+}
+
+impl SavedRows {
+    /// What row `k` stands for.
+    pub(super) fn row(&self, k: usize) -> Row {
+        if k < self.builtin {
+            Row::BuiltIn(k)
+        } else if k < self.builtin + self.yours {
+            Row::Yours(k - self.builtin)
+        } else {
+            Row::Saved
+        }
+    }
+}
+
+/// The rows of a picker offering `builtin`, then the user's devices `yours` (named by
+/// `name`, as shown), then `saved` (the device saved with the project) when it is none of them,
+/// marked so.
+pub(super) fn with_saved<T>(
+    builtin: Vec<String>,
+    yours: &[T],
+    saved: Option<&T>,
+    name: impl Fn(&T) -> String,
+) -> SavedRows {
+    let n = builtin.len();
+    let mut rows = builtin;
+    rows.extend(yours.iter().map(&name));
+    let saved_at = saved.and_then(|s| yours.iter().position(|e| name(e) == name(s)));
+    if let (Some(s), None) = (saved, saved_at) {
+        rows.push(format!("{} ({})", name(s), SAVED_DEVICE.to_lowercase()));
+    }
+    SavedRows {
+        rows,
+        builtin: n,
+        yours: yours.len(),
+        saved_row: n + saved_at.unwrap_or(yours.len()),
+    }
 }

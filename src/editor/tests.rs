@@ -8,6 +8,7 @@ use crate::params::{ImportedHeadphone, JackChoice};
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 use loadline_core::physics::Impedance;
+use loadline_core::scenario::OtherChoice;
 use nice_plug::context::PluginApi;
 use nice_plug::context::gui::GuiContextInner;
 use nice_plug::params::internals::ParamPtr;
@@ -239,7 +240,11 @@ fn a_second_headphone_on_the_jack_shows_what_each_listener_gets() {
     let params = Arc::new(LoadlineParams::default());
     let mut h = tall_harness(params.clone());
     let dt770 = catalog::find_headphone("dt 770 32").unwrap();
-    set(&h, &params.with_1, Listeners::other_to_param(Some(dt770)));
+    set(
+        &h,
+        &params.with_1,
+        Listeners::other_to_param(Some(OtherChoice::Catalog(dt770))),
+    );
     let analysis = settle(&mut h);
     assert_eq!(analysis.scenario.others.len(), 1);
     assert!(
@@ -275,12 +280,20 @@ fn others_on_their_own_outputs_show_the_shared_supply() {
         &params.output_a,
         OutputChoice::Catalog(ha8000).to_param(),
     );
-    set(&h, &params.with_1, Listeners::other_to_param(Some(dt770)));
+    set(
+        &h,
+        &params.with_1,
+        Listeners::other_to_param(Some(OtherChoice::Catalog(dt770))),
+    );
     set(&h, &params.with_1_volume_db, 6.0);
     set(&h, &params.others_on, OthersOnChoice::OwnOutputs);
     let analysis = settle(&mut h);
     let a = &analysis.outputs[Slot::A as usize];
-    assert_eq!(a.stage, params.slot_stage(Heard::A), "shown as played");
+    assert_eq!(
+        a.stage,
+        params.slot_stage(Heard::A, &params.saved.now()),
+        "shown as played"
+    );
     assert_eq!(a.stage.supply.others().len(), 1);
     assert_eq!(analysis.heard.load, analysis.scenario.headphone.load);
     h.get_by_label("On the other outputs").click();
@@ -315,7 +328,10 @@ fn a_chain_shows_its_stages_and_a_bad_one_says_why() {
     let analysis = settle(&mut h);
     let a = analysis.report(Slot::A);
     assert_eq!(a.output, "Behringer UMC202HD line out -> Schiit Magni 2");
-    let spec = params.chain_spec(Heard::A).unwrap().unwrap();
+    let spec = params
+        .chain_spec(Heard::A, &params.saved.now())
+        .unwrap()
+        .unwrap();
     assert_eq!(analysis.scenario.outputs[0].stage, spec.stage().unwrap());
     h.get_by_label("Into an amplifier").click();
     h.step();
@@ -341,7 +357,10 @@ fn a_chain_shows_its_stages_and_a_bad_one_says_why() {
         analysis.report(Slot::A).output,
         "Custom output A -> Schiit Magni 2"
     );
-    let spec = params.chain_spec(Heard::A).unwrap().unwrap();
+    let spec = params
+        .chain_spec(Heard::A, &params.saved.now())
+        .unwrap()
+        .unwrap();
     assert_eq!(
         spec.source,
         loadline_core::catalog::ChainSource::Own(loadline_core::catalog::OwnSource::headphone_out(
@@ -717,4 +736,70 @@ fn the_measure_panel_records_both_passes_and_saves_the_output_report_then_uses()
     assert!((report.damping_factor - z_1k / measured.r_out_ohm.value).abs() < 1e-6);
     // The range is reported across: the figures at the measurement's ends.
     assert!(report.range.is_some());
+}
+
+/// The user's amplifier and another listener's headphone of theirs, saved with the project
+/// and picked as "saved with the project" where a host would set it: the analysis shown has
+/// the stage and the load of the catalog devices they copy (the stage the plugin plays),
+/// named as the user's, and the chain's section names the saved amplifier.
+#[test]
+fn your_amplifier_and_a_listeners_headphone_are_analysed_as_the_catalogs() {
+    use loadline_core::scenario::amp_to_param;
+    let params = Arc::new(LoadlineParams::default());
+    let mut h = tall_harness(params.clone());
+    let umc = catalog::find_output("umc202hd").unwrap();
+    let magni = catalog::find_output("magni 2").unwrap();
+    let dt770 = catalog::find_headphone("dt 770 32").unwrap();
+    set(&h, &params.output_a, OutputChoice::Catalog(umc).to_param());
+    set(&h, &params.chain_a.jack, JackChoice::LineOut);
+    set(&h, &params.chain_a.amp, amp_to_param(Some(magni)));
+    let other = Listeners::other_to_param(Some(OtherChoice::Catalog(dt770)));
+    set(&h, &params.with_1, other);
+    let catalogs = settle(&mut h);
+
+    let amp = catalog::OutputEntry {
+        maker: "Bench".into(),
+        model: "Amp".into(),
+        variant: String::new(),
+        ..catalog::outputs()[magni].clone()
+    };
+    let cans = catalog::HeadphoneEntry {
+        maker: "Bench".into(),
+        model: "Cans".into(),
+        variant: String::new(),
+        ..catalog::headphones()[dt770].clone()
+    };
+    params.saved.update(|s| {
+        s.amps[0] = Some(amp);
+        s.others[0] = Some(ImportedHeadphone::from_entry(cans));
+    });
+    set(&h, &params.chain_a.amp, Listeners::SAVED);
+    set(&h, &params.with_1, Listeners::SAVED);
+    let yours = settle(&mut h);
+    let (a, reference) = (&yours.outputs[0], &catalogs.outputs[0]);
+    assert_eq!(a.stage, reference.stage);
+    assert_eq!(a.stage, params.slot_stage(Heard::A, &params.saved.now()));
+    assert_eq!(yours.heard.load, catalogs.heard.load);
+    assert_eq!(a.provenance, reference.provenance);
+    assert_eq!(a.range_stages, reference.range_stages);
+    let named = &yours.report(Slot::A).output;
+    assert!(named.ends_with("-> Bench Amp (yours)"), "{named}");
+    assert!(
+        yours.heard.name.contains("Bench Cans (yours)"),
+        "{}",
+        yours.heard.name
+    );
+    assert_eq!(
+        yours.report(Slot::A).volume_db,
+        catalogs.report(Slot::A).volume_db
+    );
+    h.get_by_label("Into an amplifier").click();
+    h.step();
+    h.step();
+    let saved = "Bench Amp (yours) (saved with the project)";
+    let texts = drawn_texts(&h);
+    assert!(
+        texts.iter().any(|(t, ..)| t == saved),
+        "{saved:?} is not shown"
+    );
 }

@@ -8,7 +8,7 @@
 use loadline_core::catalog::{self, HeadphoneEntry};
 use loadline_core::physics::headphones::{HeadphoneLoad, HeadphoneModel};
 use loadline_core::physics::impedance::{ImpedancePoint, MeasuredCurve};
-use loadline_core::scenario::{HeadphoneChoice, Listeners};
+use loadline_core::scenario::{HeadphoneChoice, Listeners, OtherChoice};
 use nice_plug::params::persist::PersistentField;
 use serde::{Deserialize, Serialize};
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -184,10 +184,15 @@ pub fn heard_model(
     listeners: Listeners,
     catalog_models: &[HeadphoneModel],
     imported: &ImportedSlot,
+    saved: &super::SavedSlot,
 ) -> HeadphoneModel {
-    let others: Vec<HeadphoneModel> = listeners
-        .others()
-        .map(|k| catalog_models[k].clone())
+    let saved = saved.get().others;
+    let others: Vec<HeadphoneModel> = (listeners.others.iter().zip(&saved))
+        .filter_map(|(place, saved)| match (*place)? {
+            OtherChoice::Catalog(k) => catalog_models.get(k).cloned(),
+            // A saved curve that is unusable counts as nobody, as the analysis has it.
+            OtherChoice::Saved { .. } => saved.as_ref()?.model().ok(),
+        })
         .collect();
     // On outputs of their own they load the supply, not the jack: the stage has them.
     listeners.on.as_seen(

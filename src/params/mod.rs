@@ -17,6 +17,7 @@ mod choices;
 mod imported;
 mod migrate;
 mod resolve;
+mod saved;
 mod slot;
 #[cfg(test)]
 mod tests;
@@ -29,8 +30,9 @@ pub use imported::{
     IMPORTED_HEADPHONE_NAME, ImportedHeadphone, ImportedSlot, headphone_model, heard_model,
 };
 pub use migrate::migrate_state;
+pub use saved::{DevicesNow, SavedDevices, SavedSlot};
 pub use slot::{ChainParams, NO_AMP, SlotParams, SlotValues};
-pub use text::NOBODY;
+pub use text::{NOBODY, SAVED_DEVICE};
 
 use loadline_core::catalog::{self, OutputEntry};
 use loadline_core::plausible;
@@ -106,6 +108,10 @@ pub struct LoadlineParams {
     /// The imported impedance curve, saved with the project so it reopens without the file.
     #[persist = "imported-hp"]
     pub imported: ImportedSlot,
+    /// The user's amplifiers and the other listeners' headphones the parameters pick as
+    /// "saved with the project" (`Listeners::SAVED`), saved whole.
+    #[persist = "saved-devices"]
+    pub saved: SavedSlot,
     /// Accuracy / latency mode.
     #[id = "mode"]
     pub mode: EnumParam<ModeChoice>,
@@ -189,6 +195,7 @@ impl Default for LoadlineParams {
             with_2_volume_db: other_volume("Also on the jack 2 volume"),
             with_3_volume_db: other_volume("Also on the jack 3 volume"),
             imported: ImportedSlot::default(),
+            saved: SavedSlot::default(),
             user_output_a: Arc::default(),
             user_output_b: Arc::default(),
             mode: EnumParam::new("Mode", ModeChoice::ZeroLatency),

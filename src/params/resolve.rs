@@ -4,18 +4,20 @@
 //! The audio thread calls some of these methods, so they are kept apart from the parameters'
 //! construction: everything here must stay allocation-free where it says so.
 
-use super::LoadlineParams;
 use super::choices::{Heard, LevelMode, OthersOnChoice};
+use super::imported::ImportedHeadphone;
 use super::slot::SlotParams;
+use super::{DevicesNow, LoadlineParams};
 use loadline_core::analysis::Slot;
 use loadline_core::catalog::{self, ChainSpec, OutputEntry};
 use loadline_core::choices::{
-    ChoiceError, Choices, Device, HeadphonePick, ListenerChoices, OtherListener, Output, SlotChoice,
+    AmpChoice, ChoiceError, Choices, Device, HeadphonePick, ListenerChoices, OtherListener, Output,
+    SlotChoice,
 };
 use loadline_core::listeners::{MAX_OTHER_LISTENERS, on_own_outputs};
 use loadline_core::physics::output::{OutputFigures, OutputStage};
 use loadline_core::physics::supply::OtherOutput;
-use loadline_core::scenario::{HeadphoneChoice, Level, Listeners, OutputChoice};
+use loadline_core::scenario::{HeadphoneChoice, Level, Listeners, OtherChoice, OutputChoice};
 use loadline_core::units::db_to_gain;
 use nice_plug::prelude::*;
 use std::sync::Mutex;
@@ -25,25 +27,29 @@ impl LoadlineParams {
     /// The output stage of slot `heard`. For `Heard::Ideal`, a perfect amplifier with the full
     /// scale of the slot it is compared with ([`Self::compared_slot`]): it sounds the same
     /// whatever its full scale (it has no limits and no noise), and its figures are then those
-    /// of that output at the same volume, made perfect. Allocation-free: the audio thread
-    /// forms the stage it hears with it.
-    pub fn slot_stage(&self, heard: Heard) -> OutputStage {
-        let Some(played) = self.played(heard) else {
-            let v_fs_peak = self.slot_stage(self.note_heard(Heard::Ideal)).v_fs_peak;
+    /// of that output at the same volume, made perfect. `now` is what the saved devices give
+    /// ([`super::SavedSlot`]). Allocation-free: the audio thread forms the stage it hears with
+    /// it.
+    pub fn slot_stage(&self, heard: Heard, now: &DevicesNow) -> OutputStage {
+        let Some(played) = self.played(heard, now) else {
+            let v_fs_peak = self
+                .slot_stage(self.note_heard(Heard::Ideal), now)
+                .v_fs_peak;
             return OutputStage::perfect_at_full_scale(v_fs_peak);
         };
         let (stage, outputs) =
             (played.stage()).unwrap_or_else(|_| (self.slot_figures(heard).stage(), 1));
-        self.with_others_on_supply(stage, outputs)
+        self.with_others_on_supply(stage, outputs, now)
     }
 
     /// What slot `heard` is set to (`None` for the Ideal reference, which is no slot's): a
     /// catalog output or the slot's own figures, feeding the amplifier its chain names.
-    /// Allocation-free: the slot's own figures are unnamed here ([`Self::choices`] names them).
-    pub fn chosen(&self, heard: Heard) -> Option<SlotChoice> {
-        let (chain, choice) = match heard {
-            Heard::A => (&self.chain_a, self.output_a.value()),
-            Heard::B => (&self.chain_b, self.output_b.value()),
+    /// Allocation-free: the slot's own figures and a saved amplifier (of `now`) are unnamed
+    /// here ([`Self::choices`] names them).
+    pub fn chosen(&self, heard: Heard, now: &DevicesNow) -> Option<SlotChoice> {
+        let (chain, choice, saved_amp) = match heard {
+            Heard::A => (&self.chain_a, self.output_a.value(), now.amps[0]),
+            Heard::B => (&self.chain_b, self.output_b.value(), now.amps[1]),
             Heard::Ideal => return None,
         };
         let output = match OutputChoice::from_param(choice) {
@@ -56,14 +62,14 @@ impl LoadlineParams {
         };
         Some(SlotChoice {
             output,
-            chain: chain.choice(),
+            chain: chain.choice(saved_amp),
         })
     }
 
     /// What slot `heard` plays: [`Self::chosen`], but a chain that makes no sense plays the
     /// output alone (the editor says why).
-    pub fn played(&self, heard: Heard) -> Option<SlotChoice> {
-        let chosen = self.chosen(heard)?;
+    pub fn played(&self, heard: Heard, now: &DevicesNow) -> Option<SlotChoice> {
+        let chosen = self.chosen(heard, now)?;
         Some(match chosen.spec() {
             Ok(_) => chosen,
             Err(_) => SlotChoice::alone(chosen.output),
@@ -72,8 +78,12 @@ impl LoadlineParams {
 
     /// The chain slot `heard` is (`None`: its output drives the headphone, or the Ideal
     /// reference), or why its chain cannot be built.
-    pub fn chain_spec(&self, heard: Heard) -> Option<Result<ChainSpec, ChoiceError>> {
-        self.chosen(heard)?.spec().transpose()
+    pub fn chain_spec(
+        &self,
+        heard: Heard,
+        now: &DevicesNow,
+    ) -> Option<Result<ChainSpec, ChoiceError>> {
+        self.chosen(heard, now)?.spec().transpose()
     }
 
     /// Slot `heard`'s own figures (the Ideal reference has none: an ideal output's).
@@ -83,26 +93,41 @@ impl LoadlineParams {
     }
 
     /// Everything chosen, for the analysis: the slots with their own figures named (as the
-    /// user's output they hold, where they do), the listeners and the level.
+    /// user's output they hold, where they do) and their saved amplifiers as the user's, the
+    /// listeners and the level (locks: not for the audio thread).
     pub fn choices(&self, headphone: HeadphonePick) -> Choices {
-        let slot = |heard: Heard, letter: &str| {
-            let mut chosen = self.played(heard).expect("A and B are slots");
+        let (now, saved) = (self.saved.now(), self.saved.get());
+        let slot = |heard: Heard, letter: &str, amp: &Option<OutputEntry>| {
+            let mut chosen = self.played(heard, &now).expect("A and B are slots");
             if let Output::Figures { name, yours, .. } = &mut chosen.output {
                 *name = format!("Custom output {letter}");
                 *yours = self.user_output(heard).map(Box::new);
             }
+            if let (Some(chain), Some(entry)) = (&mut chosen.chain, amp)
+                && matches!(chain.amp, AmpChoice::Figures(_))
+            {
+                chain.amp = AmpChoice::Device(Device::Yours(Box::new(entry.clone())));
+            }
             chosen
         };
-        let others = (self.others_on_jack().iter().zip(self.others_volumes()))
-            .filter_map(|(place, volume)| {
+        let places = self.others_on_jack().into_iter().zip(self.others_volumes());
+        let others = (places.zip(&saved.others))
+            .filter_map(|((place, volume), saved)| {
+                let headphone = match Listeners::other_from_param(place.value(), 0)? {
+                    OtherChoice::Catalog(k) => HeadphonePick::Catalog(k),
+                    OtherChoice::Saved { .. } => saved_pick(saved.as_ref()?)?,
+                };
                 Some(OtherListener {
-                    headphone: HeadphonePick::Catalog(Listeners::other_from_param(place.value())?),
+                    headphone,
                     volume_offset_db: volume.value() as f64,
                 })
             })
             .collect();
         Choices {
-            slots: [slot(Heard::A, "A"), slot(Heard::B, "B")],
+            slots: [
+                slot(Heard::A, "A", &saved.amps[0]),
+                slot(Heard::B, "B", &saved.amps[1]),
+            ],
             ideal_of: if self.compared_slot() == Heard::B {
                 Slot::B
             } else {
@@ -156,9 +181,8 @@ impl LoadlineParams {
     pub fn listeners(&self) -> Listeners {
         Listeners {
             heard: self.headphone_choice(),
-            others: self
-                .others_on_jack()
-                .map(|p| Listeners::other_from_param(p.value())),
+            others: (self.others_on_jack())
+                .map(|p| Listeners::other_from_param(p.value(), self.saved.generation())),
             on: self.others_on.value().into(),
         }
     }
@@ -174,15 +198,25 @@ impl LoadlineParams {
 
     /// With the others on outputs of their own, `stage` (of a device with `outputs` outputs)
     /// with their outputs on its supply, each at its volume; otherwise `stage`. Allocation-free
-    /// (the audio thread forms the stage it hears).
-    fn with_others_on_supply(&self, stage: OutputStage, outputs: usize) -> OutputStage {
+    /// (the audio thread forms the stage it hears); a saved headphone's output is `now`'s.
+    fn with_others_on_supply(
+        &self,
+        stage: OutputStage,
+        outputs: usize,
+        now: &DevicesNow,
+    ) -> OutputStage {
         if self.others_on.value() == OthersOnChoice::SameJack {
             return stage;
         }
         let mut others = [OtherOutput::NONE; MAX_OTHER_LISTENERS];
         let mut n = 0;
-        for (place, volume) in self.others_on_jack().iter().zip(self.others_volumes()) {
-            let other = Listeners::other_from_param(place.value()).and_then(catalog::other_output);
+        let places = self.others_on_jack().into_iter().zip(self.others_volumes());
+        for (i, (place, volume)) in places.enumerate() {
+            let other = match Listeners::other_from_param(place.value(), now.generation) {
+                Some(OtherChoice::Catalog(k)) => catalog::other_output(k),
+                Some(OtherChoice::Saved { .. }) => now.others[i],
+                None => None,
+            };
             let ratio = db_to_gain(volume.value() as f64);
             if let Some(o) = other.and_then(|o| o.at_ratio(ratio).ok()) {
                 others[n] = o;
@@ -231,8 +265,19 @@ impl LoadlineParams {
     }
 
     /// The output stage heard now (recording the slot Ideal is compared with).
-    pub fn heard_stage(&self) -> OutputStage {
+    pub fn heard_stage(&self, now: &DevicesNow) -> OutputStage {
         self.compared_slot();
-        self.slot_stage(self.heard.value())
+        self.slot_stage(self.heard.value(), now)
     }
+}
+
+/// A headphone saved for another listener's place, as the analysis takes it: the model, and
+/// for one of the user's its sources and ranges (`None`: a saved curve that is unusable).
+fn saved_pick(saved: &ImportedHeadphone) -> Option<HeadphonePick> {
+    let entry = saved.entry.as_ref();
+    Some(HeadphonePick::Given {
+        model: Box::new(saved.model().ok()?),
+        provenance: entry.map_or_else(Vec::new, |e| e.provenance()),
+        across: entry.map_or_else(Vec::new, catalog::entry_headphones_across),
+    })
 }

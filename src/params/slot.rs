@@ -6,13 +6,13 @@
 //! catalog entry's figures in one place.
 
 use super::choices::{GainChoice, JackChoice};
-use super::text::{parse_choice, parse_param, physical, switch};
-use loadline_core::catalog::{self, AmpGain, SourceJack};
-use loadline_core::choices::{ChainChoice, Device};
+use super::text::{SAVED_DEVICE, parse_choice_from, parse_param, physical, switch};
+use loadline_core::catalog::{self, AmpGain, OwnAmp, SourceJack};
+use loadline_core::choices::{AmpChoice, ChainChoice, Device};
 use loadline_core::figures::output_figure;
 use loadline_core::physics::output::{OutputFigures, OutputStage};
 use loadline_core::plausible;
-use loadline_core::scenario::{amp_from_param, amp_to_param, amps};
+use loadline_core::scenario::{Listeners, amp_from_param, amp_to_param, amps};
 use nice_plug::prelude::*;
 use std::sync::Arc;
 
@@ -63,7 +63,8 @@ pub struct SlotParams {
 /// which source volume. With no amplifier the slot's output drives the headphone itself.
 #[derive(Params)]
 pub struct ChainParams {
-    /// The amplifier (`scenario::amp_from_param`): 0 = none.
+    /// The amplifier (`scenario::amp_from_param`): 0 = none, `Listeners::SAVED` the one saved
+    /// with the project (`SavedDevices::amps`).
     #[id = "into"]
     pub amp: IntParam,
     /// Which of the source's outputs feeds it.
@@ -83,7 +84,10 @@ pub const NO_AMP: &str = "No amplifier";
 impl ChainParams {
     /// Slot `letter`'s chain ("A", "B"): no amplifier, the headphone output at maximum.
     pub fn new(letter: &str) -> Self {
-        let names: Vec<String> = std::iter::once(NO_AMP.to_string())
+        // The saved amplifier first, at `Listeners::SAVED`, so that the catalog's growing
+        // never moves it.
+        let names: Vec<String> = [SAVED_DEVICE.to_string(), NO_AMP.to_string()]
+            .into_iter()
             .chain(amps().iter().map(|&k| catalog::outputs()[k].name()))
             .collect();
         let shown = names.clone();
@@ -92,15 +96,20 @@ impl ChainParams {
                 format!("{letter} into amplifier"),
                 0,
                 IntRange::Linear {
-                    min: 0,
+                    min: Listeners::SAVED,
                     max: amps().len() as i32,
                 },
             )
             .with_value_to_string(Arc::new(move |v| {
-                let k = amp_to_param(amp_from_param(v));
-                shown[k as usize].clone()
+                let k = match v {
+                    Listeners::SAVED => Listeners::SAVED,
+                    v => amp_to_param(amp_from_param(v)),
+                };
+                shown[(k - Listeners::SAVED) as usize].clone()
             }))
-            .with_string_to_value(Arc::new(move |s| parse_choice(s, &names))),
+            .with_string_to_value(Arc::new(move |s| {
+                parse_choice_from(s, &names, Listeners::SAVED)
+            })),
             jack: EnumParam::new(format!("{letter} source jack"), JackChoice::HeadphoneOut),
             gain: EnumParam::new(format!("{letter} amplifier gain"), GainChoice::High),
             source_volume_db: physical(
@@ -114,10 +123,14 @@ impl ChainParams {
         }
     }
 
-    /// The amplifier these parameters say the slot's output feeds (`None`: no amplifier). A
-    /// line output has no volume, so the source volume is then 0 dB.
-    pub fn choice(&self) -> Option<ChainChoice> {
-        let amp = amp_from_param(self.amp.value())?;
+    /// The amplifier these parameters say the slot's output feeds (`None`: no amplifier, or
+    /// the saved one when none is saved, `saved`). A line output has no volume, so the source
+    /// volume is then 0 dB. Allocation-free.
+    pub fn choice(&self, saved: Option<OwnAmp>) -> Option<ChainChoice> {
+        let amp = match self.amp.value() {
+            Listeners::SAVED => AmpChoice::Figures(saved?),
+            v => AmpChoice::Device(Device::Catalog(amp_from_param(v)?)),
+        };
         let jack = SourceJack::from(self.jack.value());
         let source_volume_db = match jack {
             SourceJack::HeadphoneOut => self.source_volume_db.value() as f64,
@@ -126,7 +139,7 @@ impl ChainParams {
         Some(ChainChoice {
             jack,
             source_volume_db,
-            amp: Device::Catalog(amp),
+            amp,
             gain: AmpGain::from(self.gain.value()),
         })
     }

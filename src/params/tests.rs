@@ -156,19 +156,22 @@ fn a_slots_own_figures_are_its_values() {
 fn ideal_takes_the_full_scale_of_the_slot_heard_before_it() {
     let p = LoadlineParams::default();
     // A: the custom slot at its default +10 dBu; B: a catalog output.
-    let (a, b) = (p.slot_stage(Heard::A), p.slot_stage(Heard::B));
+    let (a, b) = (
+        p.slot_stage(Heard::A, &Default::default()),
+        p.slot_stage(Heard::B, &Default::default()),
+    );
     assert!(
         (a.v_fs_peak / b.v_fs_peak - 1.0).abs() > 0.01,
         "A and B differ"
     );
     assert_eq!(p.compared_slot(), Heard::A);
     assert_eq!(
-        p.slot_stage(Heard::Ideal),
+        p.slot_stage(Heard::Ideal, &Default::default()),
         OutputStage::perfect_at_full_scale(a.v_fs_peak)
     );
     assert_eq!(p.note_heard(Heard::B), Heard::B);
     assert_eq!(p.note_heard(Heard::Ideal), Heard::B, "Ideal keeps B");
-    let i = p.slot_stage(Heard::Ideal);
+    let i = p.slot_stage(Heard::Ideal, &Default::default());
     assert_eq!(i.v_fs_peak, b.v_fs_peak);
     assert_eq!(i.source.r_out_ohm, 0.0);
     assert!(i.rail_v_peak.is_infinite() && i.i_max_peak.is_infinite());

@@ -13,15 +13,26 @@ use std::sync::Arc;
 
 /// The choice whose name `text` picks (`catalog::lookup`), or a plain number.
 pub(super) fn parse_choice(text: &str, names: &[String]) -> Option<i32> {
+    parse_choice_from(text, names, 0)
+}
+
+/// The value of the choice whose name `text` picks among `names`, whose first is value
+/// `first`; or a plain number.
+pub(super) fn parse_choice_from(text: &str, names: &[String], first: i32) -> Option<i32> {
     match catalog::lookup(text, names) {
-        Ok(k) => Some(k as i32),
+        Ok(k) => Some(k as i32 + first),
         Err(_) => text.trim().parse().ok(),
     }
 }
 
-/// A place on the jack beside the heard headphone: "Nobody", then every catalog headphone.
+/// The name of the device a project saved for a place or a slot (`Listeners::SAVED`).
+pub const SAVED_DEVICE: &str = "Saved with the project";
+
+/// Another listener's place: the headphone saved with the project, "Nobody", then every
+/// catalog headphone.
 pub(super) fn other_listener(name: &str) -> IntParam {
-    let names: Vec<String> = std::iter::once(NOBODY.to_string())
+    let names: Vec<String> = [SAVED_DEVICE.to_string(), NOBODY.to_string()]
+        .into_iter()
         .chain(catalog::headphones().iter().map(|h| h.name()))
         .collect();
     let shown = names.clone();
@@ -29,15 +40,17 @@ pub(super) fn other_listener(name: &str) -> IntParam {
         name,
         0,
         IntRange::Linear {
-            min: 0,
+            min: Listeners::SAVED,
             max: catalog::headphones().len() as i32,
         },
     )
     .with_value_to_string(Arc::new(move |v| {
-        let k = Listeners::other_to_param(Listeners::other_from_param(v));
-        shown[k as usize].clone()
+        let k = Listeners::other_to_param(Listeners::other_from_param(v, 0));
+        shown[(k - Listeners::SAVED) as usize].clone()
     }))
-    .with_string_to_value(Arc::new(move |s| parse_choice(s, &names)))
+    .with_string_to_value(Arc::new(move |s| {
+        parse_choice_from(s, &names, Listeners::SAVED)
+    }))
 }
 
 /// Another listener's volume on an output of their own, relative to the heard one's.

@@ -9,8 +9,8 @@ use loadline_core::catalog;
 use loadline_core::catalog::Decides;
 use loadline_core::catalog::user::Pick;
 use loadline_core::choices::{
-    ChainChoice, Device, HeadphonePick, ListenerChoices, OtherListener, Output, ResolvedListeners,
-    SlotChoice,
+    AmpChoice, ChainChoice, Device, HeadphonePick, ListenerChoices, OtherListener, Output,
+    ResolvedListeners, SlotChoice,
 };
 use loadline_core::figures::{FigureDef, OUTPUT_FIGURES, output_figure};
 use loadline_core::import::{parse_sensitivity, read_impedance_file};
@@ -193,7 +193,7 @@ pub(crate) fn catalog_output(name: &str) -> anyhow::Result<SlotChoice> {
         chain: Some(ChainChoice {
             jack: words.jack,
             source_volume_db: words.source_volume_db,
-            amp: part(words.amp)?,
+            amp: AmpChoice::Device(part(words.amp)?),
             gain: words.gain,
         }),
     };

@@ -142,6 +142,44 @@ impl Output {
     }
 }
 
+/// A chain's amplifier: a device, or the figures of one (`Copy`, as the audio thread has
+/// an amplifier of the user's).
+// Boxing the figures would allocate where the audio thread forms a slot's chain.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone, PartialEq)]
+pub enum AmpChoice {
+    /// A device.
+    Device(Device),
+    /// An amplifier's figures, named "Custom amplifier".
+    Figures(OwnAmp),
+}
+
+impl AmpChoice {
+    /// Its name as shown.
+    pub fn name(&self) -> String {
+        match self {
+            Self::Device(d) => d.name(),
+            Self::Figures(_) => "Custom amplifier".into(),
+        }
+    }
+
+    /// It as a chain's amplifier, if its figures give an input.
+    fn as_amp(&self) -> Result<ChainAmp, ChoiceError> {
+        match self {
+            Self::Device(d) => d.as_amp(),
+            Self::Figures(amp) => Ok(ChainAmp::Own(*amp)),
+        }
+    }
+
+    /// The user's entry it is.
+    fn yours(&self) -> Option<&OutputEntry> {
+        match self {
+            Self::Device(Device::Yours(entry)) => Some(entry),
+            _ => None,
+        }
+    }
+}
+
 /// An amplifier fed by a slot's output, and how.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ChainChoice {
@@ -150,7 +188,7 @@ pub struct ChainChoice {
     /// The source's volume, dB (0 = maximum; a line output's is 0).
     pub source_volume_db: f64,
     /// The amplifier.
-    pub amp: Device,
+    pub amp: AmpChoice,
     /// Which of its gains.
     pub gain: AmpGain,
 }
@@ -178,7 +216,7 @@ impl SlotChoice {
         let Some(chain) = &self.chain else {
             return Ok(None);
         };
-        if let (Some(a), Device::Yours(b)) = (self.output.yours(), &chain.amp)
+        if let (Some(a), Some(b)) = (self.output.yours(), chain.amp.yours())
             && a.name() == b.name()
         {
             return Err(ChoiceError::Loop(chain.amp.name()));
@@ -217,10 +255,7 @@ impl SlotChoice {
             return self.output.analysed();
         };
         let amp = self.chain.as_ref().map(|c| &c.amp);
-        let amp_entry = amp.and_then(|a| match a {
-            Device::Yours(entry) => Some(entry.as_ref()),
-            Device::Catalog(_) => None,
-        });
+        let amp_entry = amp.and_then(AmpChoice::yours);
         let (stage, range_stages, mut provenance) =
             catalog::chain_of(&spec, [self.output.yours(), amp_entry])?;
         // Figures of one's own give no provenance; the user's entry they were set from does.
@@ -230,7 +265,7 @@ impl SlotChoice {
         {
             provenance.splice(0..0, entry.provenance());
         }
-        let amp_name = amp.map(Device::name);
+        let amp_name = amp.map(AmpChoice::name);
         Ok(AnalysedOutput {
             name: spec.name_from(&self.output.name(), amp_name.as_deref()),
             stage,

@@ -93,14 +93,28 @@ impl HeadphoneChoice {
     }
 }
 
-/// The headphones on the output: the one heard, and the catalog headphones on the same jack
-/// (`None`: nobody in that place).
+/// Another listener's headphone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OtherChoice {
+    /// A catalog headphone, by its index in `catalog::headphones()`.
+    Catalog(usize),
+    /// The headphone saved with the project for this place (one of the user's, or an imported
+    /// curve); `generation` changes with every headphone saved, so that a new one is a new
+    /// choice.
+    Saved {
+        /// Counts the headphones saved.
+        generation: u32,
+    },
+}
+
+/// The headphones on the output: the one heard, and the others on the same jack or on
+/// outputs of their own (`None`: nobody in that place).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Listeners {
     /// The headphone heard (the one the level is set for).
     pub heard: HeadphoneChoice,
-    /// The others on the jack, by their index in `catalog::headphones()`.
-    pub others: [Option<usize>; MAX_OTHER_LISTENERS],
+    /// The others.
+    pub others: [Option<OtherChoice>; MAX_OTHER_LISTENERS],
     /// Where the others are plugged in: on the heard one's jack, or on outputs of their own.
     pub on: OthersOn,
 }
@@ -115,30 +129,42 @@ impl Listeners {
         }
     }
 
-    /// The catalog headphone a parameter value names for a place on the jack: 0 is nobody,
-    /// k ≥ 1 catalog headphone k − 1 (a value past the catalog is nobody too).
+    /// The headphone a parameter value names for another listener's place: 0 is nobody,
+    /// k ≥ 1 catalog headphone k − 1 (a value past the catalog is nobody too), and
+    /// [`SAVED`](Self::SAVED) the headphone saved with the project for that place
+    /// (`generation` of them).
     ///
     /// ```
-    /// # use loadline_core::scenario::Listeners;
-    /// assert_eq!(Listeners::other_from_param(0), None);
-    /// assert_eq!(Listeners::other_from_param(8), Some(7));
-    /// assert_eq!(Listeners::other_to_param(Some(7)), 8);
+    /// # use loadline_core::scenario::{Listeners, OtherChoice};
+    /// assert_eq!(Listeners::other_from_param(0, 3), None);
+    /// assert_eq!(Listeners::other_from_param(8, 3), Some(OtherChoice::Catalog(7)));
+    /// assert_eq!(Listeners::other_to_param(Some(OtherChoice::Catalog(7))), 8);
+    /// let saved = Listeners::other_from_param(Listeners::SAVED, 3);
+    /// assert_eq!(saved, Some(OtherChoice::Saved { generation: 3 }));
     /// ```
-    pub fn other_from_param(value: i32) -> Option<usize> {
+    pub fn other_from_param(value: i32, generation: u32) -> Option<OtherChoice> {
+        if value == Self::SAVED {
+            return Some(OtherChoice::Saved { generation });
+        }
         usize::try_from(value - 1)
             .ok()
             .filter(|&k| k < catalog::headphones().len())
+            .map(OtherChoice::Catalog)
     }
 
-    /// The parameter value of a place on the jack.
-    pub fn other_to_param(other: Option<usize>) -> i32 {
-        other.map_or(0, |k| k as i32 + 1)
+    /// The parameter value of another listener's place.
+    pub fn other_to_param(other: Option<OtherChoice>) -> i32 {
+        match other {
+            None => 0,
+            Some(OtherChoice::Catalog(k)) => k as i32 + 1,
+            Some(OtherChoice::Saved { .. }) => Self::SAVED,
+        }
     }
 
-    /// The catalog indices of the others on the jack, in order.
-    pub fn others(&self) -> impl Iterator<Item = usize> + '_ {
-        self.others.iter().flatten().copied()
-    }
+    /// The parameter value of the headphone saved with the project for a place (and of the
+    /// amplifier saved for a slot): below every other value, so that the catalog's growing
+    /// never moves it.
+    pub const SAVED: i32 = -1;
 }
 
 /// The catalog outputs that can be a chain's amplifier (they give their input figures), in

@@ -243,6 +243,9 @@ fn parameter_changes_do_not_click() {
         .map(|t| p.text_to_value("A output impedance", t).unwrap())
         .collect();
     let magni = p.text_to_value("A into amplifier", "magni 2").unwrap();
+    let no_amp = p.text_to_value("A into amplifier", "No amplifier").unwrap();
+    let dt770 = p.text_to_value("Also on the jack 1", "dt770 32").unwrap();
+    let nobody = p.text_to_value("Also on the jack 1", "Nobody").unwrap();
     let mut proc = p.activate(rate, 256, STEREO);
     let block = 256;
     let w = 2.0 * std::f32::consts::PI * 100.0 / rate as f32;
@@ -256,12 +259,12 @@ fn parameter_changes_do_not_click() {
             // A new headphone, and every other time the DT 770 Pro 32 Ω (8) joins the jack.
             1 => vec![
                 (ids[1], ((b / 8) % 5) as f64),
-                (ids[10], if (b / 16) % 2 == 1 { 8.0 } else { 0.0 }),
+                (ids[10], if (b / 16) % 2 == 1 { dt770 } else { nobody }),
             ],
             // The coupling capacitor, and every other time output A feeds the Magni 2 (a chain).
             2 => vec![
                 (ids[2], ((b / 8) % 2) as f64),
-                (ids[11], if (b / 16) % 2 == 1 { magni } else { 0.0 }),
+                (ids[11], if (b / 16) % 2 == 1 { magni } else { no_amp }),
             ],
             // Level match, and every other time the others on outputs of their own (where
             // slot B is a distribution amplifier, they load its supply).
@@ -920,7 +923,8 @@ fn a_second_headphone_on_the_jack_is_heard_and_kept() {
     );
     // Exact mode (its 12 samples of latency are what the comparison expects), limits off.
     settings.extend([(p.id("Mode"), 1.0), (p.id("Output limits"), 0.0)]);
-    assert_eq!(p.value_to_text("Also on the jack 2", 0.0), "Nobody");
+    let nobody = p.text_to_value("Also on the jack 2", "Nobody").unwrap();
+    assert_eq!(p.value_to_text("Also on the jack 2", nobody), "Nobody");
     let at = 64;
     let y = {
         let mut proc = p.activate(IMPORTED_RATE, 512, STEREO);
@@ -993,6 +997,7 @@ fn a_chain_clips_where_its_amplifier_does_and_is_kept() {
     );
     settings.push((p.id("Volume"), 1.0));
     let amp_id = p.id("A into amplifier");
+    let no_amp = p.text_to_value("A into amplifier", "No amplifier").unwrap();
     let mut proc = p.activate(rate, 512, STEREO);
     // The output's peak over the sine's, relative to the linear divider, dB.
     let mut peak_short_db = |amplitude: f64, through: f64, settings: &[(u32, f64)]| {
@@ -1016,7 +1021,7 @@ fn a_chain_clips_where_its_amplifier_does_and_is_kept() {
     let alone = peak_short_db(
         onset * 10f64.powf(1.0 / 20.0),
         through_alone,
-        &[(amp_id, 0.0)],
+        &[(amp_id, no_amp)],
     );
     assert!(alone.abs() < 0.1, "the UMC202HD alone: {alone} dB");
 
@@ -1129,4 +1134,99 @@ fn others_on_their_own_outputs_sag_a_distribution_amps_supply_and_are_kept() {
         LoadedPlugin::load().current_text("Other listeners"),
         "On the same jack"
     );
+}
+
+#[test]
+#[ignore = "loads the bundled plugin: bash scripts/test.sh builds it and runs these"]
+fn your_amplifier_and_a_listeners_headphone_saved_with_the_project_play_as_the_catalogs() {
+    use loadline::params::SavedDevices;
+    // The UMC202HD's line out into the Magni 2 on the HD 600, with the DT 770 Pro 32 Ω on
+    // the jack, all from the catalog: the reference.
+    let mut p = LoadedPlugin::load();
+    p.set_offline(true);
+    let mut settings = typed(
+        &mut p,
+        &[
+            ("Output A", "umc202hd"),
+            ("A source jack", "Line out"),
+            ("A into amplifier", "magni 2"),
+            ("Headphone", "hd600"),
+            ("Also on the jack 1", "dt770 32"),
+        ],
+    );
+    settings.extend([(p.id("Mode"), 1.0), (p.id("Output limits"), 0.0)]);
+    let at = 64;
+    let catalogs = {
+        let mut proc = p.activate(IMPORTED_RATE, 512, STEREO);
+        proc.render(&impulse(24_000, at, STEREO), 512, &settings)
+    };
+    // The same devices as the user's own, under names of their own, saved with the project
+    // and picked as "Saved with the project": what plays comes from the state alone.
+    // Copies of the catalog's entries, under names of the user's (an index is the catalog's
+    // alone: a saved entry has none).
+    let renamed_output = |name: &str| OutputEntry {
+        index: 0,
+        maker: "Bench".into(),
+        model: name.into(),
+        variant: String::new(),
+        ..loadline_core::catalog::outputs()[loadline_core::catalog::find_output("magni 2").unwrap()]
+            .clone()
+    };
+    let cans = HeadphoneEntry {
+        index: 0,
+        maker: "Bench".into(),
+        model: "Cans".into(),
+        variant: String::new(),
+        ..headphones()[find_headphone("dt770 32").unwrap()].clone()
+    };
+    let saved = SavedDevices {
+        amps: [Some(renamed_output("Amp")), None],
+        others: [Some(ImportedHeadphone::from_entry(cans)), None, None],
+    };
+    let mut state: serde_json::Value = serde_json::from_str(&state_json(&p.save_state())).unwrap();
+    state["fields"]["saved-devices"] =
+        serde_json::Value::String(serde_json::to_string(&saved).unwrap());
+    state["params"]["into"] = serde_json::json!({ "i32": -1 });
+    state["params"]["with1"] = serde_json::json!({ "i32": -1 });
+    let mut q = LoadedPlugin::load();
+    q.set_offline(true);
+    assert!(q.load_state(&framed_state(state.to_string().as_bytes())));
+    assert_eq!(q.current_text("A into amplifier"), "Saved with the project");
+    assert_eq!(
+        q.current_text("Also on the jack 1"),
+        "Saved with the project"
+    );
+    let render = |q: &mut LoadedPlugin, settings: &[(u32, f64)]| {
+        let mut proc = q.activate(IMPORTED_RATE, 512, STEREO);
+        proc.render(&impulse(24_000, at, STEREO), 512, settings)
+    };
+    let yours = render(&mut q, &[]);
+    let worst = (catalogs[0].iter().zip(&yours[0]))
+        .map(|(a, b)| (a - b).abs())
+        .fold(0.0f32, f32::max);
+    assert!(
+        worst < 1e-6,
+        "the user's copies play as the catalog's: {worst}"
+    );
+    // Without them (no amplifier, nobody beside), it is another sound.
+    let none = [
+        (
+            q.id("A into amplifier"),
+            q.text_to_value("A into amplifier", "No amplifier").unwrap(),
+        ),
+        (
+            q.id("Also on the jack 1"),
+            q.text_to_value("Also on the jack 1", "Nobody").unwrap(),
+        ),
+    ];
+    let alone = render(&mut q, &none);
+    let apart = (catalogs[0].iter().zip(&alone[0]))
+        .map(|(a, b)| (a - b).abs())
+        .fold(0.0f32, f32::max);
+    assert!(apart > 1e-3, "the saved devices make a difference: {apart}");
+    // Saved again, the devices are there whole.
+    let again: serde_json::Value = serde_json::from_str(&state_json(&q.save_state())).unwrap();
+    let back: SavedDevices =
+        serde_json::from_str(again["fields"]["saved-devices"].as_str().unwrap()).unwrap();
+    assert_eq!(back, saved);
 }

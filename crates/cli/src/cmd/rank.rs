@@ -8,7 +8,7 @@ use clap::Args;
 use loadline_core::analysis::{AnalysedOutput, rank_outputs};
 use loadline_core::catalog;
 use loadline_core::catalog::{Provenance, estimated};
-use loadline_core::choices::{ChainChoice, Device, Output, SlotChoice};
+use loadline_core::choices::{AmpChoice, ChainChoice, Device, Output, SlotChoice};
 use loadline_core::report::{FigureRange, Report};
 use loadline_core::units::{fmt_db, fmt_span};
 use std::fmt::Write as _;
@@ -96,7 +96,7 @@ pub(crate) fn sources_into(amp: &str) -> anyhow::Result<Vec<AnalysedOutput>> {
                 chain: Some(ChainChoice {
                     jack,
                     source_volume_db: 0.0,
-                    amp: amp.clone(),
+                    amp: AmpChoice::Device(amp.clone()),
                     gain: catalog::AmpGain::High,
                 }),
             };
