@@ -259,6 +259,11 @@ pub(crate) fn output_from_text(text: &str) -> anyhow::Result<SlotChoice> {
 }
 
 impl OutputArgs {
+    /// Whether any of these flags is given.
+    pub(crate) fn given(&self) -> bool {
+        self.output.is_some() || self.figures.iter().any(Option::is_some)
+    }
+
     /// The output these flags describe, as analysed.
     pub(crate) fn resolve(&self) -> anyhow::Result<AnalysedOutput> {
         Ok(self.choice()?.analysed()?)
@@ -289,6 +294,11 @@ impl OutputArgs {
 }
 
 impl HeadphoneArgs {
+    /// Whether the headphone is given (by name or as a curve).
+    pub(crate) fn given(&self) -> bool {
+        self.headphone.is_some() || self.headphone_file.is_some()
+    }
+
     /// The other headphones (--with), each with its volume relative to yours ("NAME at
     /// -6 dB", on outputs of their own only).
     fn others(&self) -> anyhow::Result<Vec<OtherListener>> {

@@ -54,6 +54,9 @@ enum Command {
     /// Measure your own headphone output with your interface's line inputs: the signal to
     /// play, and the figures two recordings of it give.
     Measure(cmd::measure::MeasureArgs),
+    /// Setups, named A/B comparisons ready to load: the factory's and yours; list, show,
+    /// remove, export and import them (`--setup NAME` uses one in `report`).
+    Setup(cmd::setup::SetupArgs),
 }
 
 /// The user's catalog, read once. An unreadable or invalid file is reported (file and line)
@@ -89,6 +92,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Rank(a) => a.run(),
         Command::User(a) => a.run(),
         Command::Measure(a) => a.run(),
+        Command::Setup(a) => a.run(),
     }
 }
 

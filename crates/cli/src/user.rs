@@ -388,7 +388,7 @@ fn export(name: &str, file: Option<PathBuf>) -> anyhow::Result<()> {
 
 /// Writes `bytes` to `path` whole or not at all, and only where no file is: a file already
 /// there, the user's catalog among them, is refused and left as it was.
-fn write_new(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+pub(crate) fn write_new(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
     let exists = || {
         anyhow!(
             "{}: the file exists, and no file is written over; give another file name, or remove that one first",

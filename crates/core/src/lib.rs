@@ -6,6 +6,7 @@
 //! every figure, `import` measured impedance curves, `listeners` several headphones on one jack, `report` the figures a producer reads,
 //! `render` offline renders through the engine, `scenario` what a parameter value stands for,
 //! `choices` what the user chose and the one function that resolves it into a scenario,
+//! `setups` named setups (the factory's and the user's, as TOML files) that fill the choices,
 //! `analysis` what a resolved scenario gives (computed once, on a thread of its own),
 //! `plausible` the range of every quantity, `units` the conversions and the text of every
 //! quantity, `files` writing a file whole or not at all, and `wav` WAV files read and written a
@@ -27,5 +28,6 @@ pub mod plausible;
 pub mod render;
 pub mod report;
 pub mod scenario;
+pub mod setups;
 pub mod units;
 pub mod wav;

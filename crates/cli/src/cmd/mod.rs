@@ -6,3 +6,4 @@ pub(crate) mod rank;
 pub(crate) mod render;
 pub(crate) mod report;
 pub(crate) mod response;
+pub(crate) mod setup;

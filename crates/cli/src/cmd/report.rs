@@ -7,6 +7,7 @@ use loadline_core::analysis::{Slot, analyze};
 use loadline_core::choices::{Choices, resolve};
 use loadline_core::listeners::JackFigures;
 use loadline_core::report::Report;
+use loadline_core::setups::HeardSetup;
 
 /// The arguments of `loadline report`.
 #[derive(Args)]
@@ -15,9 +16,17 @@ pub(crate) struct ReportArgs {
     pub(crate) output: OutputArgs,
     #[command(flatten)]
     pub(crate) headphone: HeadphoneArgs,
-    /// Target SPL of the reference (pink noise at −18 dBFS RMS), dB SPL.
-    #[arg(long, value_name = "DB", default_value = "85", value_parser = target_spl_value)]
-    pub(crate) target_spl: f64,
+    /// Target SPL of the reference (pink noise at −18 dBFS RMS), dB SPL (85 unless a setup
+    /// sets one).
+    #[arg(long, value_name = "DB", value_parser = target_spl_value)]
+    pub(crate) target_spl: Option<f64>,
+    /// A setup (`loadline setup list`): its output A (or B, with --slot b), headphone, other
+    /// listeners and level; the flags given beside it take their place.
+    #[arg(long, value_name = "NAME")]
+    pub(crate) setup: Option<String>,
+    /// With --setup: the slot reported.
+    #[arg(long, value_name = "SLOT", requires = "setup", value_parser = ["a", "b"])]
+    pub(crate) slot: Option<String>,
     /// Print JSON.
     #[arg(long)]
     pub(crate) json: bool,
@@ -34,16 +43,37 @@ impl ReportArgs {
             output,
             headphone,
             target_spl,
+            setup,
+            slot: which,
             json,
             sources,
         } = self;
-        let slot = output.choice()?;
+        let setup = setup
+            .as_deref()
+            .map(crate::cmd::setup::choices)
+            .transpose()?;
+        let slot = match (&setup, output.given()) {
+            (Some((s, choices)), false) => {
+                let b = which
+                    .as_deref()
+                    .map_or(s.heard == HeardSetup::B, |w| w == "b");
+                choices.slots[usize::from(b)].clone()
+            }
+            _ => output.choice()?,
+        };
+        let listeners = match (&setup, headphone.given()) {
+            (Some((_, choices)), false) => choices.listeners.clone(),
+            _ => headphone.choices(Some("the report gives SPL"))?,
+        };
+        let target_spl_db = target_spl
+            .or(setup.as_ref().map(|(_, c)| c.target_spl_db))
+            .unwrap_or(85.0);
         let choices = Choices {
-            // The report is of A alone: B is A again, and the ideal reference A's.
+            // The report is of one output: B is it again, and the ideal reference its.
             slots: [slot.clone(), slot],
             ideal_of: Slot::A,
-            listeners: headphone.choices(Some("the report gives SPL"))?,
-            target_spl_db: target_spl,
+            listeners,
+            target_spl_db,
             volume_db: None,
         };
         let analysis = analyze(resolve(&choices)?);

@@ -31,6 +31,12 @@ pub const MARK: &str = "(yours)";
 /// Where the user's catalog is (whether or not it exists), or `None` on a platform without a
 /// configuration directory and without [`DIR_ENV`].
 pub fn default_path() -> Option<PathBuf> {
+    Some(config_dir()?.join(FILE_NAME))
+}
+
+/// The folder of the user's catalog and setups (whether or not it exists), or `None` on a
+/// platform without a configuration directory and without [`DIR_ENV`].
+pub fn config_dir() -> Option<PathBuf> {
     let dir = match std::env::var_os(DIR_ENV) {
         Some(d) if !d.is_empty() => PathBuf::from(d),
         _ => {
@@ -43,7 +49,7 @@ pub fn default_path() -> Option<PathBuf> {
             })
         }
     };
-    Some(dir.join(FILE_NAME))
+    Some(dir)
 }
 
 /// One of the user's entries and the line of the file where it starts.
@@ -183,7 +189,7 @@ struct UserFile {
 /// Where a text's lines break, found in one pass, so that finding an entry's line costs a
 /// binary search rather than a scan of all the text before it: reading a file then grows with
 /// its length, not with its length times its number of entries.
-struct Lines {
+pub(crate) struct Lines {
     /// The byte offset of every newline, in ascending order.
     breaks: Vec<usize>,
     /// The file's last line (1-based): its number of lines, at least 1.
@@ -192,7 +198,7 @@ struct Lines {
 
 impl Lines {
     /// The line breaks of `text`.
-    fn new(text: &str) -> Self {
+    pub(crate) fn new(text: &str) -> Self {
         let breaks: Vec<usize> = text
             .bytes()
             .enumerate()
@@ -205,7 +211,7 @@ impl Lines {
     /// The 1-based line of byte `offset`: one more than the newlines before it. An offset at
     /// the end of a file that ends in a newline (where TOML reports what it was still
     /// waiting for) is on the last line, not on the empty one after it.
-    fn of(&self, offset: usize) -> usize {
+    pub(crate) fn of(&self, offset: usize) -> usize {
         (self.breaks.partition_point(|&b| b < offset) + 1).min(self.last)
     }
 }
