@@ -212,3 +212,85 @@ fn a_broken_setup_file_is_named_with_its_line_and_the_others_still_load() {
     assert!(err.contains("broken.toml:3:"), "{err}");
     assert_eq!(files(&dir).len(), 2);
 }
+
+#[test]
+fn a_render_of_a_setup_is_the_render_of_its_flags() {
+    let dir = scratch("render");
+    // A short tone, so that the limits and the level both act on something.
+    let input = dir.join("in.wav");
+    let spec = hound::WavSpec {
+        channels: 2,
+        sample_rate: 48_000,
+        bits_per_sample: 32,
+        sample_format: hound::SampleFormat::Float,
+    };
+    let mut w = hound::WavWriter::create(&input, spec).unwrap();
+    for i in 0..24_000 {
+        let v = 0.5 * (2.0 * std::f32::consts::PI * 100.0 * i as f32 / 48_000.0).sin();
+        w.write_sample(v).unwrap();
+        w.write_sample(v).unwrap();
+    }
+    w.finalize().unwrap();
+    let render = |name: &str, args: &[&str]| {
+        let out = dir.join(name);
+        let all = [
+            &[
+                "render",
+                input.to_str().unwrap(),
+                out.to_str().unwrap(),
+                "--no-noise",
+            ],
+            args,
+        ]
+        .concat();
+        ok(&dir, &all);
+        ["A", "B"].map(|l| std::fs::read(out.with_extension(format!("{l}.wav"))).unwrap())
+    };
+    let cases: [(&str, &[&str]); 2] = [
+        (
+            "line out or headphone out",
+            &[
+                "--output",
+                "UMC202HD line out -> Magni 2",
+                "--compare",
+                "UMC202HD -> Magni 2",
+                "--headphone",
+                "DT 990 600",
+                "--target-spl",
+                "90",
+                "--mode",
+                "zero-latency",
+            ],
+        ),
+        (
+            "interface jack or a dedicated amp",
+            &[
+                "--output",
+                "Scarlett 2i2 4th gen",
+                "--compare",
+                "Magni 2",
+                "--headphone",
+                "DT 990 600",
+                "--target-spl",
+                "90",
+                "--mode",
+                "zero-latency",
+            ],
+        ),
+    ];
+    for (k, (setup, flags)) in cases.into_iter().enumerate() {
+        let with_setup = render(&format!("s{k}.wav"), &["--setup", setup]);
+        let with_flags = render(&format!("f{k}.wav"), flags);
+        assert!(
+            with_setup == with_flags,
+            "{setup}: the setup's render differs from its flags'"
+        );
+        if k == 1 {
+            // The Scarlett's 50 ohms and its clipping against the Magni 2: two sounds.
+            assert!(
+                with_setup[0] != with_setup[1],
+                "{setup}: A and B are one sound"
+            );
+        }
+    }
+}

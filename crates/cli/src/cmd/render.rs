@@ -10,6 +10,7 @@ use loadline_core::dsp::design::DesignMode;
 use loadline_core::plausible::{self};
 use loadline_core::render::{RenderInfo, RenderSettings, Renderer};
 use loadline_core::scenario::Level;
+use loadline_core::setups::ModeSetup;
 use loadline_core::units::fmt_db;
 use loadline_core::wav;
 use std::fmt::Write as _;
@@ -38,9 +39,14 @@ pub(crate) struct RenderArgs {
     /// Remove the divider's broadband level loss (normalised at 1 kHz).
     #[arg(long)]
     pub(crate) level_match: bool,
-    /// Filter mode (the latency is removed either way).
-    #[arg(long, value_enum, default_value_t = ModeArg::Exact)]
-    pub(crate) mode: ModeArg,
+    /// Filter mode (the latency is removed either way); exact unless a setup says otherwise.
+    #[arg(long, value_enum)]
+    pub(crate) mode: Option<ModeArg>,
+    /// A setup (`loadline setup list`): its outputs A and B (NAME.A.wav and NAME.B.wav),
+    /// headphone, other listeners, level, mode and level match; the flags given beside it
+    /// take their place (--output for A, --compare for B).
+    #[arg(long, value_name = "NAME")]
+    pub(crate) setup: Option<String>,
     /// Leave out the output's limits (full scale, rails, current).
     #[arg(long)]
     pub(crate) no_limits: bool,
@@ -68,25 +74,47 @@ impl RenderArgs {
             target_spl,
             level_match,
             mode,
+            setup,
             no_limits,
             no_noise,
         } = self;
-        let mut outs = vec![output.resolve()?];
-        if let Some(c) = &compare {
-            outs.push(output_from_text(c)?.analysed()?);
+        let setup = setup
+            .as_deref()
+            .map(crate::cmd::setup::choices)
+            .transpose()?;
+        let from_setup = |k: usize| setup.as_ref().map(|(_, c)| c.slots[k].analysed());
+        let mut outs = match from_setup(0).filter(|_| !output.given()) {
+            Some(a) => vec![a?],
+            None => vec![output.resolve()?],
+        };
+        match (&compare, from_setup(1)) {
+            (Some(c), _) => outs.push(output_from_text(c)?.analysed()?),
+            (None, Some(b)) => outs.push(b?),
+            (None, None) => {}
         }
-        let listeners =
-            headphone.resolve(target_spl.map(|_| "--target-spl sets the volume from an SPL"))?;
+        let sensitivity_for = target_spl.map(|_| "--target-spl sets the volume from an SPL");
+        let listeners = match &setup {
+            Some((_, c)) if !headphone.given() => c.listeners.resolve()?,
+            _ => headphone.resolve(sensitivity_for)?,
+        };
         let hp = listeners.seen_by(outs[0].own_outputs);
         let outs: Vec<AnalysedOutput> = outs
             .into_iter()
             .map(|o| o.placed(listeners.on, &listeners.others))
             .collect();
-        let level = match (volume, target_spl) {
-            (_, Some(t)) => Level::TargetSplDb(t),
-            (Some(v), None) => Level::VolumeDb(v),
-            (None, None) => Level::VolumeDb(0.0),
+        let level = match (volume, target_spl, &setup) {
+            (_, Some(t), _) => Level::TargetSplDb(t),
+            (Some(v), None, _) => Level::VolumeDb(v),
+            (None, None, Some((_, c))) => c
+                .volume_db
+                .map_or(Level::TargetSplDb(c.target_spl_db), Level::VolumeDb),
+            (None, None, None) => Level::VolumeDb(0.0),
         };
+        let mode = mode.unwrap_or(match &setup {
+            Some((s, _)) if s.mode == ModeSetup::ZeroLatency => ModeArg::ZeroLatency,
+            _ => ModeArg::Exact,
+        });
+        let level_match = level_match || setup.as_ref().is_some_and(|(s, _)| s.level_match);
         let targets: Vec<PathBuf> = if outs.len() == 1 {
             vec![output_wav.clone()]
         } else {
