@@ -33,6 +33,7 @@ mod meters;
 mod output;
 mod pickers;
 mod plots;
+mod setups;
 mod top_bar;
 mod yours;
 
@@ -159,6 +160,8 @@ pub struct EditorApp {
     yours: yours::Yours,
     /// The *Measure* panel's state.
     measure: measure::MeasureUi,
+    /// The setup menu's state.
+    setups: setups::SetupsUi,
 }
 
 impl EditorApp {
@@ -207,6 +210,7 @@ impl EditorApp {
             import_job: None,
             yours: yours::Yours::load(user_catalog),
             measure: measure::MeasureUi::default(),
+            setups: setups::SetupsUi::default(),
         }
     }
 

@@ -803,3 +803,59 @@ fn your_amplifier_and_a_listeners_headphone_are_analysed_as_the_catalogs() {
         "{saved:?} is not shown"
     );
 }
+
+/// Every factory setup, loaded from the menu's list into the parameters: the analysis shown is
+/// the one the core resolves from the setup itself (the stages of A and B, the headphone, the
+/// listeners, the level), the menu names it, and a parameter moved after it marks it changed.
+#[test]
+fn every_factory_setup_loads_as_the_core_resolves_it() {
+    use loadline_core::setups;
+    let params = Arc::new(LoadlineParams::default());
+    let mut h = tall_harness(params.clone());
+    settle(&mut h);
+    let user = loadline_core::catalog::user::UserCatalog::default();
+    for setup in setups::factory() {
+        h.state_mut().load_setup_named(&setup.name, setup);
+        assert!(h.state().setups.message.is_none(), "{}", setup.name);
+        let analysis = settle(&mut h);
+        let (choices, _) = setup.choices(&user).unwrap();
+        let want = loadline_core::choices::resolve(&choices).unwrap();
+        let got = &analysis.scenario;
+        for k in 0..2 {
+            assert_eq!(
+                got.outputs[k].stage, want.outputs[k].stage,
+                "{}",
+                setup.name
+            );
+            assert_eq!(got.outputs[k].name, want.outputs[k].name, "{}", setup.name);
+        }
+        assert_eq!(got.headphone.name, want.headphone.name, "{}", setup.name);
+        let names = |s: &Scenario| {
+            s.others
+                .iter()
+                .map(|o| o.model.name.clone())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(names(got), names(&want), "{}", setup.name);
+        assert_eq!(got.others_on, want.others_on, "{}", setup.name);
+        assert_eq!(
+            got.target_spl_db as f32, want.target_spl_db as f32,
+            "{}",
+            setup.name
+        );
+        assert_eq!(got.volume_db, want.volume_db, "{}", setup.name);
+        assert!(
+            drawn_texts(&h).iter().any(|(t, ..)| *t == setup.name),
+            "{}",
+            setup.name
+        );
+    }
+    set(&h, &params.target_spl_db, 70.0);
+    settle(&mut h);
+    let last = &setups::factory().last().unwrap().name;
+    let changed = format!("{last} (changed)");
+    assert!(
+        drawn_texts(&h).iter().any(|(t, ..)| *t == changed),
+        "{changed}"
+    );
+}

@@ -70,6 +70,13 @@ impl EditorApp {
             {
                 self.meter.clip_held = false;
             }
+            ui.add_space(12.0);
+            self.setup_menu(ui);
+            if let Some((ok, message)) = &self.setups.message {
+                let colour = if *ok { COLOUR_MAYBE } else { COLOUR_WARN };
+                ui.add(egui::Label::new(RichText::new("!").strong().color(colour)))
+                    .on_hover_text(message);
+            }
         });
         if let Some(c) = &self.shown {
             let (_, report) = c.heard(heard);

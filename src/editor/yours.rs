@@ -231,24 +231,10 @@ impl Yours {
         heard: Heard,
         k: usize,
     ) {
-        let (Some(e), Some((slot, saved))) = (self.catalog.outputs.get(k), params.slot(heard))
-        else {
+        let Some(e) = self.catalog.outputs.get(k) else {
             return;
         };
-        let entry = e.entry.clone();
-        let (values, differs) = slot.values_for(&entry.model_figures());
-        *saved.lock().unwrap_or_else(|e| e.into_inner()) = Some(entry);
-        slot.assign(
-            &values,
-            |p, v| gesture(setter, p, v),
-            |p, v| gesture(setter, p, v),
-        );
-        let choice = if heard == Heard::B {
-            &params.output_b
-        } else {
-            &params.output_a
-        };
-        gesture(setter, choice, OutputChoice::Custom.to_param());
+        let differs = play_entry(params, setter, heard, e.entry.clone());
         self.message = (!differs.is_empty()).then(|| {
             (
                 Place::of(heard),
@@ -512,4 +498,30 @@ fn headphone_entry(
         curve: format!("own measurement: {}", imported.name),
         points: key.key_points(|v| form.figure(v)),
     })
+}
+
+/// Plays the user's output `entry` in slot `heard`: the slot becomes custom, holding its
+/// figures, and keeps the entry. What the slot could not hold, each in words.
+pub(super) fn play_entry(
+    params: &LoadlineParams,
+    setter: &ParamSetter,
+    heard: Heard,
+    entry: OutputEntry,
+) -> Vec<String> {
+    let Some((slot, saved)) = params.slot(heard) else {
+        return Vec::new();
+    };
+    let (values, differs) = slot.values_for(&entry.model_figures());
+    *saved.lock().unwrap_or_else(|e| e.into_inner()) = Some(entry);
+    slot.assign(
+        &values,
+        |p, v| gesture(setter, p, v),
+        |p, v| gesture(setter, p, v),
+    );
+    gesture(
+        setter,
+        params.output_param(heard),
+        OutputChoice::Custom.to_param(),
+    );
+    differs
 }

@@ -106,6 +106,15 @@ impl From<JackChoice> for SourceJack {
     }
 }
 
+impl From<SourceJack> for JackChoice {
+    fn from(j: SourceJack) -> Self {
+        match j {
+            SourceJack::HeadphoneOut => JackChoice::HeadphoneOut,
+            SourceJack::LineOut => JackChoice::LineOut,
+        }
+    }
+}
+
 /// Which gain a chain's amplifier runs at.
 #[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
 pub enum GainChoice {
@@ -124,6 +133,15 @@ impl From<GainChoice> for AmpGain {
         match g {
             GainChoice::High => AmpGain::High,
             GainChoice::Low => AmpGain::Low,
+        }
+    }
+}
+
+impl From<AmpGain> for GainChoice {
+    fn from(g: AmpGain) -> Self {
+        match g {
+            AmpGain::High => GainChoice::High,
+            AmpGain::Low => GainChoice::Low,
         }
     }
 }

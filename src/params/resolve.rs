@@ -144,6 +144,16 @@ impl LoadlineParams {
         }
     }
 
+    /// The parameter of slot `heard`'s output (slot A's for the Ideal reference, which has
+    /// none of its own).
+    pub fn output_param(&self, heard: Heard) -> &IntParam {
+        if heard == Heard::B {
+            &self.output_b
+        } else {
+            &self.output_a
+        }
+    }
+
     /// The output slot `heard` uses (`None` for the Ideal reference, which is no slot's).
     pub fn output_choice(&self, heard: Heard) -> Option<OutputChoice> {
         match heard {

@@ -1,0 +1,208 @@
+//! The setup menu in the top bar: the factory's setups and the user's (`core::setups`),
+//! loaded into the parameters, each value a host gesture, with the loaded setup's name shown
+//! and a mark once something has been changed since.
+
+use super::yours::play_entry;
+use super::{EditorApp, Inputs, gesture};
+use crate::params::{Heard, ImportedHeadphone, LevelMode, ModeChoice, OthersOnChoice};
+use loadline_core::catalog::user::marked;
+use loadline_core::choices::{AmpChoice, Device, HeadphonePick, Output, SlotChoice};
+use loadline_core::listeners::{MAX_OTHER_LISTENERS, OthersOn};
+use loadline_core::scenario::{HeadphoneChoice, Listeners, OutputChoice, amp_to_param};
+use loadline_core::setups::{self, HeardSetup, ModeSetup, Setup, SetupError};
+use nice_plug::prelude::ParamSetter;
+
+/// What the menu remembers: the setup loaded and what the parameters asked for then.
+#[derive(Default)]
+pub(super) struct SetupsUi {
+    /// The name of the setup loaded last, and the inputs it gave.
+    loaded: Option<(String, Inputs)>,
+    /// What the last load said (a device of the user's this machine lacks; why it failed).
+    pub(super) message: Option<(bool, String)>,
+}
+
+impl EditorApp {
+    /// The setups offered: the factory's, then the user's (marked), each loadable.
+    fn setups_offered(&self) -> Vec<(String, Setup)> {
+        let factory = setups::factory()
+            .iter()
+            .map(|s| (s.name.clone(), s.clone()));
+        let dir = setups::dir();
+        let yours = (dir
+            .as_deref()
+            .map(setups::read_dir)
+            .unwrap_or_default()
+            .into_iter())
+        .flatten()
+        .map(|(_, s)| (marked(&s.name), s));
+        factory.chain(yours).collect()
+    }
+
+    /// The menu: the loaded setup's name (with "changed" once the parameters moved from it),
+    /// and the setups to load.
+    pub(super) fn setup_menu(&mut self, ui: &mut egui::Ui) {
+        let shown = match &self.setups.loaded {
+            Some((name, inputs)) if *inputs == self.inputs() => name.clone(),
+            Some((name, _)) => format!("{name} (changed)"),
+            None => "No setup loaded".into(),
+        };
+        let mut picked = None;
+        egui::ComboBox::from_id_salt("setup-menu")
+            .selected_text(shown)
+            .width(260.0)
+            .show_ui(ui, |ui| {
+                for (name, setup) in self.setups_offered() {
+                    if ui.selectable_label(false, &name).clicked() {
+                        picked = Some((name, setup));
+                    }
+                }
+            })
+            .response
+            .on_hover_text("Setups: A/B comparisons ready to load, the factory's and yours");
+        if let Some((name, setup)) = picked {
+            self.load_setup_named(&name, &setup);
+        }
+    }
+
+    /// Loads `setup` (shown as `name`) and says what it must.
+    pub(super) fn load_setup_named(&mut self, name: &str, setup: &Setup) {
+        self.setups.message = match self.load_setup(setup) {
+            Ok(notes) if notes.is_empty() => None,
+            Ok(notes) => Some((true, notes.join("; "))),
+            Err(e) => Some((false, format!("{name} was not loaded: {e}"))),
+        };
+        if self.setups.message.as_ref().is_none_or(|(ok, _)| *ok) {
+            self.setups.loaded = Some((name.to_string(), self.inputs()));
+        }
+    }
+
+    /// Sets the parameters (and the devices saved with the project) to `setup`'s; what the
+    /// user should know (a carried device of theirs this machine lacks).
+    fn load_setup(&mut self, setup: &Setup) -> Result<Vec<String>, SetupError> {
+        let (choices, notes) = setup.choices(&self.yours.catalog)?;
+        let Some(gui) = &self.gui else {
+            return Ok(notes);
+        };
+        let setter = gui.param_setter();
+        let p = self.params.clone();
+        for (i, heard) in [Heard::A, Heard::B].into_iter().enumerate() {
+            load_slot(&p, &setter, heard, i, &choices.slots[i]);
+        }
+        match &choices.listeners.heard {
+            HeadphonePick::Catalog(k) => gesture(&setter, &p.headphone, *k as i32),
+            HeadphonePick::Yours(entry) => {
+                p.imported
+                    .set(Some(ImportedHeadphone::from_entry((**entry).clone())));
+                gesture(&setter, &p.headphone, HeadphoneChoice::imported_param());
+            }
+            // A setup names its headphone; it never gives a model whole.
+            HeadphonePick::Given { .. } => {}
+        }
+        let places = p.others_on_jack().into_iter().zip(p.others_volumes());
+        for (i, (place, volume)) in places.enumerate().take(MAX_OTHER_LISTENERS) {
+            let other = choices.listeners.others.get(i);
+            let value = match other.map(|o| &o.headphone) {
+                None => 0,
+                Some(HeadphonePick::Catalog(k)) => *k as i32 + 1,
+                Some(HeadphonePick::Yours(entry)) => {
+                    let saved = ImportedHeadphone::from_entry((**entry).clone());
+                    p.saved.update(|s| s.others[i] = Some(saved));
+                    Listeners::SAVED
+                }
+                Some(HeadphonePick::Given { .. }) => 0,
+            };
+            gesture(&setter, place, value);
+            let offset = other.map_or(0.0, |o| o.volume_offset_db);
+            gesture(&setter, volume, offset as f32);
+        }
+        let on = match choices.listeners.on {
+            OthersOn::SameJack => OthersOnChoice::SameJack,
+            OthersOn::OwnOutputs => OthersOnChoice::OwnOutputs,
+        };
+        gesture(&setter, &p.others_on, on);
+        match choices.volume_db {
+            Some(v) => {
+                gesture(&setter, &p.level_mode, LevelMode::Volume);
+                gesture(&setter, &p.volume_db, v as f32);
+            }
+            None => {
+                gesture(&setter, &p.level_mode, LevelMode::TargetSpl);
+                gesture(&setter, &p.target_spl_db, choices.target_spl_db as f32);
+            }
+        }
+        let heard = match setup.heard {
+            HeardSetup::A => Heard::A,
+            HeardSetup::B => Heard::B,
+            HeardSetup::Ideal => Heard::Ideal,
+        };
+        gesture(&setter, &p.heard, heard);
+        let mode = match setup.mode {
+            ModeSetup::ZeroLatency => ModeChoice::ZeroLatency,
+            ModeSetup::Exact => ModeChoice::Exact,
+        };
+        gesture(&setter, &p.mode, mode);
+        gesture(&setter, &p.level_match, setup.level_match);
+        Ok(notes)
+    }
+}
+
+/// Sets slot `heard` (the `i`-th) to `slot`: its output, and the amplifier it feeds.
+fn load_slot(
+    p: &crate::params::LoadlineParams,
+    setter: &ParamSetter,
+    heard: Heard,
+    i: usize,
+    slot: &SlotChoice,
+) {
+    match &slot.output {
+        Output::Device(Device::Catalog(k)) => {
+            gesture(
+                setter,
+                p.output_param(heard),
+                OutputChoice::Catalog(*k).to_param(),
+            );
+        }
+        Output::Device(Device::Yours(entry)) => {
+            play_entry(p, setter, heard, (**entry).clone());
+        }
+        Output::Figures { figures, .. } => {
+            if let Some((params, saved)) = p.slot(heard) {
+                *saved.lock().unwrap_or_else(|e| e.into_inner()) = None;
+                let (values, _) = params.values_for(figures);
+                params.assign(
+                    &values,
+                    |q, v| gesture(setter, q, v),
+                    |q, v| gesture(setter, q, v),
+                );
+            }
+            gesture(
+                setter,
+                p.output_param(heard),
+                OutputChoice::Custom.to_param(),
+            );
+        }
+    }
+    let chain = if heard == Heard::B {
+        &p.chain_b
+    } else {
+        &p.chain_a
+    };
+    let Some(c) = &slot.chain else {
+        gesture(setter, &chain.amp, 0);
+        return;
+    };
+    let amp = match &c.amp {
+        AmpChoice::Device(Device::Catalog(k)) => amp_to_param(Some(*k)),
+        AmpChoice::Device(Device::Yours(entry)) => {
+            let entry = (**entry).clone();
+            p.saved.update(|s| s.amps[i] = Some(entry));
+            Listeners::SAVED
+        }
+        // A setup names its amplifier; it never gives its figures alone.
+        AmpChoice::Figures(_) => 0,
+    };
+    gesture(setter, &chain.amp, amp);
+    gesture(setter, &chain.jack, c.jack.into());
+    gesture(setter, &chain.source_volume_db, c.source_volume_db as f32);
+    gesture(setter, &chain.gain, c.gain.into());
+}
