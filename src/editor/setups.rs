@@ -4,12 +4,20 @@
 
 use super::yours::play_entry;
 use super::{EditorApp, Inputs, gesture};
-use crate::params::{Heard, ImportedHeadphone, LevelMode, ModeChoice, OthersOnChoice};
+use crate::params::{GainChoice, Heard, ImportedHeadphone, LevelMode, ModeChoice, OthersOnChoice};
 use loadline_core::catalog::user::marked;
+use loadline_core::catalog::{self, HeadphoneEntry, OutputEntry, SourceJack};
 use loadline_core::choices::{AmpChoice, Device, HeadphonePick, Output, SlotChoice};
+use loadline_core::figures::OUTPUT_FIGURES;
 use loadline_core::listeners::{MAX_OTHER_LISTENERS, OthersOn};
-use loadline_core::scenario::{HeadphoneChoice, Listeners, OutputChoice, amp_to_param};
-use loadline_core::setups::{self, HeardSetup, ModeSetup, Setup, SetupError};
+use loadline_core::physics::output::OutputFigures;
+use loadline_core::scenario::{
+    HeadphoneChoice, Listeners, OtherChoice, OutputChoice, amp_from_param, amp_to_param,
+};
+use loadline_core::setups::{
+    self, AmpSetup, DeviceSetup, FiguresSetup, GainSetup, HeadphoneSetup, HeardSetup, JackSetup,
+    LevelSetup, ModeSetup, OtherSetup, OthersOnSetup, Setup, SetupError, SlotSetup,
+};
 use nice_plug::prelude::ParamSetter;
 
 /// What the menu remembers: the setup loaded and what the parameters asked for then.
@@ -17,8 +25,11 @@ use nice_plug::prelude::ParamSetter;
 pub(super) struct SetupsUi {
     /// The name of the setup loaded last, and the inputs it gave.
     loaded: Option<(String, Inputs)>,
-    /// What the last load said (a device of the user's this machine lacks; why it failed).
+    /// What the last load or save said (a device of the user's this machine lacks; why it
+    /// failed; where it went).
     pub(super) message: Option<(bool, String)>,
+    /// The name typed for "Save as yours".
+    save_name: String,
 }
 
 impl EditorApp {
@@ -46,22 +57,61 @@ impl EditorApp {
             Some((name, _)) => format!("{name} (changed)"),
             None => "No setup loaded".into(),
         };
-        let mut picked = None;
+        let (mut picked, mut save) = (None, false);
+        let offered = self.setups_offered();
+        let save_name = &mut self.setups.save_name;
         egui::ComboBox::from_id_salt("setup-menu")
             .selected_text(shown)
             .width(260.0)
             .show_ui(ui, |ui| {
-                for (name, setup) in self.setups_offered() {
+                for (name, setup) in offered {
                     if ui.selectable_label(false, &name).clicked() {
                         picked = Some((name, setup));
                     }
                 }
+                ui.separator();
+                ui.horizontal(|ui| {
+                    ui.add(egui::TextEdit::singleline(save_name).hint_text("name"));
+                    save = ui.button("Save as yours").clicked();
+                });
             })
             .response
             .on_hover_text("Setups: A/B comparisons ready to load, the factory's and yours");
         if let Some((name, setup)) = picked {
             self.load_setup_named(&name, &setup);
         }
+        if save && let Some(dir) = setups::dir() {
+            let name = self.setups.save_name.trim().to_string();
+            self.save_setup_in(&dir, &name);
+        }
+    }
+
+    /// Saves what is set now as the user's setup `name`, in `dir`; says where, or why not.
+    pub(super) fn save_setup_in(&mut self, dir: &std::path::Path, name: &str) {
+        let saved = (|| {
+            if name.is_empty() {
+                return Err("type a name for the setup first".to_string());
+            }
+            let path = setups::file_in(dir, name);
+            if path.exists() {
+                return Err(format!(
+                    "a setup of yours is already named so ({}): pick another name",
+                    path.display()
+                ));
+            }
+            let setup = setup_of(&self.params, name)?;
+            setups::save(dir, &setup).map_err(|e| format!("{}: {e}", dir.display()))
+        })();
+        self.setups.message = Some(match saved {
+            Ok(path) => {
+                self.setups.loaded = Some((marked(name), self.inputs()));
+                (
+                    true,
+                    format!("saved {} in {}", marked(name), path.display()),
+                )
+            }
+            Err(e) => (false, format!("not saved: {e}")),
+        });
     }
 
     /// Loads `setup` (shown as `name`) and says what it must.
@@ -205,4 +255,140 @@ fn load_slot(
     gesture(setter, &chain.jack, c.jack.into());
     gesture(setter, &chain.source_volume_db, c.source_volume_db as f32);
     gesture(setter, &chain.gain, c.gain.into());
+}
+
+/// The setup the parameters (and the devices saved with the project) describe now, named
+/// `name`; an imported curve that is none of the user's headphones has no place in a setup
+/// (one is named or carried as an entry), so it is refused with what to do.
+pub(super) fn setup_of(p: &crate::params::LoadlineParams, name: &str) -> Result<Setup, String> {
+    let saved = p.saved.get();
+    let slot = |heard: Heard, i: usize| -> SlotSetup {
+        let output = match OutputChoice::from_param(p.output_param(heard).value()) {
+            OutputChoice::Catalog(k) => (Some(device(k)), None),
+            OutputChoice::Custom => match p.user_output(heard) {
+                Some(entry) => (Some(device_yours(entry)), None),
+                None => {
+                    let figures = p.slot(heard).map(|(s, _)| s.figures()).unwrap_or_default();
+                    (None, Some(figures_setup(&figures)))
+                }
+            },
+        };
+        let chain = if heard == Heard::B {
+            &p.chain_b
+        } else {
+            &p.chain_a
+        };
+        let amp = match chain.amp.value() {
+            Listeners::SAVED => saved.amps[i].clone().map(|e| (e.name(), Some(e))),
+            v => amp_from_param(v).map(|k| (catalog::outputs()[k].name(), None)),
+        };
+        SlotSetup {
+            output: output.0,
+            figures: output.1,
+            amp: amp.map(|(name, yours)| AmpSetup {
+                name,
+                yours,
+                jack: match SourceJack::from(chain.jack.value()) {
+                    SourceJack::HeadphoneOut => JackSetup::HeadphoneOut,
+                    SourceJack::LineOut => JackSetup::LineOut,
+                },
+                source_volume_db: chain.source_volume_db.value() as f64,
+                gain: match chain.gain.value() {
+                    GainChoice::High => GainSetup::High,
+                    GainChoice::Low => GainSetup::Low,
+                },
+            }),
+        }
+    };
+    let headphone = match p.headphone_choice() {
+        HeadphoneChoice::Catalog(k) => headphone_setup(catalog::headphones()[k].name(), None),
+        HeadphoneChoice::Imported { .. } => match p.imported.get().and_then(|h| h.entry) {
+            Some(entry) => headphone_setup(entry.name(), Some(entry)),
+            None => return Err(CURVE_IN_A_SETUP.into()),
+        },
+    };
+    let mut others = Vec::new();
+    let places = p.others_on_jack().into_iter().zip(p.others_volumes());
+    for (i, (place, volume)) in places.enumerate() {
+        let (name, yours) = match Listeners::other_from_param(place.value(), 0) {
+            None => continue,
+            Some(OtherChoice::Catalog(k)) => (catalog::headphones()[k].name(), None),
+            Some(OtherChoice::Saved { .. }) => {
+                match saved.others[i].clone().and_then(|h| h.entry) {
+                    Some(entry) => (entry.name(), Some(entry)),
+                    None => return Err(CURVE_IN_A_SETUP.into()),
+                }
+            }
+        };
+        others.push(OtherSetup {
+            name,
+            yours,
+            volume_db: volume.value() as f64,
+        });
+    }
+    Ok(Setup {
+        name: name.into(),
+        question: String::new(),
+        a: slot(Heard::A, 0),
+        b: slot(Heard::B, 1),
+        headphone,
+        others,
+        others_on: match p.others_on.value() {
+            OthersOnChoice::SameJack => OthersOnSetup::SameJack,
+            OthersOnChoice::OwnOutputs => OthersOnSetup::OwnOutputs,
+        },
+        level: match p.level_mode.value() {
+            LevelMode::Volume => LevelSetup {
+                target_spl_db: None,
+                volume_db: Some(p.volume_db.value() as f64),
+            },
+            LevelMode::TargetSpl => LevelSetup {
+                target_spl_db: Some(p.target_spl_db.value() as f64),
+                volume_db: None,
+            },
+        },
+        heard: match p.heard.value() {
+            Heard::A => HeardSetup::A,
+            Heard::B => HeardSetup::B,
+            Heard::Ideal => HeardSetup::Ideal,
+        },
+        mode: match p.mode.value() {
+            ModeChoice::ZeroLatency => ModeSetup::ZeroLatency,
+            ModeChoice::Exact => ModeSetup::Exact,
+        },
+        level_match: p.level_match.value(),
+    })
+}
+
+/// Why an imported curve cannot go into a setup, and what to do.
+const CURVE_IN_A_SETUP: &str = "an imported curve cannot go into a setup: save it as your headphone first (Save as yours), then pick that";
+
+/// Catalog output `k` as a setup names it.
+fn device(k: usize) -> DeviceSetup {
+    DeviceSetup {
+        name: catalog::outputs()[k].name(),
+        yours: None,
+    }
+}
+
+/// The user's output `entry`, carried whole.
+fn device_yours(entry: OutputEntry) -> DeviceSetup {
+    DeviceSetup {
+        name: entry.name(),
+        yours: Some(entry),
+    }
+}
+
+/// A headphone as a setup names it (carrying the user's entry).
+fn headphone_setup(name: String, yours: Option<HeadphoneEntry>) -> HeadphoneSetup {
+    HeadphoneSetup { name, yours }
+}
+
+/// A slot's figures as a setup gives them, by the keys of `figures::OUTPUT_FIGURES`.
+fn figures_setup(figures: &OutputFigures) -> FiguresSetup {
+    FiguresSetup {
+        values: (OUTPUT_FIGURES.iter())
+            .filter_map(|d| Some((d.key.to_string(), (d.get)(figures)?)))
+            .collect(),
+    }
 }

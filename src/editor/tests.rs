@@ -859,3 +859,50 @@ fn every_factory_setup_loads_as_the_core_resolves_it() {
         "{changed}"
     );
 }
+
+/// Every factory setup, loaded, saved as the user's from the menu and loaded again into a
+/// fresh plugin: the file is the setup (named anew), and every parameter's value is the same,
+/// bit for bit.
+#[test]
+fn a_setup_saved_from_the_editor_loads_back_to_the_same_parameters() {
+    use loadline_core::setups;
+    let dir = std::env::temp_dir().join(format!("loadline-editor-{}-setups", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let values = |p: &LoadlineParams| -> Vec<(String, u32)> {
+        (p.param_map().into_iter())
+            .map(|(id, ptr, _)| (id, unsafe { ptr.unmodulated_normalized_value() }.to_bits()))
+            .collect()
+    };
+    for (k, setup) in setups::factory().iter().enumerate() {
+        let params = Arc::new(LoadlineParams::default());
+        let mut h = tall_harness(params.clone());
+        h.state_mut().load_setup_named(&setup.name, setup);
+        let name = format!("Mine {k}");
+        h.state_mut().save_setup_in(&dir, &name);
+        let message = h.state().setups.message.clone();
+        assert!(message.as_ref().is_some_and(|(ok, _)| *ok), "{message:?}");
+        let file = setups::file_in(&dir, &name);
+        let text = std::fs::read_to_string(&file).unwrap();
+        let back = setups::Setup::parse(&file, &text).unwrap();
+        let want = setups::Setup {
+            name: name.clone(),
+            question: String::new(),
+            ..setup.clone()
+        };
+        assert_eq!(back, want, "{}", setup.name);
+        let again = Arc::new(LoadlineParams::default());
+        let mut g = tall_harness(again.clone());
+        g.state_mut().load_setup_named(&name, &back);
+        assert_eq!(values(&params), values(&again), "{}", setup.name);
+        // A name taken is refused, and nothing is written over.
+        h.state_mut().save_setup_in(&dir, &name);
+        let message = h.state().setups.message.clone();
+        assert!(
+            message
+                .as_ref()
+                .is_some_and(|(ok, m)| !ok && m.contains("already named")),
+            "{message:?}"
+        );
+        assert_eq!(std::fs::read_to_string(&file).unwrap(), text);
+    }
+}
