@@ -28,16 +28,25 @@ pub(super) struct SetupsUi {
     /// What the last load or save said (a device of the user's this machine lacks; why it
     /// failed; where it went).
     pub(super) message: Option<(bool, String)>,
-    /// The name typed for "Save as yours".
+    /// The name typed for "Save as yours" and "Rename".
     save_name: String,
+    /// When the setup loaded (or saved) last is the user's: its file and its name.
+    yours_loaded: Option<(std::path::PathBuf, String)>,
+}
+
+/// What the menu's buttons ask for.
+#[derive(Clone, Copy)]
+enum Action {
+    SaveAs,
+    Update,
+    Rename,
+    Delete,
 }
 
 impl EditorApp {
-    /// The setups offered: the factory's, then the user's (marked), each loadable.
-    fn setups_offered(&self) -> Vec<(String, Setup)> {
-        let factory = setups::factory()
-            .iter()
-            .map(|s| (s.name.clone(), s.clone()));
+    /// The setups offered: the factory's, then the user's (marked, with their files).
+    fn setups_offered(&self) -> Vec<(String, Setup, Option<std::path::PathBuf>)> {
+        let factory = (setups::factory().iter()).map(|s| (s.name.clone(), s.clone(), None));
         let dir = setups::dir();
         let yours = (dir
             .as_deref()
@@ -45,7 +54,7 @@ impl EditorApp {
             .unwrap_or_default()
             .into_iter())
         .flatten()
-        .map(|(_, s)| (marked(&s.name), s));
+        .map(|(path, s)| (marked(&s.name), s, Some(path)));
         factory.chain(yours).collect()
     }
 
@@ -57,33 +66,130 @@ impl EditorApp {
             Some((name, _)) => format!("{name} (changed)"),
             None => "No setup loaded".into(),
         };
-        let (mut picked, mut save) = (None, false);
+        let (mut picked, mut action) = (None, None);
+        let yours = self.setups.yours_loaded.clone();
         let offered = self.setups_offered();
         let save_name = &mut self.setups.save_name;
         egui::ComboBox::from_id_salt("setup-menu")
             .selected_text(shown)
             .width(260.0)
             .show_ui(ui, |ui| {
-                for (name, setup) in offered {
+                for (name, setup, path) in offered {
                     if ui.selectable_label(false, &name).clicked() {
-                        picked = Some((name, setup));
+                        picked = Some((name, setup, path));
                     }
                 }
                 ui.separator();
                 ui.horizontal(|ui| {
                     ui.add(egui::TextEdit::singleline(save_name).hint_text("name"));
-                    save = ui.button("Save as yours").clicked();
+                    if ui.button("Save as yours").clicked() {
+                        action = Some(Action::SaveAs);
+                    }
                 });
+                if let Some((_, name)) = &yours {
+                    ui.horizontal(|ui| {
+                        for (label, a) in [
+                            ("Update", Action::Update),
+                            ("Rename", Action::Rename),
+                            ("Delete", Action::Delete),
+                        ] {
+                            let button = ui.button(label).on_hover_text(format!(
+                                "{label} your setup {name} (Rename takes the name typed above)"
+                            ));
+                            if button.clicked() {
+                                action = Some(a);
+                            }
+                        }
+                    });
+                }
             })
             .response
             .on_hover_text("Setups: A/B comparisons ready to load, the factory's and yours");
-        if let Some((name, setup)) = picked {
-            self.load_setup_named(&name, &setup);
+        if let Some((name, setup, path)) = picked {
+            self.load_setup_named(&name, &setup, path);
         }
-        if save && let Some(dir) = setups::dir() {
-            let name = self.setups.save_name.trim().to_string();
-            self.save_setup_in(&dir, &name);
+        let typed = self.setups.save_name.trim().to_string();
+        match (action, setups::dir()) {
+            (Some(Action::SaveAs), Some(dir)) => self.save_setup_in(&dir, &typed),
+            (Some(Action::Update), _) => self.update_setup(),
+            (Some(Action::Rename), _) => self.rename_setup(&typed),
+            (Some(Action::Delete), _) => self.delete_setup(),
+            _ => {}
         }
+    }
+
+    /// Writes what is set now over the user's setup loaded last, under its name.
+    pub(super) fn update_setup(&mut self) {
+        let Some((path, name)) = self.setups.yours_loaded.clone() else {
+            return;
+        };
+        let written = setup_of(&self.params, &name).and_then(|s| {
+            loadline_core::files::write_whole(&path, s.to_toml().as_bytes())
+                .map_err(|e| format!("{}: {e}", path.display()))
+        });
+        self.setups.message = Some(match written {
+            Ok(()) => {
+                self.setups.loaded = Some((marked(&name), self.inputs()));
+                (true, format!("updated {}", marked(&name)))
+            }
+            Err(e) => (false, format!("not updated: {e}")),
+        });
+    }
+
+    /// Renames the user's setup loaded last to `new_name`: written under it, the old file
+    /// removed only then.
+    pub(super) fn rename_setup(&mut self, new_name: &str) {
+        let Some((path, name)) = self.setups.yours_loaded.clone() else {
+            return;
+        };
+        let dir = path.parent().unwrap_or(std::path::Path::new("."));
+        let target = setups::file_in(dir, new_name);
+        let renamed = (|| {
+            if new_name.is_empty() {
+                return Err("type the new name first".to_string());
+            }
+            if target.exists() {
+                return Err(format!(
+                    "a setup of yours is already named so ({})",
+                    target.display()
+                ));
+            }
+            let text = std::fs::read_to_string(&path).map_err(|e| e.to_string())?;
+            let mut setup = Setup::parse(&path, &text).map_err(|e| e.to_string())?;
+            setup.name = new_name.into();
+            let written = setups::save(dir, &setup).map_err(|e| e.to_string())?;
+            std::fs::remove_file(&path).map_err(|e| e.to_string())?;
+            Ok(written)
+        })();
+        self.setups.message = Some(match renamed {
+            Ok(written) => {
+                let shown = self.setups.loaded.as_ref().map(|(_, i)| i.clone());
+                self.setups.loaded = shown.map(|i| (marked(new_name), i));
+                self.setups.yours_loaded = Some((written, new_name.into()));
+                (
+                    true,
+                    format!("renamed {} to {}", marked(&name), marked(new_name)),
+                )
+            }
+            Err(e) => (false, format!("not renamed: {e}")),
+        });
+    }
+
+    /// Deletes the user's setup loaded last (its file); what is set stays as it is.
+    pub(super) fn delete_setup(&mut self) {
+        let Some((path, name)) = self.setups.yours_loaded.take() else {
+            return;
+        };
+        self.setups.message = Some(match std::fs::remove_file(&path) {
+            Ok(()) => {
+                self.setups.loaded = None;
+                (true, format!("deleted {}", marked(&name)))
+            }
+            Err(e) => {
+                self.setups.yours_loaded = Some((path.clone(), name));
+                (false, format!("not deleted: {}: {e}", path.display()))
+            }
+        });
     }
 
     /// Saves what is set now as the user's setup `name`, in `dir`; says where, or why not.
@@ -105,17 +211,22 @@ impl EditorApp {
         self.setups.message = Some(match saved {
             Ok(path) => {
                 self.setups.loaded = Some((marked(name), self.inputs()));
-                (
-                    true,
-                    format!("saved {} in {}", marked(name), path.display()),
-                )
+                let shown = path.display().to_string();
+                self.setups.yours_loaded = Some((path, name.into()));
+                (true, format!("saved {} in {shown}", marked(name)))
             }
             Err(e) => (false, format!("not saved: {e}")),
         });
     }
 
-    /// Loads `setup` (shown as `name`) and says what it must.
-    pub(super) fn load_setup_named(&mut self, name: &str, setup: &Setup) {
+    /// Loads `setup` (shown as `name`; from `path`, when it is the user's) and says what it
+    /// must.
+    pub(super) fn load_setup_named(
+        &mut self,
+        name: &str,
+        setup: &Setup,
+        path: Option<std::path::PathBuf>,
+    ) {
         self.setups.message = match self.load_setup(setup) {
             Ok(notes) if notes.is_empty() => None,
             Ok(notes) => Some((true, notes.join("; "))),
@@ -123,6 +234,7 @@ impl EditorApp {
         };
         if self.setups.message.as_ref().is_none_or(|(ok, _)| *ok) {
             self.setups.loaded = Some((name.to_string(), self.inputs()));
+            self.setups.yours_loaded = path.map(|p| (p, setup.name.clone()));
         }
     }
 

@@ -815,7 +815,7 @@ fn every_factory_setup_loads_as_the_core_resolves_it() {
     settle(&mut h);
     let user = loadline_core::catalog::user::UserCatalog::default();
     for setup in setups::factory() {
-        h.state_mut().load_setup_named(&setup.name, setup);
+        h.state_mut().load_setup_named(&setup.name, setup, None);
         assert!(h.state().setups.message.is_none(), "{}", setup.name);
         let analysis = settle(&mut h);
         let (choices, _) = setup.choices(&user).unwrap();
@@ -876,7 +876,7 @@ fn a_setup_saved_from_the_editor_loads_back_to_the_same_parameters() {
     for (k, setup) in setups::factory().iter().enumerate() {
         let params = Arc::new(LoadlineParams::default());
         let mut h = tall_harness(params.clone());
-        h.state_mut().load_setup_named(&setup.name, setup);
+        h.state_mut().load_setup_named(&setup.name, setup, None);
         let name = format!("Mine {k}");
         h.state_mut().save_setup_in(&dir, &name);
         let message = h.state().setups.message.clone();
@@ -892,7 +892,7 @@ fn a_setup_saved_from_the_editor_loads_back_to_the_same_parameters() {
         assert_eq!(back, want, "{}", setup.name);
         let again = Arc::new(LoadlineParams::default());
         let mut g = tall_harness(again.clone());
-        g.state_mut().load_setup_named(&name, &back);
+        g.state_mut().load_setup_named(&name, &back, None);
         assert_eq!(values(&params), values(&again), "{}", setup.name);
         // A name taken is refused, and nothing is written over.
         h.state_mut().save_setup_in(&dir, &name);
@@ -905,4 +905,46 @@ fn a_setup_saved_from_the_editor_loads_back_to_the_same_parameters() {
         );
         assert_eq!(std::fs::read_to_string(&file).unwrap(), text);
     }
+}
+
+/// The user's setup saved from the menu, then updated with a new level, renamed and deleted:
+/// each step is in the file (and only the renamed file is left), and what is set stays.
+#[test]
+fn a_setup_of_yours_is_updated_renamed_and_deleted_from_the_menu() {
+    use loadline_core::setups;
+    let dir = std::env::temp_dir().join(format!("loadline-editor-{}-manage", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let params = Arc::new(LoadlineParams::default());
+    let mut h = tall_harness(params.clone());
+    let first = &setups::factory()[0];
+    h.state_mut().load_setup_named(&first.name, first, None);
+    h.state_mut().save_setup_in(&dir, "Studio");
+    let read = |name: &str| {
+        let path = setups::file_in(&dir, name);
+        let text = std::fs::read_to_string(&path).unwrap();
+        setups::Setup::parse(&path, &text).unwrap()
+    };
+    assert_eq!(read("Studio").level.target_spl_db, Some(90.0));
+    set(&h, &params.target_spl_db, 80.0);
+    h.state_mut().update_setup();
+    assert_eq!(read("Studio").level.target_spl_db, Some(80.0));
+    h.state_mut().rename_setup("Studio B");
+    assert!(!setups::file_in(&dir, "Studio").exists());
+    assert_eq!(read("Studio B").name, "Studio B");
+    assert_eq!(read("Studio B").level.target_spl_db, Some(80.0));
+    // A name taken is refused, the file left as it was.
+    h.state_mut().save_setup_in(&dir, "Studio C");
+    h.state_mut().rename_setup("Studio B");
+    let message = h.state().setups.message.clone();
+    assert!(
+        message
+            .as_ref()
+            .is_some_and(|(ok, m)| !ok && m.contains("already named")),
+        "{message:?}"
+    );
+    assert!(setups::file_in(&dir, "Studio C").exists());
+    h.state_mut().delete_setup();
+    assert!(!setups::file_in(&dir, "Studio C").exists());
+    assert!(setups::file_in(&dir, "Studio B").exists());
+    assert_eq!(params.target_spl_db.value(), 80.0);
 }
