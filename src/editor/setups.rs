@@ -2,7 +2,7 @@
 //! loaded into the parameters, each value a host gesture, with the loaded setup's name shown
 //! and a mark once something has been changed since.
 
-use super::yours::play_entry;
+use super::yours::{hold_figures, play_entry};
 use super::{EditorApp, Inputs, gesture};
 use crate::params::{GainChoice, Heard, ImportedHeadphone, LevelMode, ModeChoice, OthersOnChoice};
 use loadline_core::catalog::user::marked;
@@ -328,20 +328,7 @@ fn load_slot(
             play_entry(p, setter, heard, (**entry).clone());
         }
         Output::Figures { figures, .. } => {
-            if let Some((params, saved)) = p.slot(heard) {
-                *saved.lock().unwrap_or_else(|e| e.into_inner()) = None;
-                let (values, _) = params.values_for(figures);
-                params.assign(
-                    &values,
-                    |q, v| gesture(setter, q, v),
-                    |q, v| gesture(setter, q, v),
-                );
-            }
-            gesture(
-                setter,
-                p.output_param(heard),
-                OutputChoice::Custom.to_param(),
-            );
+            hold_figures(p, setter, heard, figures, None);
         }
     }
     let chain = if heard == Heard::B {

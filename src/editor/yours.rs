@@ -13,6 +13,7 @@ use loadline_core::catalog::{
     curve_key_points,
 };
 use loadline_core::physics::headphones::HeadphoneLoad;
+use loadline_core::physics::output::OutputFigures;
 use loadline_core::scenario::{HeadphoneChoice, OutputChoice};
 use nice_plug::prelude::ParamSetter;
 use std::path::PathBuf;
@@ -508,11 +509,24 @@ pub(super) fn play_entry(
     heard: Heard,
     entry: OutputEntry,
 ) -> Vec<String> {
+    let figures = entry.model_figures();
+    hold_figures(params, setter, heard, &figures, Some(entry))
+}
+
+/// Sets slot `heard` custom, holding `figures` (and keeping `entry`, the user's output they
+/// are, if any). What the slot could not hold, each in words.
+pub(super) fn hold_figures(
+    params: &LoadlineParams,
+    setter: &ParamSetter,
+    heard: Heard,
+    figures: &OutputFigures,
+    entry: Option<OutputEntry>,
+) -> Vec<String> {
     let Some((slot, saved)) = params.slot(heard) else {
         return Vec::new();
     };
-    let (values, differs) = slot.values_for(&entry.model_figures());
-    *saved.lock().unwrap_or_else(|e| e.into_inner()) = Some(entry);
+    let (values, differs) = slot.values_for(figures);
+    *saved.lock().unwrap_or_else(|e| e.into_inner()) = entry;
     slot.assign(
         &values,
         |p, v| gesture(setter, p, v),

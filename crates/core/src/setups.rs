@@ -315,12 +315,7 @@ fn output_device(
 ) -> Result<Device, SetupError> {
     if let Some(entry) = yours {
         let here = user.outputs.iter().any(|e| e.entry.name() == entry.name());
-        if !here {
-            notes.push(format!(
-                "{what}: {} is not in your catalog on this machine; the figures the setup carries are used",
-                entry.name()
-            ));
-        }
+        carried(what, &entry.name(), here, notes);
         return Ok(Device::Yours(Box::new(entry.clone())));
     }
     let not_found = |error| SetupError::Name {
@@ -334,6 +329,16 @@ fn output_device(
     })
 }
 
+/// Says in `notes` that `what`, the user's device `name` the setup carries, is not in this
+/// machine's catalog (`here` false), so that its carried figures are used.
+fn carried(what: &str, name: &str, here: bool, notes: &mut Vec<String>) {
+    if !here {
+        notes.push(format!(
+            "{what}: {name} is not in your catalog on this machine; the figures the setup carries are used"
+        ));
+    }
+}
+
 /// The headphone `name` names (carried whole as `yours`, or looked up).
 fn headphone(
     what: &str,
@@ -344,12 +349,7 @@ fn headphone(
 ) -> Result<HeadphonePick, SetupError> {
     if let Some(entry) = yours {
         let here = (user.headphones.iter()).any(|e| e.entry.name() == entry.name());
-        if !here {
-            notes.push(format!(
-                "{what}: {} is not in your catalog on this machine; the figures the setup carries are used",
-                entry.name()
-            ));
-        }
+        carried(what, &entry.name(), here, notes);
         return Ok(HeadphonePick::Yours(Box::new(entry.clone())));
     }
     let not_found = |error| SetupError::Name {
