@@ -32,7 +32,13 @@ pub(super) struct SetupsUi {
     save_name: String,
     /// When the setup loaded (or saved) last is the user's: its file and its name.
     yours_loaded: Option<(std::path::PathBuf, String)>,
+    /// The setups offered, read when the menu is opened (not at every frame: the user's are
+    /// files) and again after a save, an update, a rename or a delete.
+    offered: Option<Vec<Offered>>,
 }
+
+/// A setup the menu offers: its name as shown, the setup, and its file for one of the user's.
+type Offered = (String, Setup, Option<std::path::PathBuf>);
 
 /// What the menu's buttons ask for.
 #[derive(Clone, Copy)]
@@ -45,7 +51,7 @@ enum Action {
 
 impl EditorApp {
     /// The setups offered: the factory's, then the user's (marked, with their files).
-    fn setups_offered(&self) -> Vec<(String, Setup, Option<std::path::PathBuf>)> {
+    fn setups_offered(&self) -> Vec<Offered> {
         let factory = (setups::factory().iter()).map(|s| (s.name.clone(), s.clone(), None));
         let dir = setups::dir();
         let yours = (dir
@@ -68,15 +74,18 @@ impl EditorApp {
         };
         let (mut picked, mut action) = (None, None);
         let yours = self.setups.yours_loaded.clone();
-        let offered = self.setups_offered();
+        let offered = match self.setups.offered.take() {
+            Some(offered) => offered,
+            None => self.setups_offered(),
+        };
         let save_name = &mut self.setups.save_name;
-        egui::ComboBox::from_id_salt("setup-menu")
+        let menu = egui::ComboBox::from_id_salt("setup-menu")
             .selected_text(shown)
             .width(260.0)
             .show_ui(ui, |ui| {
-                for (name, setup, path) in offered {
-                    if ui.selectable_label(false, &name).clicked() {
-                        picked = Some((name, setup, path));
+                for item in &offered {
+                    if ui.selectable_label(false, &item.0).clicked() {
+                        picked = Some(item.clone());
                     }
                 }
                 ui.separator();
@@ -105,10 +114,16 @@ impl EditorApp {
             })
             .response
             .on_hover_text("Setups: A/B comparisons ready to load, the factory's and yours");
+        // Opened: the user's files are read anew; otherwise the list is kept.
+        self.setups.offered = (!menu.clicked()).then_some(offered);
         if let Some((name, setup, path)) = picked {
             self.load_setup_named(&name, &setup, path);
         }
         let typed = self.setups.save_name.trim().to_string();
+        if action.is_some() {
+            // The user's files change: read them anew.
+            self.setups.offered = None;
+        }
         match (action, setups::dir()) {
             (Some(Action::SaveAs), Some(dir)) => self.save_setup_in(&dir, &typed),
             (Some(Action::Update), _) => self.update_setup(),
