@@ -1,6 +1,6 @@
-//! The audio thread's end of a measurement neither allocates nor frees: a counting allocator
-//! (this test binary's own) watches `TakePlayer::process` for a whole take, from the block that
-//! picks it up to the one that hands it back.
+//! What the audio thread calls neither allocates nor frees: a counting allocator (this test
+//! binary's own) watches `TakePlayer::process` for a whole take, from the block that picks it
+//! up to the one that hands it back, and a slot's chain formed with 1/f noise on both ends.
 
 use loadline_core::measure::take::{Take, take_channel};
 use std::alloc::{GlobalAlloc, Layout, System};
@@ -68,4 +68,41 @@ fn a_take_is_played_and_recorded_without_an_allocation() {
     );
     let take = control.finished().expect("handed back whole");
     assert!(take.is_whole());
+}
+
+#[test]
+fn a_chain_with_flicker_noise_is_formed_without_an_allocation() {
+    use loadline_core::catalog::{
+        AmpGain, ChainAmp, ChainSource, ChainSpec, OwnSource, find_output,
+    };
+    use loadline_core::physics::output::OutputFigures;
+    // Figures of one's own with a 1/f corner, feeding the Magni 2 (whose noise has none): the
+    // chain's noise is summed over the band for a corner nothing precomputed.
+    let source = OutputFigures {
+        full_scale_dbu: Some(10.0),
+        r_out_ohm: 10.0,
+        dynamic_range_db: Some((110.0, true)),
+        noise_floor_dbv: Some((-100.0, true)),
+        flicker_corner_hz: 2000.0,
+        ..OutputFigures::default()
+    }
+    .stage();
+    let spec = ChainSpec {
+        source: ChainSource::Own(OwnSource::headphone_out(source)),
+        jack: loadline_core::catalog::SourceJack::HeadphoneOut,
+        source_volume_db: 0.0,
+        amp: ChainAmp::Catalog(find_output("magni 2").unwrap()),
+        gain: AmpGain::High,
+    };
+    // The catalog's stages are derived once, before the audio thread runs.
+    let _ = loadline_core::catalog::output_stage(0);
+    loadline_core::physics::output::NoiseSpec::warm_up();
+    let before = COUNT.with(Cell::get);
+    WATCHING.with(|w| w.set(true));
+    let stage = spec.stage();
+    WATCHING.with(|w| w.set(false));
+    let counted = COUNT.with(Cell::get) - before;
+    let stage = stage.expect("a chain");
+    assert!(stage.noise_pre.level_vrms > 0.0);
+    assert_eq!(counted, 0, "allocations or frees forming the chain");
 }

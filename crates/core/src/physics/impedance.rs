@@ -355,8 +355,13 @@ impl Impedance for MeasuredCurve {
 
 /// `n` log-spaced values from `lo` to `hi` inclusive.
 pub fn log_spaced(lo: f64, hi: f64, n: usize) -> impl Iterator<Item = f64> {
-    let ratio = (hi / lo).ln();
-    (0..n).map(move |i| lo * (ratio * i as f64 / (n.max(2) - 1) as f64).exp())
+    (0..n).map(move |i| log_spaced_at(lo, hi, n, i))
+}
+
+/// The `i`-th of [`log_spaced`]`(lo, hi, n)`'s points, the same value
+/// to the bit.
+pub fn log_spaced_at(lo: f64, hi: f64, n: usize, i: usize) -> f64 {
+    lo * ((hi / lo).ln() * i as f64 / (n.max(2) - 1) as f64).exp()
 }
 
 #[cfg(test)]

@@ -5,7 +5,7 @@
 //! Conventions: levels in dBFS follow AES17 (a full-scale sine is 0 dBFS RMS); voltages are
 //! peak where the name says `_peak`, RMS where it says `_rms`; SPL is dB re 20 µPa.
 
-use super::impedance::{Impedance, log_spaced};
+use super::impedance::{Impedance, log_spaced, log_spaced_at};
 use super::source::TheveninSource;
 use super::supply::SupplyShare;
 use crate::units::{db_to_gain, dbu_to_vrms, dbv_to_vrms, gain_to_db};
@@ -36,24 +36,27 @@ pub fn a_weighting(freq_hz: f64) -> f64 {
     ra * db_to_gain(2.0)
 }
 
-/// Integration grid for band figures: log-spaced points with their widths (trapezoid in f).
-fn band_grid() -> Vec<(f64, f64)> {
-    let pts: Vec<f64> = log_spaced(AUDIO_BAND_HZ.0, AUDIO_BAND_HZ.1, 2000).collect();
-    (0..pts.len())
-        .map(|i| {
-            let lo = if i == 0 {
-                pts[0]
-            } else {
-                0.5 * (pts[i - 1] + pts[i])
-            };
-            let hi = if i + 1 == pts.len() {
-                pts[i]
-            } else {
-                0.5 * (pts[i] + pts[i + 1])
-            };
-            (pts[i], hi - lo)
-        })
-        .collect()
+/// Points of the integration grid for band figures.
+const BAND_GRID_POINTS: usize = 2000;
+
+/// Integration grid for band figures: log-spaced points with their widths (trapezoid in f),
+/// made as they are read, so that a band figure allocates nothing (a chain's noise is summed
+/// on the audio thread).
+fn band_grid() -> impl Iterator<Item = (f64, f64)> {
+    let pts = |i: usize| {
+        (i < BAND_GRID_POINTS)
+            .then(|| log_spaced_at(AUDIO_BAND_HZ.0, AUDIO_BAND_HZ.1, BAND_GRID_POINTS, i))
+    };
+    let mut window = [None, pts(0), pts(1)];
+    let mut next = 2;
+    std::iter::from_fn(move || {
+        let f = window[1]?;
+        let lo = window[0].map_or(f, |p| 0.5 * (p + f));
+        let hi = window[2].map_or(f, |n| 0.5 * (f + n));
+        window = [window[1], window[2], pts(next)];
+        next += 1;
+        Some((f, hi - lo))
+    })
 }
 
 /// A noise source: its level over 20 Hz–20 kHz (A-weighted or not) and an optional 1/f
@@ -151,8 +154,7 @@ impl NoiseSpec {
 
     fn integrate(&self) -> f64 {
         band_grid()
-            .iter()
-            .map(|&(f, df)| {
+            .map(|(f, df)| {
                 let a = if self.a_weighted { a_weighting(f) } else { 1.0 };
                 self.shape(f) * a * a * df
             })
@@ -473,8 +475,7 @@ impl OperatingPoint<'_> {
             post.white_density_v2_per_hz(),
         );
         let v2: f64 = band_grid()
-            .iter()
-            .map(|&(f, df)| {
+            .map(|(f, df)| {
                 let s = n_pre * pre.shape(f) * g2 + n_post * post.shape(f);
                 s * self.stage.source.transfer(self.load, f).norm_sqr()
                     * a_weighting(f).powi(2)
