@@ -213,6 +213,16 @@ impl SlotChoice {
 
     /// The chain, when the slot feeds an amplifier, checked.
     pub fn spec(&self) -> Result<Option<ChainSpec>, ChoiceError> {
+        let spec = self.unchecked_spec()?;
+        if let Some(spec) = &spec {
+            spec.stage()?;
+        }
+        Ok(spec)
+    }
+
+    /// The chain, when the slot feeds an amplifier, before its stage is formed (which checks
+    /// the rest).
+    fn unchecked_spec(&self) -> Result<Option<ChainSpec>, ChoiceError> {
         let Some(chain) = &self.chain else {
             return Ok(None);
         };
@@ -228,7 +238,6 @@ impl SlotChoice {
             amp: chain.amp.as_amp()?,
             gain: chain.gain,
         };
-        spec.stage()?;
         Ok(Some(spec))
     }
 
@@ -236,7 +245,8 @@ impl SlotChoice {
     /// their own. Allocation-free for the catalog's devices and figures given one by one, so
     /// that the audio thread plays what the analysis shows.
     pub fn stage(&self) -> Result<(OutputStage, usize), ChoiceError> {
-        if let Some(spec) = self.spec()? {
+        // Formed once: the audio thread calls this every block.
+        if let Some(spec) = self.unchecked_spec()? {
             return Ok((spec.stage()?, spec.own_outputs()));
         }
         Ok(match &self.output {

@@ -225,10 +225,10 @@ impl ChainSpec {
         ChainWords::parse(text).map(|words| {
             let words = words?;
             Ok(ChainSpec {
-                source: ChainSource::Catalog(words.find(words.source)?),
+                source: ChainSource::Catalog(find_part(words.source)?),
                 jack: words.jack,
                 source_volume_db: words.source_volume_db,
-                amp: ChainAmp::Catalog(words.find(words.amp)?),
+                amp: ChainAmp::Catalog(find_part(words.amp)?),
                 gain: words.gain,
             })
         })
@@ -300,14 +300,14 @@ impl<'a> ChainWords<'a> {
             gain,
         })
     }
+}
 
-    /// The built-in output `part` names.
-    fn find(&self, part: &str) -> Result<usize, ChainSpecError> {
-        find_output(part).map_err(|error| ChainSpecError::Name {
-            part: part.into(),
-            error,
-        })
-    }
+/// The built-in output `part` of a chain's text names.
+fn find_part(part: &str) -> Result<usize, ChainSpecError> {
+    find_output(part).map_err(|error| ChainSpecError::Name {
+        part: part.into(),
+        error,
+    })
 }
 
 impl ChainSpec {
