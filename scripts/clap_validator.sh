@@ -55,6 +55,19 @@ fi
 runtime=$(mktemp -d)
 trap 'rm -rf "$runtime"' EXIT
 export XDG_RUNTIME_DIR=$runtime
+# The plugin writes its factory setups as preset files beside the user's catalog the first time
+# a host lists its presets; keep that, and the user's own setups, out of the runner's home. One
+# setup of the user's (a factory one under a name of its own) has the validator crawl and load
+# the user's folder too.
+config=target/clap-validator-config
+rm -rf "$config"
+mkdir -p "$config/setups"
+printf '%s\n' 'name = "My own"' 'heard = "b"' \
+  '[a]' 'output = { name = "Scarlett 2i2 4th gen" }' \
+  '[b]' 'output = { name = "Magni 2" }' \
+  '[headphone]' 'name = "HD 600"' \
+  '[level]' 'target_spl_db = 85.0' >"$config/setups/my-own.toml"
+export LOADLINE_CONFIG_DIR=$PWD/$config
 
 mkdir -p target
 echo "clap-validator validate $bundle"

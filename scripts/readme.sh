@@ -74,7 +74,9 @@ install() {
   HOME=$home run_block "cp target/bundled"
   cmp target/bundled/Loadline.clap "$home/.clap/Loadline.clap"
   diff -r target/bundled/Loadline.vst3 "$home/.vst3/Loadline.vst3"
-  echo "installed whole: $home/.clap/Loadline.clap, $home/.vst3/Loadline.vst3"
+  diff -r target/bundled/presets "$home/.vst3/presets/Loadline/Loadline"
+  echo "installed whole: $home/.clap/Loadline.clap, $home/.vst3/Loadline.vst3, and" \
+    "$(ls target/bundled/presets | wc -l) VST3 presets in $home/.vst3/presets/Loadline/Loadline"
 }
 
 cli() {

@@ -7,6 +7,7 @@ mod editor;
 mod measuring;
 mod meters;
 pub mod params;
+pub mod presets;
 mod view;
 
 use loadline_core::designer::{DesignJob, DesignRequest, DesignResult, Designer, design_for};
@@ -326,6 +327,7 @@ impl ClapPlugin for Loadline {
         Some("Hear what a headphone output does to your headphones");
     const CLAP_MANUAL_URL: Option<&'static str> = None;
     const CLAP_SUPPORT_URL: Option<&'static str> = None;
+    const CLAP_PRESETS: Option<&'static dyn ClapPresets> = Some(&presets::Presets);
     // Where producers look for a monitoring tool: a utility and an analyzer among the effects.
     const CLAP_FEATURES: &'static [ClapFeature] = &[
         ClapFeature::AudioEffect,

@@ -10,10 +10,12 @@ import json
 import os
 import pathlib
 import subprocess
+import wave
 
 import numpy as np
 import pedalboard
 import pytest
+from pedalboard.io import AudioFile
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 BUNDLE = ROOT / "target" / "bundled" / "Loadline.vst3"
@@ -372,3 +374,79 @@ def test_a_measured_output_travels_to_a_clean_catalog_and_is_heard(tmp_path):
     y, ir = impulse_response(p, 48_000)
     db, deg = deviation(ir[0], 48_000, 1, z_set, 12)
     assert db <= 0.05 and deg <= 0.5, (db, deg)
+
+
+PRESETS = ROOT / "target" / "bundled" / "presets"
+
+
+def factory_setups():
+    """The factory's setups, by name, as the command line lists them (a clean config)."""
+    out = subprocess.run([str(LOADLINE), "setup", "list"], capture_output=True, text=True,
+                         check=True, env={**os.environ, "LOADLINE_CONFIG_DIR": "/nonexistent"})
+    lines = out.stdout.split("\nYours")[0].splitlines()
+    return [l.strip() for l in lines if l.startswith("  ") and not l.startswith("    ")]
+
+
+def test_every_factory_setup_has_its_vstpreset():
+    names = sorted(factory_setups())
+    assert len(names) >= 10, names
+    assert sorted(p.stem for p in PRESETS.glob("*.vstpreset")) == names
+
+
+def tones(rate):
+    """Three tones at once (60 Hz, 1 kHz, 8 kHz), loud enough that the weaker outputs clip,
+    as 16-bit samples (so that the file and the plugin get the same values)."""
+    t = np.arange(rate // 2) / rate
+    x = 0.3 * np.sin(2 * np.pi * 60 * t) + 0.2 * np.sin(2 * np.pi * 1000 * t) \
+        + 0.1 * np.sin(2 * np.pi * 8000 * t)
+    pcm = np.round(x * 32767).astype(np.int16)
+    return pcm, np.stack([pcm, pcm]).astype(np.float32) / 32768.0
+
+
+def write_wav16(path, pcm, rate):
+    with wave.open(str(path), "wb") as w:
+        w.setnchannels(2)
+        w.setsampwidth(2)
+        w.setframerate(rate)
+        w.writeframes(np.stack([pcm, pcm], axis=1).tobytes())
+
+
+def rms_db(x):
+    power = np.mean(np.asarray(x, dtype=np.float64) ** 2)
+    return 10 * np.log10(power) if power > 0 else -np.inf
+
+
+@pytest.mark.parametrize("name", factory_setups())
+def test_a_factory_vstpreset_is_heard_as_render_setup(name, tmp_path):
+    """Each factory setup loaded from its .vstpreset plays as `loadline render --setup` renders
+    it, A and B (limits on and noise off, as rendered), within 0.05 dB."""
+    rate = 48_000
+    pcm, x = tones(rate)
+    wav_in = tmp_path / "in.wav"
+    write_wav16(wav_in, pcm, rate)
+    out = tmp_path / "out.wav"
+    subprocess.run([str(LOADLINE), "render", str(wav_in), str(out), "--setup", name,
+                    "--no-noise"], check=True, capture_output=True,
+                   env={**os.environ, "LOADLINE_CONFIG_DIR": str(tmp_path)})
+    apart_from_defaults = -np.inf
+    for heard in ["A", "B"]:
+        p = load()
+        p.output_limits = True
+        p.output_noise = False
+        p.heard = heard
+        default = p.process(x, rate)
+        p = load()
+        p.load_preset(str(PRESETS / f"{name}.vstpreset"))
+        # The preset sets which slot is heard: choose after loading it.
+        p.heard = heard
+        p.output_limits = True
+        p.output_noise = False
+        y = p.process(x, rate)
+        with AudioFile(str(out.with_suffix(f".{heard}.wav"))) as f:
+            cli = f.read(f.frames)
+        for ch in range(2):
+            level = rms_db(y[ch]) - rms_db(cli[ch])
+            assert abs(level) <= 0.05, f"{name} {heard}: {level:+.4f} dB from the command line's"
+        apart_from_defaults = max(apart_from_defaults, rms_db(y[0] - default[0]) - rms_db(y[0]))
+    # Were the preset not loaded, the plugin would play its defaults.
+    assert apart_from_defaults > -40, f"{name}: plays as the defaults"

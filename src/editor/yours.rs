@@ -5,7 +5,7 @@
 //! figures and the saved entries travel in the project's state).
 
 use super::{COLOUR_IDEAL, COLOUR_WARN, gesture, marked_name};
-use crate::params::{Heard, ImportedHeadphone, LoadlineParams};
+use crate::params::{Gestures, Heard, ImportedHeadphone, LoadlineParams, play_entry};
 use egui::RichText;
 use loadline_core::catalog::user::{UserCatalog, UserCatalogError, marked};
 use loadline_core::catalog::{
@@ -13,8 +13,7 @@ use loadline_core::catalog::{
     curve_key_points,
 };
 use loadline_core::physics::headphones::HeadphoneLoad;
-use loadline_core::physics::output::OutputFigures;
-use loadline_core::scenario::{HeadphoneChoice, OutputChoice};
+use loadline_core::scenario::HeadphoneChoice;
 use nice_plug::prelude::ParamSetter;
 use std::path::PathBuf;
 use std::sync::Mutex;
@@ -235,7 +234,7 @@ impl Yours {
         let Some(e) = self.catalog.outputs.get(k) else {
             return;
         };
-        let differs = play_entry(params, setter, heard, e.entry.clone());
+        let differs = play_entry(params, &mut Gestures(setter), heard, e.entry.clone());
         self.message = (!differs.is_empty()).then(|| {
             (
                 Place::of(heard),
@@ -499,43 +498,4 @@ fn headphone_entry(
         curve: format!("own measurement: {}", imported.name),
         points: key.key_points(|v| form.figure(v)),
     })
-}
-
-/// Plays the user's output `entry` in slot `heard`: the slot becomes custom, holding its
-/// figures, and keeps the entry. What the slot could not hold, each in words.
-pub(super) fn play_entry(
-    params: &LoadlineParams,
-    setter: &ParamSetter,
-    heard: Heard,
-    entry: OutputEntry,
-) -> Vec<String> {
-    let figures = entry.model_figures();
-    hold_figures(params, setter, heard, &figures, Some(entry))
-}
-
-/// Sets slot `heard` custom, holding `figures` (and keeping `entry`, the user's output they
-/// are, if any). What the slot could not hold, each in words.
-pub(super) fn hold_figures(
-    params: &LoadlineParams,
-    setter: &ParamSetter,
-    heard: Heard,
-    figures: &OutputFigures,
-    entry: Option<OutputEntry>,
-) -> Vec<String> {
-    let Some((slot, saved)) = params.slot(heard) else {
-        return Vec::new();
-    };
-    let (values, differs) = slot.values_for(figures);
-    *saved.lock().unwrap_or_else(|e| e.into_inner()) = entry;
-    slot.assign(
-        &values,
-        |p, v| gesture(setter, p, v),
-        |p, v| gesture(setter, p, v),
-    );
-    gesture(
-        setter,
-        params.output_param(heard),
-        OutputChoice::Custom.to_param(),
-    );
-    differs
 }

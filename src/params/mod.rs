@@ -7,6 +7,8 @@
 //! - `slot`: a slot's custom figures and its chain;
 //! - `imported`: the imported headphone curve and the headphone models a choice names;
 //! - `resolve`: from parameter values to the stage heard, the listeners and the level;
+//! - `saved`: the devices saved with the project, and the audio thread's copy of them;
+//! - `setup`: a setup turned into parameter values (the editor's menu and the presets);
 //! - `migrate`: bringing states saved by older versions up to this one;
 //! - `text`: the builders of parameters with text entry, and its parsing.
 //!
@@ -18,6 +20,7 @@ mod imported;
 mod migrate;
 mod resolve;
 mod saved;
+mod setup;
 mod slot;
 #[cfg(test)]
 mod tests;
@@ -31,6 +34,7 @@ pub use imported::{
 };
 pub use migrate::migrate_state;
 pub use saved::{DevicesNow, SavedDevices, SavedSlot};
+pub use setup::{Direct, Gestures, SetValue, hold_figures, load_setup, play_entry, setup_of};
 pub use slot::{ChainParams, NO_AMP, SlotParams, SlotValues};
 pub use text::{NOBODY, SAVED_DEVICE};
 

@@ -20,3 +20,21 @@ pub fn write_whole(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     }
     written
 }
+
+/// As [`write_whole`], through a partial file of this process and thread alone
+/// (`NAME.PID-THREAD.partial`), for a file several writers may write at once: each writes the
+/// whole file and renames it into place, so the name always holds one writer's whole file.
+pub fn write_whole_shared(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let mut partial = path.as_os_str().to_owned();
+    partial.push(format!(
+        ".{}-{:?}.partial",
+        std::process::id(),
+        std::thread::current().id()
+    ));
+    let partial = PathBuf::from(partial);
+    let written = std::fs::write(&partial, bytes).and_then(|()| std::fs::rename(&partial, path));
+    if written.is_err() {
+        let _ = std::fs::remove_file(&partial);
+    }
+    written
+}

@@ -481,15 +481,18 @@ pub fn read_dir(dir: &Path) -> Vec<Result<(PathBuf, Setup), SetupError>> {
         .collect();
     paths.sort();
     (paths.into_iter())
-        .map(|path| {
-            let text = std::fs::read_to_string(&path).map_err(|e| SetupError::Invalid {
-                path: path.clone(),
-                line: 0,
-                message: e.to_string(),
-            })?;
-            Setup::parse(&path, &text).map(|s| (path, s))
-        })
+        .map(|path| read_file(&path).map(|s| (path, s)))
         .collect()
+}
+
+/// The setup the file at `path` holds, or why it holds none.
+pub fn read_file(path: &Path) -> Result<Setup, SetupError> {
+    let text = std::fs::read_to_string(path).map_err(|e| SetupError::Invalid {
+        path: path.to_path_buf(),
+        line: 0,
+        message: e.to_string(),
+    })?;
+    Setup::parse(path, &text)
 }
 
 /// Saves `setup` in `dir` (made if missing), whole or not at all; the file it went to.
@@ -498,6 +501,27 @@ pub fn save(dir: &Path, setup: &Setup) -> std::io::Result<PathBuf> {
     let path = file_in(dir, &setup.name);
     crate::files::write_whole(&path, setup.to_toml().as_bytes())?;
     Ok(path)
+}
+
+/// The folder the factory's setups are kept in as files, one per setup (`factory-setups`
+/// beside the user's catalog), for hosts that list presets file by file.
+pub fn factory_dir() -> Option<PathBuf> {
+    Some(catalog::user::config_dir()?.join("factory-setups"))
+}
+
+/// Writes each factory setup into `dir` (made if missing) where its file is missing or holds
+/// anything else, whole or not at all, and safely while another process does the same (hosts
+/// scan plugins side by side); a file there of no factory setup is left alone.
+pub fn write_factory(dir: &Path) -> std::io::Result<()> {
+    std::fs::create_dir_all(dir)?;
+    for setup in factory() {
+        let path = file_in(dir, &setup.name);
+        let text = setup.to_toml();
+        if std::fs::read_to_string(&path).ok().as_deref() != Some(text.as_str()) {
+            crate::files::write_whole_shared(&path, text.as_bytes())?;
+        }
+    }
+    Ok(())
 }
 
 /// The factory's setups, each named for the question it answers.
@@ -523,6 +547,46 @@ pub fn find_factory(name: &str) -> Result<&'static Setup, LookupError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_factory_setups_are_written_one_per_file_and_kept_current() {
+        let dir = std::env::temp_dir().join(format!("loadline-factory-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        write_factory(&dir).unwrap();
+        let read: Vec<Setup> = (read_dir(&dir).into_iter()).map(|r| r.unwrap().1).collect();
+        let mut names: Vec<&str> = read.iter().map(|s| s.name.as_str()).collect();
+        let mut factory_names: Vec<&str> = factory().iter().map(|s| s.name.as_str()).collect();
+        names.sort_unstable();
+        factory_names.sort_unstable();
+        assert_eq!(names, factory_names);
+        for setup in &read {
+            assert_eq!(setup, find_factory(&setup.name).unwrap(), "{}", setup.name);
+        }
+        // A file changed by hand is put back; a file of no factory setup is left alone.
+        let first = file_in(&dir, &factory()[0].name);
+        std::fs::write(&first, "name = \"edited\"").unwrap();
+        std::fs::write(dir.join("mine.toml"), "kept").unwrap();
+        write_factory(&dir).unwrap();
+        assert_eq!(
+            std::fs::read_to_string(&first).unwrap(),
+            factory()[0].to_toml()
+        );
+        assert_eq!(
+            std::fs::read_to_string(dir.join("mine.toml")).unwrap(),
+            "kept"
+        );
+        let left: Vec<_> = std::fs::read_dir(&dir)
+            .unwrap()
+            .flatten()
+            .map(|e| e.file_name())
+            .collect();
+        assert_eq!(
+            left.len(),
+            factory().len() + 1,
+            "no partial file behind: {left:?}"
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 
     #[test]
     fn every_factory_setup_resolves_and_round_trips() {

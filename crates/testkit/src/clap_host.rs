@@ -1,21 +1,23 @@
 //! A minimal CLAP host on `clack-host`, enough to load the bundled Loadline like a DAW does:
 //! list and set parameters, pick a port layout and render mode, activate, process, save and
-//! load state.
+//! load state, list the presets its preset-discovery factory offers and load them.
 
 #![allow(dead_code)]
 
 use clack_extensions::audio_ports_config::PluginAudioPortsConfig;
 use clack_extensions::latency::{HostLatency, HostLatencyImpl, PluginLatency};
 use clack_extensions::params::{ParamInfoBuffer, PluginParams};
+use clack_extensions::preset_discovery::HostPresetLoadImpl;
+use clack_extensions::preset_discovery::prelude::*;
 use clack_extensions::render::{PluginRender, RenderMode};
 use clack_extensions::state::PluginState;
 use clack_host::events::event_types::ParamValueEvent;
 use clack_host::prelude::*;
 use std::collections::BTreeMap;
-use std::ffi::CString;
+use std::ffi::{CStr, CString};
 use std::path::PathBuf;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+use std::sync::{Arc, Mutex};
 
 /// Where `cargo xtask bundle loadline --release` puts the CLAP bundle, unless
 /// `LOADLINE_CLAP` names another (the allocation check uses a debug bundle).
@@ -46,6 +48,10 @@ pub struct HostFlags {
     latency_changed_in_activate: AtomicU32,
     /// Calls of `clap_host_latency::changed` anywhere else (a CLAP rule broken).
     latency_changed_elsewhere: AtomicU32,
+    /// Calls of `clap_host_preset_load::loaded`.
+    pub presets_loaded: AtomicU32,
+    /// What `clap_host_preset_load::on_error` said, in order.
+    pub preset_errors: Mutex<Vec<String>>,
 }
 
 impl HostFlags {
@@ -86,6 +92,16 @@ impl HostLatencyImpl for MainThread {
     }
 }
 
+impl HostPresetLoadImpl for MainThread {
+    fn on_error(&self, _: Location, _: Option<&CStr>, _: i32, message: Option<&CStr>) {
+        let message = message.map_or(String::new(), |m| m.to_string_lossy().into());
+        self.flags.preset_errors.lock().unwrap().push(message);
+    }
+    fn loaded(&self, _: Location, _: Option<&CStr>) {
+        self.flags.presets_loaded.fetch_add(1, Ordering::SeqCst);
+    }
+}
+
 struct Host;
 impl HostHandlers for Host {
     type Shared<'a> = Shared;
@@ -94,6 +110,7 @@ impl HostHandlers for Host {
 
     fn declare_extensions(builder: &mut HostExtensions<Self>, _shared: &Self::Shared<'_>) {
         builder.register::<HostLatency>();
+        builder.register::<HostPresetLoad>();
     }
 }
 
@@ -127,11 +144,131 @@ pub struct Descriptor {
     pub features: Vec<String>,
 }
 
+/// A place the plugin's preset provider declared.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListedLocation {
+    /// Its name.
+    pub name: String,
+    /// Its flags (factory, user…), as CLAP's bits.
+    pub flags: u32,
+    /// The file or folder, or `None` for presets inside the plugin.
+    pub path: Option<CString>,
+}
+
+/// One preset the provider listed.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ListedPreset {
+    /// The location it was found at: the plugin (`None`) or a file.
+    pub file: Option<CString>,
+    /// Its name.
+    pub name: String,
+    /// Its load key, when its location holds several.
+    pub load_key: Option<CString>,
+    /// Its description.
+    pub description: String,
+    /// The plugin ids it loads into (`abi:id`).
+    pub plugin_ids: Vec<String>,
+}
+
+/// What the provider declared, and what it listed.
+#[derive(Debug, Default)]
+pub struct Listing {
+    /// The locations declared.
+    pub locations: Vec<ListedLocation>,
+    /// The file extensions declared.
+    pub extensions: Vec<String>,
+    /// The presets listed, location by location.
+    pub presets: Vec<ListedPreset>,
+    /// What the provider reported as errors while listing.
+    pub errors: Vec<String>,
+}
+
+impl IndexerImpl for Listing {
+    fn declare_filetype(&mut self, file_type: FileType) -> Result<(), HostError> {
+        self.extensions.push(
+            file_type
+                .file_extension
+                .map_or(String::new(), |e| e.to_string_lossy().into()),
+        );
+        Ok(())
+    }
+    fn declare_location(&mut self, location: LocationInfo) -> Result<(), HostError> {
+        self.locations.push(ListedLocation {
+            name: location.name.to_string_lossy().into(),
+            flags: location.flags.bits(),
+            path: match location.location {
+                Location::Plugin => None,
+                Location::File { path } => Some(path.into()),
+            },
+        });
+        Ok(())
+    }
+    fn declare_soundpack(&mut self, _: Soundpack) -> Result<(), HostError> {
+        Ok(())
+    }
+}
+
+/// Collects the presets of one location.
+struct Receiver<'a> {
+    file: Option<CString>,
+    listing: &'a mut Listing,
+}
+
+impl MetadataReceiverImpl for Receiver<'_> {
+    fn on_error(&mut self, _: i32, message: Option<&CStr>) {
+        let message = message.map_or(String::new(), |m| m.to_string_lossy().into());
+        self.listing.errors.push(message);
+    }
+    fn begin_preset(
+        &mut self,
+        name: Option<&CStr>,
+        load_key: Option<&CStr>,
+    ) -> Result<(), HostError> {
+        self.listing.presets.push(ListedPreset {
+            file: self.file.clone(),
+            name: name.map_or(String::new(), |n| n.to_string_lossy().into()),
+            load_key: load_key.map(CString::from),
+            ..ListedPreset::default()
+        });
+        Ok(())
+    }
+    fn add_plugin_id(&mut self, id: UniversalPluginId<'_>) {
+        if let Some(p) = self.listing.presets.last_mut() {
+            p.plugin_ids.push(format!(
+                "{}:{}",
+                id.abi.to_string_lossy(),
+                id.id.to_string_lossy()
+            ));
+        }
+    }
+    fn set_soundpack_id(&mut self, _: &CStr) {}
+    fn set_flags(&mut self, _: Flags) {}
+    fn add_creator(&mut self, _: &CStr) {}
+    fn set_description(&mut self, description: &CStr) {
+        if let Some(p) = self.listing.presets.last_mut() {
+            p.description = description.to_string_lossy().into();
+        }
+    }
+    fn set_timestamps(&mut self, _: Option<Timestamp>, _: Option<Timestamp>) {}
+    fn add_feature(&mut self, _: &CStr) {}
+    fn add_extra_info(&mut self, _: &CStr, _: &CStr) {}
+}
+
+fn host_info() -> HostInfo {
+    HostInfo::new(
+        "loadline-tests",
+        "Loadline",
+        "https://example.invalid",
+        "1.0",
+    )
+    .unwrap()
+}
+
 /// A loaded plugin instance.
 pub struct LoadedPlugin {
     // Field order matters: the instance must drop before the entry (library) it came from.
     instance: PluginInstance<Host>,
-    _entry: PluginEntry,
+    entry: PluginEntry,
     /// Parameters by name.
     pub params: BTreeMap<String, ParamDesc>,
     /// What the plugin asked of the host.
@@ -165,13 +302,7 @@ impl LoadedPlugin {
         };
         let id = CString::from(desc.id().expect("plugin id"));
         assert_eq!(id.to_str().unwrap(), "com.loadline.loadline");
-        let host_info = HostInfo::new(
-            "loadline-tests",
-            "Loadline",
-            "https://example.invalid",
-            "1.0",
-        )
-        .unwrap();
+        let host_info = host_info();
         let flags = Arc::new(HostFlags::default());
         let mut instance = PluginInstance::<Host>::new(
             |_| Shared {
@@ -209,7 +340,7 @@ impl LoadedPlugin {
         }
         LoadedPlugin {
             instance,
-            _entry: entry,
+            entry,
             params,
             flags,
             descriptor,
@@ -276,6 +407,64 @@ impl LoadedPlugin {
         let events = param_events(changes);
         let mut out_events = EventBuffer::new();
         ext.flush(&mut handle, &events.as_input(), &mut out_events.as_output());
+    }
+
+    /// Lists the presets the bundle's preset-discovery factory offers, as a host's indexer
+    /// does: every provider's declared locations, the plugin's and each file in a declared
+    /// folder with a declared extension. `None` when the bundle has no such factory.
+    pub fn list_presets(&self) -> Option<Listing> {
+        let factory: PresetDiscoveryFactory = self.entry.get_factory()?;
+        let mut all = Listing::default();
+        for descriptor in factory.provider_descriptors() {
+            let id = descriptor.id().expect("a provider id");
+            let mut provider =
+                Provider::instantiate(Listing::default(), &self.entry, id, &host_info())
+                    .expect("the provider starts");
+            let declared = std::mem::take(provider.indexer_mut());
+            let mut listing = Listing {
+                locations: declared.locations.clone(),
+                extensions: declared.extensions.clone(),
+                ..Listing::default()
+            };
+            for location in &declared.locations {
+                let files = match &location.path {
+                    None => vec![None],
+                    Some(path) => files_in(path, &declared.extensions),
+                };
+                for file in files {
+                    let at = match &file {
+                        None => Location::Plugin,
+                        Some(path) => Location::File { path },
+                    };
+                    let mut receiver = Receiver {
+                        file: file.clone(),
+                        listing: &mut listing,
+                    };
+                    provider.get_metadata(at, &mut receiver);
+                }
+            }
+            all.locations.extend(listing.locations);
+            all.extensions.extend(listing.extensions);
+            all.presets.extend(listing.presets);
+            all.errors.extend(listing.errors);
+        }
+        Some(all)
+    }
+
+    /// Loads `preset` through the plugin's preset-load extension; false when the plugin says
+    /// it could not.
+    pub fn load_preset(&mut self, preset: &ListedPreset) -> bool {
+        let mut handle = self.instance.plugin_handle();
+        let ext: PluginPresetLoad = handle.get_extension().expect("preset-load extension");
+        let at = match &preset.file {
+            None => Location::Plugin,
+            Some(path) => Location::File { path },
+        };
+        let loaded = ext
+            .load_from_location(&mut handle, at, preset.load_key.as_deref())
+            .is_ok();
+        self.pump_main_thread();
+        loaded
     }
 
     /// Runs the plugin's main-thread callback if it asked for one, as a host's event loop does.
@@ -520,4 +709,27 @@ pub fn framed_state(json: &[u8]) -> Vec<u8> {
 /// The JSON of a state stream from [`LoadedPlugin::save_state`].
 pub fn state_json(stream: &[u8]) -> String {
     String::from_utf8_lossy(&stream[8..]).to_string()
+}
+
+/// The files directly in folder `dir` whose extension is one of `extensions` (all of them when
+/// none is declared), sorted.
+fn files_in(dir: &CStr, extensions: &[String]) -> Vec<Option<CString>> {
+    let dir = PathBuf::from(dir.to_string_lossy().into_owned());
+    if dir.is_file() {
+        return vec![Some(
+            CString::new(dir.to_string_lossy().into_owned()).unwrap(),
+        )];
+    }
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .map(|entries| entries.flatten().map(|e| e.path()).collect())
+        .unwrap_or_default();
+    files.retain(|p| {
+        extensions.is_empty()
+            || p.extension()
+                .is_some_and(|x| extensions.iter().any(|e| x == e.as_str()))
+    });
+    files.sort();
+    (files.into_iter())
+        .map(|p| Some(CString::new(p.to_string_lossy().into_owned()).unwrap()))
+        .collect()
 }

@@ -40,6 +40,9 @@ pub use crate::plugin::{Plugin, ProcessStatus, TaskExecutor};
 #[cfg(feature = "editor")]
 pub use crate::plugin::{TrackColor, TrackInfo};
 pub use crate::wrapper::clap::features::ClapFeature;
+pub use crate::wrapper::clap::presets::{
+    ClapPresets, PresetFileType, PresetFlags, PresetInfo, PresetLocation, PresetLocationRef,
+};
 pub use crate::wrapper::clap::{ClapPlugin, PolyModulationConfig};
 #[cfg(feature = "vst3")]
 pub use crate::wrapper::vst3::Vst3Plugin;

@@ -4,15 +4,20 @@ mod util;
 mod context;
 mod descriptor;
 pub mod features;
+pub mod presets;
 mod wrapper;
 
 use crate::wrapper::clap::features::ClapFeature;
 
 /// Re-export for the macro
 pub use self::descriptor::PluginDescriptor;
+pub use self::presets::{ClapPresets, PresetDiscoveryFactory, PresetProvider};
 pub use self::wrapper::Wrapper;
 pub use clap_sys::entry::clap_plugin_entry;
 pub use clap_sys::factory::plugin_factory::{CLAP_PLUGIN_FACTORY_ID, clap_plugin_factory};
+pub use clap_sys::factory::preset_discovery::{
+    CLAP_PRESET_DISCOVERY_FACTORY_ID, CLAP_PRESET_DISCOVERY_FACTORY_ID_COMPAT,
+};
 pub use clap_sys::host::clap_host;
 pub use clap_sys::plugin::{clap_plugin, clap_plugin_descriptor};
 pub use clap_sys::version::CLAP_VERSION;
@@ -37,6 +42,11 @@ pub trait ClapPlugin: Plugin {
 
     /// If set, this informs the host about the plugin's capabilities for polyphonic modulation.
     const CLAP_POLY_MODULATION_CONFIG: Option<PolyModulationConfig> = None;
+
+    /// The presets this plugin lists in a host's preset browser (CLAP's preset discovery
+    /// factory, one provider per plugin) and loads from there (the `preset-load` extension).
+    /// `None`, the default, lists none and offers neither.
+    const CLAP_PRESETS: Option<&'static dyn ClapPresets> = None;
 
     /// This function can be implemented to define plugin-specific [remote control
     /// pages](https://github.com/free-audio/clap/blob/main/include/clap/ext/draft/remote-controls.h)
@@ -70,6 +80,7 @@ macro_rules! nice_export_clap {
             use $crate::wrapper::setup_logger;
             use $crate::wrapper::clap::{PluginDescriptor, Wrapper};
             use $crate::wrapper::clap::{CLAP_PLUGIN_FACTORY_ID, clap_host, clap_plugin, clap_plugin_descriptor, clap_plugin_factory};
+            use $crate::wrapper::clap::{CLAP_PRESET_DISCOVERY_FACTORY_ID, CLAP_PRESET_DISCOVERY_FACTORY_ID_COMPAT, PresetDiscoveryFactory, PresetProvider};
             use ::std::collections::HashSet;
             use ::std::ffi::{CStr, c_void};
             use ::std::os::raw::c_char;
@@ -106,6 +117,15 @@ macro_rules! nice_export_clap {
 
                     descriptors
                 })
+            }
+
+            // The preset discovery factory, when any of the plugins lists presets.
+            static PRESET_DISCOVERY_FACTORY: OnceLock<Option<PresetDiscoveryFactory>> = OnceLock::new();
+
+            fn preset_discovery_factory() -> Option<&'static PresetDiscoveryFactory> {
+                PRESET_DISCOVERY_FACTORY
+                    .get_or_init(|| PresetDiscoveryFactory::new(vec![$(PresetProvider::for_plugin::<$plugin_ty>()),+]))
+                    .as_ref()
             }
 
             unsafe extern "C" fn get_plugin_count(_factory: *const clap_plugin_factory) -> u32 {
@@ -163,8 +183,16 @@ macro_rules! nice_export_clap {
             pub extern "C" fn deinit() {}
 
             pub extern "C" fn get_factory(factory_id: *const c_char) -> *const c_void {
-                if !factory_id.is_null() && unsafe { CStr::from_ptr(factory_id) } == CLAP_PLUGIN_FACTORY_ID {
+                if factory_id.is_null() {
+                    return ::std::ptr::null();
+                }
+                let factory_id = unsafe { CStr::from_ptr(factory_id) };
+                if factory_id == CLAP_PLUGIN_FACTORY_ID {
                     &CLAP_PLUGIN_FACTORY as *const _ as *const c_void
+                } else if factory_id == CLAP_PRESET_DISCOVERY_FACTORY_ID
+                    || factory_id == CLAP_PRESET_DISCOVERY_FACTORY_ID_COMPAT
+                {
+                    preset_discovery_factory().map_or(::std::ptr::null(), |f| f.as_ptr())
                 } else {
                     ::std::ptr::null()
                 }

@@ -34,6 +34,10 @@ use clap_sys::ext::params::{
     CLAP_PARAM_IS_STEPPED, CLAP_PARAM_RESCAN_VALUES, clap_host_params, clap_param_info,
     clap_plugin_params,
 };
+use clap_sys::ext::preset_load::{
+    CLAP_EXT_PRESET_LOAD, CLAP_EXT_PRESET_LOAD_COMPAT, clap_host_preset_load,
+    clap_plugin_preset_load,
+};
 use clap_sys::ext::remote_controls::{
     CLAP_EXT_REMOTE_CONTROLS, clap_plugin_remote_controls, clap_remote_controls_page,
 };
@@ -54,6 +58,7 @@ use clap_sys::ext::voice_info::{
     CLAP_EXT_VOICE_INFO, CLAP_VOICE_INFO_SUPPORTS_OVERLAPPING_NOTES, clap_host_voice_info,
     clap_plugin_voice_info, clap_voice_info,
 };
+use clap_sys::factory::preset_discovery::clap_preset_discovery_location_kind;
 use clap_sys::fixedpoint::{CLAP_BEATTIME_FACTOR, CLAP_SECTIME_FACTOR};
 use clap_sys::host::clap_host;
 use clap_sys::id::{CLAP_INVALID_ID, clap_id};
@@ -82,7 +87,7 @@ use parking_lot::Mutex;
 #[cfg(feature = "editor")]
 use std::borrow::Borrow;
 use std::collections::{HashMap, HashSet, VecDeque};
-use std::ffi::{CStr, c_void};
+use std::ffi::{CStr, CString, c_void};
 use std::mem;
 use std::num::NonZeroU32;
 use std::os::raw::c_char;
@@ -257,6 +262,9 @@ pub struct Wrapper<P: ClapPlugin> {
     clap_plugin_remote_controls: clap_plugin_remote_controls,
     /// The plugin's remote control pages, if it defines any. Filled when initializing the plugin.
     remote_control_pages: Vec<clap_remote_controls_page>,
+
+    clap_plugin_preset_load: clap_plugin_preset_load,
+    host_preset_load: AtomicRefCell<Option<ClapPtr<clap_host_preset_load>>>,
 
     clap_plugin_render: clap_plugin_render,
 
@@ -720,6 +728,11 @@ impl<P: ClapPlugin> Wrapper<P> {
                 get: Some(Self::ext_remote_controls_get),
             },
             remote_control_pages,
+
+            clap_plugin_preset_load: clap_plugin_preset_load {
+                from_location: Some(Self::ext_preset_load_from_location),
+            },
+            host_preset_load: AtomicRefCell::new(None),
 
             clap_plugin_render: clap_plugin_render {
                 has_hard_realtime_requirement: Some(Self::ext_render_has_hard_realtime_requirement),
@@ -1710,6 +1723,19 @@ impl<P: ClapPlugin> Wrapper<P> {
                 &wrapper.host_callback,
                 CLAP_EXT_THREAD_CHECK,
             );
+            if P::CLAP_PRESETS.is_some() {
+                *wrapper.host_preset_load.borrow_mut() =
+                    query_host_extension::<clap_host_preset_load>(
+                        &wrapper.host_callback,
+                        CLAP_EXT_PRESET_LOAD,
+                    )
+                    .or_else(|| {
+                        query_host_extension::<clap_host_preset_load>(
+                            &wrapper.host_callback,
+                            CLAP_EXT_PRESET_LOAD_COMPAT,
+                        )
+                    });
+            }
         }
 
         #[cfg(feature = "editor")]
@@ -2355,6 +2381,12 @@ impl<P: ClapPlugin> Wrapper<P> {
             }
         } else if id == CLAP_EXT_REMOTE_CONTROLS {
             &wrapper.clap_plugin_remote_controls as *const _ as *const c_void
+        } else if id == CLAP_EXT_PRESET_LOAD || id == CLAP_EXT_PRESET_LOAD_COMPAT {
+            if P::CLAP_PRESETS.is_some() {
+                &wrapper.clap_plugin_preset_load as *const _ as *const c_void
+            } else {
+                std::ptr::null()
+            }
         } else if id == CLAP_EXT_RENDER {
             &wrapper.clap_plugin_render as *const _ as *const c_void
         } else if id == CLAP_EXT_STATE {
@@ -3435,6 +3467,60 @@ impl<P: ClapPlugin> Wrapper<P> {
             }
             Err(err) => {
                 crate::nice_error!("Failed to save state: {}", err);
+                false
+            }
+        }
+    }
+
+    /// Loads the preset at `location` with `load_key`: the plugin's [`ClapPresets`] turns it into
+    /// a state, loaded as a saved state is; the host hears of it through its `preset-load`
+    /// extension either way.
+    ///
+    /// [`ClapPresets`]: super::presets::ClapPresets
+    unsafe extern "C" fn ext_preset_load_from_location(
+        plugin: *const clap_plugin,
+        location_kind: clap_preset_discovery_location_kind,
+        location: *const c_char,
+        load_key: *const c_char,
+    ) -> bool {
+        check_null_ptr!(false, plugin, unsafe { (*plugin).plugin_data });
+        let wrapper = unsafe { &*((*plugin).plugin_data as *const Self) };
+        let Some(presets) = P::CLAP_PRESETS else {
+            return false;
+        };
+
+        let state = match unsafe { super::presets::location_ref(location_kind, location) } {
+            Some(at) => presets.preset_state(at, unsafe { super::presets::load_key_str(load_key) }),
+            None => Err(String::from(
+                "The preset's location is not one this plugin lists",
+            )),
+        };
+        let host_preset_load = wrapper.host_preset_load.borrow();
+        match state {
+            Ok(state) => {
+                wrapper.set_state_object_from_gui(state);
+                if let Some(host_preset_load) = &*host_preset_load {
+                    unsafe_clap_call! {
+                        host_preset_load=>loaded(&*wrapper.host_callback, location_kind, location, load_key)
+                    };
+                }
+                true
+            }
+            Err(message) => {
+                crate::nice_error!("Failed to load a preset: {}", message);
+                if let Some(host_preset_load) = &*host_preset_load {
+                    let message = CString::new(message.replace('\0', " ")).unwrap_or_default();
+                    unsafe_clap_call! {
+                        host_preset_load=>on_error(
+                            &*wrapper.host_callback,
+                            location_kind,
+                            location,
+                            load_key,
+                            0,
+                            message.as_ptr()
+                        )
+                    };
+                }
                 false
             }
         }
