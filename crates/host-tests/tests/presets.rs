@@ -260,8 +260,10 @@ fn the_factory_setups_and_yours_are_listed_and_the_broken_file_named() {
 #[test]
 #[ignore = "loads the bundled plugin: bash scripts/test.sh builds it and runs these"]
 fn each_factory_setup_loaded_by_the_host_is_heard_as_render_setup() {
+    // Before the plugin loads: it finds its folders through the environment.
+    let config = config();
     let listing = LoadedPlugin::load().list_presets().unwrap();
-    let factory_dir = std::fs::canonicalize(config().join("factory-setups")).unwrap();
+    let factory_dir = std::fs::canonicalize(config.join("factory-setups")).unwrap();
     let factory = (listing.presets.iter()).filter(|l| {
         l.file.as_ref().is_some_and(|f| {
             f.to_str()

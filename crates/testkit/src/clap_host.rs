@@ -454,14 +454,14 @@ impl LoadedPlugin {
     /// Loads `preset` through the plugin's preset-load extension; false when the plugin says
     /// it could not.
     pub fn load_preset(&mut self, preset: &ListedPreset) -> bool {
-        let mut handle = self.instance.plugin_handle();
+        let handle = self.instance.plugin_handle();
         let ext: PluginPresetLoad = handle.get_extension().expect("preset-load extension");
         let at = match &preset.file {
             None => Location::Plugin,
             Some(path) => Location::File { path },
         };
         let loaded = ext
-            .load_from_location(&mut handle, at, preset.load_key.as_deref())
+            .load_from_location(&handle, at, preset.load_key.as_deref())
             .is_ok();
         self.pump_main_thread();
         loaded
