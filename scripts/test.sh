@@ -63,12 +63,12 @@ cargo test --workspace --exclude xtask --exclude loadline-bench --lib --bins --t
 # The examples in the documentation (the units, among others).
 cargo test --workspace --exclude xtask --exclude loadline-bench --doc
 
-step "CLAP host and reliability tests against the allocation-checking bundle"
+step "CLAP host, reliability and preset tests against the allocation-checking bundle"
 # The same package set as above, so that cargo reuses the test builds (with `-p loadline` alone
 # the features unify differently, and the plugin's library would be compiled again).
 host_tests=(cargo test --workspace --exclude xtask --exclude loadline-bench)
 LOADLINE_CLAP="$PWD/target/alloc-check/Loadline.clap" "${host_tests[@]}" --test clap_host --test reliability \
-  -- --include-ignored
+  --test presets -- --include-ignored
 
 step "Unreadable state is logged (debug bundle with logging)"
 rm -f target/log-check/nice.log
