@@ -86,8 +86,10 @@ fn setup_at(at: PresetLocationRef<'_>, load_key: Option<&str>) -> Result<Setup, 
 
 /// The presets CLAP hosts list: the factory's setups, then the user's, each a file in its
 /// folder. The factory's are written into theirs (`setups::factory_dir`) when the host first
-/// asks, so that each is a file of one setup as the user's are; where that folder cannot be
-/// written, they are listed from inside the plugin instead, each under its name as load key.
+/// asks, so that each is a file of one setup as the user's are: indexers handle those best
+/// (clap-validator 0.4.1, for one, hangs crawling a location that holds several presets under
+/// load keys). Where that folder cannot be written, they are listed from inside the plugin
+/// instead, each under its name as load key.
 pub struct Presets;
 
 impl Presets {

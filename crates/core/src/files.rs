@@ -13,10 +13,14 @@ pub fn partial_path(path: &Path) -> PathBuf {
 /// interrupted or failed write (a full disk, a crash) leaves what stood under the name as it
 /// was, never half a file, and no partial file behind.
 pub fn write_whole(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let partial = partial_path(path);
-    let written = std::fs::write(&partial, bytes).and_then(|()| std::fs::rename(&partial, path));
+    write_through(&partial_path(path), path, bytes)
+}
+
+/// Writes `bytes` to `partial`, then renames it to `path`; removes `partial` if either fails.
+fn write_through(partial: &Path, path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let written = std::fs::write(partial, bytes).and_then(|()| std::fs::rename(partial, path));
     if written.is_err() {
-        let _ = std::fs::remove_file(&partial);
+        let _ = std::fs::remove_file(partial);
     }
     written
 }
@@ -31,10 +35,5 @@ pub fn write_whole_shared(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
         std::process::id(),
         std::thread::current().id()
     ));
-    let partial = PathBuf::from(partial);
-    let written = std::fs::write(&partial, bytes).and_then(|()| std::fs::rename(&partial, path));
-    if written.is_err() {
-        let _ = std::fs::remove_file(&partial);
-    }
-    written
+    write_through(&PathBuf::from(partial), path, bytes)
 }
