@@ -155,7 +155,7 @@ pub(crate) unsafe fn load_key_str<'a>(load_key: *const c_char) -> Option<&'a str
 }
 
 /// A string for the C side, with any interior nul cut off rather than failing.
-fn c_string(s: &str) -> CString {
+pub(crate) fn c_string(s: &str) -> CString {
     let end = s.find('\0').unwrap_or(s.len());
     CString::new(&s[..end]).expect("cut at the first nul")
 }

@@ -87,7 +87,7 @@ use parking_lot::Mutex;
 #[cfg(feature = "editor")]
 use std::borrow::Borrow;
 use std::collections::{HashMap, HashSet, VecDeque};
-use std::ffi::{CStr, CString, c_void};
+use std::ffi::{CStr, c_void};
 use std::mem;
 use std::num::NonZeroU32;
 use std::os::raw::c_char;
@@ -3509,7 +3509,7 @@ impl<P: ClapPlugin> Wrapper<P> {
             Err(message) => {
                 crate::nice_error!("Failed to load a preset: {}", message);
                 if let Some(host_preset_load) = &*host_preset_load {
-                    let message = CString::new(message.replace('\0', " ")).unwrap_or_default();
+                    let message = super::presets::c_string(&message);
                     unsafe_clap_call! {
                         host_preset_load=>on_error(
                             &*wrapper.host_callback,
